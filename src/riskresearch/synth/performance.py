@@ -22,7 +22,9 @@ MAX_TERM = 24
 STEP_DPD = np.array([5, 15, 30, 45, 60, 90])
 WRITE_OFF_DPD = 120
 # Actions: sms_reminder, call_reminder, negotiation, legal_notice, device_recovery.
-ACTIONS = np.array(["sms_reminder", "call_reminder", "negotiation", "legal_notice", "device_recovery"])
+ACTIONS = np.array(
+    ["sms_reminder", "call_reminder", "negotiation", "legal_notice", "device_recovery"]
+)
 ACTION_COST = np.array([0.1, 1.5, 12.0, 120.0, 60.0])
 # At each step: the "treatment" action, the share that gets it, and the fallback action; the
 # baseline policy randomises who gets the treatment so that its effect can be estimated.
@@ -48,7 +50,9 @@ def cure_probabilities(eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _dates(cfg: SimulationConfig, decided_at: np.ndarray, rng: np.random.Generator):
     """Lease start (day of month <= 28, so monthly due dates keep their day) and due dates."""
-    start = decided_at.astype("datetime64[D]") + rng.integers(1, 4, decided_at.size).astype("timedelta64[D]")
+    start = decided_at.astype("datetime64[D]") + rng.integers(1, 4, decided_at.size).astype(
+        "timedelta64[D]"
+    )
     month = start.astype("datetime64[M]")
     dom = (start - month.astype("datetime64[D]")).astype(np.int64) + 1
     late = dom > 28
@@ -56,8 +60,12 @@ def _dates(cfg: SimulationConfig, decided_at: np.ndarray, rng: np.random.Generat
     dom = np.where(late, 1, dom)
     start = month.astype("datetime64[D]") + (dom - 1).astype("timedelta64[D]")
     k = np.arange(1, MAX_TERM + 1)
-    due = (month[:, None] + k[None, :]).astype("datetime64[D]") + (dom - 1)[:, None].astype("timedelta64[D]")
-    window_end = (month + BAD_WINDOW_MONTHS).astype("datetime64[D]") + (dom - 1).astype("timedelta64[D]")
+    due = (month[:, None] + k[None, :]).astype("datetime64[D]") + (dom - 1)[:, None].astype(
+        "timedelta64[D]"
+    )
+    window_end = (month + BAD_WINDOW_MONTHS).astype("datetime64[D]") + (dom - 1).astype(
+        "timedelta64[D]"
+    )
     return start, due, window_end
 
 
@@ -81,7 +89,9 @@ def _ladder(rng, eta, fraud, n):
     return step, action, cure_dpd
 
 
-def simulate_chunk(cfg: SimulationConfig, apps: pd.DataFrame, hidden: pd.DataFrame, chunk: int) -> dict:
+def simulate_chunk(
+    cfg: SimulationConfig, apps: pd.DataFrame, hidden: pd.DataFrame, chunk: int
+) -> dict:
     """Simulate the lease paths of one chunk of applications.
 
     Returns raw tables (orders, installments, collection actions, fraud cases) for the approved,
@@ -124,7 +134,9 @@ def simulate_chunk(cfg: SimulationConfig, apps: pd.DataFrame, hidden: pd.DataFra
     due_s1 = due[np.arange(n), np.maximum(s1 - 1, 0)]
     cure1_at = due_s1 + np.maximum(cure1, 0).astype("timedelta64[D]")
     wo1 = has1 & (step1 == 0)
-    true_bad = has1 & reaches[np.arange(n), np.maximum(s1 - 1, 0)] & ((step1 == 0) | (cure1 >= BAD_DPD))
+    true_bad = (
+        has1 & reaches[np.arange(n), np.maximum(s1 - 1, 0)] & ((step1 == 0) | (cure1 >= BAD_DPD))
+    )
 
     # re-default after a cure: only from instalment max(6, s1 + 3) onwards
     first_after = np.maximum(np.maximum(6, s1 + 3), (due <= cure1_at[:, None]).sum(axis=1) + 1)
@@ -141,10 +153,13 @@ def simulate_chunk(cfg: SimulationConfig, apps: pd.DataFrame, hidden: pd.DataFra
     wo_at = due[np.arange(n), np.maximum(wo_from - 1, 0)] + np.timedelta64(WRITE_OFF_DPD, "D")
 
     # early buyout (good standing only), else buyout or return at term end
-    eb = np.where((term >= 9) & (rng.random(n) < 0.12) & ~fraud, rng.integers(7, np.maximum(term, 8), n), 0)
+    eb = np.where(
+        (term >= 9) & (rng.random(n) < 0.12) & ~fraud, rng.integers(7, np.maximum(term, 8), n), 0
+    )
     due_eb = due[np.arange(n), np.maximum(eb - 1, 0)]
     open_at_eb = (has1 & (s1 <= eb) & ((step1 == 0) | (cure1_at >= due_eb))) | (
-        has2 & (s2 <= eb) & ((step2 == 0) | (cure2_at >= due_eb)))
+        has2 & (s2 <= eb) & ((step2 == 0) | (cure2_at >= due_eb))
+    )
     eb = np.where(open_at_eb, 0, eb)
     chain1_live = has1 & ((eb == 0) | (s1 <= eb))
     chain2_live = has2 & ((eb == 0) | (s2 <= eb))
@@ -156,12 +171,20 @@ def simulate_chunk(cfg: SimulationConfig, apps: pd.DataFrame, hidden: pd.DataFra
     # ---- instalment rows (long format)
     rows_n = np.minimum(last_idx, MAX_TERM)
     lease_ix = np.repeat(np.arange(n), rows_n)
-    inst_no = np.concatenate([np.arange(1, m + 1) for m in rows_n]) if n else np.array([], dtype=np.int64)
+    inst_no = (
+        np.concatenate([np.arange(1, m + 1) for m in rows_n]) if n else np.array([], dtype=np.int64)
+    )
     due_l = due[lease_ix, inst_no - 1]
-    in_c1 = chain1_live[lease_ix] & (inst_no >= s1[lease_ix]) & (
-        (step1[lease_ix] == 0) | (due_l <= cure1_at[lease_ix]))
-    in_c2 = chain2_live[lease_ix] & (inst_no >= s2[lease_ix]) & (
-        (step2[lease_ix] == 0) | (due_l <= cure2_at[lease_ix]))
+    in_c1 = (
+        chain1_live[lease_ix]
+        & (inst_no >= s1[lease_ix])
+        & ((step1[lease_ix] == 0) | (due_l <= cure1_at[lease_ix]))
+    )
+    in_c2 = (
+        chain2_live[lease_ix]
+        & (inst_no >= s2[lease_ix])
+        & ((step2[lease_ix] == 0) | (due_l <= cure2_at[lease_ix]))
+    )
     m = lease_ix.size
     p_late = sigmoid(-2.4 + 0.6 * np.clip(eta + 3.5, -3.0, 4.0))[lease_ix]
     late = rng.random(m) < p_late
@@ -191,30 +214,40 @@ def simulate_chunk(cfg: SimulationConfig, apps: pd.DataFrame, hidden: pd.DataFra
 
     # ---- collection actions
     actions = [
-        _chain_actions(app_id, due_s1, chain1_live & approved, step1, act1, cure1, s1, due, rent, as_of),
-        _chain_actions(app_id, due_s2, chain2_live & approved, step2, act2, cure2, s2, due, rent, as_of),
+        _chain_actions(
+            app_id, due_s1, chain1_live & approved, step1, act1, cure1, s1, due, rent, as_of
+        ),
+        _chain_actions(
+            app_id, due_s2, chain2_live & approved, step2, act2, cure2, s2, due, rent, as_of
+        ),
         _soft_actions(app_id[lease_ix], due_l, delay, soft & keep & paid_ok, rent[lease_ix]),
     ]
     # device recovery at write-off
     retail = apps["retail_price"].to_numpy()
     changed = rng.random(n) < np.where(fraud, 0.8, 0.015 + 0.02 * (eta > -2.5))
-    age_m = ((wo_at - start).astype(np.int64) / 30.4)
+    age_m = (wo_at - start).astype(np.int64) / 30.4
     p_rec = np.where(fraud, 0.12, np.where(changed, 0.3, 0.62)) * np.exp(-0.02 * age_m)
     recovered = rng.random(n) < p_rec
     category = apps["device_category"].to_numpy()
     cat_keep = np.select([category == "phone", category == "laptop"], [0.85, 1.0], 0.9)
-    resale = np.round(retail * np.maximum(0.08, 1 - 0.028 * age_m) * rng.uniform(0.45, 0.85, n) * cat_keep, 0)
+    resale = np.round(
+        retail * np.maximum(0.08, 1 - 0.028 * age_m) * rng.uniform(0.45, 0.85, n) * cat_keep, 0
+    )
     wo_seen = writeoff & approved & (wo_at <= as_of)
-    actions.append(pd.DataFrame({
-        "application_id": app_id[wo_seen],
-        "action_type": "device_recovery",
-        "action_date": wo_at[wo_seen],
-        "days_past_due": np.full(wo_seen.sum(), WRITE_OFF_DPD, dtype=np.int64),
-        "outcome": np.where(recovered[wo_seen], "device_recovered", "not_recovered"),
-        "amount_recovered": 0.0,
-        "resale_value": np.where(recovered[wo_seen], resale[wo_seen], np.nan),
-        "cost": ACTION_COST[4],
-    }))
+    actions.append(
+        pd.DataFrame(
+            {
+                "application_id": app_id[wo_seen],
+                "action_type": "device_recovery",
+                "action_date": wo_at[wo_seen],
+                "days_past_due": np.full(wo_seen.sum(), WRITE_OFF_DPD, dtype=np.int64),
+                "outcome": np.where(recovered[wo_seen], "device_recovered", "not_recovered"),
+                "amount_recovered": 0.0,
+                "resale_value": np.where(recovered[wo_seen], resale[wo_seen], np.nan),
+                "cost": ACTION_COST[4],
+            }
+        )
+    )
     collection = pd.concat(actions, ignore_index=True)
 
     # ---- orders as of the as-of date
@@ -224,19 +257,32 @@ def simulate_chunk(cfg: SimulationConfig, apps: pd.DataFrame, hidden: pd.DataFra
     ret_delay = np.where(rng.random(n) < 0.08, rng.integers(15, 61, n), rng.integers(0, 8, n))
     ret_at = end_at + ret_delay.astype("timedelta64[D]")
     status = np.select(
-        [writeoff & (wo_at <= as_of), (eb > 0) & (eb_at <= as_of),
-         ~writeoff & (eb == 0) & buy & (end_at <= as_of), ~writeoff & (eb == 0) & ~buy & (ret_at <= as_of)],
+        [
+            writeoff & (wo_at <= as_of),
+            (eb > 0) & (eb_at <= as_of),
+            ~writeoff & (eb == 0) & buy & (end_at <= as_of),
+            ~writeoff & (eb == 0) & ~buy & (ret_at <= as_of),
+        ],
         ["written_off", "bought_out_early", "bought_out", "returned"],
         "active",
     )
     ended = np.select(
-        [status == "written_off", status == "bought_out_early", status == "bought_out", status == "returned"],
+        [
+            status == "written_off",
+            status == "bought_out_early",
+            status == "bought_out",
+            status == "returned",
+        ],
         [wo_at, eb_at, end_at, ret_at],
         np.datetime64("NaT"),
     )
     device_status = np.select(
-        [status == "returned", np.isin(status, ["bought_out", "bought_out_early"]),
-         (status == "written_off") & recovered, status == "written_off"],
+        [
+            status == "returned",
+            np.isin(status, ["bought_out", "bought_out_early"]),
+            (status == "written_off") & recovered,
+            status == "written_off",
+        ],
         ["returned", "bought_out", "recovered", "lost"],
         "with_customer",
     )
@@ -263,7 +309,9 @@ def simulate_chunk(cfg: SimulationConfig, apps: pd.DataFrame, hidden: pd.DataFra
             "lease_term_months": term[o].astype(np.int64),
             "monthly_rent": rent[o],
             "deposit": np.round(dep_share[o] * retail[o] * units[o], 0),
-            "buyout_price": np.round(listed[o] * units[o] * np.maximum(0.1, 1 - 0.036 * term[o]), 0),
+            "buyout_price": np.round(
+                listed[o] * units[o] * np.maximum(0.1, 1 - 0.036 * term[o]), 0
+            ),
             "delivery_address_changed": changed[o],
             "status": status[o],
             "ended_on": pd.Series(ended[o]),
@@ -303,13 +351,13 @@ def simulate_chunk(cfg: SimulationConfig, apps: pd.DataFrame, hidden: pd.DataFra
 
 def _chain_actions(app_id, due_s, live, step, action, cure_dpd, s, due, rent, as_of):
     """Collection-action rows of one delinquency chain per lease."""
-    n, k = action.shape
+    _n, k = action.shape
     last_step = np.where(step > 0, step, k)  # the curing step, else every step
     take = live[:, None] & (np.arange(1, k + 1)[None, :] <= last_step[:, None])
     when = due_s[:, None] + STEP_DPD[None, :].astype("timedelta64[D]")
     take &= when <= as_of
     rows, cols = np.nonzero(take)
-    cured_here = (step[rows] == cols + 1)
+    cured_here = step[rows] == cols + 1
     cure_day = due_s[rows] + np.maximum(cure_dpd[rows], 0).astype("timedelta64[D]")
     cured_here &= cure_day <= as_of
     # arrears paid at the cure: every instalment from the chain start due on or before that day

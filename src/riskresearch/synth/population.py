@@ -29,7 +29,9 @@ TAX_GRADES = np.array(["A", "B", "C", "D"])
 CATEGORIES = np.array(["phone", "laptop", "tablet"])
 TIERS = np.array(["entry", "mid", "flagship"])
 # Retail price (currency units) by category (rows) and tier (columns).
-BASE_PRICE = np.array([[1500.0, 3500.0, 7500.0], [3500.0, 6000.0, 11000.0], [1800.0, 3500.0, 6500.0]])
+BASE_PRICE = np.array(
+    [[1500.0, 3500.0, 7500.0], [3500.0, 6000.0, 11000.0], [1800.0, 3500.0, 6500.0]]
+)
 TERMS = np.array([3, 6, 12, 18, 24])
 PARTNER_TYPES = np.array(["merchant", "channel", "institution"])
 # Calibration of the true default hazard (log-odds); see tests/test_synth.py for the bands.
@@ -136,7 +138,32 @@ def _application_times(cfg: SimulationConfig, rng: np.random.Generator, n: int, 
     days_in_month = (starts[1:] - starts[:-1]).astype(np.int64) // SECONDS_PER_DAY
     day = np.floor(rng.random(n) * days_in_month[month]).astype(np.int64)
     hour_profile = np.array(
-        [1, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.5, 4, 5, 5.5, 5.5, 5, 5, 5.5, 5.5, 5, 5, 5.5, 6, 6, 5, 3.5, 2]
+        [
+            1,
+            0.6,
+            0.4,
+            0.3,
+            0.3,
+            0.5,
+            1.2,
+            2.5,
+            4,
+            5,
+            5.5,
+            5.5,
+            5,
+            5,
+            5.5,
+            5.5,
+            5,
+            5,
+            5.5,
+            6,
+            6,
+            5,
+            3.5,
+            2,
+        ]
     )
     hour = rng.choice(24, size=n, p=hour_profile / hour_profile.sum())
     is_night = rng.random(n) < night
@@ -182,12 +209,19 @@ def make_population(cfg: SimulationConfig) -> Population:
     n_cust = n_honest_cust + n_fraud
     cust = np.concatenate([cust, n_honest_cust + np.arange(n_fraud)])
     applied_at = np.concatenate([honest_times, ring_times, theft_times])
-    fraud_type = np.array(["none"] * n_honest + ["ring"] * n_ring + ["identity_theft"] * (n - n_honest - n_ring))
+    fraud_type = np.array(
+        ["none"] * n_honest + ["ring"] * n_ring + ["identity_theft"] * (n - n_honest - n_ring)
+    )
     ring_id = np.concatenate([np.full(n_honest, -1), ring_of, np.full(n_fraud - n_ring, -1)])
 
     # sort by time: application ids follow arrival order
     order = np.lexsort((cust, applied_at))
-    cust, applied_at, fraud_type, ring_id = cust[order], applied_at[order], fraud_type[order], ring_id[order]
+    cust, applied_at, fraud_type, ring_id = (
+        cust[order],
+        applied_at[order],
+        fraud_type[order],
+        ring_id[order],
+    )
     is_fraud = fraud_type != "none"
     is_ring = fraud_type == "ring"
     month_idx = _month_index(cfg, applied_at)
@@ -219,7 +253,9 @@ def make_population(cfg: SimulationConfig) -> Population:
     industry_c = crng.integers(0, INDUSTRIES.size, n_cust)
     company_age0 = np.round(crng.gamma(2.0, 3.5, n_cust) * np.exp(-0.2 * z_c), 1) + 0.3
     reg_capital_c = np.round(np.exp(crng.normal(13.5 - 0.3 * z_c, 1.1)), -3)
-    employees_c = np.maximum(1, np.round(np.exp(crng.normal(2.8 - 0.2 * z_c, 1.0)))).astype(np.int64)
+    employees_c = np.maximum(1, np.round(np.exp(crng.normal(2.8 - 0.2 * z_c, 1.0)))).astype(
+        np.int64
+    )
     # pre-window platform customers: registered long before
     returning_c = (~enterprise_c) & (crng.random(n_cust) < 0.22)
     returning_c[n_honest_cust:] = False
@@ -242,24 +278,37 @@ def make_population(cfg: SimulationConfig) -> Population:
     n_new = quality.size - n_old
     p_new = volume[n_old:] / volume[n_old:].sum()
     partner_idx = np.where(new_channel, n_old + r.choice(n_new, size=n, p=p_new), partner_idx)
-    bad_partners = np.argsort(quality[:n_old])[-max(3, n_old // 10):]
+    bad_partners = np.argsort(quality[:n_old])[-max(3, n_old // 10) :]
     ring_partner = bad_partners[r.integers(0, bad_partners.size, max(n_rings, 1))]
     new_avail = month_idx >= cfg.new_channel_month - 1
     ring_partner_new = n_old + r.integers(0, n_new, max(n_rings, 1))
     use_bad = r.random(max(n_rings, 1)) < 0.7
-    rp = np.where(is_ring, np.where(use_bad[np.maximum(ring_id, 0)],
-                                     ring_partner[np.maximum(ring_id, 0)], partner_idx), partner_idx)
-    rp = np.where(is_ring & new_avail & (r.random(n) < 0.5), ring_partner_new[np.maximum(ring_id, 0)], rp)
+    rp = np.where(
+        is_ring,
+        np.where(
+            use_bad[np.maximum(ring_id, 0)], ring_partner[np.maximum(ring_id, 0)], partner_idx
+        ),
+        partner_idx,
+    )
+    rp = np.where(
+        is_ring & new_avail & (r.random(n) < 0.5), ring_partner_new[np.maximum(ring_id, 0)], rp
+    )
     partner_idx = rp
     q = quality[partner_idx]
 
-    age = ((applied_at.astype("datetime64[D]") - birth[cust]).astype(np.int64) / 365.25).astype(np.int64)
+    age = ((applied_at.astype("datetime64[D]") - birth[cust]).astype(np.int64) / 365.25).astype(
+        np.int64
+    )
     occ_a = occ[cust]
     edu_a = edu[cust]
     income = np.exp(
         np.log(6000)
         + 0.18 * (edu_a - 2)
-        + np.select([occ_a == 1, occ_a == 2, occ_a == 3, occ_a == 4, occ_a == 5], [0.15, 0.2, -0.15, -0.9, -1.2], 0.0)
+        + np.select(
+            [occ_a == 1, occ_a == 2, occ_a == 3, occ_a == 4, occ_a == 5],
+            [0.15, 0.2, -0.15, -0.9, -1.2],
+            0.0,
+        )
         + 0.012 * np.clip(age - 22, 0, 20)
         - 0.2 * z
         + r.normal(0.0, 0.35, n)
@@ -271,9 +320,16 @@ def make_population(cfg: SimulationConfig) -> Population:
         np.round(np.minimum(np.maximum(age - 18, 0), r.gamma(1.8, 2.8, n) * np.exp(-0.25 * z)), 1),
     )
     phone_tenure = np.minimum((age - 15) * 12, np.round(r.gamma(2.0, 28.0, n) * np.exp(-0.3 * z)))
-    phone_tenure = np.where(is_fraud & (r.random(n) < 0.6), r.integers(0, 6, n), phone_tenure).astype(np.int64)
+    phone_tenure = np.where(
+        is_fraud & (r.random(n) < 0.6), r.integers(0, 6, n), phone_tenure
+    ).astype(np.int64)
 
-    thin_logit = np.log(cfg.thin_file_share / (1 - cfg.thin_file_share)) + 1.0 * (age < 24) + 1.2 * (occ_a == 4) - 0.35
+    thin_logit = (
+        np.log(cfg.thin_file_share / (1 - cfg.thin_file_share))
+        + 1.0 * (age < 24)
+        + 1.2 * (occ_a == 4)
+        - 0.35
+    )
     thin = r.random(n) < sigmoid(thin_logit)
     thin = np.where(is_fraud, r.random(n) < 0.5, thin)
     thin &= ~seg_ent
@@ -282,12 +338,14 @@ def make_population(cfg: SimulationConfig) -> Population:
     idv = r.random(n)
     p_manual = sigmoid(-3.2 + 0.5 * z + np.where(fraud_type == "identity_theft", 2.4, 0.0))
     p_fail = sigmoid(-5.0 + 0.4 * z + np.where(fraud_type == "identity_theft", 1.6, 0.0))
-    id_verif = np.where(idv < p_fail, "fail", np.where(idv < p_fail + p_manual, "manual_review", "pass"))
+    id_verif = np.where(
+        idv < p_fail, "fail", np.where(idv < p_fail + p_manual, "manual_review", "pass")
+    )
 
     device = device_c[cust].copy()
     phone = phone_c[cust].copy()
     address = address_c[cust].copy()
-    change = (r.random(n) < 0.1)  # some repeat applicants switched phones
+    change = r.random(n) < 0.1  # some repeat applicants switched phones
     device = np.where(change, 20_000_000 + np.arange(n), device)
     # ring identifiers: each ring shares a small pool of devices, phones and addresses
     ridx = np.maximum(ring_id, 0)
@@ -299,7 +357,9 @@ def make_population(cfg: SimulationConfig) -> Population:
     address = np.where(is_ring & (r.random(n) < 0.8), pool_addr, address)
 
     ipgps = r.random(n) < np.where(is_fraud, 0.45, 0.03 + 0.01 * (z > 1))
-    hour = ((applied_at - applied_at.astype("datetime64[D]")).astype(np.int64) // 3600).astype(np.int64)
+    hour = ((applied_at - applied_at.astype("datetime64[D]")).astype(np.int64) // 3600).astype(
+        np.int64
+    )
 
     # registration: returning customers long ago; new ones shortly before their first application
     first_app = pd.Series(applied_at).groupby(cust).transform("min").to_numpy()
@@ -308,12 +368,19 @@ def make_population(cfg: SimulationConfig) -> Population:
     gap_by_cust = pd.Series(first_gap).groupby(cust).transform("first").to_numpy()
     registered = first_app - (gap_by_cust * 60).astype("timedelta64[s]")
     long_ago = returning_c[cust]
-    registered = np.where(long_ago, np.datetime64(cfg.start, "s") - (r.integers(200, 1500, n) * SECONDS_PER_DAY).astype("timedelta64[s]"), registered)
+    registered = np.where(
+        long_ago,
+        np.datetime64(cfg.start, "s")
+        - (r.integers(200, 1500, n) * SECONDS_PER_DAY).astype("timedelta64[s]"),
+        registered,
+    )
     registered = pd.Series(registered).groupby(cust).transform("min").to_numpy()
     reg_to_app = ((applied_at - registered).astype(np.int64) // 60).astype(np.int64)
 
     # requested device and lease
-    cat = np.where(seg_ent, r.choice(3, size=n, p=[0.3, 0.6, 0.1]), r.choice(3, size=n, p=[0.58, 0.27, 0.15]))
+    cat = np.where(
+        seg_ent, r.choice(3, size=n, p=[0.3, 0.6, 0.1]), r.choice(3, size=n, p=[0.58, 0.27, 0.15])
+    )
     tier_p = np.where(z[:, None] > 0.8, [[0.35, 0.4, 0.25]], [[0.3, 0.45, 0.25]])
     tier = (r.random(n)[:, None] > np.cumsum(tier_p, axis=1)).sum(axis=1)
     tier = np.where(is_fraud, np.where(r.random(n) < 0.85, 2, 1), tier)
@@ -324,13 +391,22 @@ def make_population(cfg: SimulationConfig) -> Population:
     inflate = np.where(q > 0.5, r.uniform(1.05, 1.35, n), r.normal(1.0, 0.03, n))
     listed = np.round(retail * inflate, -1)
     rate = 0.045 + 0.3 / term
-    units = np.where(seg_ent, np.maximum(1, np.round(np.exp(r.normal(1.2, 0.9, n)))), 1).astype(np.int64)
+    units = np.where(seg_ent, np.maximum(1, np.round(np.exp(r.normal(1.2, 0.9, n)))), 1).astype(
+        np.int64
+    )
     rent = np.round(listed * rate * units, 0)
 
     # enterprise financials at application
     e = seg_ent
-    company_age = np.round(company_age0[cust] + (applied_at.astype("datetime64[D]") - np.datetime64(cfg.start, "D")).astype(np.int64) / 365.25, 1)
-    revenue = np.round(np.exp(np.log(employees_c[cust] * 4.0e5) + r.normal(0, 0.5, n) - 0.2 * z), -3)
+    company_age = np.round(
+        company_age0[cust]
+        + (applied_at.astype("datetime64[D]") - np.datetime64(cfg.start, "D")).astype(np.int64)
+        / 365.25,
+        1,
+    )
+    revenue = np.round(
+        np.exp(np.log(employees_c[cust] * 4.0e5) + r.normal(0, 0.5, n) - 0.2 * z), -3
+    )
     debt_ratio = np.clip(sigmoid(-0.4 + 0.8 * z + r.normal(0, 0.5, n)), 0.01, 0.99).round(3)
     current_ratio = np.round(np.exp(r.normal(0.35 - 0.35 * z, 0.35, n)), 2)
     margin = np.round(r.normal(0.07 - 0.06 * z, 0.06, n), 3)
@@ -349,7 +425,12 @@ def make_population(cfg: SimulationConfig) -> Population:
     dpd_latent = 0.9 * z + brng.normal(0, 0.8, n)
     max_dpd = np.select(
         [dpd_latent > 2.4, dpd_latent > 1.9, dpd_latent > 1.4, dpd_latent > 0.8],
-        [brng.integers(90, 360, n), brng.integers(60, 90, n), brng.integers(30, 60, n), brng.integers(1, 30, n)],
+        [
+            brng.integers(90, 360, n),
+            brng.integers(60, 90, n),
+            brng.integers(30, 60, n),
+            brng.integers(1, 30, n),
+        ],
         0,
     )
     debt = np.round(income * np.exp(brng.normal(1.5 + 0.4 * z, 0.8, n)), -2)
@@ -361,17 +442,64 @@ def make_population(cfg: SimulationConfig) -> Population:
     # ---- hidden default-risk logit (only observable features + hidden character + partner)
     eta = np.where(
         seg_ent,
-        _enterprise_logit(company_age, reg_capital_c[cust], industry_c[cust], revenue, rent, debt_ratio,
-                          current_ratio, margin, tax_idx, disputes, units),
-        _consumer_logit(score, age, income, rent, emp_years, occ_a, phone_tenure, thin, lenders, inq3,
-                        max_dpd, util, id_verif, hour, ipgps, tier, term, city_tier[cust], edu_a, prior_feats),
+        _enterprise_logit(
+            company_age,
+            reg_capital_c[cust],
+            industry_c[cust],
+            revenue,
+            rent,
+            debt_ratio,
+            current_ratio,
+            margin,
+            tax_idx,
+            disputes,
+            units,
+        ),
+        _consumer_logit(
+            score,
+            age,
+            income,
+            rent,
+            emp_years,
+            occ_a,
+            phone_tenure,
+            thin,
+            lenders,
+            inq3,
+            max_dpd,
+            util,
+            id_verif,
+            hour,
+            ipgps,
+            tier,
+            term,
+            city_tier[cust],
+            edu_a,
+            prior_feats,
+        ),
     )
     eta = eta + q + c_c[cust]
     eta = np.where(is_fraud, 8.0, eta)
 
     # ---- old approval policy
-    decision, reason = _old_policy(cfg, applied_at, device, seg_ent, score, lenders, max_dpd, id_verif, thin,
-                                   age, tax_idx, debt_ratio, disputes, prior_feats, eta, z)
+    decision, reason = _old_policy(
+        cfg,
+        applied_at,
+        device,
+        seg_ent,
+        score,
+        lenders,
+        max_dpd,
+        id_verif,
+        thin,
+        age,
+        tax_idx,
+        debt_ratio,
+        disputes,
+        prior_feats,
+        eta,
+        z,
+    )
 
     app_id = np.arange(1, n + 1, dtype=np.int64)
     cust_id = cust.astype(np.int64) + 1
@@ -416,7 +544,9 @@ def make_population(cfg: SimulationConfig) -> Population:
             "monthly_rent": rent,
             "decision": decision,
             "decline_reason": _masked(reason, reason != "", "str"),
-            "decided_at": (applied_at + (r.integers(1, 240, n) * 60).astype("timedelta64[s]")).astype("datetime64[us]"),
+            "decided_at": (
+                applied_at + (r.integers(1, 240, n) * 60).astype("timedelta64[s]")
+            ).astype("datetime64[us]"),
         }
     )
 
@@ -426,7 +556,9 @@ def make_population(cfg: SimulationConfig) -> Population:
             "customer_id": ucust.astype(np.int64) + 1,
             "segment": np.where(enterprise_c[ucust], "enterprise", "consumer"),
             "registered_at": registered[first_pos].astype("datetime64[us]"),
-            "birth_date": _masked(pd.to_datetime(birth[ucust]).date, ~enterprise_c[ucust], "object"),
+            "birth_date": _masked(
+                pd.to_datetime(birth[ucust]).date, ~enterprise_c[ucust], "object"
+            ),
             "city_tier": city_tier[ucust].astype(np.int64),
             "education": _masked(EDUCATION[edu[ucust]], ~enterprise_c[ucust], "str"),
         }
@@ -436,7 +568,9 @@ def make_population(cfg: SimulationConfig) -> Population:
     bureau = pd.DataFrame(
         {
             "application_id": app_id[has_bureau],
-            "report_at": (applied_at[has_bureau] - np.timedelta64(90, "s")).astype("datetime64[us]"),
+            "report_at": (applied_at[has_bureau] - np.timedelta64(90, "s")).astype(
+                "datetime64[us]"
+            ),
             "inquiries_1m": inq1[has_bureau].astype(np.int64),
             "inquiries_3m": inq3[has_bureau].astype(np.int64),
             "inquiries_6m": inq6[has_bureau].astype(np.int64),
@@ -486,7 +620,12 @@ def _prior_leases(cfg, returning_c, z_c, c_c, cust, applied_at):
     latent = 0.5 * z_c[owner] + 2.2 * c_c[owner] + rng.normal(0, 0.45, m)
     max_dpd = np.select(
         [latent > 1.6, latent > 1.1, latent > 0.6, latent > -0.1],
-        [rng.integers(90, 200, m), rng.integers(30, 90, m), rng.integers(8, 30, m), rng.integers(1, 8, m)],
+        [
+            rng.integers(90, 200, m),
+            rng.integers(30, 90, m),
+            rng.integers(8, 30, m),
+            rng.integers(1, 8, m),
+        ],
         0,
     )
     term = rng.choice(TERMS, size=m, p=[0.1, 0.2, 0.45, 0.1, 0.15])
@@ -521,8 +660,28 @@ def _prior_leases(cfg, returning_c, z_c, c_c, cust, applied_at):
     return prior, feats
 
 
-def _consumer_logit(score, age, income, rent, emp_years, occ, tenure, thin, lenders, inq3, max_dpd,
-                    util, id_verif, hour, ipgps, tier, term, city_tier, edu, prior):
+def _consumer_logit(
+    score,
+    age,
+    income,
+    rent,
+    emp_years,
+    occ,
+    tenure,
+    thin,
+    lenders,
+    inq3,
+    max_dpd,
+    util,
+    id_verif,
+    hour,
+    ipgps,
+    tier,
+    term,
+    city_tier,
+    edu,
+    prior,
+):
     """True log-odds of the monthly default hazard of a consumer (before partner and character).
 
     Non-linear in several features and with interactions (young x thin file, payment-to-income
@@ -541,8 +700,14 @@ def _consumer_logit(score, age, income, rent, emp_years, occ, tenure, thin, lend
         + np.select([occ == 5, occ == 3, occ == 4, occ == 1], [0.45, 0.25, 0.1, -0.25], 0.0)
         + 0.55 * (tenure < 6)
         + 0.2 * (tenure < 24)
-        + thick * (0.14 * np.minimum(lenders, 10) + 0.25 * np.maximum(lenders - 3, 0)
-                   + 0.06 * np.minimum(inq3, 12) + dpd_eff + 1.0 * np.maximum(util - 0.75, 0) / 0.25)
+        + thick
+        * (
+            0.14 * np.minimum(lenders, 10)
+            + 0.25 * np.maximum(lenders - 3, 0)
+            + 0.06 * np.minimum(inq3, 12)
+            + dpd_eff
+            + 1.0 * np.maximum(util - 0.75, 0) / 0.25
+        )
         + thin * (0.35 + 0.45 * (age < 25))
         + 0.35 * (id_verif == "manual_review")
         + 0.25 * (hour < 6)
@@ -551,15 +716,31 @@ def _consumer_logit(score, age, income, rent, emp_years, occ, tenure, thin, lend
         + 0.015 * (term - 12)
         + 0.15 * (city_tier == 4)
         - 0.08 * edu
-        + np.where(prior["n_prior"] > 0,
-                   -0.35 + 0.9 * (prior["prior_writeoffs"] > 0) + 0.5 * (prior["prior_max_dpd"] >= 30)
-                   + 0.2 * (prior["prior_max_dpd"] >= 8), 0.0)
+        + np.where(
+            prior["n_prior"] > 0,
+            -0.35
+            + 0.9 * (prior["prior_writeoffs"] > 0)
+            + 0.5 * (prior["prior_max_dpd"] >= 30)
+            + 0.2 * (prior["prior_max_dpd"] >= 8),
+            0.0,
+        )
     )
     return CONSUMER_BASE + CONSUMER_SCALE * signal
 
 
-def _enterprise_logit(company_age, capital, industry, revenue, rent, debt_ratio, current_ratio, margin,
-                      tax_idx, disputes, units):
+def _enterprise_logit(
+    company_age,
+    capital,
+    industry,
+    revenue,
+    rent,
+    debt_ratio,
+    current_ratio,
+    margin,
+    tax_idx,
+    disputes,
+    units,
+):
     """True log-odds of the monthly default hazard of a business customer."""
     burden = rent * 12 / np.maximum(revenue, 1e4)
     return ENTERPRISE_BASE + (
@@ -576,8 +757,24 @@ def _enterprise_logit(company_age, capital, industry, revenue, rent, debt_ratio,
     )
 
 
-def _old_policy(cfg, applied_at, device, ent, score, lenders, max_dpd, id_verif, thin, age, tax_idx,
-                debt_ratio, disputes, prior, eta, z):
+def _old_policy(
+    cfg,
+    applied_at,
+    device,
+    ent,
+    score,
+    lenders,
+    max_dpd,
+    id_verif,
+    thin,
+    age,
+    tax_idx,
+    debt_ratio,
+    disputes,
+    prior,
+    eta,
+    z,
+):
     """The platform's historical rules: knock-outs, velocity and an old, cruder score."""
     rng = stream(cfg, "policy")
     n = score.size

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from riskresearch.errors import BuildError, ConfigError
+from riskresearch.atomic import atomic_output
+from riskresearch.errors import BuildError
 from riskresearch.synth.config import SimulationConfig
 from riskresearch.synth.performance import simulate_chunk
 from riskresearch.synth.population import make_population
@@ -64,15 +63,9 @@ def build_warehouse(
     >>> counts["applications"]
     5000
     """
-    target = Path(path)
-    folder = _writable_folder(target)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()  # DuckDB wants to create the file itself
     n_chunks = int(np.ceil(cfg.n_applications / cfg.chunk_size))
     total = 2 + n_chunks
-    try:
+    with atomic_output(path, "warehouse") as tmp:
         pop = make_population(cfg)
         if progress:
             progress("applications", 1, total)
@@ -96,6 +89,7 @@ def build_warehouse(
                     }
                 ),
             )
+            del pop.customers, pop.bureau, pop.prior_leases
             for i in range(n_chunks):
                 sl = slice(i * cfg.chunk_size, (i + 1) * cfg.chunk_size)
                 tables = simulate_chunk(
@@ -103,45 +97,20 @@ def build_warehouse(
                 )
                 for name, frame in tables.items():
                     _write(con, name, frame, append=i > 0)
+                del tables
                 if progress:
                     progress("leases", 2 + i, total)
             _write_meta(con, cfg)
             counts = {
-                t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
                 for t in (*RAW_TABLES, *ORACLE_TABLES)
             }
             con.execute("CHECKPOINT")
         finally:
             con.close()
-        os.replace(tmp, target)
-        if progress:
-            progress("done", total, total)
-    except BaseException:
-        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-            leftover.unlink(missing_ok=True)
-        raise
+    if progress:
+        progress("done", total, total)
     return counts
-
-
-def _writable_folder(target: Path) -> Path:
-    if target.exists() and target.is_dir():
-        raise ConfigError(
-            f"The output path '{target}' is a folder. Give a file path such as "
-            f"'{target / 'leasing.duckdb'}'."
-        )
-    folder = target.parent if str(target.parent) else Path(".")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(
-            f"Cannot create the folder '{folder}' for the output '{target}': {exc.strerror}. "
-            "Choose a writable --out path."
-        ) from None
-    if not os.access(folder, os.W_OK):
-        raise ConfigError(
-            f"The folder '{folder}' is not writable. Choose a writable --out path."
-        )
-    return folder
 
 
 def _write(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, append: bool = False):

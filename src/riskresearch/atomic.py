@@ -1,0 +1,60 @@
+"""Atomic output: write to a temporary path beside the target, move into place when complete."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from riskresearch.errors import ConfigError
+
+
+def writable_folder(target: str | os.PathLike, what: str = "output") -> Path:
+    """Check that ``target`` can be written as a file; create its folder if missing.
+
+    Raises
+    ------
+    ConfigError
+        When the target is a folder or its folder cannot be created or written.
+    """
+    target = Path(target)
+    if target.is_dir():
+        raise ConfigError(
+            f"The {what} path '{target}' is a folder. Give a file path inside it, "
+            f"e.g. '{target / 'file'}'."
+        )
+    folder = target.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".probe.", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot write the {what} '{target}': {exc.strerror or exc}. Choose a writable path."
+        ) from None
+    return folder
+
+
+@contextmanager
+def atomic_output(target: str | os.PathLike, what: str = "output") -> Iterator[Path]:
+    """Yield a fresh temporary path next to ``target``; replace ``target`` with it on success.
+
+    On any error (or interrupt) the temporary file and DuckDB's ``.wal`` beside it are removed
+    and ``target`` is left as it was. The yielded path does not exist yet, so tools that insist
+    on creating their file (DuckDB) can use it.
+    """
+    target = Path(target)
+    folder = writable_folder(target, what)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    os.close(fd)
+    tmp = Path(name)
+    tmp.unlink()
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
