@@ -30,6 +30,20 @@ RAW_TABLES = (
 #: Hidden ground truth; no modeling code reads these.
 ORACLE_TABLES = ("oracle_applications", "oracle_partners")
 
+#: Columns holding calendar days (stored as DATE, not timestamps).
+DATE_COLUMNS = frozenset(
+    {
+        "onboarded_on",
+        "birth_date",
+        "started_on",
+        "ended_on",
+        "due_date",
+        "paid_date",
+        "action_date",
+        "confirmed_on",
+    }
+)
+
 Progress = Callable[[str, int, int], None]
 
 
@@ -115,11 +129,14 @@ def build_warehouse(
 
 def _write(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, append: bool = False):
     con.register("_frame", frame)
+    select = ", ".join(
+        f'CAST("{c}" AS DATE) AS "{c}"' if c in DATE_COLUMNS else f'"{c}"' for c in frame.columns
+    )
     try:
         if append:
-            con.execute(f"INSERT INTO {name} SELECT * FROM _frame")
+            con.execute(f"INSERT INTO {name} SELECT {select} FROM _frame")
         else:
-            con.execute(f"CREATE TABLE {name} AS SELECT * FROM _frame")
+            con.execute(f"CREATE TABLE {name} AS SELECT {select} FROM _frame")
     except duckdb.Error as exc:  # pragma: no cover - a bug in the simulator, not user input
         raise BuildError(f"Writing the table '{name}' failed: {exc}") from exc
     finally:
