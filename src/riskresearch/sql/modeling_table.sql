@@ -153,7 +153,7 @@ SELECT
     coalesce(perf.started_on + INTERVAL 135 DAY <= $as_of, false) AS fraud_mature,
     CASE WHEN perf.started_on IS NOT NULL THEN CAST(fc.application_id IS NOT NULL AS INTEGER) END AS fraud
 FROM app
-JOIN customers c ON c.customer_id = app.customer_id
+LEFT JOIN customers c ON c.customer_id = app.customer_id
 LEFT JOIN bureau_reports b ON b.application_id = app.application_id
 LEFT JOIN prior_agg pa ON pa.application_id = app.application_id
 LEFT JOIN prev_agg po ON po.application_id = app.application_id

@@ -34,9 +34,6 @@ class SimulationConfig(BaseModel):
         Calendar month (1-based, from ``start``) from which an economic shock raises default.
     shock_logit : float
         Size of the shock on the monthly default hazard (log-odds).
-    chunk_size : int
-        Applications simulated per chunk of lease performance (bounds peak memory; does not change
-        the result).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -52,7 +49,6 @@ class SimulationConfig(BaseModel):
     new_channel_month: int = Field(18, ge=2)
     shock_month: int = Field(20, ge=2)
     shock_logit: float = Field(0.45, ge=0.0, le=3.0)
-    chunk_size: int = Field(200_000, ge=1_000)
 
     @model_validator(mode="after")
     def _check_months(self) -> SimulationConfig:

@@ -44,6 +44,10 @@ DATE_COLUMNS = frozenset(
     }
 )
 
+#: Applications whose lease performance is simulated at once. Fixed (not a parameter): the
+#: random stream of each chunk is keyed by its index, so the size is part of the result.
+CHUNK_SIZE = 200_000
+
 Progress = Callable[[str, int, int], None]
 
 
@@ -77,7 +81,7 @@ def build_warehouse(
     >>> counts["applications"]
     5000
     """
-    n_chunks = int(np.ceil(cfg.n_applications / cfg.chunk_size))
+    n_chunks = int(np.ceil(cfg.n_applications / CHUNK_SIZE))
     total = 2 + n_chunks
     with atomic_output(path, "warehouse") as tmp:
         pop = make_population(cfg)
@@ -105,7 +109,7 @@ def build_warehouse(
             )
             del pop.customers, pop.bureau, pop.prior_leases
             for i in range(n_chunks):
-                sl = slice(i * cfg.chunk_size, (i + 1) * cfg.chunk_size)
+                sl = slice(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE)
                 tables = simulate_chunk(
                     cfg, pop.applications.iloc[sl], pop.hidden.iloc[sl], chunk=i
                 )
