@@ -13,8 +13,15 @@ from riskresearch.errors import ConfigError, DataError
 from riskresearch.features import REQUIRED_COLUMNS, build_modeling_table
 
 TARGET_COLUMNS = [
-    "started_on", "has_performance", "performance_status", "bad_mature", "bad",
-    "fpd30_mature", "fpd30", "fraud_mature", "fraud",
+    "started_on",
+    "has_performance",
+    "performance_status",
+    "bad_mature",
+    "bad",
+    "fpd30_mature",
+    "fpd30",
+    "fraud_mature",
+    "fraud",
 ]
 
 
@@ -34,9 +41,12 @@ def _empty_copy(src, dst):
     """A warehouse with the simulator's schema and no rows."""
     con = duckdb.connect(str(dst))
     con.execute(f"ATTACH '{src}' AS src (READ_ONLY)")
-    tables = [r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'src'"
-    ).fetchall()]
+    tables = [
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'src'"
+        ).fetchall()
+    ]
     for t in tables:
         con.execute(f"CREATE TABLE {t} AS SELECT * FROM src.{t} LIMIT 0")
     con.execute("DETACH src")
@@ -123,12 +133,11 @@ def _cut(con, day):
     nxt = day + dt.timedelta(days=1)
     con.execute(f"DELETE FROM applications WHERE applied_at >= '{nxt}'")
     con.execute(
-        "DELETE FROM bureau_reports WHERE application_id NOT IN (SELECT application_id FROM applications)"
+        "DELETE FROM bureau_reports "
+        "WHERE application_id NOT IN (SELECT application_id FROM applications)"
     )
     con.execute(f"DELETE FROM orders WHERE started_on >= '{day}'")
-    con.execute(
-        f"UPDATE orders SET ended_on = NULL, status = 'active' WHERE ended_on >= '{day}'"
-    )
+    con.execute(f"UPDATE orders SET ended_on = NULL, status = 'active' WHERE ended_on >= '{day}'")
     con.execute(
         "DELETE FROM installments WHERE application_id NOT IN (SELECT application_id FROM orders)"
     )
@@ -190,7 +199,9 @@ def test_a_later_event_changes_no_earlier_feature(warehouse, modeling, tmp_path)
     )
     con.close()
     after = _features(path)
-    feature_cols = [c for c in modeling.columns if c not in TARGET_COLUMNS and c != "application_id"]
+    feature_cols = [
+        c for c in modeling.columns if c not in TARGET_COLUMNS and c != "application_id"
+    ]
     before_row = modeling.set_index("application_id").loc[row.application_id, feature_cols]
     pd.testing.assert_series_equal(after.loc[row.application_id, feature_cols], before_row)
     new = after.loc[1_000_000]
@@ -228,7 +239,9 @@ def test_missing_table_is_named(warehouse, tmp_path):
         con.execute("DROP TABLE orders")
         con.execute("ALTER TABLE bureau_reports DROP COLUMN lenders_6m")
     out = tmp_path / "t.parquet"
-    with pytest.raises(DataError, match=r"'bureau_reports' lacks column\(s\) lenders_6m; table 'orders' is missing"):
+    with pytest.raises(
+        DataError, match=r"'bureau_reports' lacks column\(s\) lenders_6m; table 'orders' is missing"
+    ):
         build_modeling_table(path, out)
     assert not out.exists()
 

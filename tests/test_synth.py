@@ -87,7 +87,9 @@ def test_true_pd_is_calibrated_against_simulated_outcomes(oracle):
     """The closed-form true PD matches the frequency of the simulated outcome, by decile."""
     df = oracle[~oracle.true_fraud].copy()
     df["decile"] = pd.qcut(df.true_pd, 10, labels=False)
-    g = df.groupby("decile").agg(pd_=("true_pd", "mean"), bad=("true_bad", "mean"), n=("true_pd", "size"))
+    g = df.groupby("decile").agg(
+        pd_=("true_pd", "mean"), bad=("true_bad", "mean"), n=("true_pd", "size")
+    )
     se = np.sqrt(g.pd_ * (1 - g.pd_) / g.n)
     assert (np.abs(g.bad - g.pd_) < 4 * se + 1e-3).all(), g
 
