@@ -6,6 +6,7 @@ import datetime as dt
 import shutil
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -155,8 +156,9 @@ def test_features_ignore_every_event_on_or_after_the_application_day(warehouse, 
     """
     feature_cols = [c for c in modeling.columns if c not in TARGET_COLUMNS]
     candidates = modeling[(modeling.hist_max_dpd > 0) & (modeling.hist_active_leases > 0)]
-    days = sorted(set(candidates.applied_at.dt.date))[:: max(1, len(candidates) // 4)][:4]
-    assert len(days) >= 3
+    unique_days = sorted(set(candidates.applied_at.dt.date))
+    assert len(unique_days) >= 4
+    days = [unique_days[i] for i in np.linspace(0, len(unique_days) - 1, 4).astype(int)]
     full = modeling.set_index("application_id")[feature_cols[1:]]
     checked = 0
     for day in days:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from riskresearch.synth.common import sigmoid, stream
 from riskresearch.synth.config import SimulationConfig
-from riskresearch.synth.population import sigmoid, stream
 
 MAX_TERM = 24
 # Ladder steps (days past due) while a chain is open; a cure lands 0-5 days after a step.

@@ -13,48 +13,24 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from riskresearch.synth.common import (
+    BASE_PRICE,
+    CATEGORIES,
+    EDUCATION,
+    INDUSTRIES,
+    OCCUPATIONS,
+    SECONDS_PER_DAY,
+    TAX_GRADES,
+    TERMS,
+    TIERS,
+    month_index,
+    month_starts,
+    sigmoid,
+    stream,
+)
 from riskresearch.synth.config import SimulationConfig
-
-SECONDS_PER_DAY = 86_400
-
-OCCUPATIONS = np.array(
-    ["salaried", "civil_servant", "self_employed", "gig_worker", "student", "unemployed"]
-)
-EDUCATION = np.array(["below_high_school", "high_school", "college", "bachelor", "master_plus"])
-INDUSTRIES = np.array(
-    ["retail", "technology", "manufacturing", "services", "construction", "logistics", "education"]
-)
-INDUSTRY_RISK = np.array([0.15, -0.1, 0.0, 0.05, 0.45, 0.25, -0.15])
-TAX_GRADES = np.array(["A", "B", "C", "D"])
-CATEGORIES = np.array(["phone", "laptop", "tablet"])
-TIERS = np.array(["entry", "mid", "flagship"])
-# Retail price (currency units) by category (rows) and tier (columns).
-BASE_PRICE = np.array(
-    [[1500.0, 3500.0, 7500.0], [3500.0, 6000.0, 11000.0], [1800.0, 3500.0, 6500.0]]
-)
-TERMS = np.array([3, 6, 12, 18, 24])
-PARTNER_TYPES = np.array(["merchant", "channel", "institution"])
-# Calibration of the true default hazard (log-odds); see tests/test_synth.py for the bands.
-CONSUMER_BASE = -3.7
-CONSUMER_SCALE = 0.72
-ENTERPRISE_BASE = -3.7
-
-
-def stream(cfg: SimulationConfig, name: str, *extra: int) -> np.random.Generator:
-    """Independent random stream for one simulation step (so steps do not shift each other)."""
-    key = int.from_bytes(name.encode()[:8].ljust(8, b"\0"), "little")
-    return np.random.default_rng(np.random.SeedSequence([cfg.seed, key, *extra]))
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-def month_starts(cfg: SimulationConfig, n: int | None = None) -> np.ndarray:
-    """First instant (datetime64[s]) of each simulated month."""
-    n = cfg.n_months if n is None else n
-    first = np.datetime64(cfg.start, "M")
-    return (first + np.arange(n)).astype("datetime64[D]").astype("datetime64[s]")
+from riskresearch.synth.partners import make_partners
+from riskresearch.synth.risk import CHARACTER_SD, consumer_logit, enterprise_logit, old_policy
 
 
 @dataclass
@@ -81,55 +57,6 @@ class Population:
     hidden: pd.DataFrame
 
 
-# --------------------------------------------------------------------------------------------
-# partners
-# --------------------------------------------------------------------------------------------
-def make_partners(cfg: SimulationConfig) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Partners with public qualification data and a hidden quality.
-
-    Returns the table, the hidden quality (log-odds added to their customers' default risk)
-    and the volume weight of each partner.
-    """
-    rng = stream(cfg, "partner")
-    n_old = cfg.n_partners
-    n_new = max(3, cfg.n_partners // 12)
-    n = n_old + n_new
-    quality = rng.normal(0.0, 0.25, n)
-    worst = rng.choice(n_old, size=max(3, n_old // 10), replace=False)
-    quality[worst] += rng.uniform(0.6, 1.0, worst.size)
-    quality[n_old:] = rng.uniform(0.7, 1.1, n_new)  # the worse channel that appears later
-
-    window_start = np.datetime64(cfg.start, "D")
-    onboarded = window_start - rng.integers(30, 6 * 365, n).astype("timedelta64[D]")
-    new_start = month_starts(cfg)[cfg.new_channel_month - 1].astype("datetime64[D]")
-    onboarded[n_old:] = new_start - rng.integers(5, 25, n_new).astype("timedelta64[D]")
-
-    bad = quality > 0.5
-    years = np.round(rng.gamma(2.5, 2.4, n) * np.where(bad, 0.55, 1.0), 1) + 0.5
-    capital = np.round(np.exp(rng.normal(14.0 - 0.8 * quality, 1.0, n)), -3)
-    licence_ok = rng.random(n) > sigmoid(-3.2 + 2.2 * quality)
-    complaints = rng.poisson(np.exp(0.6 + 1.4 * quality))
-    owner_flag = rng.random(n) < sigmoid(-2.8 + 1.8 * quality)
-    volume = np.exp(rng.normal(0.0, 0.8, n))
-    table = pd.DataFrame(
-        {
-            "partner_id": np.arange(1, n + 1, dtype=np.int64),
-            "partner_type": rng.choice(PARTNER_TYPES, n, p=[0.6, 0.3, 0.1]),
-            "onboarded_on": pd.to_datetime(onboarded).date,
-            "registered_capital": capital,
-            "years_in_business": years,
-            "licence_check_passed": licence_ok,
-            "complaints_12m": complaints.astype(np.int64),
-            "owner_credit_red_flag": owner_flag,
-            "city_tier": rng.integers(1, 5, n).astype(np.int64),
-        }
-    )
-    return table, quality, volume
-
-
-# --------------------------------------------------------------------------------------------
-# applications
-# --------------------------------------------------------------------------------------------
 def _application_times(cfg: SimulationConfig, rng: np.random.Generator, n: int, night: float):
     """Application instants: growing monthly volume, a daytime profile of hours."""
     weights = 1.0 + 0.04 * np.arange(cfg.n_months)
@@ -224,14 +151,14 @@ def make_population(cfg: SimulationConfig) -> Population:
     )
     is_fraud = fraud_type != "none"
     is_ring = fraud_type == "ring"
-    month_idx = _month_index(cfg, applied_at)
+    month_idx = month_index(cfg, applied_at)
 
     # ---- customers
     crng = stream(cfg, "customers")
     enterprise_c = crng.random(n_cust) < cfg.enterprise_share
     enterprise_c[n_honest_cust:] = False  # fraud here is consumer fraud
     z_c = crng.normal(0.0, 1.0, n_cust)  # creditworthiness (high = risky), seen through features
-    c_c = crng.normal(0.0, 0.35, n_cust)  # character: hidden, seen only through payment history
+    c_c = crng.normal(0.0, CHARACTER_SD, n_cust)  # hidden; payment history reveals it
     age0 = np.clip(18 + crng.gamma(2.3, 5.5, n_cust), 18, 68)
     birth = np.datetime64(cfg.start, "D") - (age0 * 365.25).astype("timedelta64[D]")
     city_tier = crng.choice([1, 2, 3, 4], size=n_cust, p=[0.18, 0.32, 0.3, 0.2])
@@ -442,7 +369,7 @@ def make_population(cfg: SimulationConfig) -> Population:
     # ---- hidden default-risk logit (only observable features + hidden character + partner)
     eta = np.where(
         seg_ent,
-        _enterprise_logit(
+        enterprise_logit(
             company_age,
             reg_capital_c[cust],
             industry_c[cust],
@@ -455,7 +382,7 @@ def make_population(cfg: SimulationConfig) -> Population:
             disputes,
             units,
         ),
-        _consumer_logit(
+        consumer_logit(
             score,
             age,
             income,
@@ -482,7 +409,7 @@ def make_population(cfg: SimulationConfig) -> Population:
     eta = np.where(is_fraud, 8.0, eta)
 
     # ---- old approval policy
-    decision, reason = _old_policy(
+    decision, reason = old_policy(
         cfg,
         applied_at,
         device,
@@ -605,11 +532,6 @@ def _masked(values, keep: np.ndarray, dtype: str = "float64"):
     return s.where(keep)
 
 
-def _month_index(cfg: SimulationConfig, t: np.ndarray) -> np.ndarray:
-    months = t.astype("datetime64[M]") - np.datetime64(cfg.start, "M")
-    return months.astype(np.int64)
-
-
 def _prior_leases(cfg, returning_c, z_c, c_c, cust, applied_at):
     """Leases that returning customers held before the window, and per-application aggregates."""
     rng = stream(cfg, "prior")
@@ -658,157 +580,3 @@ def _prior_leases(cfg, returning_c, z_c, c_c, cust, applied_at):
     np.add.at(wo, owner, (outcome == "written_off").astype(np.int64))
     feats = {"n_prior": n_prior[cust], "prior_max_dpd": worst[cust], "prior_writeoffs": wo[cust]}
     return prior, feats
-
-
-def _consumer_logit(
-    score,
-    age,
-    income,
-    rent,
-    emp_years,
-    occ,
-    tenure,
-    thin,
-    lenders,
-    inq3,
-    max_dpd,
-    util,
-    id_verif,
-    hour,
-    ipgps,
-    tier,
-    term,
-    city_tier,
-    edu,
-    prior,
-):
-    """True log-odds of the monthly default hazard of a consumer (before partner and character).
-
-    Non-linear in several features and with interactions (young x thin file, payment-to-income
-    x flagship), so a WOE scorecard gets most but not all of the signal.
-    """
-    pti = rent / np.maximum(income, 500.0)
-    thick = ~thin
-    dpd_eff = np.select([max_dpd >= 60, max_dpd >= 30, max_dpd >= 1], [1.1, 0.7, 0.3], 0.0)
-    signal = (
-        -0.0085 * (score - 650)
-        + 0.07 * np.maximum(24 - age, 0)
-        + 0.05 * np.maximum(age - 55, 0)
-        - 0.35 * np.log(income / 6000)
-        + 3.0 * np.maximum(pti - 0.12, 0)
-        - 0.08 * np.minimum(emp_years, 6)
-        + np.select([occ == 5, occ == 3, occ == 4, occ == 1], [0.45, 0.25, 0.1, -0.25], 0.0)
-        + 0.55 * (tenure < 6)
-        + 0.2 * (tenure < 24)
-        + thick
-        * (
-            0.14 * np.minimum(lenders, 10)
-            + 0.25 * np.maximum(lenders - 3, 0)
-            + 0.06 * np.minimum(inq3, 12)
-            + dpd_eff
-            + 1.0 * np.maximum(util - 0.75, 0) / 0.25
-        )
-        + thin * (0.35 + 0.45 * (age < 25))
-        + 0.35 * (id_verif == "manual_review")
-        + 0.25 * (hour < 6)
-        + 0.3 * ipgps
-        + 0.35 * (tier == 2) * (pti > 0.15)
-        + 0.015 * (term - 12)
-        + 0.15 * (city_tier == 4)
-        - 0.08 * edu
-        + np.where(
-            prior["n_prior"] > 0,
-            -0.35
-            + 0.9 * (prior["prior_writeoffs"] > 0)
-            + 0.5 * (prior["prior_max_dpd"] >= 30)
-            + 0.2 * (prior["prior_max_dpd"] >= 8),
-            0.0,
-        )
-    )
-    return CONSUMER_BASE + CONSUMER_SCALE * signal
-
-
-def _enterprise_logit(
-    company_age,
-    capital,
-    industry,
-    revenue,
-    rent,
-    debt_ratio,
-    current_ratio,
-    margin,
-    tax_idx,
-    disputes,
-    units,
-):
-    """True log-odds of the monthly default hazard of a business customer."""
-    burden = rent * 12 / np.maximum(revenue, 1e4)
-    return ENTERPRISE_BASE + (
-        -0.25 * np.log1p(np.minimum(company_age, 15))
-        - 0.12 * np.log(capital / 7e5)
-        + INDUSTRY_RISK[industry]
-        + 2.2 * np.maximum(debt_ratio - 0.6, 0)
-        + 0.6 * (current_ratio < 1.0)
-        - 4.0 * np.minimum(margin, 0.15)
-        + np.array([-0.5, 0.0, 0.45, 1.0])[tax_idx]
-        + 0.25 * np.minimum(disputes, 4)
-        + 6.0 * np.maximum(burden - 0.05, 0)
-        + 0.1 * np.log(units)
-    )
-
-
-def _old_policy(
-    cfg,
-    applied_at,
-    device,
-    ent,
-    score,
-    lenders,
-    max_dpd,
-    id_verif,
-    thin,
-    age,
-    tax_idx,
-    debt_ratio,
-    disputes,
-    prior,
-    eta,
-    z,
-):
-    """The platform's historical rules: knock-outs, velocity and an old, cruder score."""
-    rng = stream(cfg, "policy")
-    n = score.size
-    # velocity: same device fingerprint seen 2+ times in the previous 7 days
-    t = (applied_at - np.datetime64(cfg.start, "s")).astype(np.int64)
-    key_order = np.lexsort((t, device))
-    dev_sorted, t_sorted = device[key_order], t[key_order]
-    key = dev_sorted.astype(np.float64) * 1e9 + t_sorted
-    lo = np.searchsorted(key, key - 7 * SECONDS_PER_DAY, side="left")
-    velocity = np.empty(n, dtype=np.int64)
-    velocity[key_order] = np.arange(n) - lo
-
-    old_logit = (
-        -0.0065 * (np.nan_to_num(score, nan=650) - 650)
-        + np.where(thin, 0.4, 0.1 * lenders)
-        + 0.4 * (age < 23)
-        + rng.normal(0, 0.55, n)
-    )
-    old_logit = np.where(ent, 0.9 * z + rng.normal(0, 0.6, n), old_logit)
-    cut = np.quantile(old_logit, 0.78)
-    rules = [
-        (id_verif == "fail", "identity_verification_failed"),
-        (velocity >= 2, "device_velocity"),
-        (~ent & (score < 480), "low_platform_score"),
-        (~ent & ~thin & (lenders >= 8), "multi_lender"),
-        (~ent & ~thin & (max_dpd >= 90), "bureau_delinquency"),
-        (prior["prior_writeoffs"] > 0, "platform_writeoff"),
-        (ent & (tax_idx == 3), "tax_grade_d"),
-        (ent & ((debt_ratio > 0.9) | (disputes >= 4)), "enterprise_financials"),
-        (old_logit > cut, "old_score"),
-        (rng.random(n) < 0.03, "manual_review_declined"),
-    ]
-    reason = np.full(n, "", dtype=object)
-    for mask, name in reversed(rules):  # the first matching rule is the recorded reason
-        reason = np.where(mask, name, reason)
-    decision = np.where(reason == "", "approved", "declined")
-    return decision, reason.astype(str)
