@@ -1,0 +1,433 @@
+"""WOE binning: a scikit-learn transformer over optbinning, with bins as reviewable data.
+
+optbinning (``OptimalBinning``) finds the split points or category groups at fit time. The
+result is kept as plain data (:class:`riskresearch.woe.FeatureBins`): split points or groups,
+and the weighted good/bad counts of every bin, including a *Special* bin for special codes and
+a *Missing* bin.
+Transforming applies those bins with numpy alone, so a binning loaded from JSON transforms
+exactly like the fitted one, without optbinning installed.
+
+WoE = ln(%good / %bad): a positive WoE means lower risk than average. ``y == 1`` is bad.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from riskresearch.errors import ConfigError, DataError
+from riskresearch.woe import (
+    CATEGORICAL,
+    NUMERICAL,
+    FeatureBins,
+    as_frame,
+    check_columns,
+    check_target,
+    column_values,
+)
+
+FORMAT = "riskresearch.binning/1"
+TRENDS = {
+    "auto",
+    "auto_heuristic",
+    "auto_asc_desc",
+    "ascending",
+    "descending",
+    "convex",
+    "concave",
+    "peak",
+    "valley",
+    "peak_heuristic",
+    "valley_heuristic",
+}
+UNSEEN_POLICIES = {"missing", "neutral", "worst"}
+
+
+# ------------------------------------------------------------------------------------------
+# the transformer
+# ------------------------------------------------------------------------------------------
+class WoeBinner(TransformerMixin, BaseEstimator):
+    """Optimal WOE binning of numerical and categorical features (scikit-learn transformer).
+
+    Parameters
+    ----------
+    features : list of str, optional
+        Features to bin. Default: every column of ``X``.
+    categorical_features : list of str, optional
+        Features binned as categories. Default: columns of text, category or object dtype.
+    max_n_bins : int, default 8
+        Maximum number of regular bins per feature.
+    min_bin_size : float, default 0.05
+        Minimum share of (weighted) observations in a regular bin.
+    monotonic_trend : str, default "auto_asc_desc"
+        Event-rate trend imposed on numerical features (optbinning's ``monotonic_trend``:
+        ``"ascending"``, ``"descending"``, ``"auto_asc_desc"``, ``"peak"``, ``"valley"`` ...).
+    monotonic_trends : dict, optional
+        Per-feature trend, overriding ``monotonic_trend``.
+    special_codes : dict, optional
+        ``{feature: [codes]}``: values that get a *Special* bin of their own (e.g. -999).
+    overrides : dict, optional
+        Bins fixed by the modeler, like SAS interactive grouping:
+        ``{feature: {"splits": [..]}}`` for numerical features (strictly increasing, inside the
+        observed range) or ``{feature: {"groups": [[..], [..]]}}`` for categorical ones (every
+        category seen in training in exactly one group). Overridden features are recorded with
+        ``source="override"``.
+    unseen : {"missing", "neutral", "worst"}, default "missing"
+        WoE for a category never seen in training: that of the Missing bin, 0, or the riskiest
+        bin's. A warning names the feature and categories.
+    time_limit : float, default 20
+        Seconds the optimiser may spend per feature.
+
+    Attributes
+    ----------
+    bins_ : dict of str to FeatureBins
+        The fitted bins of every feature.
+    feature_names_in_ : ndarray of str
+        Columns seen in ``fit``.
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> binner = WoeBinner(max_n_bins=5).fit(X, y)      # doctest: +SKIP
+    >>> binner.table("platform_credit_score")           # doctest: +SKIP
+    >>> woe = binner.transform(X)                       # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        features=None,
+        categorical_features=None,
+        max_n_bins=8,
+        min_bin_size=0.05,
+        monotonic_trend="auto_asc_desc",
+        monotonic_trends=None,
+        special_codes=None,
+        overrides=None,
+        unseen="missing",
+        time_limit=20,
+    ):
+        self.features = features
+        self.categorical_features = categorical_features
+        self.max_n_bins = max_n_bins
+        self.min_bin_size = min_bin_size
+        self.monotonic_trend = monotonic_trend
+        self.monotonic_trends = monotonic_trends
+        self.special_codes = special_codes
+        self.overrides = overrides
+        self.unseen = unseen
+        self.time_limit = time_limit
+
+    # -- fit ---------------------------------------------------------------------------------
+    def _check_params(self) -> None:
+        if not isinstance(self.max_n_bins, int | np.integer) or self.max_n_bins < 2:
+            raise ConfigError(
+                "The 'max_n_bins' parameter of WoeBinner must be an integer >= 2. "
+                f"Got {self.max_n_bins!r} instead."
+            )
+        if not isinstance(self.min_bin_size, float | int) or not 0 < self.min_bin_size <= 0.5:
+            raise ConfigError(
+                "The 'min_bin_size' parameter of WoeBinner must be a share in (0, 0.5]. "
+                f"Got {self.min_bin_size!r} instead."
+            )
+        trends = {
+            "monotonic_trend": self.monotonic_trend,
+            **{f"monotonic_trends['{k}']": v for k, v in (self.monotonic_trends or {}).items()},
+        }
+        for key, trend in trends.items():
+            if trend is not None and trend not in TRENDS:
+                raise ConfigError(
+                    f"The '{key}' parameter of WoeBinner must be one of {sorted(TRENDS)}. "
+                    f"Got {trend!r} instead."
+                )
+        if self.unseen not in UNSEEN_POLICIES:
+            raise ConfigError(
+                f"The 'unseen' parameter of WoeBinner must be one of {sorted(UNSEEN_POLICIES)}. "
+                f"Got {self.unseen!r} instead."
+            )
+
+    def fit(self, X, y, sample_weight=None):
+        """Find the bins of every feature.
+
+        Parameters
+        ----------
+        X : DataFrame or array of shape (n_samples, n_features)
+        y : array of 0 (good) and 1 (bad)
+        sample_weight : array, optional
+            Observation weights (e.g. from reject inference); honoured in the optimisation and
+            in every count.
+        """
+        self._check_params()
+        frame = as_frame(X, "WoeBinner.fit")
+        y_arr, w = check_target(y, len(frame), "WoeBinner.fit", sample_weight)
+        features = list(frame.columns) if self.features is None else list(self.features)
+        check_columns(frame, features, "WoeBinner.fit")
+        if self.categorical_features is None:
+            categorical = [
+                c
+                for c in features
+                if not pd.api.types.is_numeric_dtype(frame[c]) and frame[c].dtype != bool
+            ]
+        else:
+            categorical = list(self.categorical_features)
+        overrides = dict(self.overrides or {})
+        unknown = sorted(set(overrides) - set(features))
+        if unknown:
+            raise ConfigError(
+                f"The 'overrides' parameter of WoeBinner names unknown feature(s) {unknown}. "
+                f"Use features being binned, e.g. {features[:3]}."
+            )
+        self.bins_ = {}
+        for name in features:
+            dtype = CATEGORICAL if name in categorical else NUMERICAL
+            stub = FeatureBins(
+                name=name, dtype=dtype, special_codes=list((self.special_codes or {}).get(name, []))
+            )
+            values = column_values(frame, stub, "WoeBinner.fit")
+            trend = (self.monotonic_trends or {}).get(name, self.monotonic_trend)
+            if name in overrides:
+                fb = self._override(stub, values, overrides[name])
+            else:
+                fb = self._optimal(stub, values, y_arr, w, trend)
+            fb.unseen = self.unseen
+            self._count(fb, values, y_arr, w)
+            self.bins_[name] = fb
+        self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
+        self.n_features_in_ = frame.shape[1]
+        self.features_ = features
+        return self
+
+    def _optimal(self, fb, values, y, w, trend) -> FeatureBins:
+        from optbinning import OptimalBinning  # imported lazily: scoring never needs it
+
+        if fb.dtype == NUMERICAL:
+            x = values.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            x = np.where(values.isna(), np.nan, values.astype("str").to_numpy(dtype=object))
+        ob = OptimalBinning(
+            name=fb.name,
+            dtype=fb.dtype,
+            max_n_bins=self.max_n_bins,
+            min_bin_size=self.min_bin_size,
+            monotonic_trend=trend if fb.dtype == NUMERICAL else "auto",
+            special_codes=fb.special_codes or None,
+            time_limit=self.time_limit,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # optbinning's own warnings on tiny inputs
+            ob.fit(x, y, sample_weight=w)
+        if fb.dtype == NUMERICAL:
+            fb.splits = [float(s) for s in ob.splits]
+        else:
+            fb.groups = [sorted(str(c) for c in g) for g in ob.splits]
+            seen = {c for g in fb.groups for c in g}
+            rest = sorted(
+                set(x[values.notna().to_numpy()]) - seen - {str(c) for c in fb.special_codes}
+            )
+            if rest:  # categories optbinning left out still deserve a bin of their own
+                fb.groups.append(rest)
+        fb.source = "optimal"
+        fb.monotonic_trend = trend if fb.dtype == NUMERICAL else None
+        return fb
+
+    def _override(self, fb, values, spec) -> FeatureBins:
+        owner = f"The override of feature '{fb.name}'"
+        if not isinstance(spec, dict) or set(spec) - {"splits", "groups"} or len(spec) != 1:
+            raise ConfigError(
+                f"{owner} must be {{'splits': [...]}} (numerical) or {{'groups': [[...], ...]}} "
+                f"(categorical). Got {spec!r} instead."
+            )
+        if fb.dtype == NUMERICAL:
+            if "splits" not in spec:
+                raise ConfigError(f"{owner} must give 'splits': the feature is numerical.")
+            splits = [float(s) for s in spec["splits"]]
+            if any(b <= a for a, b in itertools.pairwise(splits)):
+                raise ConfigError(
+                    f"{owner} must have strictly increasing splits. Got {splits} instead; sort "
+                    "them and remove duplicates."
+                )
+            x = values.to_numpy(dtype=float, na_value=np.nan)
+            x = x[~np.isnan(x) & ~np.isin(x, np.asarray(fb.special_codes, float))]
+            lo, hi = (float(x.min()), float(x.max())) if x.size else (math.nan, math.nan)
+            outside = [s for s in splits if not lo < s <= hi]
+            if outside:
+                raise ConfigError(
+                    f"{owner} has split(s) {outside} outside the observed range ({lo}, {hi}]: "
+                    "each would leave an empty bin. Move them inside the range."
+                )
+            fb.splits = splits
+        else:
+            if "groups" not in spec:
+                raise ConfigError(f"{owner} must give 'groups': the feature is categorical.")
+            groups = [[str(c) for c in g] for g in spec["groups"]]
+            flat = [c for g in groups for c in g]
+            dupes = sorted({c for c in flat if flat.count(c) > 1})
+            if dupes:
+                raise ConfigError(f"{owner} puts categories {dupes} in more than one group.")
+            seen = set(values.dropna().astype("str")) - {str(c) for c in fb.special_codes}
+            left = sorted(seen - set(flat))
+            if left:
+                raise ConfigError(
+                    f"{owner} leaves categories {left} out of every group. Add them to a group."
+                )
+            fb.groups = groups
+        fb.source = "override"
+        return fb
+
+    @staticmethod
+    def _count(fb: FeatureBins, values: pd.Series, y: np.ndarray, w: np.ndarray) -> None:
+        idx = fb.bin_index(values)
+        n_bins = fb.n_regular + 2
+        fb.bad = np.bincount(idx, weights=w * (y == 1), minlength=n_bins).tolist()
+        fb.good = np.bincount(idx, weights=w * (y == 0), minlength=n_bins).tolist()
+
+    # -- transform ---------------------------------------------------------------------------
+    def transform(self, X) -> pd.DataFrame:
+        """Replace every feature by the WoE of its bin.
+
+        Raises
+        ------
+        DataError
+            When a feature column is missing, a numerical column holds text or +/-inf, or the
+            table is empty. Unseen categories only warn.
+        """
+        check_is_fitted(self, "bins_")
+        frame = as_frame(X, "WoeBinner.transform")
+        if not isinstance(X, pd.DataFrame) and frame.shape[1] != self.n_features_in_:
+            raise DataError(
+                f"WoeBinner.transform: X has {frame.shape[1]} columns but the binner was fitted "
+                f"on {self.n_features_in_}. Pass the same columns."
+            )
+        check_columns(frame, self.features_, "WoeBinner.transform")
+        return self.woe_frame(frame, self.features_)
+
+    def woe_frame(self, frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+        """WoE of the given features only (their columns are validated, no others needed)."""
+        check_is_fitted(self, "bins_")
+        check_columns(frame, features, "WoeBinner.transform")
+        out = {}
+        for name in features:
+            fb = self.bins_[name]
+            values = column_values(frame, fb, "WoeBinner.transform")
+            out[name] = fb.transform(values)
+            if fb.dtype == CATEGORICAL:
+                _warn_unseen(fb, values)
+        return pd.DataFrame(out, index=frame.index)
+
+    def bin_indices(self, X) -> pd.DataFrame:
+        """Bin index of every value (regular bins, then Special, then Missing; -1 = unseen)."""
+        check_is_fitted(self, "bins_")
+        frame = as_frame(X, "WoeBinner.bin_indices")
+        check_columns(frame, self.features_, "WoeBinner.bin_indices")
+        return pd.DataFrame(
+            {
+                n: fb.bin_index(column_values(frame, fb, "WoeBinner"))
+                for n, fb in self.bins_.items()
+            },
+            index=frame.index,
+        )
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "bins_")
+        return np.asarray(self.features_, dtype=object)
+
+    # -- review ------------------------------------------------------------------------------
+    def table(self, feature: str | None = None) -> pd.DataFrame:
+        """Binning table of one feature, or of all features stacked."""
+        check_is_fitted(self, "bins_")
+        if feature is None:
+            return pd.concat([fb.table() for fb in self.bins_.values()], ignore_index=True)
+        if feature not in self.bins_:
+            raise DataError(f"No binning for feature '{feature}'. Known: {list(self.bins_)[:10]}.")
+        return self.bins_[feature].table()
+
+    def iv_summary(self) -> pd.DataFrame:
+        """Information value, number of bins and source of every feature, highest IV first."""
+        check_is_fitted(self, "bins_")
+        rows = [
+            {
+                "feature": n,
+                "iv": fb.iv(),
+                "n_bins": fb.n_regular,
+                "dtype": fb.dtype,
+                "source": fb.source,
+            }
+            for n, fb in self.bins_.items()
+        ]
+        return pd.DataFrame(rows).sort_values("iv", ascending=False, ignore_index=True)
+
+    # -- JSON --------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        check_is_fitted(self, "bins_")
+        return {
+            "format": FORMAT,
+            "features": {n: fb.to_dict() for n, fb in self.bins_.items()},
+        }
+
+    def to_json(self, path: str | Path | None = None) -> str:
+        """The bins as JSON text (written to ``path`` when given)."""
+        text = json.dumps(self.to_dict(), indent=1, sort_keys=False)
+        if path is not None:
+            Path(path).write_text(text + "\n")
+        return text
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WoeBinner:
+        """A fitted binner from :meth:`to_dict` output (transform only; no optbinning needed)."""
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise DataError(
+                f"This is not a riskresearch binning (expected format '{FORMAT}', got "
+                f"{data.get('format') if isinstance(data, dict) else type(data).__name__!r})."
+            )
+        binner = cls()
+        binner.bins_ = {n: FeatureBins.from_dict(n, d) for n, d in data["features"].items()}
+        binner.features_ = list(binner.bins_)
+        binner.feature_names_in_ = np.asarray(binner.features_, dtype=object)
+        binner.n_features_in_ = len(binner.features_)
+        return binner
+
+    @classmethod
+    def from_json(cls, source: str | Path) -> WoeBinner:
+        """Load bins from a JSON file path or JSON text."""
+        text = Path(source).read_text() if Path(str(source)).suffix == ".json" else str(source)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DataError(
+                f"The binning JSON is not valid JSON: {exc}. Export it again."
+            ) from None
+        return cls.from_dict(data)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.categorical = True
+        tags.input_tags.string = True
+        tags.target_tags.required = True
+        return tags
+
+
+def _warn_unseen(fb: FeatureBins, values: pd.Series) -> None:
+    idx = fb.bin_index(values)
+    if (idx == -1).any():
+        cats = sorted(set(values[idx == -1].astype("str")))
+        policy = {
+            "missing": "the Missing bin's WoE",
+            "neutral": "WoE 0",
+            "worst": "the riskiest bin's WoE",
+        }[fb.unseen]
+        warnings.warn(
+            f"Feature '{fb.name}' has categories never seen in training: {cats[:5]}"
+            f"{' ...' if len(cats) > 5 else ''}; they get {policy}. Refit or override the "
+            "groups to place them.",
+            UserWarning,
+            stacklevel=3,
+        )

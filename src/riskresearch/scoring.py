@@ -1,0 +1,338 @@
+"""Dependency-light scoring from an exported scorecard (JSON), and its SQL translation.
+
+Needs numpy and pandas only: no scikit-learn, optbinning or OR-Tools, so a release can be
+scored anywhere. A :class:`Scorer` gives the same points as the fitted scorecard, batch
+(vectorised) or one application at a time, and reason codes; :meth:`Scorer.to_sql` writes one
+``CASE WHEN`` expression that DuckDB evaluates to the same scores.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from riskresearch.errors import DataError
+from riskresearch.woe import CATEGORICAL, NUMERICAL, as_frame, check_columns
+
+SCORECARD_FORMAT = "riskresearch.scorecard/1"
+SEGMENTED_FORMAT = "riskresearch.segmented_scorecard/1"
+
+
+class _Feature:
+    """One scorecard feature compiled for fast lookup."""
+
+    def __init__(self, name: str, d: Mapping[str, Any]):
+        self.name = name
+        self.dtype = d["dtype"]
+        self.points = np.asarray(d["points"], dtype=float)
+        self.unseen = float(d["unseen_points"])
+        self.n_regular = len(self.points) - 2
+        self.special_codes = list(d.get("special_codes", []))
+        if self.dtype == NUMERICAL:
+            self.splits = np.asarray(d["splits"], dtype=float)
+            self.split_list = [float(s) for s in d["splits"]]
+            self.special_set = {float(c) for c in self.special_codes}
+            if len(self.splits) + 1 != self.n_regular:
+                raise DataError(f"Scorecard feature '{name}': splits and points disagree.")
+        elif self.dtype == CATEGORICAL:
+            self.lookup = {c: i for i, g in enumerate(d["groups"]) for c in g}
+            self.special_set = {str(c) for c in self.special_codes}
+            self.categories = pd.Index(list(self.lookup))
+            self.category_bin = np.fromiter(self.lookup.values(), dtype=np.int64)
+            if len(d["groups"]) != self.n_regular:
+                raise DataError(f"Scorecard feature '{name}': groups and points disagree.")
+        else:
+            raise DataError(f"Scorecard feature '{name}' has unknown dtype {self.dtype!r}.")
+        self.best = float(self.points.max())
+
+    # batch -------------------------------------------------------------------------------
+    def batch(self, s: pd.Series) -> np.ndarray:
+        if self.dtype == NUMERICAL:
+            x = _numeric(s, self.name)
+            nan = np.isnan(x)
+            idx = np.searchsorted(self.splits, x, side="right")
+            if self.special_set:
+                idx = np.where(np.isin(x, list(self.special_set)), self.n_regular, idx)
+            idx = np.where(nan, self.n_regular + 1, idx)
+            return self.points[idx]
+        present = s.notna().to_numpy()
+        text = s.astype("str")
+        pos = self.categories.get_indexer(text)
+        out = np.where(pos >= 0, self.points[self.category_bin[np.maximum(pos, 0)]], self.unseen)
+        if self.special_set:
+            out = np.where(text.isin(self.special_set).to_numpy(), self.points[self.n_regular], out)
+        return np.where(present, out, self.points[self.n_regular + 1])
+
+    # one value ----------------------------------------------------------------------------
+    def one(self, v: Any) -> float:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return self.points[self.n_regular + 1]
+        if self.dtype == NUMERICAL:
+            try:
+                x = float(v)
+            except (TypeError, ValueError):
+                raise DataError(
+                    f"Feature '{self.name}' is numerical; got {v!r}. Pass a number or None."
+                ) from None
+            if math.isinf(x):
+                raise DataError(f"Feature '{self.name}' is {x}. Pass a finite number or None.")
+            if x in self.special_set:
+                return self.points[self.n_regular]
+            return self.points[bisect.bisect_right(self.split_list, x)]
+        key = str(v)
+        i = self.lookup.get(key)
+        if i is not None:
+            return self.points[i]
+        if key in self.special_set:
+            return self.points[self.n_regular]
+        return self.unseen
+
+    # SQL ----------------------------------------------------------------------------------
+    def sql(self) -> str:
+        col = '"' + self.name.replace('"', '""') + '"'
+        p = [_num(v) for v in self.points]
+        parts = [f"WHEN {col} IS NULL THEN {p[self.n_regular + 1]}"]
+        if self.dtype == NUMERICAL:
+            x = f"CAST({col} AS DOUBLE)"
+            parts.append(f"WHEN isnan({x}) THEN {p[self.n_regular + 1]}")
+            if self.special_set:
+                codes = ", ".join(_num(c) for c in sorted(self.special_set))
+                parts.append(f"WHEN {x} IN ({codes}) THEN {p[self.n_regular]}")
+            for i, s in enumerate(self.split_list):
+                parts.append(f"WHEN {x} < {_num(s)} THEN {p[i]}")
+            parts.append(f"ELSE {p[self.n_regular - 1]}")
+        else:
+            x = f"CAST({col} AS VARCHAR)"
+            groups: dict[int, list[str]] = {}
+            for c, i in self.lookup.items():
+                groups.setdefault(i, []).append(c)
+            for i in sorted(groups):
+                cats = ", ".join(_str(c) for c in groups[i])
+                parts.append(f"WHEN {x} IN ({cats}) THEN {p[i]}")
+            if self.special_set:
+                codes = ", ".join(_str(c) for c in sorted(self.special_set))
+                parts.append(f"WHEN {x} IN ({codes}) THEN {p[self.n_regular]}")
+            parts.append(f"ELSE {_num(self.unseen)}")
+        return "(CASE " + " ".join(parts) + " END)"
+
+
+def _num(x: float) -> str:
+    return repr(float(x))
+
+
+def _str(s: str) -> str:
+    return "'" + str(s).replace("'", "''") + "'"
+
+
+def _numeric(s: pd.Series, name: str) -> np.ndarray:
+    if s.dtype == bool or str(s.dtype) == "boolean":
+        return s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    if not pd.api.types.is_numeric_dtype(s):
+        converted = pd.to_numeric(s, errors="coerce")
+        bad = converted.isna() & s.notna()
+        if bad.any():
+            raise DataError(
+                f"Column '{name}' is numerical but holds text in {int(bad.sum())} row(s) "
+                f"(first: {s[bad].iloc[0]!r} at row {s.index[bad][0]!r}). Convert it to numbers "
+                "(NaN for missing)."
+            )
+        s = converted
+    x = s.to_numpy(dtype=float, na_value=np.nan)
+    inf = np.isinf(x)
+    if inf.any():
+        raise DataError(
+            f"Column '{name}' holds +/-inf in {int(inf.sum())} row(s) (first at row "
+            f"{s.index[inf][0]!r}). Replace them with NaN (scored as Missing) or a finite value."
+        )
+    return x
+
+
+class _Card:
+    def __init__(self, d: Mapping[str, Any]):
+        if d.get("format") != SCORECARD_FORMAT:
+            raise DataError(
+                f"Not a riskresearch scorecard (format {d.get('format')!r}, expected "
+                f"'{SCORECARD_FORMAT}')."
+            )
+        sc = d["scaling"]
+        self.offset, self.factor = float(sc["offset"]), float(sc["factor"])
+        self.features = [_Feature(n, f) for n, f in d["features"].items()]
+
+
+class Scorer:
+    """Score applications with an exported scorecard (single or segmented).
+
+    Parameters
+    ----------
+    model : dict, str or Path
+        ``Scorecard.to_dict()`` / ``SegmentedScorecard.to_dict()`` output, JSON text, or the
+        path of a JSON file.
+
+    Examples
+    --------
+    >>> scorer = Scorer("scorecards/consumer/1.0.0/scorecard.json")   # doctest: +SKIP
+    >>> scorer.score(applications)                                   # doctest: +SKIP
+    >>> scorer.score_one({"platform_credit_score": 700, ...})        # doctest: +SKIP
+    """
+
+    def __init__(self, model: Mapping[str, Any] | str | Path):
+        if isinstance(model, Path) or (isinstance(model, str) and not model.lstrip().startswith("{")):
+            path = Path(model)
+            if not path.is_file():
+                raise DataError(f"The scorecard file '{path}' does not exist.")
+            model = path.read_text()
+        if isinstance(model, str):
+            try:
+                model = json.loads(model)
+            except json.JSONDecodeError as exc:
+                raise DataError(f"The scorecard JSON is not valid: {exc}.") from None
+        self.model = model
+        if model.get("format") == SEGMENTED_FORMAT:
+            self.segments = [
+                {"name": s["name"], "when": s["when"], "card": _Card(s["scorecard"])}
+                for s in model["segments"]
+            ]
+        else:
+            self.segments = [{"name": None, "when": {}, "card": _Card(model)}]
+        cols: list[str] = []
+        for s in self.segments:
+            cols += [c for c in s["when"] if c not in cols]
+            cols += [f.name for f in s["card"].features if f.name not in cols]
+        self.columns = cols
+
+    @staticmethod
+    def assign_segments(frame: pd.DataFrame, segments: list[dict]) -> pd.Series:
+        """Name of the first segment each row matches (NA when none)."""
+        out = pd.Series(pd.NA, index=frame.index, dtype="object")
+        free = np.ones(len(frame), dtype=bool)
+        for seg in segments:
+            match = np.ones(len(frame), dtype=bool)
+            for col, value in seg["when"].items():
+                if col not in frame.columns:
+                    raise DataError(
+                        f"Segment '{seg['name']}' is defined on column '{col}', which the input "
+                        "lacks. Add it."
+                    )
+                match &= (frame[col] == value).fillna(False).to_numpy(dtype=bool)
+            take = match & free
+            out[take] = seg["name"]
+            free &= ~take
+        return out
+
+    def _rows(self, frame: pd.DataFrame):
+        if len(self.segments) == 1:
+            yield self.segments[0], np.ones(len(frame), dtype=bool)
+            return
+        seg = self.assign_segments(frame, self.segments)
+        if seg.isna().any():
+            first = seg.index[seg.isna()][0]
+            raise DataError(
+                f"{int(seg.isna().sum())} row(s) match no segment of the scorecard (first: "
+                f"row {first!r}). Check the segment columns."
+            )
+        for s in self.segments:
+            yield s, (seg == s["name"]).to_numpy()
+
+    def feature_points(self, X) -> pd.DataFrame:
+        """Points of every feature for every row (NaN where a segment lacks the feature)."""
+        frame = as_frame(X, "Scorer")
+        check_columns(frame, self.columns, "Scorer")
+        out = {}
+        for s, rows in self._rows(frame):
+            sub = frame[rows] if not rows.all() else frame
+            for f in s["card"].features:
+                col = out.setdefault(f.name, np.full(len(frame), np.nan))
+                col[rows] = f.batch(sub[f.name])
+        return pd.DataFrame(out, index=frame.index)
+
+    def score(self, X) -> pd.Series:
+        """Score of every row: the sum of its features' points (features in scorecard order)."""
+        frame = as_frame(X, "Scorer")
+        check_columns(frame, self.columns, "Scorer")
+        out = np.full(len(frame), np.nan)
+        for s, rows in self._rows(frame):
+            sub = frame[rows] if not rows.all() else frame
+            total = np.zeros(int(rows.sum()))
+            for f in s["card"].features:
+                total = total + f.batch(sub[f.name])
+            out[rows] = total
+        return pd.Series(out, index=frame.index, name="score")
+
+    def pd_(self, X) -> pd.Series:
+        """Probability of bad implied by the score (each segment's own scale)."""
+        frame = as_frame(X, "Scorer")
+        score = self.score(frame).to_numpy()
+        out = np.full(len(frame), np.nan)
+        for s, rows in self._rows(frame):
+            card = s["card"]
+            out[rows] = 1.0 / (1.0 + np.exp((score[rows] - card.offset) / card.factor))
+        return pd.Series(out, index=frame.index, name="pd")
+
+    def score_one(self, application: Mapping[str, Any]) -> float:
+        """Score of a single application given as a mapping of column -> value."""
+        missing = [c for c in self.columns if c not in application]
+        if missing:
+            raise DataError(
+                f"The application lacks {', '.join(repr(c) for c in missing)}. Add them (None "
+                "scores as Missing)."
+            )
+        card = self.segments[0]["card"]
+        if len(self.segments) > 1:
+            for s in self.segments:
+                if all(application[c] == v for c, v in s["when"].items()):
+                    card = s["card"]
+                    break
+            else:
+                raise DataError("The application matches no segment of the scorecard.")
+        total = 0.0
+        for f in card.features:
+            total = total + f.one(application[f.name])
+        return float(total)
+
+    def reason_codes(self, X, n: int = 4) -> pd.DataFrame:
+        """Top-``n`` features costing each row the most points relative to their best bin."""
+        pts = self.feature_points(X)
+        best = {}
+        for s in self.segments:
+            for f in s["card"].features:
+                best[f.name] = max(best.get(f.name, -np.inf), f.best)
+        lost = pd.DataFrame({c: best[c] - pts[c] for c in pts.columns}, index=pts.index)
+        values = lost.to_numpy()
+        filled = np.where(np.isnan(values), -np.inf, values)
+        order = np.argsort(-filled, axis=1, kind="stable")[:, :n]
+        names = np.asarray(pts.columns, dtype=object)[order]
+        lost_n = np.take_along_axis(filled, order, axis=1)
+        out = {}
+        for i in range(order.shape[1]):
+            keep = lost_n[:, i] > 1e-9
+            out[f"reason_{i + 1}"] = np.where(keep, names[:, i], None)
+            out[f"points_lost_{i + 1}"] = np.where(keep, lost_n[:, i], 0.0)
+        return pd.DataFrame(out, index=pts.index)
+
+    def to_sql(self) -> str:
+        """One SQL expression for the score; features are summed in scorecard order."""
+        exprs = []
+        for s in self.segments:
+            total = " + ".join(f.sql() for f in s["card"].features)
+            if s["name"] is None:
+                return total
+            cond = " AND ".join(
+                f'"{c}" = {_sql_literal(v)}' for c, v in s["when"].items()
+            ) or "TRUE"
+            exprs.append(f"WHEN {cond} THEN {total}")
+        return "(CASE " + " ".join(exprs) + " END)"
+
+
+def _sql_literal(v: Any) -> str:
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, int | float):
+        return _num(v)
+    return _str(v)

@@ -1,0 +1,219 @@
+"""Feature selection on WoE features, with a recorded reason for every dropped feature.
+
+Steps, in order: information-value threshold, pairwise correlation, variance inflation factor,
+then forward selection by a validation metric (AUC of a logistic regression on the kept WoE
+features, measured on a held-out stratified part of the training rows).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import train_test_split
+from sklearn.utils.validation import check_is_fitted
+
+from riskresearch.errors import ConfigError
+from riskresearch.woe import as_frame, check_target
+
+
+class FeatureSelector(BaseEstimator):
+    """Select scorecard features from a WoE table.
+
+    Parameters
+    ----------
+    min_iv : float, default 0.02
+        Features with a lower information value are dropped ("not predictive").
+    max_iv : float or None, default None
+        Features with a higher IV are dropped as suspicious (leakage); None keeps them.
+    max_corr : float, default 0.7
+        Of two features whose WoE correlate more than this (absolute Pearson), the one with the
+        lower IV is dropped.
+    max_vif : float, default 5.0
+        Features are dropped one at a time, highest VIF first, until every VIF is at most this.
+    forward : bool, default True
+        Run forward selection by validation AUC after the filters.
+    max_features : int, default 15
+        Most features forward selection keeps.
+    min_gain : float, default 0.0005
+        Forward selection stops when the best candidate adds less validation AUC than this.
+    valid_size : float, default 0.3
+        Share of the rows held out for forward selection.
+    random_state : int, default 0
+        Seed of the hold-out split.
+
+    Attributes
+    ----------
+    selected_ : list of str
+        Kept features, in the order forward selection added them.
+    report_ : pandas.DataFrame
+        One row per candidate: ``feature, iv, selected, step, reason``.
+    """
+
+    def __init__(
+        self,
+        min_iv=0.02,
+        max_iv=None,
+        max_corr=0.7,
+        max_vif=5.0,
+        forward=True,
+        max_features=15,
+        min_gain=0.0005,
+        valid_size=0.3,
+        random_state=0,
+    ):
+        self.min_iv = min_iv
+        self.max_iv = max_iv
+        self.max_corr = max_corr
+        self.max_vif = max_vif
+        self.forward = forward
+        self.max_features = max_features
+        self.min_gain = min_gain
+        self.valid_size = valid_size
+        self.random_state = random_state
+
+    def _check_params(self) -> None:
+        checks = {
+            "min_iv": self.min_iv >= 0,
+            "max_corr": 0 < self.max_corr <= 1,
+            "max_vif": self.max_vif >= 1,
+            "max_features": isinstance(self.max_features, int) and self.max_features >= 1,
+            "valid_size": 0 < self.valid_size < 1,
+        }
+        for name, ok in checks.items():
+            if not ok:
+                raise ConfigError(
+                    f"The '{name}' parameter of FeatureSelector is out of range. "
+                    f"Got {getattr(self, name)!r} instead."
+                )
+
+    def fit(self, W, y, iv=None, sample_weight=None):
+        """Choose features.
+
+        Parameters
+        ----------
+        W : DataFrame
+            WoE-transformed features.
+        y : array of 0 (good) and 1 (bad)
+        iv : dict or Series, optional
+            Information value per feature (from ``WoeBinner.iv_summary``); computed from ``W``
+            and ``y`` when omitted.
+        sample_weight : array, optional
+        """
+        self._check_params()
+        W = as_frame(W, "FeatureSelector.fit")
+        y, w = check_target(y, len(W), "FeatureSelector.fit", sample_weight)
+        iv = pd.Series(iv if iv is not None else _iv_from_woe(W, y, w), dtype=float)
+        reasons: dict[str, str] = {}
+        kept = []
+        for f in sorted(W.columns, key=lambda c: -iv.get(c, 0.0)):
+            v = iv.get(f, 0.0)
+            if W[f].nunique() < 2:
+                reasons[f] = "constant WoE (a single bin)"
+            elif v < self.min_iv:
+                reasons[f] = f"IV {v:.4f} < min_iv {self.min_iv}"
+            elif self.max_iv is not None and v > self.max_iv:
+                reasons[f] = f"IV {v:.3f} > max_iv {self.max_iv}: check for leakage"
+            else:
+                kept.append(f)
+        # correlation: keep the higher-IV feature of each correlated pair
+        corr = W[kept].corr().abs() if kept else pd.DataFrame()
+        survivors: list[str] = []
+        for f in kept:
+            clash = [g for g in survivors if corr.loc[f, g] > self.max_corr]
+            if clash:
+                g = max(clash, key=lambda c: corr.loc[f, c])
+                reasons[f] = f"WoE correlation {corr.loc[f, g]:.2f} > {self.max_corr} with '{g}' (higher IV)"
+            else:
+                survivors.append(f)
+        # variance inflation
+        while len(survivors) > 2:
+            vif = _vif(W[survivors].to_numpy())
+            worst = int(np.argmax(vif))
+            if vif[worst] <= self.max_vif:
+                break
+            reasons[survivors[worst]] = f"VIF {vif[worst]:.1f} > max_vif {self.max_vif}"
+            survivors.pop(worst)
+        steps: dict[str, int] = {}
+        if self.forward and len(survivors) > 1:
+            order = self._forward(W[survivors], y, w, reasons)
+        else:
+            order = survivors[: self.max_features]
+            for f in survivors[self.max_features :]:
+                reasons[f] = f"beyond max_features {self.max_features}"
+        for i, f in enumerate(order, start=1):
+            steps[f] = i
+        self.selected_ = order
+        self.report_ = pd.DataFrame(
+            [
+                {
+                    "feature": f,
+                    "iv": float(iv.get(f, 0.0)),
+                    "selected": f in steps,
+                    "step": steps.get(f),
+                    "reason": "selected" if f in steps else reasons.get(f, ""),
+                }
+                for f in W.columns
+            ]
+        ).sort_values(["selected", "iv"], ascending=[False, False], ignore_index=True)
+        self.n_features_in_ = W.shape[1]
+        self.feature_names_in_ = np.asarray(W.columns, dtype=object)
+        return self
+
+    def _forward(self, W, y, w, reasons) -> list[str]:
+        idx = np.arange(len(W))
+        tr, va = train_test_split(
+            idx, test_size=self.valid_size, stratify=y, random_state=self.random_state
+        )
+        chosen: list[str] = []
+        best_auc = 0.5
+        candidates = list(W.columns)
+        while candidates and len(chosen) < self.max_features:
+            scores = {}
+            for f in candidates:
+                cols = [*chosen, f]
+                lr = LogisticRegression(max_iter=500)
+                lr.fit(W.iloc[tr][cols], y[tr], sample_weight=w[tr])
+                p = lr.decision_function(W.iloc[va][cols])
+                scores[f] = roc_auc_score(y[va], p, sample_weight=w[va])
+            f_best = max(scores, key=scores.get)
+            gain = scores[f_best] - best_auc
+            if gain < self.min_gain:
+                for f in candidates:
+                    reasons[f] = (
+                        f"forward selection: adds {scores[f] - best_auc:+.4f} validation AUC "
+                        f"(< min_gain {self.min_gain})"
+                    )
+                break
+            chosen.append(f_best)
+            candidates.remove(f_best)
+            best_auc = scores[f_best]
+        for f in candidates:
+            reasons.setdefault(f, f"beyond max_features {self.max_features}")
+        self.valid_auc_ = best_auc
+        return chosen
+
+    def transform(self, W):
+        check_is_fitted(self, "selected_")
+        return as_frame(W, "FeatureSelector.transform")[self.selected_]
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "selected_")
+        return np.asarray(self.selected_, dtype=object)
+
+
+def _vif(X: np.ndarray) -> np.ndarray:
+    """Variance inflation factors: the diagonal of the inverse correlation matrix."""
+    corr = np.corrcoef(X, rowvar=False)
+    return np.diag(np.linalg.pinv(corr))
+
+
+def _iv_from_woe(W: pd.DataFrame, y: np.ndarray, w: np.ndarray) -> dict[str, float]:
+    out = {}
+    for f in W.columns:
+        g = pd.DataFrame({"v": W[f].to_numpy(), "bad": w * (y == 1), "good": w * (y == 0)})
+        t = g.groupby("v")[["bad", "good"]].sum()
+        out[f] = float(((t.good / t.good.sum() - t.bad / t.bad.sum()) * t.index.to_numpy()).sum())
+    return out

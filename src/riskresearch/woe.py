@@ -1,0 +1,299 @@
+"""Bins as data: split points or category groups with their good/bad counts, and the input
+checks shared by fitting and scoring.
+
+numpy and pandas only: the JSON scorer imports this module, so scoring needs neither
+scikit-learn nor optbinning. WoE = ln(%good / %bad): positive means lower risk. ``y == 1`` is bad.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from riskresearch.errors import DataError
+
+NUMERICAL, CATEGORICAL = "numerical", "categorical"
+SMOOTHING = 0.5  # added to empty good/bad cells so that WoE stays finite
+
+
+# ------------------------------------------------------------------------------------------
+# bins as data
+# ------------------------------------------------------------------------------------------
+@dataclass
+class FeatureBins:
+    """The bins of one feature and their statistics.
+
+    Regular bins come first (``len(splits) + 1`` intervals, or one per category group), then
+    the *Special* bin, then the *Missing* bin. ``good`` and ``bad`` are weighted counts.
+    """
+
+    name: str
+    dtype: str
+    splits: list[float] = field(default_factory=list)
+    groups: list[list[str]] = field(default_factory=list)
+    special_codes: list = field(default_factory=list)
+    good: list[float] = field(default_factory=list)
+    bad: list[float] = field(default_factory=list)
+    source: str = "optimal"
+    monotonic_trend: str | None = None
+    unseen: str = "missing"
+
+    @property
+    def n_regular(self) -> int:
+        return len(self.splits) + 1 if self.dtype == NUMERICAL else len(self.groups)
+
+    @property
+    def special_index(self) -> int:
+        return self.n_regular
+
+    @property
+    def missing_index(self) -> int:
+        return self.n_regular + 1
+
+    def labels(self) -> list[str]:
+        """Readable label of every bin, in bin order."""
+        if self.dtype == NUMERICAL:
+            edges = [-math.inf, *self.splits, math.inf]
+            regular = [f"[{_fmt(lo)}, {_fmt(hi)})" for lo, hi in itertools.pairwise(edges)]
+            regular[0] = regular[0].replace("[", "(", 1)
+        else:
+            regular = [", ".join(map(str, g)) for g in self.groups]
+        return [*regular, "Special", "Missing"]
+
+    def woe(self) -> np.ndarray:
+        """WoE of every bin; empty bins (no observations at all) get 0."""
+        good, bad = np.asarray(self.good, float), np.asarray(self.bad, float)
+        total_good, total_bad = good.sum(), bad.sum()
+        empty = (good + bad) == 0
+        smooth = np.where((good == 0) | (bad == 0), SMOOTHING, 0.0)
+        woe = np.log(((good + smooth) / total_good) / ((bad + smooth) / total_bad))
+        return np.where(empty, 0.0, woe)
+
+    def unseen_woe(self) -> float:
+        """WoE given to a category never seen in training."""
+        woe = self.woe()
+        if self.unseen == "neutral":
+            return 0.0
+        if self.unseen == "worst":
+            occupied = (np.asarray(self.good) + np.asarray(self.bad)) > 0
+            return float(woe[occupied].min())
+        return float(woe[self.missing_index])
+
+    def table(self) -> pd.DataFrame:
+        """Binning table: count, goods, bads, event rate, WoE and IV per bin, plus a total."""
+        good, bad = np.asarray(self.good, float), np.asarray(self.bad, float)
+        count = good + bad
+        woe = self.woe()
+        share_good = good / good.sum()
+        share_bad = bad / bad.sum()
+        iv = (share_good - share_bad) * woe
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(count > 0, bad / count, np.nan)
+        tab = pd.DataFrame(
+            {
+                "bin": self.labels(),
+                "count": count,
+                "count_share": count / count.sum(),
+                "good": good,
+                "bad": bad,
+                "event_rate": rate,
+                "woe": woe,
+                "iv": iv,
+            }
+        )
+        total = pd.DataFrame(
+            {
+                "bin": ["Total"],
+                "count": [count.sum()],
+                "count_share": [1.0],
+                "good": [good.sum()],
+                "bad": [bad.sum()],
+                "event_rate": [bad.sum() / count.sum()],
+                "woe": [np.nan],
+                "iv": [iv.sum()],
+            }
+        )
+        tab.insert(0, "feature", self.name)
+        total.insert(0, "feature", self.name)
+        return pd.concat([tab, total], ignore_index=True)
+
+    def iv(self) -> float:
+        tab = self.table()
+        return float(tab["iv"].iloc[-1])
+
+    def bin_index(self, values: pd.Series) -> np.ndarray:
+        """Bin index of every value (validated beforehand by :func:`_column_values`)."""
+        n = len(values)
+        out = np.full(n, self.missing_index, dtype=np.int64)
+        if self.dtype == NUMERICAL:
+            x = values.to_numpy(dtype=float, na_value=np.nan)
+            present = ~np.isnan(x)
+            special = present & np.isin(x, np.asarray(self.special_codes, dtype=float))
+            regular = present & ~special
+            out[regular] = np.searchsorted(np.asarray(self.splits, float), x[regular], side="right")
+            out[special] = self.special_index
+            return out
+        present = values.notna().to_numpy()
+        text = values.astype("str").to_numpy(dtype=object)
+        lookup = {c: i for i, g in enumerate(self.groups) for c in g}
+        specials = {str(c) for c in self.special_codes}
+        codes = np.fromiter(
+            (lookup.get(v, -2 if v in specials else -1) for v in text), dtype=np.int64, count=n
+        )
+        out[present & (codes >= 0)] = codes[present & (codes >= 0)]
+        out[present & (codes == -2)] = self.special_index
+        out[present & (codes == -1)] = -1  # unseen category
+        return out
+
+    def transform(self, values: pd.Series) -> np.ndarray:
+        idx = self.bin_index(values)
+        woe = self.woe()
+        result = woe[np.maximum(idx, 0)]
+        if (idx == -1).any():
+            result[idx == -1] = self.unseen_woe()
+        return result
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"dtype": self.dtype}
+        if self.dtype == NUMERICAL:
+            d["splits"] = [float(s) for s in self.splits]
+        else:
+            d["groups"] = [[str(c) for c in g] for g in self.groups]
+        d.update(
+            special_codes=list(self.special_codes),
+            source=self.source,
+            monotonic_trend=self.monotonic_trend,
+            unseen=self.unseen,
+            bins=[
+                {"label": lab, "good": float(g), "bad": float(b), "woe": float(w)}
+                for lab, g, b, w in zip(self.labels(), self.good, self.bad, self.woe())
+            ],
+        )
+        return d
+
+    @classmethod
+    def from_dict(cls, name: str, d: dict[str, Any]) -> FeatureBins:
+        try:
+            bins = d["bins"]
+            fb = cls(
+                name=name,
+                dtype=d["dtype"],
+                splits=[float(s) for s in d.get("splits", [])],
+                groups=[list(map(str, g)) for g in d.get("groups", [])],
+                special_codes=list(d.get("special_codes", [])),
+                good=[float(b["good"]) for b in bins],
+                bad=[float(b["bad"]) for b in bins],
+                source=d.get("source", "optimal"),
+                monotonic_trend=d.get("monotonic_trend"),
+                unseen=d.get("unseen", "missing"),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataError(
+                f"The binning of feature '{name}' is malformed ({exc!r} is wrong or missing). "
+                "Export it again with WoeBinner.to_json."
+            ) from None
+        if len(fb.good) != fb.n_regular + 2:
+            raise DataError(
+                f"The binning of feature '{name}' has {len(fb.good)} bins but its splits/groups "
+                f"define {fb.n_regular + 2}. Export it again with WoeBinner.to_json."
+            )
+        return fb
+
+
+def _fmt(x: float) -> str:
+    if math.isinf(x):
+        return "-inf" if x < 0 else "inf"
+    return f"{x:.6g}"
+
+
+# ------------------------------------------------------------------------------------------
+# input validation shared by binning and scoring
+# ------------------------------------------------------------------------------------------
+def as_frame(X, owner: str) -> pd.DataFrame:
+    """Accept a DataFrame or a 2-D array (columns named x0, x1, ...)."""
+    if isinstance(X, pd.DataFrame):
+        frame = X
+    else:
+        arr = np.asarray(X, dtype=object) if not hasattr(X, "dtype") else np.asarray(X)
+        if arr.ndim != 2:
+            raise DataError(
+                f"{owner} expects a 2-D table of features. Got {arr.ndim} dimension(s)."
+            )
+        frame = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+    if len(frame) == 0:
+        raise DataError(f"{owner} got an empty table (0 rows). Pass at least one row.")
+    return frame
+
+
+def check_columns(frame: pd.DataFrame, needed: list[str], owner: str) -> None:
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"{owner}: column(s) {', '.join(repr(c) for c in missing)} missing from the input. "
+            "Add them (NaN is allowed and scores as Missing)."
+        )
+
+
+def column_values(frame: pd.DataFrame, fb: FeatureBins, owner: str) -> pd.Series:
+    """Validate one column for a numerical or categorical feature."""
+    s = frame[fb.name]
+    if fb.dtype == CATEGORICAL:
+        return s
+    if s.dtype == bool or str(s.dtype) == "boolean":
+        return s.astype("Float64")
+    if not pd.api.types.is_numeric_dtype(s):
+        converted = pd.to_numeric(s, errors="coerce")
+        bad = converted.isna() & s.notna()
+        if bad.any():
+            first = s[bad].iloc[0]
+            raise DataError(
+                f"{owner}: column '{fb.name}' is numerical but holds text in {int(bad.sum())} "
+                f"row(s) (first: {first!r} at row {s.index[bad][0]!r}). Convert it to numbers "
+                "(use NaN for missing)."
+            )
+        s = converted
+    x = s.to_numpy(dtype=float, na_value=np.nan)
+    inf = np.isinf(x)
+    if inf.any():
+        raise DataError(
+            f"{owner}: column '{fb.name}' holds +/-inf in {int(inf.sum())} row(s) (first at row "
+            f"{s.index[inf][0]!r}). Replace them with NaN (scored as Missing) or a finite value."
+        )
+    return s
+
+
+def check_target(y, n: int, owner: str, sample_weight=None) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a binary target (1 = bad) and optional weights; return them as arrays."""
+    y_arr = np.asarray(y)
+    if y_arr.ndim != 1 or len(y_arr) != n:
+        raise DataError(
+            f"{owner}: the target has {len(y_arr)} values but X has {n} rows. Pass one target "
+            "value per row."
+        )
+    y_num = pd.to_numeric(pd.Series(y_arr), errors="coerce").to_numpy(dtype=float)
+    bad_values = sorted({str(v) for v, ok in zip(y_arr, np.isin(y_num, [0, 1])) if not ok})
+    if bad_values:
+        raise DataError(
+            f"{owner}: the target must be binary, 0 (good) or 1 (bad). Got values "
+            f"{bad_values[:5]} instead."
+        )
+    if len(np.unique(y_num)) < 2:
+        raise DataError(
+            f"{owner}: the target has only one class ({int(y_num[0])}). Fit needs both goods "
+            "(0) and bads (1)."
+        )
+    if sample_weight is None:
+        w = np.ones(n)
+    else:
+        w = np.asarray(sample_weight, dtype=float)
+        if w.shape != (n,) or not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+            raise DataError(
+                f"{owner}: sample_weight must hold one finite, non-negative weight per row "
+                "with a positive sum."
+            )
+    return y_num.astype(np.int64), w
