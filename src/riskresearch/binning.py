@@ -212,6 +212,16 @@ class WoeBinner(TransformerMixin, BaseEstimator):
             x = values.to_numpy(dtype=float, na_value=np.nan)
         else:
             x = np.where(values.isna(), np.nan, values.astype("str").to_numpy(dtype=object))
+        fb.source = "optimal"
+        fb.monotonic_trend = trend if fb.dtype == NUMERICAL else None
+        regular = values.notna().to_numpy() & ~np.isin(
+            values.astype("str").to_numpy(dtype=object), [str(c) for c in fb.special_codes]
+        )
+        if fb.dtype == NUMERICAL:
+            regular &= ~np.isin(x, np.asarray(fb.special_codes, dtype=float))
+        if not regular.any():  # only missing or special values: nothing for optbinning to split
+            fb.splits, fb.groups = [], []
+            return fb
         ob = OptimalBinning(
             name=fb.name,
             dtype=fb.dtype,
@@ -234,8 +244,6 @@ class WoeBinner(TransformerMixin, BaseEstimator):
             )
             if rest:  # categories optbinning left out still deserve a bin of their own
                 fb.groups.append(rest)
-        fb.source = "optimal"
-        fb.monotonic_trend = trend if fb.dtype == NUMERICAL else None
         return fb
 
     def _override(self, fb, values, spec) -> FeatureBins:

@@ -52,6 +52,9 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         model refitted, or only flagged in ``selection_report_``.
     n_reason_codes : int, default 4
         Reason codes returned by :meth:`reason_codes` by default.
+    fit_binner : bool, default True
+        False uses ``binner`` as given, already fitted (e.g. a reviewed binning loaded with
+        ``WoeBinner.from_json``), instead of fitting a clone.
 
     Attributes
     ----------
@@ -84,6 +87,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         rounding=False,
         sign_check="drop",
         n_reason_codes=4,
+        fit_binner=True,
     ):
         self.binner = binner
         self.selector = selector
@@ -94,6 +98,13 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         self.rounding = rounding
         self.sign_check = sign_check
         self.n_reason_codes = n_reason_codes
+        self.fit_binner = fit_binner
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False  # y == 1 is bad: binary targets only
+        tags.input_tags.allow_nan = True  # NaN scores as the Missing bin
+        return tags
 
     def _check_params(self) -> None:
         for name in ("pdo", "base_odds", "C"):
@@ -127,8 +138,16 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         self._check_params()
         frame = as_frame(X, "Scorecard.fit")
         y_arr, w = check_target(y, len(frame), "Scorecard.fit", sample_weight)
-        self.binner_ = clone(self.binner) if self.binner is not None else WoeBinner()
-        self.binner_.fit(frame, y_arr, sample_weight=w)
+        if self.fit_binner:
+            self.binner_ = clone(self.binner) if self.binner is not None else WoeBinner()
+            self.binner_.fit(frame, y_arr, sample_weight=w)
+        else:
+            if self.binner is None or not hasattr(self.binner, "bins_"):
+                raise ConfigError(
+                    "Scorecard(fit_binner=False) needs a fitted 'binner' (e.g. "
+                    "WoeBinner.from_json(...)). Got an unfitted one."
+                )
+            self.binner_ = self.binner
         W = self.binner_.transform(frame)
         iv = self.binner_.iv_summary().set_index("feature")["iv"]
         selector = FeatureSelector() if isinstance(self.selector, str) else self.selector
@@ -195,16 +214,22 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         return out
 
     # -- prediction ---------------------------------------------------------------------------
-    def _woe(self, X) -> pd.DataFrame:
+    def _frame(self, X) -> pd.DataFrame:
         check_is_fitted(self, "points_")
-        return self.binner_.woe_frame(as_frame(X, "Scorecard"), self.features_)
+        frame = as_frame(X, "Scorecard")
+        if not isinstance(X, pd.DataFrame) and frame.shape[1] != self.n_features_in_:
+            raise DataError(
+                f"Scorecard: X has {frame.shape[1]} columns but the scorecard was fitted on "
+                f"{self.n_features_in_}. Pass the same columns (a DataFrame may hold more)."
+            )
+        return frame
 
     def predict_score(self, X) -> np.ndarray:
         """Score of every row (higher = lower risk)."""
+        frame = self._frame(X)
         if self.rounding:
-            check_is_fitted(self, "points_")
-            return self.scorer().score(X).to_numpy()
-        W = self._woe(X)
+            return self.scorer().score(frame).to_numpy()
+        W = self.binner_.woe_frame(frame, self.features_)
         log_odds_good = -(self.intercept_[0] + W[self.features_].to_numpy() @ self.coef_[0])
         return self.offset_ + self.factor_ * log_odds_good
 
@@ -372,8 +397,13 @@ class SegmentedScorecard(BaseEstimator):
         return out
 
     def predict_proba(self, X) -> np.ndarray:
+        """Probability of good and bad, each row on its own segment's points scale."""
         check_is_fitted(self, "scorecards_")
-        score = self.predict_score(X)
-        sc = next(iter(self.scorecards_.values()))
-        p_bad = 1.0 / (1.0 + np.exp((score - sc.offset_) / sc.factor_))
-        return np.column_stack([1 - p_bad, p_bad])
+        frame = as_frame(X, "SegmentedScorecard")
+        seg = self.assign(frame)
+        out = np.full((len(frame), 2), np.nan)
+        for name, sc in self.scorecards_.items():
+            rows = (seg == name).to_numpy()
+            if rows.any():
+                out[rows] = sc.predict_proba(frame[rows])
+        return out

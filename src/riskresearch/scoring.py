@@ -78,7 +78,7 @@ class _Feature:
 
     # one value ----------------------------------------------------------------------------
     def one(self, v: Any) -> float:
-        if v is None or (isinstance(v, float) and math.isnan(v)):
+        if _is_missing(v):
             return self.points[self.n_regular + 1]
         if self.dtype == NUMERICAL:
             try:
@@ -114,13 +114,24 @@ class _Feature:
             for c, i in self.lookup.items():
                 groups.setdefault(i, []).append(c)
             for i in sorted(groups):
-                cats = ", ".join(_str(c) for c in groups[i])
+                # DuckDB writes a BOOLEAN as 'true'/'false', Python as 'True'/'False'
+                cats = ", ".join(_str(c) for c in _with_sql_spellings(groups[i]))
                 parts.append(f"WHEN {x} IN ({cats}) THEN {p[i]}")
             if self.special_set:
                 codes = ", ".join(_str(c) for c in sorted(self.special_set))
                 parts.append(f"WHEN {x} IN ({codes}) THEN {p[self.n_regular]}")
             parts.append(f"ELSE {_num(self.unseen)}")
         return "(CASE " + " ".join(parts) + " END)"
+
+
+def _is_missing(v: Any) -> bool:
+    """None, NaN of any float type, pandas NA/NaT: everything that scores as Missing."""
+    return v is None or (np.ndim(v) == 0 and bool(pd.isna(v)))
+
+
+def _with_sql_spellings(categories: list[str]) -> list[str]:
+    extra = [c.lower() for c in categories if c in ("True", "False")]
+    return [*categories, *(c for c in extra if c not in categories)]
 
 
 def _bin_of(x: np.ndarray, splits: np.ndarray) -> np.ndarray:
@@ -319,12 +330,12 @@ class Scorer:
 
     def reason_codes(self, X, n: int = 4) -> pd.DataFrame:
         """Top-``n`` features costing each row the most points relative to their best bin."""
-        pts = self.feature_points(X)
-        best = {}
-        for s in self.segments:
+        frame = as_frame(X, "Scorer")
+        pts = self.feature_points(frame)
+        lost = pd.DataFrame(np.nan, index=pts.index, columns=pts.columns)
+        for s, rows in self._rows(frame):  # best bin within the row's own segment's card
             for f in s["card"].features:
-                best[f.name] = max(best.get(f.name, -np.inf), f.best)
-        lost = pd.DataFrame({c: best[c] - pts[c] for c in pts.columns}, index=pts.index)
+                lost.loc[rows, f.name] = f.best - pts.loc[rows, f.name]
         values = lost.to_numpy()
         filled = np.where(np.isnan(values), -np.inf, values)
         order = np.argsort(-filled, axis=1, kind="stable")[:, :n]

@@ -7,19 +7,21 @@ features, measured on a held-out stratified part of the training rows).
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 
-from riskresearch.errors import ConfigError
-from riskresearch.woe import as_frame, check_target
+from riskresearch.errors import ConfigError, DataError
+from riskresearch.woe import as_frame, check_columns, check_target
 
 
-class FeatureSelector(BaseEstimator):
+class FeatureSelector(TransformerMixin, BaseEstimator):
     """Select scorecard features from a WoE table.
 
     Parameters
@@ -75,17 +77,25 @@ class FeatureSelector(BaseEstimator):
         self.random_state = random_state
 
     def _check_params(self) -> None:
+        def real(v) -> bool:
+            return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
         checks = {
-            "min_iv": self.min_iv >= 0,
-            "max_corr": 0 < self.max_corr <= 1,
-            "max_vif": self.max_vif >= 1,
-            "max_features": isinstance(self.max_features, int) and self.max_features >= 1,
-            "valid_size": 0 < self.valid_size < 1,
+            "min_iv": (real(self.min_iv) and self.min_iv >= 0, "a number >= 0"),
+            "max_iv": (self.max_iv is None or real(self.max_iv), "a number or None"),
+            "max_corr": (real(self.max_corr) and 0 < self.max_corr <= 1, "a number in (0, 1]"),
+            "max_vif": (real(self.max_vif) and self.max_vif >= 1, "a number >= 1"),
+            "max_features": (
+                isinstance(self.max_features, numbers.Integral) and self.max_features >= 1,
+                "an integer >= 1",
+            ),
+            "min_gain": (real(self.min_gain), "a number"),
+            "valid_size": (real(self.valid_size) and 0 < self.valid_size < 1, "a share in (0, 1)"),
         }
-        for name, ok in checks.items():
+        for name, (ok, expected) in checks.items():
             if not ok:
                 raise ConfigError(
-                    f"The '{name}' parameter of FeatureSelector is out of range. "
+                    f"The '{name}' parameter of FeatureSelector must be {expected}. "
                     f"Got {getattr(self, name)!r} instead."
                 )
 
@@ -103,7 +113,7 @@ class FeatureSelector(BaseEstimator):
         sample_weight : array, optional
         """
         self._check_params()
-        W = as_frame(W, "FeatureSelector.fit")
+        W = _woe_table(W, "FeatureSelector.fit")
         y, w = check_target(y, len(W), "FeatureSelector.fit", sample_weight)
         iv = pd.Series(iv if iv is not None else _iv_from_woe(W, y, w), dtype=float)
         reasons: dict[str, str] = {}
@@ -125,7 +135,9 @@ class FeatureSelector(BaseEstimator):
             clash = [g for g in survivors if corr.loc[f, g] > self.max_corr]
             if clash:
                 g = max(clash, key=lambda c: corr.loc[f, c])
-                reasons[f] = f"WoE correlation {corr.loc[f, g]:.2f} > {self.max_corr} with '{g}' (higher IV)"
+                reasons[f] = (
+                    f"WoE correlation {corr.loc[f, g]:.2f} > {self.max_corr} with '{g}' (higher IV)"
+                )
             else:
                 survivors.append(f)
         # variance inflation
@@ -196,18 +208,52 @@ class FeatureSelector(BaseEstimator):
         return chosen
 
     def transform(self, W):
+        """Keep the selected columns of a WoE table (validated like in ``fit``)."""
         check_is_fitted(self, "selected_")
-        return as_frame(W, "FeatureSelector.transform")[self.selected_]
+        frame = _woe_table(W, "FeatureSelector.transform")
+        if not isinstance(W, pd.DataFrame) and frame.shape[1] != self.n_features_in_:
+            raise DataError(
+                f"FeatureSelector.transform: X has {frame.shape[1]} columns but the selector was "
+                f"fitted on {self.n_features_in_}. Pass the same columns."
+            )
+        check_columns(frame, self.selected_, "FeatureSelector.transform")
+        return frame[self.selected_]
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "selected_")
         return np.asarray(self.selected_, dtype=object)
 
 
+def _woe_table(W, owner: str) -> pd.DataFrame:
+    """A WoE table: numeric and finite everywhere (WoE is never NaN or infinite)."""
+    W = as_frame(W, owner)
+    for name in W.columns:
+        col = pd.to_numeric(W[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        bad = ~np.isfinite(col)
+        if bad.any():
+            raise DataError(
+                f"{owner}: column '{name}' holds {int(bad.sum())} value(s) that are not finite "
+                f"numbers (first at row {W.index[bad][0]!r}). Pass WoE from WoeBinner.transform, "
+                "which is never NaN or infinite."
+            )
+    return W.astype(float)
+
+
 def _vif(X: np.ndarray) -> np.ndarray:
-    """Variance inflation factors: the diagonal of the inverse correlation matrix."""
+    """Variance inflation factors, 1 / (1 - R²) of each column on the others.
+
+    R² comes from the correlation matrix; a pseudo-inverse keeps exact linear combinations
+    (R² = 1) finite in the algebra, and they come out as an infinite VIF.
+    """
     corr = np.corrcoef(X, rowvar=False)
-    return np.diag(np.linalg.pinv(corr))
+    k = corr.shape[0]
+    vif = np.empty(k)
+    for j in range(k):
+        rest = np.delete(np.arange(k), j)
+        r = corr[rest, j]
+        r2 = float(r @ np.linalg.pinv(corr[np.ix_(rest, rest)]) @ r)
+        vif[j] = np.inf if r2 >= 1 - 1e-10 else 1 / (1 - r2)
+    return vif
 
 
 def _iv_from_woe(W: pd.DataFrame, y: np.ndarray, w: np.ndarray) -> dict[str, float]:

@@ -215,18 +215,45 @@ def _fmt(x: float) -> str:
 # input validation shared by binning and scoring
 # ------------------------------------------------------------------------------------------
 def as_frame(X, owner: str) -> pd.DataFrame:
-    """Accept a DataFrame or a 2-D array (columns named x0, x1, ...)."""
+    """Accept a DataFrame or a 2-D array (columns named x0, x1, ...); reject empty input."""
     if isinstance(X, pd.DataFrame):
         frame = X
+        if any(not isinstance(c, str) for c in frame.columns):
+            frame = frame.rename(columns=str)
+            if frame.columns.duplicated().any():
+                raise DataError(
+                    f"{owner}: column names must be unique once written as text. Got "
+                    f"{list(X.columns)!r}; rename the columns."
+                )
     else:
-        arr = np.asarray(X, dtype=object) if not hasattr(X, "dtype") else np.asarray(X)
+        if X is None:
+            raise DataError(f"{owner} expects a 2-D table of features. Got None.")
+        arr = np.asarray(X) if hasattr(X, "dtype") else np.asarray(X, dtype=object)
         if arr.ndim != 2:
             raise DataError(
-                f"{owner} expects a 2-D table of features. Got {arr.ndim} dimension(s)."
+                f"{owner} expects a 2-D table of features. Got {arr.ndim} dimension(s); "
+                "reshape a single feature with X.reshape(-1, 1)."
+            )
+        if np.iscomplexobj(arr):
+            raise DataError(
+                f"{owner} got complex data. Complex data not supported; pass real-valued features."
             )
         frame = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+        if arr.dtype == object:
+            frame = frame.infer_objects()
     if len(frame) == 0:
         raise DataError(f"{owner} got an empty table (0 rows). Pass at least one row.")
+    if frame.shape[1] == 0:
+        raise DataError(
+            f"{owner} got 0 feature(s) (shape=({len(frame)}, 0)) while a minimum of 1 is "
+            "required. Pass at least one feature column."
+        )
+    for name in frame.columns:
+        if frame[name].dtype.kind == "c":
+            raise DataError(
+                f"{owner}: column '{name}' holds complex data. Complex data not supported; pass "
+                "real-valued features."
+            )
     return frame
 
 
@@ -269,8 +296,20 @@ def column_values(frame: pd.DataFrame, fb: FeatureBins, owner: str) -> pd.Series
 
 def check_target(y, n: int, owner: str, sample_weight=None) -> tuple[np.ndarray, np.ndarray]:
     """Validate a binary target (1 = bad) and optional weights; return them as arrays."""
+    if y is None:
+        raise DataError(
+            f"{owner} requires y to be passed, but the target y is None. Pass the binary "
+            "target (1 = bad)."
+        )
     y_arr = np.asarray(y)
-    if y_arr.ndim != 1 or len(y_arr) != n:
+    if y_arr.ndim == 2 and y_arr.shape[1] == 1:
+        y_arr = y_arr.ravel()
+    if y_arr.ndim != 1:
+        raise DataError(
+            f"{owner}: the target must be one column; got an array of shape {y_arr.shape}. "
+            "Pass a 1-D array or Series."
+        )
+    if len(y_arr) != n:
         raise DataError(
             f"{owner}: the target has {len(y_arr)} values but X has {n} rows. Pass one target "
             "value per row."
@@ -280,12 +319,8 @@ def check_target(y, n: int, owner: str, sample_weight=None) -> tuple[np.ndarray,
     if bad_values:
         raise DataError(
             f"{owner}: the target must be binary, 0 (good) or 1 (bad). Got values "
-            f"{bad_values[:5]} instead."
-        )
-    if len(np.unique(y_num)) < 2:
-        raise DataError(
-            f"{owner}: the target has only one class ({int(y_num[0])}). Fit needs both goods "
-            "(0) and bads (1)."
+            f"{bad_values[:5]} instead. Only binary classification is supported: recode the "
+            "target to 0/1."
         )
     if sample_weight is None:
         w = np.ones(n)
@@ -296,4 +331,10 @@ def check_target(y, n: int, owner: str, sample_weight=None) -> tuple[np.ndarray,
                 f"{owner}: sample_weight must hold one finite, non-negative weight per row "
                 "with a positive sum."
             )
+    classes = np.unique(y_num[w > 0])
+    if len(classes) < 2:
+        raise DataError(
+            f"{owner}: the target has only one class ({int(classes[0])}) among rows with a "
+            "positive weight. Fit needs both goods (0) and bads (1)."
+        )
     return y_num.astype(np.int64), w
