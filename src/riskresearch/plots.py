@@ -1,0 +1,494 @@
+"""Figures for credit-risk model reports: ROC, KS, score distributions, calibration, WoE and
+lift.
+
+Every function returns a :class:`matplotlib.figure.Figure`. Figures are built with the object
+API (``Figure()``), never through ``pyplot``: nothing is shown, nothing is printed, no global
+figure is left open, and the code runs headless. In JupyterLab a returned figure displays
+itself; ``fig.savefig(path)`` writes it to a file. Pass ``ax=`` to draw into an existing axes
+(e.g. one panel of a larger figure); the function then returns that axes' figure.
+
+Conventions follow :mod:`riskresearch.metrics`: ``y_true == 1`` is bad, a *pd* is a predicted
+probability of bad (higher = riskier), a *score* is higher = better.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from sklearn.metrics import roc_curve
+
+from riskresearch.errors import ConfigError, DataError
+from riskresearch.metrics import _as_float, _auc, _cdfs, _validate, calibration_table
+
+__all__ = [
+    "bad_rate_plot",
+    "calibration_plot",
+    "ks_plot",
+    "lift_plot",
+    "roc_plot",
+    "score_distribution_plot",
+    "woe_grid",
+    "woe_plot",
+]
+
+GOOD_COLOR, BAD_COLOR = "tab:blue", "tab:red"
+
+
+def _figure_axes(ax: Axes | None, figsize=(6.4, 4.8)) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.get_figure(root=True), ax
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _check_table(table, needed: list[str], owner: str) -> pandas.DataFrame:
+    if not isinstance(table, pandas.DataFrame):
+        raise DataError(f"{owner} expects a pandas DataFrame. Got {type(table).__name__} instead.")
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        raise DataError(
+            f"{owner}: column(s) {', '.join(repr(c) for c in missing)} missing from the table. "
+            f"Pass a table with columns {needed}."
+        )
+    if len(table) == 0:
+        raise DataError(f"{owner} got an empty table (0 rows). Pass at least one row.")
+    return table
+
+
+def roc_plot(y_true, pd, label: str | None = None, ax: Axes | None = None) -> Figure:
+    """ROC curve of one model, or of several models on the same target.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        1 = bad, 0 = good.
+    pd : array-like of shape (n,) or dict of str to array-like
+        Predicted probability of bad of one model, or ``{name: pd}`` for several models.
+    label : str, optional
+        Legend name of a single model (default ``"model"``). With a dict the keys name the
+        models, so ``label`` must be left out.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; a new figure is created by default.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One line per model (legend shows AUC and Gini) plus the diagonal of a random ranking.
+
+    Examples
+    --------
+    >>> fig = roc_plot(y, {"scorecard": pd_sc, "lightgbm": pd_gbm})  # doctest: +SKIP
+    >>> fig.savefig("roc.png")                                       # doctest: +SKIP
+    """
+    if isinstance(pd, Mapping):
+        if label is not None:
+            raise ConfigError(
+                "roc_plot: 'label' names a single model, but pd is a dict whose keys name the "
+                f"models. Drop label={label!r}."
+            )
+        if not pd:
+            raise ConfigError("roc_plot got an empty dict of models. Pass at least one pd.")
+        models = dict(pd)
+    else:
+        models = {label if label is not None else "model": pd}
+    fig, ax = _figure_axes(ax)
+    for name, values in models.items():
+        y, x, w = _validate(y_true, values, f"pd of '{name}'" if len(models) > 1 else "pd")
+        fpr, tpr, _ = roc_curve(y, x)
+        area = _auc(y, x, w)
+        ax.plot(fpr, tpr, label=f"{name} (AUC {area:.3f}, Gini {2 * area - 1:.3f})")
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1, label="random")
+    ax.set(
+        xlim=(0, 1),
+        ylim=(0, 1),
+        xlabel="Share of goods declined (false positive rate)",
+        ylabel="Share of bads declined (true positive rate)",
+        title="ROC curve",
+    )
+    ax.set_aspect("equal")
+    ax.legend(loc="lower right")
+    return fig
+
+
+def ks_plot(y_true, pd, ax: Axes | None = None) -> Figure:
+    """Cumulative distributions of predicted PD among bads and among goods, KS marked.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        1 = bad, 0 = good.
+    pd : array-like of shape (n,)
+        Predicted probability of bad (any risk measure where higher = riskier works).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; a new figure is created by default.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two step curves (share of bads and of goods with pd at or below the threshold) and a
+        vertical segment at the threshold where they are furthest apart (the KS).
+
+    Examples
+    --------
+    >>> fig = ks_plot(y, pd)  # doctest: +SKIP
+    """
+    y, x, w = _validate(y_true, pd, "pd")
+    values, cdf_bad, cdf_good = _cdfs(y, x, w)
+    gap = np.abs(cdf_bad - cdf_good)
+    k = int(np.argmax(gap))
+    fig, ax = _figure_axes(ax)
+    # start both curves at 0 just below the smallest pd
+    xs = np.r_[values[0], values]
+    ax.step(xs, np.r_[0.0, cdf_good], where="post", color=GOOD_COLOR, label="goods")
+    ax.step(xs, np.r_[0.0, cdf_bad], where="post", color=BAD_COLOR, label="bads")
+    ax.plot(
+        [values[k], values[k]],
+        [cdf_bad[k], cdf_good[k]],
+        color="black",
+        linewidth=2,
+        marker="o",
+        label=f"KS = {gap[k]:.3f} at pd = {values[k]:.4g}",
+    )
+    ax.set(
+        ylim=(0, 1.02),
+        xlabel="Predicted PD (threshold)",
+        ylabel="Cumulative share with pd at or below threshold",
+        title="KS: cumulative distributions of goods and bads",
+    )
+    ax.legend(loc="lower right")
+    return fig
+
+
+def score_distribution_plot(score, y_true=None, bins=30, ax: Axes | None = None) -> Figure:
+    """Histogram of a score, split into goods and bads when ``y_true`` is given.
+
+    Parameters
+    ----------
+    score : array-like of shape (n,)
+        Credit score (or any numeric prediction).
+    y_true : array-like of shape (n,), optional
+        1 = bad, 0 = good. When given, goods and bads get their own density histograms on
+        shared bin edges, so their shapes compare despite a low bad rate.
+    bins : int or sequence of float, default 30
+        Number of bins or bin edges (as in :func:`numpy.histogram_bin_edges`).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; a new figure is created by default.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One histogram of counts, or two overlaid density histograms (goods, bads).
+
+    Examples
+    --------
+    >>> fig = score_distribution_plot(scores, y_true=y, bins=40)  # doctest: +SKIP
+    """
+    if y_true is None:
+        x = _as_float(score, "score")
+        if len(x) == 0:
+            raise DataError("score is empty (0 rows). Pass at least one row.")
+        if not np.isfinite(x).all():
+            i = int(np.flatnonzero(~np.isfinite(x))[0])
+            raise DataError(
+                f"score holds NaN or infinite values in {int((~np.isfinite(x)).sum())} row(s) "
+                f"(first at position {i}). Drop or impute those rows before plotting."
+            )
+    else:
+        y, x, _ = _validate(y_true, score, "score")
+    if isinstance(bins, bool) or (isinstance(bins, int | np.integer) and bins < 1):
+        raise ConfigError(
+            "The 'bins' parameter of score_distribution_plot must be a positive integer or a "
+            f"sequence of bin edges. Got {bins!r} instead."
+        )
+    edges = np.histogram_bin_edges(x, bins=bins)
+    fig, ax = _figure_axes(ax)
+    if y_true is None:
+        ax.hist(x, bins=edges, color="tab:grey", label=f"all (n={len(x):,})")
+        ax.set_ylabel("Count")
+    else:
+        for cls, name, color in ((0, "goods", GOOD_COLOR), (1, "bads", BAD_COLOR)):
+            part = x[y == cls]
+            ax.hist(
+                part,
+                bins=edges,
+                density=True,
+                alpha=0.5,
+                color=color,
+                label=f"{name} (n={len(part):,})",
+            )
+        ax.set_ylabel("Density")
+    ax.set(xlabel="Score", title="Score distribution")
+    ax.legend()
+    return fig
+
+
+def calibration_plot(y_true, pd, bands=10, ax: Axes | None = None) -> Figure:
+    """Observed bad rate versus mean predicted PD by band, with 95% Wilson intervals.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        1 = bad, 0 = good.
+    pd : array-like of shape (n,)
+        Predicted probability of bad, in [0, 1].
+    bands : int or sequence of float, default 10
+        Quantile bands or cut points, as in :func:`riskresearch.metrics.calibration_table`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; a new figure is created by default.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One point per band with its confidence interval as an error bar, and the diagonal of
+        perfect calibration.
+
+    Examples
+    --------
+    >>> fig = calibration_plot(y, pd, bands=20)  # doctest: +SKIP
+    """
+    table = calibration_table(y_true, pd, bands=bands)
+    predicted = table["mean_pd"].to_numpy()
+    observed = table["bad_rate"].to_numpy()
+    # the Wilson interval always contains the observed rate; clip rounding noise below 0
+    below = np.clip(observed - table["ci_low"].to_numpy(), 0, None)
+    above = np.clip(table["ci_high"].to_numpy() - observed, 0, None)
+    top = min(1.0, 1.05 * max(predicted.max(), table["ci_high"].max()))
+    fig, ax = _figure_axes(ax)
+    ax.plot([0, top], [0, top], linestyle="--", color="grey", label="perfect calibration")
+    ax.errorbar(
+        predicted,
+        observed,
+        yerr=np.vstack([below, above]),
+        fmt="o",
+        capsize=3,
+        color=BAD_COLOR,
+        label="observed bad rate (95% Wilson CI)",
+    )
+    ax.set(
+        xlim=(0, top),
+        ylim=(0, top),
+        xlabel="Mean predicted PD",
+        ylabel="Observed bad rate",
+        title="Calibration",
+    )
+    ax.set_aspect("equal")
+    ax.legend(loc="upper left")
+    return fig
+
+
+def woe_plot(table: pandas.DataFrame, feature: str | None = None, ax: Axes | None = None) -> Figure:
+    """WoE by bin as bars, with the event (bad) rate on a second y axis.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A binning table with columns ``bin`` (str), ``count``, ``event_rate`` and ``woe``, such
+        as ``WoeBinner.table(feature)``. A ``Total`` row is left out. When the table has a
+        ``feature`` column holding several features, ``feature`` picks one.
+    feature : str, optional
+        Feature to plot (and the title). Required when the table holds several features.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; a twin axes is added to it for the event rate.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One bar per bin (WoE = ln(%good / %bad), positive = lower risk), labelled with its
+        count, and a line of the event rate on the right-hand axis.
+
+    Examples
+    --------
+    >>> fig = woe_plot(binner.table("platform_credit_score"))  # doctest: +SKIP
+    """
+    table = _check_table(table, ["bin", "count", "event_rate", "woe"], "woe_plot")
+    if "feature" in table.columns:
+        known = list(pandas.unique(table["feature"]))
+        if feature is not None:
+            if feature not in known:
+                raise DataError(
+                    f"woe_plot: no rows for feature {feature!r} in the table. Known features: "
+                    f"{known[:10]}."
+                )
+            table = table[table["feature"] == feature]
+        elif len(known) > 1:
+            raise DataError(
+                f"woe_plot: the table holds {len(known)} features ({known[:5]}). Pass feature=... "
+                "to choose one."
+            )
+        else:
+            feature = known[0]
+    table = table[table["bin"].astype(str) != "Total"]
+    if len(table) == 0:
+        raise DataError("woe_plot: the table has no bins besides 'Total'. Pass a binning table.")
+
+    pos = np.arange(len(table))
+    woe = table["woe"].to_numpy(dtype=float)
+    fig, ax = _figure_axes(ax, figsize=(max(6.4, 0.9 * len(table)), 4.8))
+    bars = ax.bar(
+        pos,
+        woe,
+        color=[GOOD_COLOR if v >= 0 else BAD_COLOR for v in woe],
+        alpha=0.8,
+        label="WoE",
+    )
+    ax.bar_label(bars, labels=[f"n={c:,.0f}" for c in table["count"]], fontsize=8)
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(pos, table["bin"].astype(str), rotation=30, ha="right")
+    ax.set_ylabel("WoE = ln(%good / %bad)")
+    ax.set_title(f"WoE by bin: {feature}" if feature else "WoE by bin")
+    rate_ax = ax.twinx()
+    rate_ax.plot(
+        pos,
+        table["event_rate"].to_numpy(dtype=float),
+        color="black",
+        marker="o",
+        label="event (bad) rate",
+    )
+    rate_ax.set_ylabel("Event (bad) rate")
+    rate_ax.set_ylim(bottom=0)
+    handles = ax.get_legend_handles_labels()
+    rate_handles = rate_ax.get_legend_handles_labels()
+    rate_ax.legend(handles[0] + rate_handles[0], handles[1] + rate_handles[1], loc="best")
+    return fig
+
+
+def lift_plot(band_table: pandas.DataFrame, ax: Axes | None = None) -> Figure:
+    """Lift by band (bars) and cumulative lift (line), riskiest band first.
+
+    Parameters
+    ----------
+    band_table : pandas.DataFrame
+        Output of :func:`riskresearch.metrics.band_table`: columns ``band``, ``label``,
+        ``lift`` and ``cum_lift``.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; a new figure is created by default.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One bar per band (band bad rate / overall bad rate), the cumulative lift as a line and
+        a reference line at lift 1 (a random ranking).
+
+    Examples
+    --------
+    >>> fig = lift_plot(band_table(y, score=scores))  # doctest: +SKIP
+    """
+    table = _check_table(band_table, ["band", "label", "lift", "cum_lift"], "lift_plot")
+    pos = np.arange(len(table))
+    fig, ax = _figure_axes(ax, figsize=(max(6.4, 0.7 * len(table)), 4.8))
+    ax.bar(pos, table["lift"].to_numpy(dtype=float), color=BAD_COLOR, alpha=0.7, label="lift")
+    ax.plot(
+        pos,
+        table["cum_lift"].to_numpy(dtype=float),
+        color="black",
+        marker="o",
+        label="cumulative lift",
+    )
+    ax.axhline(1.0, color="grey", linestyle="--", linewidth=1, label="random (lift 1)")
+    ax.set_xticks(pos, [f"{b}\n{lab}" for b, lab in zip(table["band"], table["label"])], fontsize=8)
+    ax.set(
+        xlabel="Band (1 = riskiest)",
+        ylabel="Bad rate / overall bad rate",
+        title="Lift by band",
+    )
+    ax.legend()
+    return fig
+
+
+def woe_grid(table: pandas.DataFrame, features, ncols: int = 3) -> Figure:
+    """WoE-by-bin panels (see :func:`woe_plot`) of several features in one figure.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Binning table of many features (``WoeBinner.table()``), with a ``feature`` column.
+    features : list of str
+        Features to draw, one panel each, in this order.
+    ncols : int, default 3
+        Panels per row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = woe_grid(binner.table(), ["platform_credit_score", "utilisation"])  # doctest: +SKIP
+    """
+    table = _check_table(table, ["feature", "bin", "count", "event_rate", "woe"], "woe_grid")
+    features = list(features)
+    if not features:
+        raise DataError("woe_grid got no features. Pass at least one feature name.")
+    if not isinstance(ncols, int | np.integer) or ncols < 1:
+        raise ConfigError(
+            f"The 'ncols' parameter of woe_grid must be a positive integer. Got {ncols!r} instead."
+        )
+    ncols = min(ncols, len(features))
+    nrows = -(-len(features) // ncols)
+    width = max(
+        (table["feature"] == f).sum() for f in features
+    )  # panels as wide as the feature with most bins
+    fig = Figure(figsize=(ncols * max(5.0, 0.7 * width), nrows * 4.2), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for f, ax in zip(features, axes):
+        woe_plot(table, feature=f, ax=ax)
+    for ax in axes[len(features) :]:
+        ax.set_axis_off()
+    return fig
+
+
+def bad_rate_plot(monthly: pandas.DataFrame, ax: Axes | None = None) -> Figure:
+    """Applications (bars) and bad rate (line) per month, coloured by sample.
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        Columns ``month``, ``rows`` and ``bad_rate``, optionally ``sample`` (e.g. development
+        vs out-of-time), as returned by ``development.monthly_bad_rate``.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; a twin axes is added for the bad rate.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Shows whether the out-of-time months differ from the development months in volume or
+        risk (drift), which the out-of-time AUC should be read against.
+
+    Examples
+    --------
+    >>> fig = bad_rate_plot(development.monthly_bad_rate(cfg, train, test))  # doctest: +SKIP
+    """
+    monthly = _check_table(monthly, ["month", "rows", "bad_rate"], "bad_rate_plot")
+    samples = (
+        monthly["sample"] if "sample" in monthly.columns else pandas.Series("all", monthly.index)
+    )
+    months = pandas.Index(sorted(pandas.unique(monthly["month"])))
+    pos = {m: i for i, m in enumerate(months)}
+    fig, ax = _figure_axes(ax, figsize=(max(6.4, 0.4 * len(months)), 4.8))
+    rate_ax = ax.twinx()
+    colors = ["tab:gray", "tab:orange", "tab:green", "tab:purple"]
+    for color, name in zip(colors * len(monthly), pandas.unique(samples)):
+        part = monthly[samples == name]
+        x = part["month"].map(pos).to_numpy()
+        ax.bar(x, part["rows"].to_numpy(dtype=float), color=color, alpha=0.5, label=f"{name}: rows")
+        rate_ax.plot(
+            x,
+            part["bad_rate"].to_numpy(dtype=float),
+            color=color,
+            marker="o",
+            label=f"{name}: bad rate",
+        )
+    labels = [m.strftime("%Y-%m") if hasattr(m, "strftime") else str(m) for m in months]
+    ax.set_xticks(range(len(months)), labels, rotation=45, ha="right")
+    ax.set_ylabel("Applications")
+    rate_ax.set_ylabel("Bad rate")
+    rate_ax.set_ylim(bottom=0)
+    ax.set_title("Volume and bad rate by month")
+    handles = ax.get_legend_handles_labels()
+    rate_handles = rate_ax.get_legend_handles_labels()
+    rate_ax.legend(handles[0] + rate_handles[0], handles[1] + rate_handles[1], loc="best")
+    return fig
