@@ -71,6 +71,98 @@ def _data_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _release(args: argparse.Namespace) -> int:
+    from riskresearch.release import build_release
+
+    bar = _Bar("building release")
+    t0 = time.perf_counter()
+    try:
+        rel = build_release(args.config, version=args.version, progress=bar)
+    finally:
+        bar.close()
+    print(f"release   {rel.path}")
+    print(f"version   {rel.version}  ({time.perf_counter() - t0:.0f} s)")
+    for which in ("train", "test"):
+        m = rel.metrics.get(which)
+        if m:
+            label = "development" if which == "train" else "out-of-time"
+            print(
+                f"{label:<12}AUC {m['auc']:.4f}  KS {m['ks']:.4f}  Gini {m['gini']:.4f}  "
+                f"({m['n']:,} rows, bad rate {m['bad_rate']:.2%})"
+            )
+    oracle = rel.metrics.get("oracle")
+    if oracle:
+        print(
+            f"oracle      AUC {oracle['oracle_auc']:.4f}  (scorecard / oracle = "
+            f"{oracle['ratio']:.3f})"
+        )
+    print(f"sha256    {rel.sha256}  (manifest.json)")
+    print(f"report    {rel.path / 'report.html'}")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from riskresearch.release import rebuild_and_compare, verify_release
+
+    check = verify_release(args.release)
+    print(check.describe())
+    if not check.ok:
+        return 1
+    if args.rebuild:
+        bar = _Bar("rebuilding")
+        try:
+            result = rebuild_and_compare(args.release, progress=bar)
+        finally:
+            bar.close()
+        for name, (old, new) in result["artifacts"].items():
+            print(f"  {name:<18}{'identical' if old == new else 'DIFFERS'}  {old}")
+        print(
+            "rebuild: model artifacts are byte-identical"
+            if result["identical"]
+            else "rebuild: model artifacts DIFFER"
+        )
+        return 0 if result["identical"] else 1
+    return 0
+
+
+def _score(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from riskresearch.atomic import atomic_output
+    from riskresearch.errors import ConfigError, DataError
+    from riskresearch.release import load_scorer, read_manifest
+
+    scorer = load_scorer(args.release)
+    manifest = read_manifest(args.release)
+    src, out = Path(args.input), Path(args.output)
+    if not src.is_file():
+        raise ConfigError(f"The input file '{src}' does not exist. Give a CSV or Parquet file.")
+    kinds = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+    if src.suffix.lower() not in kinds or out.suffix.lower() not in kinds:
+        raise ConfigError(
+            f"Input and output must be .csv or .parquet files. Got '{src.name}' and '{out.name}'."
+        )
+    try:
+        frame = pd.read_csv(src) if kinds[src.suffix.lower()] == "csv" else pd.read_parquet(src)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"Cannot read '{src}': {exc}") from None
+    n_codes = manifest["config"]["scorecard"]["n_reason_codes"]
+    id_col = manifest["config"]["data"].get("id_column")
+    result = pd.DataFrame(index=frame.index)
+    if id_col and id_col in frame.columns:
+        result[id_col] = frame[id_col]
+    result["score"] = scorer.score(frame)
+    result["pd"] = scorer.pd_(frame)
+    result = result.join(scorer.reason_codes(frame, n_codes))
+    with atomic_output(out, "scores") as tmp:
+        if kinds[out.suffix.lower()] == "csv":
+            result.to_csv(tmp, index=False)
+        else:
+            result.to_parquet(tmp, index=False)
+    print(f"scored {len(result):,} rows with {args.release} -> {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="riskresearch", description="Credit-risk research for a device-leasing platform."
@@ -113,6 +205,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep an existing warehouse; only rebuild the modeling table",
     )
     build.set_defaults(func=_data_build)
+
+    rel = sub.add_parser("release", help="build a scorecard release from a config")
+    rel.add_argument("config", help="release config, e.g. scorecards/consumer.yaml")
+    rel.add_argument(
+        "--version",
+        default="dev",
+        help="release version (numbered versions are immutable; default dev)",
+    )
+    rel.set_defaults(func=_release)
+
+    ver = sub.add_parser("verify", help="check a release's sha256 hashes (exit 1 on mismatch)")
+    ver.add_argument("release", help="release folder, e.g. scorecards/consumer/1.0.0")
+    ver.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="also rebuild from the manifest's config and compare model artifacts",
+    )
+    ver.set_defaults(func=_verify)
+
+    sco = sub.add_parser("score", help="score a CSV/Parquet file with a release")
+    sco.add_argument("release", help="release folder")
+    sco.add_argument("input", help="CSV or Parquet file of applications")
+    sco.add_argument("output", help="CSV or Parquet file to write (id, score, pd, reasons)")
+    sco.set_defaults(func=_score)
     return parser
 
 

@@ -1,0 +1,175 @@
+"""Release configuration (``scorecards/<model>.yaml``), validated with pydantic.
+
+An unknown key, a wrong type or a missing data file is a one-line :class:`ConfigError` that
+names the key, e.g. ``"'binning.max_n_bins' ... Got 'eight' instead."``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from riskresearch.errors import ConfigError, from_validation_error
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DataConfig(_Strict):
+    """Where the modeling table is and which rows and columns to use."""
+
+    table: Path = Field(description="CSV or Parquet modeling table, one row per application")
+    target: str = "bad"
+    date_column: str | None = Field(
+        None, description="date of each row; used for the out-of-time split"
+    )
+    weight_column: str | None = None
+    id_column: str | None = "application_id"
+    oracle: Path | None = Field(
+        None,
+        description="simulated warehouse whose oracle table measures models (never used to fit)",
+    )
+    filter: dict[str, Any] = Field(
+        default_factory=dict,
+        description="keep rows where every column equals the value (e.g. bad_mature: true)",
+    )
+
+
+class SplitConfig(_Strict):
+    """Out-of-time test rows: the last ``oot_months`` months, or those from ``oot_from``."""
+
+    oot_months: int | None = Field(4, ge=1)
+    oot_from: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> SplitConfig:
+        if self.oot_from is not None:
+            self.oot_months = None
+        return self
+
+
+class FeaturesConfig(_Strict):
+    """Candidate features: listed ones, or every column but the excluded ones."""
+
+    include: list[str] | None = None
+    exclude: list[str] = Field(default_factory=list)
+    categorical: list[str] | None = None
+
+
+class BinningConfig(_Strict):
+    max_n_bins: int = Field(8, ge=2)
+    min_bin_size: float = Field(0.05, gt=0, le=0.5)
+    monotonic_trend: str = "auto_asc_desc"
+    monotonic_trends: dict[str, str] = Field(default_factory=dict)
+    special_codes: dict[str, list] = Field(default_factory=dict)
+    overrides: dict[str, dict[str, list]] = Field(default_factory=dict)
+    unseen: Literal["missing", "neutral", "worst"] = "missing"
+    time_limit: float = Field(20, gt=0)
+
+
+class SelectionConfig(_Strict):
+    min_iv: float = Field(0.02, ge=0)
+    max_iv: float | None = None
+    max_corr: float = Field(0.7, gt=0, le=1)
+    max_vif: float = Field(5.0, ge=1)
+    forward: bool = True
+    max_features: int = Field(15, ge=1)
+    min_gain: float = Field(0.0005, ge=0)
+    valid_size: float = Field(0.3, gt=0, lt=1)
+
+
+class ScorecardConfig(_Strict):
+    pdo: float = Field(20.0, gt=0)
+    base_score: float = 600.0
+    base_odds: float = Field(50.0, gt=0)
+    rounding: bool = True
+    C: float = Field(1.0, gt=0)
+    sign_check: Literal["drop", "flag"] = "drop"
+    n_reason_codes: int = Field(4, ge=1)
+
+
+class ModelConfig(_Strict):
+    """A scorecard model: data, split, features, binning, selection, scaling and segments."""
+
+    model: str = Field(
+        pattern=r"^[A-Za-z0-9_\-]+$", description="name; releases go to scorecards/<model>/"
+    )
+    description: str = ""
+    seed: int = Field(20240101, ge=0)
+    data: DataConfig
+    split: SplitConfig = Field(default_factory=SplitConfig)
+    features: FeaturesConfig = Field(default_factory=FeaturesConfig)
+    binning: BinningConfig = Field(default_factory=BinningConfig)
+    selection: SelectionConfig = Field(default_factory=SelectionConfig)
+    scorecard: ScorecardConfig = Field(default_factory=ScorecardConfig)
+    segments: dict[str, dict[str, Any]] | None = Field(
+        None, description="{name: {column: value}}: one scorecard per segment, first match wins"
+    )
+
+
+def load_config(path: str | Path, base: str | Path | None = None) -> ModelConfig:
+    """Read and validate a YAML model config.
+
+    Parameters
+    ----------
+    path : path-like
+        The YAML file.
+    base : path-like, optional
+        Folder that relative data paths are resolved against (default: the current folder).
+
+    Raises
+    ------
+    ConfigError
+        Unknown key, wrong type, missing file: one line naming the key.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"The config file '{path}' does not exist. Give the path of a YAML file.")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(
+            f"The config file '{path}' is not valid YAML{where}. Fix its syntax."
+        ) from None
+    return config_from_dict(raw, source=str(path), base=base)
+
+
+def config_from_dict(
+    raw: Any, source: str = "config", base: str | Path | None = None
+) -> ModelConfig:
+    """Validate a config given as a dict (see :func:`load_config`)."""
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            f"The config '{source}' must be a mapping of keys. Got {type(raw).__name__}."
+        )
+    try:
+        cfg = ModelConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise from_validation_error(exc, f"the config '{source}'") from None
+    table = cfg.data.table if base is None else Path(base) / cfg.data.table
+    if not table.is_file():
+        raise ConfigError(
+            f"The 'data.table' file '{table}' of the config '{source}' does not exist. Build it "
+            "with 'riskresearch data build' or point data.table at your CSV/Parquet table."
+        )
+    if table.suffix.lower() not in {".csv", ".parquet", ".pq"}:
+        raise ConfigError(
+            f"The 'data.table' file '{table}' must be .csv or .parquet. Got '{table.suffix}'."
+        )
+    cfg.data.table = table
+    if cfg.data.oracle is not None:
+        oracle = cfg.data.oracle if base is None else Path(base) / cfg.data.oracle
+        if not oracle.is_file():
+            raise ConfigError(
+                f"The 'data.oracle' warehouse '{oracle}' of the config '{source}' does not exist. "
+                "Remove the key (real data has no oracle) or build the simulated warehouse."
+            )
+        cfg.data.oracle = oracle
+    return cfg
