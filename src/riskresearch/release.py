@@ -226,6 +226,9 @@ def build_release(
     for stale in model_dir.glob(".build-*"):  # left by a killed build
         shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".build-{version}-", dir=model_dir))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; a release is readable like any folder
     total = len(NOTEBOOKS) + 1
     try:
         (tmp / "notebooks").mkdir()
@@ -306,6 +309,18 @@ def _render_report(folder: Path, cfg: ModelConfig, version: str) -> None:
     (folder / "report.html").write_text(body)
 
 
+def _portable(path: str | Path) -> str:
+    """A path inside the project as relative to it (so a committed release names no machine's
+    folders); any other path as given, absolute."""
+    path = Path(path).resolve()
+    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
+
+
+def _resolve(path: str) -> Path:
+    p = Path(path)
+    return p if p.is_absolute() else ROOT / p
+
+
 def _kind(rel: str) -> str:
     if rel in MODEL_ARTIFACTS:
         return "model"
@@ -329,16 +344,20 @@ def _manifest(folder: Path, cfg: ModelConfig, config_path: Path, version: str) -
             f"The notebooks did not write {missing}. The last cell of each notebook must write "
             "its artifacts through the library."
         )
+    config = cfg.model_dump(mode="json")
+    for key in ("table", "oracle"):
+        if config["data"].get(key):
+            config["data"][key] = _portable(config["data"][key])
     metrics_path = folder / "metrics.json"
     metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
     return {
         "format": "riskresearch.release/1",
         "model": cfg.model,
         "version": version,
-        "config": cfg.model_dump(mode="json"),
-        "config_file": str(config_path),
+        "config": config,
+        "config_file": _portable(config_path),
         "data": {
-            "table": str(cfg.data.table),
+            "table": _portable(cfg.data.table),
             "sha256": sha256_file(cfg.data.table),
             "bytes": cfg.data.table.stat().st_size,
         },
@@ -425,7 +444,7 @@ def rebuild_and_compare(folder: str | Path, progress: Progress | None = None) ->
     """
     folder = Path(folder)
     manifest = read_manifest(folder)
-    table = Path(manifest["data"]["table"])
+    table = _resolve(manifest["data"]["table"])
     if not table.is_file() or sha256_file(table) != manifest["data"]["sha256"]:
         raise DataError(
             f"The release's data '{table}' is missing or changed since the build (sha256 "
