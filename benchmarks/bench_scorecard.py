@@ -71,8 +71,10 @@ def main() -> None:
     test = dev.scored("test").merge(oracle, on="application_id")
     oracle_auc = roc_auc_score(test.bad, test.true_pd)
     m = dev.metrics["test"]
-    print(f"\n## Accuracy (out-of-time: last {cfg.split.oot_months} mature cohorts, "
-          f"{len(test):,} consumer leases; development fit {fit_s:.1f} s)")
+    print(
+        f"\n## Accuracy (out-of-time: last {cfg.split.oot_months} mature cohorts, "
+        f"{len(test):,} consumer leases; development fit {fit_s:.1f} s)"
+    )
     print(f"{'':<22}{'AUC':>8}{'Gini':>8}{'KS':>8}")
     print(f"{'scorecard':<22}{m['auc']:>8.4f}{m['gini']:>8.4f}{m['ks']:>8.4f}")
     print(f"{'oracle (true PD)':<22}{oracle_auc:>8.4f}{2 * oracle_auc - 1:>8.4f}")
@@ -101,8 +103,10 @@ def main() -> None:
     print(f"{'scorer':<34}{'seconds':>9}{'rows/s':>14}")
     print(f"{'optbinning Scorecard.score':<34}{t_opt:>9.3f}{args.rows / t_opt:>14,.0f}")
     print(f"{'riskresearch JSON Scorer':<34}{t_our:>9.3f}{args.rows / t_our:>14,.0f}")
-    print(f"speed-up: {t_opt / t_our:.1f}x (target >= 10x); max |score difference| = {diff:.2e} "
-          "(target <= 1e-9)")
+    print(
+        f"speed-up: {t_opt / t_our:.1f}x (target >= 10x); max |score difference| = {diff:.2e} "
+        "(target <= 1e-9)"
+    )
 
     # ---- single application
     own = dev.scorer
@@ -114,8 +118,10 @@ def main() -> None:
         lat.append(time.perf_counter() - t0)
     lat_us = sorted(x * 1e6 for x in lat)
     print(f"\n## Single application (score_one, {len(lat):,} calls)")
-    print(f"median {statistics.median(lat_us):.1f} us, p99 {lat_us[int(0.99 * len(lat_us))]:.1f} us "
-          "(target: median < 1 ms)")
+    print(
+        f"median {statistics.median(lat_us):.1f} us, p99 {lat_us[int(0.99 * len(lat_us))]:.1f} us "
+        "(target: median < 1 ms)"
+    )
 
     # ---- SQL parity
     con = duckdb.connect()
@@ -123,8 +129,10 @@ def main() -> None:
     sql_scores = con.sql(f"SELECT {own.to_sql()} AS s FROM t").df().s.to_numpy()
     py_scores = own.score(dev.test).to_numpy()
     print(f"\n## SQL expression in DuckDB vs Python scorer ({len(py_scores):,} OOT rows)")
-    print(f"max |difference| = {np.max(np.abs(sql_scores - py_scores)):.2e}; identical: "
-          f"{bool(np.array_equal(sql_scores, py_scores))}")
+    print(
+        f"max |difference| = {np.max(np.abs(sql_scores - py_scores)):.2e}; identical: "
+        f"{bool(np.array_equal(sql_scores, py_scores))}"
+    )
 
 
 if __name__ == "__main__":

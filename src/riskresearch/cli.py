@@ -96,6 +96,11 @@ def _release(args: argparse.Namespace) -> int:
             f"oracle      AUC {oracle['oracle_auc']:.4f}  (scorecard / oracle = "
             f"{oracle['ratio']:.3f})"
         )
+    gbm = rel.metrics.get("gbm", {})
+    if gbm.get("test"):
+        m = gbm["test"]
+        ratio = f"  (gbm / oracle = {gbm['oracle']['ratio']:.3f})" if gbm.get("oracle") else ""
+        print(f"{'gbm oot':<12}AUC {m['auc']:.4f}  KS {m['ks']:.4f}  Gini {m['gini']:.4f}{ratio}")
     print(f"sha256    {rel.sha256}  (manifest.json)")
     print(f"report    {rel.path / 'report.html'}")
     return 0

@@ -93,6 +93,31 @@ class ScorecardConfig(_Strict):
     n_reason_codes: int = Field(4, ge=1)
 
 
+class GbmConfig(_Strict):
+    """The LightGBM challenger fitted beside the scorecard on the same rows."""
+
+    enabled: bool = True
+    features: list[str] | None = Field(
+        None, description="default: the scorecard's candidate features"
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="LightGBM parameters overriding gbm.DEFAULT_PARAMS"
+    )
+    num_boost_round: int = Field(2000, ge=1)
+    early_stopping_rounds: int = Field(100, ge=1)
+    valid_months: int = Field(
+        3, ge=1, description="latest development months used for early stopping"
+    )
+    refit: bool = Field(
+        True, description="refit on all development rows with the early-stopping optimum"
+    )
+    monotone: Literal["woe", "none"] = Field(
+        "woe", description="monotone constraints from the binning's bad-rate trends"
+    )
+    approval_rates: list[float] = Field(default_factory=lambda: [0.5, 0.7, 0.8, 0.9])
+    n_reason_codes: int = Field(4, ge=1)
+
+
 class ModelConfig(_Strict):
     """A scorecard model: data, split, features, binning, selection, scaling and segments."""
 
@@ -107,6 +132,7 @@ class ModelConfig(_Strict):
     binning: BinningConfig = Field(default_factory=BinningConfig)
     selection: SelectionConfig = Field(default_factory=SelectionConfig)
     scorecard: ScorecardConfig = Field(default_factory=ScorecardConfig)
+    gbm: GbmConfig = Field(default_factory=GbmConfig)
     segments: dict[str, dict[str, Any]] | None = Field(
         None, description="{name: {column: value}}: one scorecard per segment, first match wins"
     )

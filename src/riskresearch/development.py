@@ -259,25 +259,41 @@ def oracle_summary(dev: Development) -> dict[str, Any] | None:
     Reads the oracle table of ``data.oracle`` (the simulated warehouse) only to *measure*;
     returns None for real data (no oracle).
     """
-    if dev.cfg.data.oracle is None or dev.test.empty:
+    if dev.test.empty:
+        return None
+    return oracle_compare(dev.cfg, dev.test, dev.scorer.pd_(dev.test).to_numpy())
+
+
+def oracle_compare(cfg: ModelConfig, rows: pd.DataFrame, pd_values) -> dict[str, Any] | None:
+    """A model's AUC on ``rows`` next to the AUC of the simulator's true PD on the same rows.
+
+    Evaluation only: the oracle is read here and by nothing that fits a model. None when the
+    config names no oracle (real data).
+    """
+    if cfg.data.oracle is None or rows.empty:
         return None
     import duckdb
 
-    con = duckdb.connect(str(dev.cfg.data.oracle), read_only=True)
+    con = duckdb.connect(str(cfg.data.oracle), read_only=True)
     try:
         oracle = con.sql("SELECT application_id, true_pd FROM oracle_applications").df()
     finally:
         con.close()
-    id_col = dev.cfg.data.id_column
-    test = dev.scored("test").merge(oracle, left_on=id_col, right_on="application_id")
-    y = test[dev.cfg.data.target].to_numpy()
-    oracle_auc = metrics.auc(y, test.true_pd.to_numpy())
-    model_auc = metrics.auc(y, test.pd.to_numpy())
+    id_col = cfg.data.id_column
+    if not id_col or id_col not in rows.columns:
+        raise DataError(
+            "Comparing with the oracle needs data.id_column (the application id) in the table."
+        )
+    joined = rows[[id_col, cfg.data.target]].assign(model_pd=np.asarray(pd_values, dtype=float))
+    joined = joined.merge(oracle, left_on=id_col, right_on="application_id", how="inner")
+    y = joined[cfg.data.target].to_numpy()
+    oracle_auc = metrics.auc(y, joined.true_pd.to_numpy())
+    model_auc = metrics.auc(y, joined.model_pd.to_numpy())
     return {
         "oracle_auc": oracle_auc,
         "model_auc": model_auc,
         "ratio": model_auc / oracle_auc,
-        "rows": len(test),
+        "rows": len(joined),
     }
 
 

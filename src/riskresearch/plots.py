@@ -27,6 +27,7 @@ from riskresearch.metrics import _as_float, _auc, _cdfs, _validate, calibration_
 __all__ = [
     "bad_rate_plot",
     "calibration_plot",
+    "importance_plot",
     "ks_plot",
     "lift_plot",
     "roc_plot",
@@ -491,4 +492,41 @@ def bad_rate_plot(monthly: pandas.DataFrame, ax: Axes | None = None) -> Figure:
     handles = ax.get_legend_handles_labels()
     rate_handles = rate_ax.get_legend_handles_labels()
     rate_ax.legend(handles[0] + rate_handles[0], handles[1] + rate_handles[1], loc="best")
+    return fig
+
+
+def importance_plot(table: pandas.DataFrame, column: str | None = None, top: int = 15) -> Figure:
+    """Horizontal bars of the most important features of a model.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A ``feature`` column and an importance column, e.g. ``GbmClassifier.importance(X)``.
+    column : str, optional
+        Importance to plot; default ``mean_abs_shap`` when present, else ``gain_share``.
+    top : int, default 15
+        Features shown, most important on top.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = importance_plot(gbm.importance(X_test))  # doctest: +SKIP
+    """
+    if column is None:
+        column = (
+            "mean_abs_shap" if "mean_abs_shap" in getattr(table, "columns", []) else "gain_share"
+        )
+    table = _check_table(table, ["feature", column], "importance_plot")
+    if not isinstance(top, int | np.integer) or top < 1:
+        raise ConfigError(
+            f"The 'top' parameter of importance_plot must be a positive integer. Got {top!r}."
+        )
+    shown = table.nlargest(top, column).iloc[::-1]
+    fig, ax = _figure_axes(None, figsize=(6.4, max(3.0, 0.35 * len(shown) + 1)))
+    ax.barh(shown["feature"].astype(str), shown[column].to_numpy(dtype=float), color=GOOD_COLOR)
+    ax.set_xlabel(column.replace("_", " "))
+    ax.set_title(f"Feature importance (top {len(shown)})")
     return fig

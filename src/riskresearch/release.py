@@ -31,9 +31,31 @@ from riskresearch.errors import BuildError, ConfigError, DataError
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = ROOT / "notebooks"
 #: The release sequence; later issues append their notebooks.
-NOTEBOOKS = ("01_data.ipynb", "02_binning.ipynb", "03_scorecard.ipynb")
+NOTEBOOKS = ("01_data.ipynb", "02_binning.ipynb", "03_scorecard.ipynb", "04_gbm.ipynb")
 #: Artifacts that must be byte-identical for the same config, data and package versions.
-MODEL_ARTIFACTS = ("binning.json", "scorecard.json", "points.csv", "scorecard.sql")
+MODEL_ARTIFACTS = (
+    "binning.json",
+    "scorecard.json",
+    "points.csv",
+    "scorecard.sql",
+    "gbm.txt",
+    "gbm.json",
+)
+#: Notebooks a config can switch off, with the model artifacts they write.
+OPTIONAL = {"04_gbm.ipynb": (lambda cfg: cfg.gbm.enabled, ("gbm.txt", "gbm.json"))}
+
+
+def release_notebooks(cfg: ModelConfig) -> list[str]:
+    """The notebooks a config's release runs, in order."""
+    return [n for n in NOTEBOOKS if n not in OPTIONAL or OPTIONAL[n][0](cfg)]
+
+
+def model_artifacts(cfg: ModelConfig) -> list[str]:
+    """The model artifacts a config's release must hold."""
+    skipped = {a for n, (on, arts) in OPTIONAL.items() if not on(cfg) for a in arts}
+    return [a for a in MODEL_ARTIFACTS if a not in skipped]
+
+
 KERNEL = "riskresearch"
 #: The parameters every notebook declares (its `parameters` cell) and the release passes.
 NOTEBOOK_PARAMETERS = ("config_path", "out_dir", "sample_applications", "seed")
@@ -229,10 +251,11 @@ def build_release(
     umask = os.umask(0)
     os.umask(umask)
     tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; a release is readable like any folder
-    total = len(NOTEBOOKS) + 1
+    notebooks = release_notebooks(cfg)
+    total = len(notebooks) + 1
     try:
         (tmp / "notebooks").mkdir()
-        for i, name in enumerate(NOTEBOOKS, start=1):
+        for i, name in enumerate(notebooks, start=1):
             if progress:
                 progress(name, i - 1, total)
             try:
@@ -255,7 +278,7 @@ def build_release(
                     f"{line[-1] if line else ''}. Nothing was released."
                 ) from None
         if progress:
-            progress("report", len(NOTEBOOKS), total)
+            progress("report", len(notebooks), total)
         _render_report(tmp, cfg, version)
         manifest = _manifest(tmp, cfg, config_path, version)
         _write_json(tmp / "manifest.json", manifest)
@@ -288,7 +311,7 @@ def _render_report(folder: Path, cfg: ModelConfig, version: str) -> None:
     from nbconvert import HTMLExporter
 
     merged = None
-    for name in NOTEBOOKS:
+    for name in release_notebooks(cfg):
         nb = nbformat.read(folder / "notebooks" / name, as_version=4)
         cells = [
             c
@@ -338,7 +361,7 @@ def _manifest(folder: Path, cfg: ModelConfig, config_path: Path, version: str) -
             "bytes": path.stat().st_size,
             "kind": _kind(rel),
         }
-    missing = [a for a in MODEL_ARTIFACTS if a not in artifacts]
+    missing = [a for a in model_artifacts(cfg) if a not in artifacts]
     if missing:
         raise BuildError(
             f"The notebooks did not write {missing}. The last cell of each notebook must write "
@@ -365,7 +388,7 @@ def _manifest(folder: Path, cfg: ModelConfig, config_path: Path, version: str) -
         "code": {"riskresearch": _packages()["riskresearch"], **_git()},
         "python": platform.python_version(),
         "packages": _packages(),
-        "notebooks": list(NOTEBOOKS),
+        "notebooks": release_notebooks(cfg),
         "artifacts": artifacts,
         "metrics": metrics,
     }
@@ -460,8 +483,23 @@ def rebuild_and_compare(folder: str | Path, progress: Progress | None = None) ->
     compared = {
         name: (manifest["artifacts"].get(name, {}).get("sha256"), new.get(name, {}).get("sha256"))
         for name in MODEL_ARTIFACTS
+        if name in manifest["artifacts"] or name in new
     }
     return {"identical": all(a == b and a for a, b in compared.values()), "artifacts": compared}
+
+
+def load_gbm(folder: str | Path):
+    """The :class:`~riskresearch.gbm.GbmScorer` of a release (LightGBM model text), after
+    verifying its hashes."""
+    from riskresearch.gbm import GbmScorer
+
+    check = verify_release(folder)
+    if not check.ok:
+        raise DataError(f"Refusing to load: {check.describe()}. Rebuild or restore the release.")
+    folder = Path(folder)
+    if not (folder / "gbm.txt").is_file():
+        raise DataError(f"The release '{folder}' has no GBM (gbm.enabled was false).")
+    return GbmScorer((folder / "gbm.txt").read_text(), (folder / "gbm.json").read_text())
 
 
 def load_scorer(folder: str | Path):
