@@ -219,7 +219,10 @@ def develop(cfg: ModelConfig, binner: WoeBinner | None = None) -> Development:
         model.set_params(binner=binner, fit_binner=False)
     y = train[cfg.data.target].to_numpy()
     w = train[cfg.data.weight_column].to_numpy() if cfg.data.weight_column else None
-    model.fit(train[feats + _segment_columns(cfg)], y, sample_weight=w)
+    columns = list(
+        dict.fromkeys(feats + _segment_columns(cfg))
+    )  # a segment column may be a feature
+    model.fit(train[columns], y, sample_weight=w)
     scorer = model.scorer()
     dev = Development(cfg, model, scorer, train, test, feats, categorical)
     dev.metrics = evaluate(dev)

@@ -248,6 +248,9 @@ def as_frame(X, owner: str) -> pd.DataFrame:
             f"{owner} got 0 feature(s) (shape=({len(frame)}, 0)) while a minimum of 1 is "
             "required. Pass at least one feature column."
         )
+    dupes = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    if dupes:
+        raise DataError(f"{owner}: column(s) {dupes} appear more than once. Keep one of each.")
     for name in frame.columns:
         if frame[name].dtype.kind == "c":
             raise DataError(
