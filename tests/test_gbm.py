@@ -99,7 +99,7 @@ def test_monotone_constraint_is_honoured():
 # fit, predict, determinism, export
 # ------------------------------------------------------------------------------------------
 def test_learns_the_signal(fitted):
-    gbm, X, y = fitted
+    gbm, _, _ = fitted
     Xt, yt = _data(seed=1)
     assert roc_auc_score(yt, gbm.predict_proba(Xt)[:, 1]) > 0.75
     assert gbm.categories_ == {"city": ["a", "b", "c"]}
@@ -301,7 +301,7 @@ def test_develop_gbm_is_deterministic(modeling_path, warehouse):
 
 def test_develop_gbm_needs_enough_months(modeling_path, warehouse):
     cfg = _config(modeling_path, warehouse, valid_months=40)
-    with pytest.raises(DataError, match="gbm.valid_months = 40 leaves nothing to fit on"):
+    with pytest.raises(DataError, match=r"gbm\.valid_months = 40 leaves nothing to fit on"):
         develop_gbm(cfg)
 
 

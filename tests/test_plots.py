@@ -302,6 +302,6 @@ def test_bad_rate_plot_one_series_per_sample():
     assert list(lines[1].get_xdata()) == [4, 5]
     assert list(lines[1].get_ydata()) == [0.08, 0.09]
     assert sum(len(c) for c in ax.containers) == 6
-    assert [t.get_text() for t in ax.get_xticklabels()][0] == "2024-01"
+    assert ax.get_xticklabels()[0].get_text() == "2024-01"
     with pytest.raises(DataError, match="'bad_rate'"):
         bad_rate_plot(monthly.drop(columns="bad_rate"))

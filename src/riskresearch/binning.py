@@ -17,13 +17,14 @@ import json
 import math
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from riskresearch.config import Trend
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.woe import (
     CATEGORICAL,
@@ -36,19 +37,7 @@ from riskresearch.woe import (
 )
 
 FORMAT = "riskresearch.binning/1"
-TRENDS = {
-    "auto",
-    "auto_heuristic",
-    "auto_asc_desc",
-    "ascending",
-    "descending",
-    "convex",
-    "concave",
-    "peak",
-    "valley",
-    "peak_heuristic",
-    "valley_heuristic",
-}
+TRENDS = set(get_args(Trend))
 UNSEEN_POLICIES = {"missing", "neutral", "worst"}
 
 
@@ -222,6 +211,8 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         if not regular.any():  # only missing or special values: nothing for optbinning to split
             fb.splits, fb.groups = [], []
             return fb
+        if fb.dtype == CATEGORICAL and w.min() != w.max():
+            return self._optimal_weighted_categories(fb, x, regular, y, w)
         ob = OptimalBinning(
             name=fb.name,
             dtype=fb.dtype,
@@ -245,6 +236,70 @@ class WoeBinner(TransformerMixin, BaseEstimator):
             if rest:  # categories optbinning left out still deserve a bin of their own
                 fb.groups.append(rest)
         return fb
+
+    def _optimal_weighted_categories(self, fb, x, regular, y, w) -> FeatureBins:
+        """Categorical binning under unequal weights.
+
+        optbinning orders categories by their *unweighted* bad rate before it merges
+        neighbours, so a weight (e.g. a declined applicant entering as bad with weight p and good
+        with 1 - p) would be ignored in that ordering. Here the categories are ordered by their
+        weighted bad rate (ties by name) and binned as an ordinal code with an ascending trend,
+        which is what optbinning does for categories, with the weights honoured throughout.
+        """
+        from optbinning import OptimalBinning
+
+        cats = x[regular].astype(str)
+        frame = pd.DataFrame({"cat": cats, "wy": (w * y)[regular], "w": w[regular]})
+        sums = frame.groupby("cat", sort=True)[["wy", "w"]].sum()
+        rate = (sums.wy / sums.w.where(sums.w > 0)).fillna(0.0)
+        order = sorted(sums.index, key=lambda c: (rate[c], c))
+        code = {c: float(i) for i, c in enumerate(order)}
+        coded = np.full(len(x), np.nan)
+        coded[regular] = [code[c] for c in cats]
+        special = ~regular & ~pd.isna(x)
+        coded[special] = -1.0  # every special code shares the Special bin (counted later)
+        ob = OptimalBinning(
+            name=fb.name,
+            dtype=NUMERICAL,
+            max_n_bins=self.max_n_bins,
+            min_bin_size=self.min_bin_size,
+            monotonic_trend="ascending",
+            special_codes=[-1.0] if special.any() else None,
+            time_limit=self.time_limit,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ob.fit(coded, y, sample_weight=w)
+        edges = [-np.inf, *[float(s) for s in ob.splits], np.inf]
+        fb.groups = [
+            sorted(c for c in order if lo < code[c] <= hi) for lo, hi in itertools.pairwise(edges)
+        ]
+        fb.groups = [g for g in fb.groups if g]
+        return fb
+
+    def recount(self, X, y, sample_weight=None) -> WoeBinner:
+        """The same bins with their good/bad counts (and so WoE and IV) counted on other rows.
+
+        Keeps a reviewed binning's split points and groups while the WoE comes from, e.g., a
+        reject-inference sample. Returns a new fitted binner; this one is unchanged.
+
+        Parameters
+        ----------
+        X : DataFrame
+            Must hold every binned feature.
+        y : array of 0 (good) and 1 (bad)
+        sample_weight : array, optional
+            Weights of the rows, honoured in every count.
+        """
+        check_is_fitted(self, "bins_")
+        frame = as_frame(X, "WoeBinner.recount")
+        y_arr, w = check_target(y, len(frame), "WoeBinner.recount", sample_weight)
+        check_columns(frame, self.features_, "WoeBinner.recount")
+        out = WoeBinner.from_dict(self.to_dict())
+        out.set_params(**self.get_params())
+        for name, fb in out.bins_.items():
+            self._count(fb, column_values(frame, fb, "WoeBinner.recount"), y_arr, w)
+        return out
 
     def _override(self, fb, values, spec) -> FeatureBins:
         owner = f"The override of feature '{fb.name}'"

@@ -50,6 +50,8 @@ class SplitConfig(_Strict):
     def _one(self) -> SplitConfig:
         if self.oot_from is not None:
             self.oot_months = None
+        elif self.oot_months is None:
+            raise ValueError("set split.oot_months (latest months) or split.oot_from (a date)")
         return self
 
 
@@ -61,11 +63,26 @@ class FeaturesConfig(_Strict):
     categorical: list[str] | None = None
 
 
+Trend = Literal[
+    "auto",
+    "auto_heuristic",
+    "auto_asc_desc",
+    "ascending",
+    "descending",
+    "convex",
+    "concave",
+    "peak",
+    "valley",
+    "peak_heuristic",
+    "valley_heuristic",
+]
+
+
 class BinningConfig(_Strict):
     max_n_bins: int = Field(8, ge=2)
     min_bin_size: float = Field(0.05, gt=0, le=0.5)
-    monotonic_trend: str = "auto_asc_desc"
-    monotonic_trends: dict[str, str] = Field(default_factory=dict)
+    monotonic_trend: Trend = "auto_asc_desc"
+    monotonic_trends: dict[str, Trend] = Field(default_factory=dict)
     special_codes: dict[str, list] = Field(default_factory=dict)
     overrides: dict[str, dict[str, list]] = Field(default_factory=dict)
     unseen: Literal["missing", "neutral", "worst"] = "missing"
@@ -138,6 +155,17 @@ class ModelConfig(_Strict):
     )
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML without its own date parsing: dates reach pydantic as text, so an impossible date
+    is a ConfigError naming the key rather than a parser crash."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def load_config(path: str | Path, base: str | Path | None = None) -> ModelConfig:
     """Read and validate a YAML model config.
 
@@ -157,7 +185,7 @@ def load_config(path: str | Path, base: str | Path | None = None) -> ModelConfig
     if not path.is_file():
         raise ConfigError(f"The config file '{path}' does not exist. Give the path of a YAML file.")
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = yaml.load(path.read_text(), Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""

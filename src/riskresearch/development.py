@@ -95,6 +95,12 @@ def candidate_features(df: pd.DataFrame, cfg: ModelConfig) -> tuple[list[str], l
         feats = [c for c in df.columns if c not in reserved]
     feats = [f for f in feats if f not in set(cfg.features.exclude) and f not in reserved]
     if cfg.features.categorical is not None:
+        unknown = [f for f in cfg.features.categorical if f not in df.columns]
+        if unknown:
+            raise DataError(
+                f"features.categorical names column(s) {unknown} that the table lacks. Fix the "
+                "list."
+            )
         categorical = [f for f in cfg.features.categorical if f in feats]
     else:
         categorical = [

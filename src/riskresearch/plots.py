@@ -4,8 +4,8 @@ lift.
 Every function returns a :class:`matplotlib.figure.Figure`. Figures are built with the object
 API (``Figure()``), never through ``pyplot``: nothing is shown, nothing is printed, no global
 figure is left open, and the code runs headless. In JupyterLab a returned figure displays
-itself; ``fig.savefig(path)`` writes it to a file. Pass ``ax=`` to draw into an existing axes
-(e.g. one panel of a larger figure); the function then returns that axes' figure.
+itself (as a PNG); ``fig.savefig(path)`` writes it to a file. Pass ``ax=`` to draw into an
+existing axes (e.g. one panel of a larger figure); the function then returns that axes' figure.
 
 Conventions follow :mod:`riskresearch.metrics`: ``y_true == 1`` is bad, a *pd* is a predicted
 probability of bad (higher = riskier), a *score* is higher = better.
@@ -37,6 +37,26 @@ __all__ = [
 ]
 
 GOOD_COLOR, BAD_COLOR = "tab:blue", "tab:red"
+
+
+def _show_figures_inline() -> None:
+    """In a Jupyter kernel, display a returned Figure as a PNG.
+
+    IPython only registers its Figure formatter when pyplot's inline backend starts, and this
+    module never touches pyplot; without this, a notebook (and the release report rendered from
+    it) would show ``<Figure size ...>`` instead of the plot.
+    """
+    try:
+        from IPython import get_ipython
+        from IPython.core.pylabtools import select_figure_formats
+    except ImportError:  # plain Python: nothing to display
+        return
+    shell = get_ipython()
+    if shell is not None and hasattr(shell, "display_formatter"):
+        select_figure_formats(shell, {"png"}, bbox_inches="tight")
+
+
+_show_figures_inline()
 
 
 def _figure_axes(ax: Axes | None, figsize=(6.4, 4.8)) -> tuple[Figure, Axes]:

@@ -245,9 +245,8 @@ def build_release(
             "--version (or build 'dev', which may be replaced)."
         )
     model_dir.mkdir(parents=True, exist_ok=True)
-    for stale in model_dir.glob(".build-*"):  # left by a killed build
-        shutil.rmtree(stale, ignore_errors=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".build-{version}-", dir=model_dir))
+    _remove_stale_builds(model_dir)
+    tmp = Path(tempfile.mkdtemp(prefix=f".build-{version}-{os.getpid()}-", dir=model_dir))
     umask = os.umask(0)
     os.umask(umask)
     tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; a release is readable like any folder
@@ -289,6 +288,27 @@ def build_release(
     if progress:
         progress("done", total, total)
     return Release(target, version, sha256_file(target / "manifest.json"), manifest["metrics"])
+
+
+def _remove_stale_builds(model_dir: Path) -> None:
+    """Remove temporary folders of killed builds (their process is gone); a build still
+    running in another process keeps its folder."""
+    for stale in model_dir.glob(".build-*"):
+        parts = stale.name.split("-")
+        pid = int(parts[-2]) if len(parts) >= 4 and parts[-2].isdigit() else None
+        if pid is not None and pid != os.getpid() and _alive(pid):
+            continue
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
 
 
 def _write_json(path: Path, data: Any) -> None:

@@ -1,0 +1,318 @@
+"""Release configs (`scorecards/<model>.yaml`): the shipped one validates, every bad key,
+type or file is a one-line ConfigError naming it, and relative paths resolve against `base`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import textwrap
+
+import pandas as pd
+import pytest
+import yaml
+
+from riskresearch.config import ModelConfig, config_from_dict, load_config
+from riskresearch.errors import ConfigError
+from tests.conftest import ROOT
+
+SHIPPED = ROOT / "scorecards" / "consumer.yaml"
+
+
+@pytest.fixture
+def table(tmp_path):
+    """A tiny modeling table (the config only checks that the file exists and its suffix)."""
+    path = tmp_path / "data" / "table.parquet"
+    path.parent.mkdir()
+    pd.DataFrame(
+        {
+            "application_id": [1, 2, 3],
+            "application_month": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"]),
+            "bad": [0, 1, 0],
+            "age": [30, 41, 25],
+        }
+    ).to_parquet(path, index=False)
+    return path
+
+
+def _write(tmp_path, text: str, name: str = "model.yaml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def _minimal(table) -> dict:
+    return {"model": "m", "data": {"table": str(table)}}
+
+
+def _one_line(exc: pytest.ExceptionInfo) -> str:
+    message = str(exc.value)
+    assert "\n" not in message, message
+    return message
+
+
+# ------------------------------------------------------------------------------------------
+# the shipped config
+# ------------------------------------------------------------------------------------------
+def test_shipped_config_validates_with_data_relative_to_base(tmp_path):
+    """consumer.yaml as committed, with its data files present under `base` (a fresh clone has
+    none, so tiny stand-ins are written where the config points)."""
+    (tmp_path / "data").mkdir()
+    pd.DataFrame({"bad": [0, 1]}).to_parquet(tmp_path / "data" / "modeling_table.parquet")
+    (tmp_path / "data" / "leasing.duckdb").write_bytes(b"")  # only its existence is checked
+
+    cfg = load_config(SHIPPED, base=tmp_path)
+
+    assert isinstance(cfg, ModelConfig)
+    assert cfg.model == "consumer"
+    assert cfg.data.table == tmp_path / "data" / "modeling_table.parquet"
+    assert cfg.data.oracle == tmp_path / "data" / "leasing.duckdb"
+    assert cfg.data.target == "bad"
+    assert cfg.data.filter == {"segment": "consumer", "bad_mature": True}
+    assert cfg.split.oot_months == 4 and cfg.split.oot_from is None
+    assert cfg.binning.unseen == "worst"
+    assert set(cfg.features.categorical) <= set(cfg.features.include)
+    assert (cfg.scorecard.pdo, cfg.scorecard.base_score, cfg.scorecard.base_odds) == (20, 600, 50)
+
+
+def test_shipped_config_in_a_fresh_clone_names_the_missing_table(tmp_path):
+    with pytest.raises(
+        ConfigError,
+        match=r"The 'data.table' file '.*data/modeling_table.parquet' of the config "
+        r"'.*consumer.yaml' does not exist. Build it with 'riskresearch data build'",
+    ) as exc:
+        load_config(SHIPPED, base=tmp_path)
+    _one_line(exc)
+
+
+def test_shipped_config_names_only_columns_of_the_modeling_table(modeling):
+    """Validation does not read the table, so check the shipped config against the table the
+    library builds: a renamed column would otherwise surface only inside a notebook."""
+    raw = yaml.safe_load(SHIPPED.read_text())
+    data = raw["data"]
+    named = [data["target"], data["date_column"], data["id_column"], *data["filter"]]
+    named += raw["features"]["include"]
+    assert [c for c in named if c not in modeling.columns] == []
+    for column, value in data["filter"].items():
+        assert (modeling[column] == value).any(), column
+
+
+# ------------------------------------------------------------------------------------------
+# defaults and resolution
+# ------------------------------------------------------------------------------------------
+def test_minimal_config_takes_the_documented_defaults(table):
+    cfg = config_from_dict(_minimal(table))
+    assert cfg.data.target == "bad"
+    assert cfg.data.id_column == "application_id"
+    assert cfg.data.oracle is None and cfg.data.filter == {}
+    assert cfg.seed == 20240101
+    assert cfg.split.oot_months == 4
+    assert cfg.binning.max_n_bins == 8 and cfg.binning.unseen == "missing"
+    assert (cfg.scorecard.pdo, cfg.scorecard.base_score, cfg.scorecard.base_odds) == (20, 600, 50)
+    assert cfg.segments is None
+
+
+def test_relative_paths_resolve_against_base(tmp_path, table):
+    (tmp_path / "data" / "w.duckdb").write_bytes(b"")
+    path = _write(
+        tmp_path,
+        """
+        model: m
+        data:
+          table: data/table.parquet
+          oracle: data/w.duckdb
+        """,
+        name="elsewhere.yaml",
+    )
+    cfg = load_config(path, base=tmp_path)
+    assert cfg.data.table == tmp_path / "data" / "table.parquet"
+    assert cfg.data.oracle == tmp_path / "data" / "w.duckdb"
+
+
+def test_relative_path_is_not_found_against_another_base(tmp_path, table):
+    other = tmp_path / "other"
+    other.mkdir()
+    raw = {"model": "m", "data": {"table": "data/table.parquet"}}
+    with pytest.raises(ConfigError, match=re.escape(f"'{other / 'data' / 'table.parquet'}'")):
+        config_from_dict(raw, base=other)
+
+
+def test_absolute_path_ignores_base(tmp_path, table):
+    cfg = config_from_dict(_minimal(table), base=tmp_path / "somewhere" / "else")
+    assert cfg.data.table == table
+
+
+def test_without_base_relative_paths_are_from_the_current_folder(tmp_path, table, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = config_from_dict({"model": "m", "data": {"table": "data/table.parquet"}})
+    assert cfg.data.table.resolve() == table.resolve()
+
+
+def test_oot_from_replaces_oot_months(table):
+    raw = {**_minimal(table), "split": {"oot_from": "2024-03-01"}}
+    cfg = config_from_dict(raw)
+    assert cfg.split.oot_from == dt.date(2024, 3, 1)
+    assert cfg.split.oot_months is None
+
+
+def test_no_out_of_time_rule_at_all_is_rejected(table):
+    """`oot_months: null` without `oot_from` leaves the split undefined; validation must say so
+    (otherwise notebook 01 dies with "'<=' not supported between 'int' and 'NoneType'")."""
+    raw = {**_minimal(table), "split": {"oot_months": None}}
+    with pytest.raises(ConfigError, match=r"split"):
+        config_from_dict(raw, source="c.yaml")
+
+
+# ------------------------------------------------------------------------------------------
+# one-line errors naming the key
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("extra", "key"),
+    [
+        ("colour: red", "colour"),
+        ("binning:\n  max_bins: 6", "binning.max_bins"),
+        ("data2:\n  table: x.csv", "data2"),
+        ("scorecard:\n  base_points: 600", "scorecard.base_points"),
+    ],
+)
+def test_unknown_key_is_one_line_naming_the_dotted_key(tmp_path, table, extra, key):
+    path = _write(tmp_path, f"model: m\ndata:\n  table: {table}\n{extra}\n")
+    with pytest.raises(
+        ConfigError,
+        match=rf"^'{re.escape(key)}' is not a known key of the config '.*model.yaml'; remove it",
+    ) as exc:
+        load_config(path)
+    _one_line(exc)
+
+
+def test_unknown_key_inside_data_is_named(table):
+    raw = {"model": "m", "data": {"table": str(table), "tagret": "bad"}}
+    with pytest.raises(ConfigError, match=r"'data.tagret' is not a known key"):
+        config_from_dict(raw)
+
+
+@pytest.mark.parametrize(
+    ("section", "match"),
+    [
+        (
+            "binning:\n  max_n_bins: eight",
+            r"The 'binning.max_n_bins' parameter of the config '.*': input should be a valid "
+            r"integer.*Got 'eight' instead\.$",
+        ),
+        ("binning:\n  max_n_bins: 1", r"'binning.max_n_bins'.*greater than or equal to 2"),
+        ("binning:\n  min_bin_size: 0.6", r"'binning.min_bin_size'.*Got 0.6 instead"),
+        ("binning:\n  unseen: best", r"'binning.unseen'.*'missing', 'neutral'.*'best'"),
+        ("seed: -1", r"'seed' parameter.*greater than or equal to 0. Got -1 instead"),
+        ("scorecard:\n  pdo: -20", r"'scorecard.pdo'.*greater than 0. Got -20 instead"),
+        ("split:\n  oot_months: 0", r"'split.oot_months'.*Got 0 instead"),
+        ("split:\n  oot_from: '2024-13-01'", r"'split.oot_from'.*Got '2024-13-01'"),
+        ("selection:\n  max_corr: 1.5", r"'selection.max_corr'.*Got 1.5 instead"),
+        ("features:\n  include: age", r"'features.include'.*valid list.*Got 'age'"),
+    ],
+)
+def test_wrong_value_names_key_and_value(tmp_path, table, section, match):
+    path = _write(tmp_path, f"model: m\ndata:\n  table: {table}\n{section}\n")
+    with pytest.raises(ConfigError, match=match) as exc:
+        load_config(path)
+    _one_line(exc)
+
+
+def test_impossible_unquoted_date_is_a_config_error(tmp_path, table):
+    """YAML reads an unquoted 2024-13-01 as a date and fails on it; that must still be the
+    one-line ConfigError (the CLI prints only those; anything else is a traceback)."""
+    path = _write(tmp_path, f"model: m\ndata:\n  table: {table}\nsplit:\n  oot_from: 2024-13-01\n")
+    with pytest.raises(ConfigError, match=r"'split\.oot_from'|month must be in 1\.\.12") as exc:
+        load_config(path)
+    _one_line(exc)
+
+
+@pytest.mark.parametrize("name", ["../escape", "a/b", "with space", ""])
+def test_model_name_must_be_a_plain_folder_name(table, name):
+    """Releases go to scorecards/<model>/: a name with a slash would write elsewhere."""
+    raw = {"model": name, "data": {"table": str(table)}}
+    with pytest.raises(ConfigError, match=rf"'model' parameter.*Got {re.escape(repr(name))}"):
+        config_from_dict(raw)
+
+
+def test_several_errors_stay_on_one_line(table):
+    raw = {**_minimal(table), "seed": -1, "binning": {"max_n_bins": "eight", "max_bins": 2}}
+    with pytest.raises(ConfigError) as exc:
+        config_from_dict(raw)
+    message = _one_line(exc)
+    for key in ("'seed'", "'binning.max_n_bins'", "'binning.max_bins'"):
+        assert key in message
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [({"data": {"table": "t.csv"}}, "model"), ({"model": "m", "data": {}}, "data.table")],
+)
+def test_missing_required_key_is_named(raw, key):
+    with pytest.raises(ConfigError, match=rf"The '{re.escape(key)}' key of the config .* required"):
+        config_from_dict(raw)
+
+
+# ------------------------------------------------------------------------------------------
+# data files
+# ------------------------------------------------------------------------------------------
+def test_missing_table_names_file_and_key(tmp_path):
+    missing = tmp_path / "nowhere.parquet"
+    with pytest.raises(
+        ConfigError,
+        match=rf"The 'data.table' file '{re.escape(str(missing))}' of the config 'c.yaml' does "
+        "not exist",
+    ) as exc:
+        config_from_dict({"model": "m", "data": {"table": str(missing)}}, source="c.yaml")
+    _one_line(exc)
+
+
+def test_missing_oracle_names_file_and_key(tmp_path, table):
+    missing = tmp_path / "gone.duckdb"
+    raw = {"model": "m", "data": {"table": str(table), "oracle": str(missing)}}
+    with pytest.raises(
+        ConfigError,
+        match=rf"The 'data.oracle' warehouse '{re.escape(str(missing))}' .* does not exist",
+    ):
+        config_from_dict(raw)
+
+
+def test_table_of_another_format_is_rejected(tmp_path):
+    path = tmp_path / "table.xlsx"
+    path.write_bytes(b"not a table")
+    with pytest.raises(ConfigError, match=r"'data.table' file .* must be .csv or .parquet"):
+        config_from_dict({"model": "m", "data": {"table": str(path)}})
+
+
+def test_table_given_as_a_folder_is_rejected(tmp_path):
+    folder = tmp_path / "table.parquet"
+    folder.mkdir()
+    with pytest.raises(ConfigError, match=r"'data.table' file .*table.parquet"):
+        config_from_dict({"model": "m", "data": {"table": str(folder)}})
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".CSV", ".pq"])
+def test_csv_and_parquet_tables_are_accepted(tmp_path, suffix):
+    path = tmp_path / f"table{suffix}"
+    path.write_text("bad\n0\n")
+    assert config_from_dict({"model": "m", "data": {"table": str(path)}}).data.table == path
+
+
+# ------------------------------------------------------------------------------------------
+# the file itself
+# ------------------------------------------------------------------------------------------
+def test_missing_config_file(tmp_path):
+    with pytest.raises(ConfigError, match=r"The config file '.*absent.yaml' does not exist"):
+        load_config(tmp_path / "absent.yaml")
+
+
+def test_invalid_yaml_names_the_line(tmp_path):
+    path = _write(tmp_path, "model: m\ndata:\n  table: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"'.*model.yaml' is not valid YAML at line \d+") as exc:
+        load_config(path)
+    _one_line(exc)
+
+
+@pytest.mark.parametrize(("text", "kind"), [("- a\n- b\n", "list"), ("", "NoneType")])
+def test_config_must_be_a_mapping(tmp_path, text, kind):
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError, match=rf"must be a mapping of keys. Got {kind}"):
+        load_config(path)

@@ -1,0 +1,462 @@
+"""Scorecard releases: build (papermill), manifest, report, reproducibility, immutability,
+failed builds, `verify` and `score`.
+
+A release build runs the real notebooks on the `riskresearch` kernel, so this module builds
+one release (module fixture) and reuses it; only the reproducibility test builds a second one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from sklearn.metrics import roc_auc_score
+
+from riskresearch import cli, release
+from riskresearch.config import load_config
+from riskresearch.errors import BuildError, ConfigError, DataError
+from riskresearch.release import build_release, load_scorer, verify_release
+from riskresearch.scoring import Scorer
+from tests.conftest import ROOT
+
+SCORECARD_ARTIFACTS = {
+    "binning.json",
+    "scorecard.json",
+    "points.csv",
+    "scorecard.sql",
+    "gbm.txt",
+    "gbm.json",
+}
+VERSION = "1.0.0"
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _files(folder: Path) -> dict[str, str]:
+    """sha256 of every file under ``folder``, by relative path."""
+    return {
+        p.relative_to(folder).as_posix(): _sha(p) for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def _config(warehouse: Path, modeling_path: Path, **data) -> dict:
+    """The shipped consumer config on the session's small simulated data."""
+    raw = yaml.safe_load((ROOT / "scorecards" / "consumer.yaml").read_text())
+    raw["data"]["table"] = str(modeling_path)
+    raw["data"]["oracle"] = str(warehouse)
+    raw["data"].update(data)
+    raw["selection"]["max_features"] = 6  # fewer forward-selection rounds: a faster build
+    raw["gbm"] = {"num_boost_round": 150}  # a short GBM: the release still carries its text
+    return raw
+
+
+def _write_config(folder: Path, raw: dict) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "consumer.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="module")
+def config_path(tmp_path_factory, warehouse, modeling_path) -> Path:
+    return _write_config(tmp_path_factory.mktemp("cfg"), _config(warehouse, modeling_path))
+
+
+@pytest.fixture(scope="module")
+def built(config_path):
+    """The one release of this module, built next to its config (where the CLI builds too)."""
+    return build_release(config_path, version=VERSION, root=config_path.parent)
+
+
+@pytest.fixture(scope="module")
+def manifest(built) -> dict:
+    return json.loads((built.path / "manifest.json").read_text())
+
+
+@pytest.fixture
+def copy(built, tmp_path) -> Path:
+    """A private copy of the release that a test may tamper with."""
+    return Path(shutil.copytree(built.path, tmp_path / "release"))
+
+
+@pytest.fixture(scope="module")
+def rows(modeling, built) -> pd.DataFrame:
+    """A few consumer applications, some with missing scorecard features."""
+    columns = Scorer(built.path / "scorecard.json").columns
+    consumer = modeling[modeling.segment == "consumer"]
+    with_missing = consumer[consumer[columns].isna().any(axis=1)].head(10)
+    assert len(with_missing) == 10
+    return pd.concat([consumer.head(30), with_missing]).reset_index(drop=True)
+
+
+def _error_line(err: str) -> str:
+    lines = [line for line in err.splitlines() if line.startswith("riskresearch")]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+# ------------------------------------------------------------------------------------------
+# the release folder and its manifest
+# ------------------------------------------------------------------------------------------
+def test_release_folder_holds_every_artifact(built, config_path, manifest):
+    assert built.path == config_path.parent / "consumer" / VERSION
+    assert built.version == VERSION
+    names = set(_files(built.path))
+    required = {"manifest.json", "metrics.json", "report.html", *SCORECARD_ARTIFACTS}
+    assert required <= names
+    notebooks = sorted(n for n in names if n.startswith("notebooks/"))
+    assert notebooks == sorted(f"notebooks/{n}" for n in manifest["notebooks"])
+    assert manifest["notebooks"] == list(release.NOTEBOOKS)
+    # built in a temporary folder and moved into place: nothing else is left beside it
+    assert sorted(p.name for p in built.path.parent.iterdir()) == [VERSION]
+
+
+def test_release_is_readable_like_any_folder(built):
+    """mkdtemp makes a private (0700) folder; the release gets the mode of any new folder."""
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(built.path.stat().st_mode) == 0o777 & ~umask
+
+
+def test_manifest_lists_the_sha256_of_every_file(built, manifest):
+    on_disk = _files(built.path)
+    del on_disk["manifest.json"]
+    assert {k: v["sha256"] for k, v in manifest["artifacts"].items()} == on_disk
+    for rel, info in manifest["artifacts"].items():
+        assert info["bytes"] == (built.path / rel).stat().st_size
+    model = {k for k, v in manifest["artifacts"].items() if v["kind"] == "model"}
+    assert SCORECARD_ARTIFACTS <= model
+    assert manifest["artifacts"]["report.html"]["kind"] == "report"
+    assert built.sha256 == _sha(built.path / "manifest.json")
+
+
+def test_manifest_records_config_data_seed_and_versions(
+    built, manifest, config_path, modeling_path, warehouse
+):
+    assert manifest["format"] == "riskresearch.release/1"
+    assert (manifest["model"], manifest["version"]) == ("consumer", VERSION)
+    expected = load_config(config_path).model_dump(mode="json")
+    assert manifest["config"] == expected
+    assert manifest["config"]["data"]["table"] == str(modeling_path)  # outside the project
+    assert manifest["config"]["data"]["oracle"] == str(warehouse)
+    assert manifest["config"]["selection"]["max_features"] == 6
+    assert manifest["config_file"] == str(config_path)
+    assert manifest["data"] == {
+        "table": str(modeling_path),
+        "sha256": _sha(modeling_path),
+        "bytes": modeling_path.stat().st_size,
+    }
+    assert manifest["seed"] == expected["seed"] == 20240101
+    for name in ("riskresearch", "numpy", "pandas", "scikit-learn", "optbinning", "papermill"):
+        assert manifest["packages"][name] == metadata.version(name)
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert manifest["code"]["commit"] == head
+    assert isinstance(manifest["code"]["dirty"], bool)
+    assert manifest["python"] == ".".join(map(str, sys.version_info[:3]))
+
+
+def test_metrics_in_manifest_equal_metrics_json(built, manifest):
+    on_disk = json.loads((built.path / "metrics.json").read_text())
+    assert manifest["metrics"] == on_disk == built.metrics
+    assert {"train", "test", "oracle"} <= set(on_disk)
+
+
+def test_metrics_match_an_independent_split_and_auc(built, manifest, modeling):
+    """Filter, out-of-time split (last 4 months) and AUC recomputed outside the library."""
+    kept = modeling[(modeling.segment == "consumer") & (modeling.bad_mature == True)]  # noqa: E712
+    month = pd.to_datetime(kept.application_month).dt.to_period("M")
+    test = kept[month >= sorted(month.unique())[-4]]
+    metrics = manifest["metrics"]
+    assert metrics["train"]["n"] + metrics["test"]["n"] == len(kept)
+    assert metrics["test"]["n"] == len(test)
+    assert metrics["test"]["bad_rate"] == pytest.approx(test.bad.mean())
+    pd_ = Scorer(built.path / "scorecard.json").pd_(test)
+    assert metrics["test"]["auc"] == pytest.approx(roc_auc_score(test.bad, pd_))
+    assert 0.6 < metrics["test"]["auc"] <= metrics["oracle"]["oracle_auc"] < 1
+
+
+def test_report_shows_outputs_not_code(built):
+    html = (built.path / "report.html").read_text()
+    assert "<title>consumer scorecard 1.0.0</title>" in html
+    for code in ("development.load_split", "release.notebook_config", "from riskresearch import"):
+        assert code not in html
+    assert html.count("<table") >= 5  # split summary, profile, IV, points, performance ...
+    assert "platform_credit_score" in html
+
+
+def test_report_renders_the_plots_as_images(built):
+    """Six plot cells (bad rate, WoE grid, ROC, KS, score distribution, calibration) must be
+    images in the report, not the text repr of a Figure."""
+    html = (built.path / "report.html").read_text()
+    images = re.findall(r'<img[^>]*src="data:image/png;base64,', html)
+    assert len(images) >= 6
+    assert "&lt;Figure size" not in html
+
+
+# ------------------------------------------------------------------------------------------
+# reproducibility, immutability, failed builds
+# ------------------------------------------------------------------------------------------
+def test_rebuild_gives_identical_model_artifacts_and_replaces_dev(
+    built, manifest, config_path, tmp_path, capsys
+):
+    """The second (and last) build of the module: the same config elsewhere, through the CLI,
+    as `dev` over an existing `dev` folder."""
+    again = tmp_path / "again"
+    path = _write_config(again, yaml.safe_load(config_path.read_text()))
+    old_dev = again / "consumer" / "dev"
+    old_dev.mkdir(parents=True)
+    (old_dev / "stale.txt").write_text("from an earlier dev build")
+
+    code = cli.main(["release", str(path), "--version", "dev"])
+    out, _ = capsys.readouterr()
+
+    assert code == 0
+    assert not (old_dev / "stale.txt").exists()
+    assert sorted(p.name for p in (again / "consumer").iterdir()) == ["dev"]  # no .build-/.old-
+    assert verify_release(old_dev).ok
+    dev_manifest = json.loads((old_dev / "manifest.json").read_text())
+    assert dev_manifest["config"] == manifest["config"]
+    model = {k for k, v in manifest["artifacts"].items() if v["kind"] == "model"}
+    assert {k for k, v in dev_manifest["artifacts"].items() if v["kind"] == "model"} == model
+    for name in model:
+        assert _sha(old_dev / name) == manifest["artifacts"][name]["sha256"], name
+    assert f"release   {old_dev}" in out
+    assert f"sha256    {_sha(old_dev / 'manifest.json')}" in out
+    assert re.search(r"out-of-time AUC 0\.\d{4}", out)
+
+
+def test_existing_numbered_version_is_never_overwritten(built, config_path):
+    before = _files(built.path)
+    with pytest.raises(ConfigError, match=r"Release '.*1\.0\.0' exists and numbered versions"):
+        build_release(config_path, version=VERSION, root=config_path.parent)
+    assert _files(built.path) == before
+    assert [p.name for p in built.path.parent.iterdir()] == [VERSION]
+
+
+def test_cli_release_refuses_an_existing_version(built, config_path, capsys):
+    before = _files(built.path)
+    code = cli.main(["release", str(config_path), "--version", VERSION])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert "exists and numbered versions are immutable" in _error_line(err)
+    assert _files(built.path) == before
+
+
+@pytest.mark.parametrize("version", ["../x", "", ".hidden", "a/b", "a\\b"])
+def test_version_must_be_a_plain_name(config_path, tmp_path, version):
+    root = tmp_path / "root"
+    with pytest.raises(ConfigError, match=r"The release version must be a plain name"):
+        build_release(config_path, version=version, root=root)
+    assert not root.exists() and sorted(tmp_path.iterdir()) == []
+
+
+def test_failing_notebook_stops_the_build(warehouse, modeling_path, tmp_path):
+    """A config that validates (the config never reads the table) but leaves no rows: the
+    build stops in notebook 01, leaves no release nor temporary folder, and an existing dev
+    release is untouched."""
+    raw = _config(warehouse, modeling_path, filter={"segment": "nobody"})
+    path = _write_config(tmp_path / "cfg", raw)
+    load_config(path)  # validates
+    root = tmp_path / "releases"
+    dev = root / "consumer" / "dev"
+    dev.mkdir(parents=True)
+    (dev / "scorecard.json").write_text("{}\n")
+
+    with pytest.raises(
+        BuildError,
+        match=r"Notebook 01_data\.ipynb failed in cell \d+: DataError: No rows of .* pass the "
+        r"filter .*nobody.*Nothing was released",
+    ):
+        build_release(path, version="dev", root=root)
+
+    assert sorted(p.name for p in (root / "consumer").iterdir()) == ["dev"]
+    assert _files(dev) == {"scorecard.json": _sha(dev / "scorecard.json")}
+    assert (dev / "scorecard.json").read_text() == "{}\n"
+    with pytest.raises(BuildError, match=r"01_data\.ipynb"):
+        build_release(path, version="2.0.0", root=root)
+    assert not (root / "consumer" / "2.0.0").exists()
+    assert sorted(p.name for p in (root / "consumer").iterdir()) == ["dev"]
+
+
+# ------------------------------------------------------------------------------------------
+# verify
+# ------------------------------------------------------------------------------------------
+def _flip_one_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    i = data.index(b'"points"') + 1
+    data[i] = ord("P")  # same size, different content
+    path.write_bytes(bytes(data))
+
+
+def test_verify_intact_copy(copy, capsys):
+    check = verify_release(copy)
+    assert check.ok and (check.changed, check.missing, check.extra) == ([], [], [])
+    assert cli.main(["verify", str(copy)]) == 0
+    assert "all artifacts match the manifest" in capsys.readouterr().out
+
+
+def test_verify_reports_a_changed_byte(copy, capsys):
+    _flip_one_byte(copy / "scorecard.json")
+    check = verify_release(copy)
+    assert not check.ok
+    assert (check.changed, check.missing, check.extra) == (["scorecard.json"], [], [])
+    assert cli.main(["verify", str(copy)]) == 1
+    assert "changed: scorecard.json" in capsys.readouterr().out
+
+
+def test_verify_reports_a_missing_file(copy, capsys):
+    (copy / "points.csv").unlink()
+    check = verify_release(copy)
+    assert (check.changed, check.missing, check.extra) == ([], ["points.csv"], [])
+    assert cli.main(["verify", str(copy)]) == 1
+    assert "missing: points.csv" in capsys.readouterr().out
+
+
+def test_verify_reports_extra_files(copy, capsys):
+    (copy / "notes.txt").write_text("added later")
+    (copy / "notebooks" / "99_extra.ipynb").write_text("{}")
+    check = verify_release(copy)
+    assert (check.changed, check.missing) == ([], [])
+    assert check.extra == ["notebooks/99_extra.ipynb", "notes.txt"]
+    assert cli.main(["verify", str(copy)]) == 1
+    assert "extra: notebooks/99_extra.ipynb, notes.txt" in capsys.readouterr().out
+
+
+def test_verify_console_script_exit_code(copy):
+    exe = shutil.which("riskresearch") or f"{sys.prefix}/bin/riskresearch"
+    ok = subprocess.run([exe, "verify", str(copy)], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    _flip_one_byte(copy / "scorecard.json")
+    bad = subprocess.run([exe, "verify", str(copy)], capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert "scorecard.json" in bad.stdout
+
+
+def test_verify_a_folder_that_is_no_release(tmp_path, capsys):
+    assert cli.main(["verify", str(tmp_path)]) == 2
+    assert "has no manifest.json" in _error_line(capsys.readouterr().err)
+
+
+# ------------------------------------------------------------------------------------------
+# score
+# ------------------------------------------------------------------------------------------
+def _write_rows(frame: pd.DataFrame, path: Path) -> Path:
+    if path.suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_score_writes_id_score_pd_and_reasons(built, rows, tmp_path, capsys, suffix):
+    src = _write_rows(rows, tmp_path / f"applications{suffix}")
+    out = tmp_path / f"scores{suffix}"
+    assert cli.main(["score", str(built.path), str(src), str(out)]) == 0
+    assert f"scored {len(rows):,} rows" in capsys.readouterr().out
+    result = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
+
+    reasons = [f"{k}_{i}" for i in range(1, 5) for k in ("reason", "points_lost")]
+    assert list(result.columns[:3]) == ["application_id", "score", "pd"]
+    assert sorted(result.columns[3:]) == sorted(reasons)
+    assert result.application_id.tolist() == rows.application_id.tolist()
+
+    card = json.loads((built.path / "scorecard.json").read_text())
+    expected = Scorer(card).score(rows).to_numpy()
+    np.testing.assert_array_equal(result.score.to_numpy(), expected)
+
+    # the scaling of the design: factor = pdo / ln 2, 600 points at 50:1 good:bad odds
+    factor = 20 / math.log(2)
+    offset = 600 - factor * math.log(50)
+    pd_ = 1 / (1 + np.exp((expected - offset) / factor))
+    np.testing.assert_allclose(result.pd.to_numpy(), pd_, rtol=1e-12)
+
+    con = duckdb.connect()
+    con.register("frame", rows)
+    sql = (built.path / "scorecard.sql").read_text()
+    from_sql = con.sql(f"SELECT {sql} AS s FROM frame").df().s.to_numpy()
+    np.testing.assert_allclose(from_sql, expected, rtol=0, atol=1e-9)
+
+    # reason 1 is the feature that loses the most points against its best bin (points.csv)
+    best = pd.read_csv(built.path / "points.csv").groupby("feature").points.max()
+    scorer = Scorer(card)
+    lost = best[scorer.columns] - scorer.feature_points(rows)[scorer.columns]
+    for i, row in result.iterrows():
+        if lost.loc[i].max() > 0:
+            assert lost.loc[i, row.reason_1] == pytest.approx(lost.loc[i].max())
+            assert row.points_lost_1 == pytest.approx(lost.loc[i].max())
+
+
+def test_score_refuses_a_tampered_release(copy, rows, tmp_path, capsys):
+    points = copy / "points.csv"
+    points.write_text(points.read_text() + "age,[0; 1),1,0.0,0.0,0.0,999\n")
+    src = _write_rows(rows, tmp_path / "applications.parquet")
+    out = tmp_path / "out" / "scores.csv"
+    code = cli.main(["score", str(copy), str(src), str(out)])
+    line = _error_line(capsys.readouterr().err)
+    assert code == 2
+    assert "Refusing to score" in line and str(copy) in line and "changed: points.csv" in line
+    assert not out.parent.exists()
+
+
+def _score_error(built, src: Path, out: Path, capsys) -> str:
+    code = cli.main(["score", str(built.path), str(src), str(out)])
+    line = _error_line(capsys.readouterr().err)
+    assert code == 2
+    assert not out.exists()
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []
+    return line
+
+
+def test_score_missing_input(built, tmp_path, capsys):
+    src = tmp_path / "absent.csv"
+    line = _score_error(built, src, tmp_path / "out" / "s.csv", capsys)
+    assert f"The input file '{src}' does not exist" in line
+
+
+def test_score_input_of_another_format(built, rows, tmp_path, capsys):
+    src = tmp_path / "applications.json"
+    src.write_text(rows.head(3).to_json(orient="records", date_format="iso"))
+    line = _score_error(built, src, tmp_path / "out" / "s.csv", capsys)
+    assert "must be .csv or .parquet" in line and "applications.json" in line
+
+
+def test_score_output_of_another_format(built, rows, tmp_path, capsys):
+    src = _write_rows(rows, tmp_path / "applications.csv")
+    line = _score_error(built, src, tmp_path / "out" / "s.xlsx", capsys)
+    assert "must be .csv or .parquet" in line and "s.xlsx" in line
+
+
+def test_score_input_missing_a_scorecard_column(built, rows, tmp_path, capsys):
+    column = Scorer(built.path / "scorecard.json").columns[0]
+    src = _write_rows(rows.drop(columns=column), tmp_path / "applications.parquet")
+    line = _score_error(built, src, tmp_path / "out" / "s.parquet", capsys)
+    assert f"'{column}' missing from the input" in line
+
+
+def test_load_scorer_verifies_the_release(copy, rows):
+    scorer = load_scorer(copy)
+    np.testing.assert_array_equal(
+        scorer.score(rows).to_numpy(), Scorer(copy / "scorecard.json").score(rows).to_numpy()
+    )
+    (copy / "scorecard.sql").write_text("SELECT 1\n")
+    with pytest.raises(DataError, match=r"Refusing to score: .*changed: scorecard\.sql"):
+        load_scorer(copy)
