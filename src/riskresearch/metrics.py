@@ -35,6 +35,10 @@ __all__ = [
     "calibration_table",
     "gini",
     "ks",
+    "pr_auc",
+    "precision_at_k",
+    "recall_at_review_rate",
+    "review_curve",
     "summary",
 ]
 
@@ -654,3 +658,183 @@ def bad_rate_at_approval(
             }
         )
     return pandas.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------------------
+# rare-class (fraud) metrics: y_true == 1 is the rare class, a higher score is more suspicious
+# ------------------------------------------------------------------------------------------
+def _caught(y: np.ndarray, x: np.ndarray, w: np.ndarray, budgets: np.ndarray) -> np.ndarray:
+    """Weighted positives among the highest-scored rows, ``budgets`` of weight reviewed.
+
+    Rows are reviewed from the highest score down; a group of tied scores straddling the cut
+    counts pro rata (the expected value under a random order within the tie), so the result
+    does not depend on the row order.
+    """
+    _, inverse = np.unique(-x, return_inverse=True)  # group 0 = highest score
+    gw = np.bincount(inverse, weights=w)
+    gp = np.bincount(inverse, weights=w * y)
+    cw, cp = np.cumsum(gw), np.cumsum(gp)
+    g = np.minimum(np.searchsorted(cw, budgets * (1 - _TOL), side="left"), len(gw) - 1)
+    before_w = np.where(g > 0, cw[g - 1], 0.0)
+    before_p = np.where(g > 0, cp[g - 1], 0.0)
+    share = np.clip((budgets - before_w) / gw[g], 0.0, 1.0)
+    return before_p + share * gp[g]
+
+
+def _check_rates(rates, name: str, owner: str) -> np.ndarray:
+    try:
+        arr = np.atleast_1d(np.asarray(rates, dtype=float))
+    except (TypeError, ValueError):
+        arr = np.array([np.nan])
+    if (
+        isinstance(rates, bool)
+        or arr.ndim != 1
+        or len(arr) == 0
+        or not ((arr > 0) & (arr <= 1)).all()
+    ):
+        raise ConfigError(
+            f"The '{name}' parameter of {owner} must be a share in (0, 1] (or a sequence of "
+            f"them). Got {rates!r} instead."
+        )
+    return arr
+
+
+def pr_auc(y_true, score, sample_weight=None) -> float:
+    """Area under the precision-recall curve (average precision) of a rare-class score.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        1 = the rare class (fraud), 0 = the rest.
+    score : array-like of shape (n,)
+        Higher = more suspicious (a probability, a log-odds or an anomaly score).
+    sample_weight : array-like of shape (n,), optional
+        Non-negative frequency weights.
+
+    Returns
+    -------
+    float
+        Average precision (``sklearn.metrics.average_precision_score``); a random score gets
+        the positive share, a perfect one 1.
+
+    Examples
+    --------
+    >>> pr_auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    0.8333333333333333
+    """
+    from sklearn.metrics import average_precision_score
+
+    y, x, w = _validate(y_true, score, "score", sample_weight)
+    return float(average_precision_score(y, x, sample_weight=w))
+
+
+def recall_at_review_rate(y_true, score, rate: float, sample_weight=None) -> float:
+    """Share of the rare class caught when the ``rate`` share of rows with the highest scores
+    is reviewed.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        1 = the rare class (fraud), 0 = the rest.
+    score : array-like of shape (n,)
+        Higher = more suspicious.
+    rate : float
+        Reviewed share of rows (weighted), in (0, 1]. A tie group of scores straddling the cut
+        counts pro rata, so the reviewed share is exact and the row order does not matter.
+    sample_weight : array-like of shape (n,), optional
+        Non-negative frequency weights.
+
+    Returns
+    -------
+    float
+        Recall in [0, 1].
+
+    Examples
+    --------
+    >>> recall_at_review_rate([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], 0.25)
+    0.5
+    """
+    r = _check_rates(rate, "rate", "recall_at_review_rate")
+    if r.size != 1:
+        raise ConfigError(
+            "The 'rate' parameter of recall_at_review_rate must be one share in (0, 1]. "
+            f"Got {rate!r} instead; use review_curve for several."
+        )
+    y, x, w = _validate(y_true, score, "score", sample_weight)
+    return float(_caught(y, x, w, r * w.sum())[0] / np.sum(w * y))
+
+
+def precision_at_k(y_true, score, k: int) -> float:
+    """Share of the rare class among the ``k`` rows with the highest scores.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        1 = the rare class (fraud), 0 = the rest.
+    score : array-like of shape (n,)
+        Higher = more suspicious.
+    k : int
+        Rows reviewed, from 1 to n. Ties at the cut count pro rata.
+
+    Returns
+    -------
+    float
+        Precision in [0, 1].
+
+    Examples
+    --------
+    >>> precision_at_k([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], 2)
+    0.5
+    """
+    y, x, w = _validate(y_true, score, "score")
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= len(y):
+        raise ConfigError(
+            f"The 'k' parameter of precision_at_k must be an integer from 1 to the number of "
+            f"rows ({len(y)}). Got {k!r} instead."
+        )
+    return float(_caught(y, x, w, np.array([float(k)]))[0] / k)
+
+
+REVIEW_RATES = (0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0)
+
+
+def review_curve(y_true, score, rates=REVIEW_RATES, sample_weight=None) -> pandas.DataFrame:
+    """Review-queue size against the rare class caught.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        1 = the rare class (fraud), 0 = the rest.
+    score : array-like of shape (n,)
+        Higher = more suspicious.
+    rates : sequence of float, default :data:`REVIEW_RATES`
+        Reviewed shares of rows, each in (0, 1].
+    sample_weight : array-like of shape (n,), optional
+        Non-negative frequency weights.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per rate: ``review_rate``, ``reviewed`` (rows, weighted), ``caught`` (rare-class
+        rows among them), ``recall``, ``precision`` and ``lift`` (precision / overall rate).
+
+    Examples
+    --------
+    >>> review_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], rates=[0.25, 0.5])["recall"].tolist()
+    [0.5, 0.5]
+    """
+    r = _check_rates(rates, "rates", "review_curve")
+    y, x, w = _validate(y_true, score, "score", sample_weight)
+    total, positives = w.sum(), np.sum(w * y)
+    reviewed = r * total
+    caught = _caught(y, x, w, reviewed)
+    return pandas.DataFrame(
+        {
+            "review_rate": r,
+            "reviewed": reviewed,
+            "caught": caught,
+            "recall": caught / positives,
+            "precision": caught / reviewed,
+            "lift": (caught / reviewed) / (positives / total),
+        }
+    )

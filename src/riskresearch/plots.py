@@ -30,6 +30,9 @@ __all__ = [
     "importance_plot",
     "ks_plot",
     "lift_plot",
+    "reject_diagnostics_plot",
+    "reject_inference_plot",
+    "review_curve_plot",
     "roc_plot",
     "score_distribution_plot",
     "woe_grid",
@@ -549,4 +552,214 @@ def importance_plot(table: pandas.DataFrame, column: str | None = None, top: int
     ax.barh(shown["feature"].astype(str), shown[column].to_numpy(dtype=float), color=GOOD_COLOR)
     ax.set_xlabel(column.replace("_", " "))
     ax.set_title(f"Feature importance (top {len(shown)})")
+    return fig
+
+
+def review_curve_plot(
+    y_true,
+    score,
+    max_rate: float = 0.1,
+    marks=(0.01, 0.02, 0.05),
+    ax: Axes | None = None,
+) -> Figure:
+    """Review-queue size (share of rows reviewed, highest scores first) against the share of
+    the rare class (fraud) caught, for one or several scores.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        1 = fraud (the rare class), 0 = the rest.
+    score : array-like of shape (n,) or mapping of str to array-like
+        Higher = more suspicious; a mapping draws one curve per named score (e.g. class
+        weights vs SMOTE vs IsolationForest).
+    max_rate : float, default 0.1
+        Largest review share shown, in (0, 1].
+    marks : sequence of float, default (0.01, 0.02, 0.05)
+        Review shares marked with a vertical line (and the recall there in the legend).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; a new figure is created by default.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One curve per score, the best possible curve (every reviewed row is fraud) and a
+        random queue (recall = review share).
+
+    Examples
+    --------
+    >>> fig = review_curve_plot(y, {"lgbm": p, "isolation forest": a})  # doctest: +SKIP
+    """
+    from riskresearch.metrics import _check_rates, review_curve
+
+    top = float(_check_rates(max_rate, "max_rate", "review_curve_plot")[0])
+    marked = [] if marks is None or len(marks) == 0 else list(marks)
+    marked = list(_check_rates(marked, "marks", "review_curve_plot")) if marked else []
+    scores = dict(score) if isinstance(score, Mapping) else {"model": score}
+    if not scores:
+        raise DataError("review_curve_plot got no scores. Pass an array or a non-empty mapping.")
+    grid = np.linspace(0.0, top, 201)[1:]
+    fig, ax = _figure_axes(ax)
+    base = None
+    for name, values in scores.items():
+        curve = review_curve(y_true, values, rates=np.union1d(grid, marked))
+        base = float(np.mean(_validate(y_true, values, "score")[0]))
+        at = curve.set_index("review_rate")["recall"]
+        label = f"{name} ({', '.join(f'{at[m]:.0%} at {m:.0%}' for m in marked)})"
+        ax.plot(
+            100 * np.r_[0.0, curve["review_rate"]],
+            np.r_[0.0, curve["recall"]],
+            label=label if marked else name,
+        )
+    ax.plot(100 * np.r_[0, grid], np.minimum(1, np.r_[0, grid] / base), "k--", lw=1, label="best")
+    ax.plot(100 * np.r_[0, grid], np.r_[0, grid], color="grey", lw=1, label="random")
+    for m in marked:
+        ax.axvline(100 * m, color="grey", linestyle=":", linewidth=1)
+    ax.set(
+        xlim=(0, 100 * top),
+        ylim=(0, 1.02),
+        xlabel="Review queue (% of rows, highest scores first)",
+        ylabel="Share of fraud caught (recall)",
+        title=f"Review queue vs fraud caught (fraud rate {base:.2%})",
+    )
+    ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def reject_inference_plot(
+    calibration: pandas.DataFrame, model: str = "scorecard", summary=None
+) -> Figure:
+    """Calibration of every reject-inference method: mean predicted vs mean true PD by band.
+
+    Parameters
+    ----------
+    calibration : pandas.DataFrame
+        ``MethodComparison.calibration`` from
+        :func:`riskresearch.reject_inference.compare_methods`: columns ``method``, ``model``,
+        ``population`` (``ttd`` = accepted + declined, ``accepts``), ``mean_pd`` and
+        ``mean_true`` (true PD with an oracle, observed bad rate without).
+    model : str, default "scorecard"
+        Which model's rows to draw.
+    summary : pandas.DataFrame, optional
+        ``MethodComparison.summary``; adds each method's AUC and calibration error to the
+        legend.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per population (through the door first), one line per method, log-log
+        axes and the diagonal of perfect calibration.
+
+    Examples
+    --------
+    >>> cmp = reject_inference.compare_methods(cfg)                      # doctest: +SKIP
+    >>> fig = reject_inference_plot(cmp.calibration, summary=cmp.summary)  # doctest: +SKIP
+    """
+    needed = ["method", "model", "population", "mean_pd", "mean_true"]
+    table = _check_table(calibration, needed, "reject_inference_plot")
+    table = table[table["model"] == model]
+    if table.empty:
+        raise DataError(
+            f"reject_inference_plot: no rows of model '{model}'. Pick one of "
+            f"{sorted(set(calibration['model']))}."
+        )
+    populations = [p for p in ("ttd", "accepts") if p in set(table["population"])]
+    names = {"ttd": "Through the door (accepted + declined)", "accepts": "Accepted only"}
+    fig = Figure(figsize=(5.2 * len(populations), 4.8), layout="constrained")
+    axes = fig.subplots(1, len(populations), squeeze=False)[0]
+    positive = table[(table["mean_pd"] > 0) & (table["mean_true"] > 0)]
+    lo = float(min(positive["mean_pd"].min(), positive["mean_true"].min())) * 0.8
+    hi = min(1.0, float(max(positive["mean_pd"].max(), positive["mean_true"].max())) * 1.25)
+    for ax, population in zip(axes, populations):
+        part = positive[positive["population"] == population]
+        ax.plot([lo, hi], [lo, hi], linestyle="--", color="grey", label="perfect calibration")
+        for method, rows in part.groupby("method", sort=False):
+            label = str(method)
+            if summary is not None and population == "ttd":
+                s = summary[(summary["method"] == method) & (summary["model"] == model)]
+                if len(s) and np.isfinite(s["ttd_auc"].iloc[0]):
+                    label += (
+                        f" (AUC {s['ttd_auc'].iloc[0]:.3f}, err {s['ttd_cal_error'].iloc[0]:.3f})"
+                    )
+            ax.plot(rows["mean_true"], rows["mean_pd"], marker="o", markersize=4, label=label)
+        ax.set(
+            xscale="log",
+            yscale="log",
+            xlim=(lo, hi),
+            ylim=(lo, hi),
+            xlabel="Mean true PD" if population == "ttd" else "Mean true PD / bad rate",
+            ylabel="Mean predicted PD",
+            title=names[population],
+        )
+        ax.legend(loc="upper left", fontsize=7)
+    fig.suptitle(f"Reject inference: calibration by predicted-PD band ({model})")
+    return fig
+
+
+def reject_diagnostics_plot(shift: pandas.DataFrame, kink: pandas.DataFrame) -> Figure:
+    """What real data shows about declined applicants: score shift and kink in bad rate.
+
+    Parameters
+    ----------
+    shift, kink : pandas.DataFrame
+        ``RejectDiagnostics.shift`` and ``.kink`` from
+        :func:`riskresearch.reject_inference.no_oracle_diagnostics`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Left: share of accepted and declined applicants per score band, with the decline
+        rate. Right: the accepted log-odds of bad per band against the straight line fitted
+        where the old policy declined under half (a bend below it is the kink).
+    """
+    shift = _check_table(
+        shift,
+        ["band", "accepted_share", "declined_share", "decline_rate"],
+        "reject_diagnostics_plot",
+    )
+    kink = _check_table(
+        kink,
+        ["mean_score", "log_odds", "trend_log_odds", "decline_rate"],
+        "reject_diagnostics_plot",
+    )
+    fig = Figure(figsize=(11, 4.4), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    x = np.arange(len(shift))
+    left.bar(x - 0.2, shift["accepted_share"], width=0.4, color=GOOD_COLOR, label="accepted")
+    left.bar(x + 0.2, shift["declined_share"], width=0.4, color=BAD_COLOR, label="declined")
+    left.set(
+        xticks=x,
+        xticklabels=[str(b) for b in shift["band"]],
+        xlabel="Score band (1 = lowest score)",
+        ylabel="Share of applicants",
+        title="Score distribution: accepted vs declined",
+    )
+    rate = left.twinx()
+    rate.plot(x, shift["decline_rate"], color="black", marker="o", label="decline rate")
+    rate.set(ylim=(0, 1), ylabel="Decline rate")
+    handles = left.get_legend_handles_labels()
+    more = rate.get_legend_handles_labels()
+    left.legend(handles[0] + more[0], handles[1] + more[1], loc="upper right")
+    shown = kink[np.isfinite(kink["mean_score"])]
+    high = shown["decline_rate"] >= 0.5
+    right.plot(shown["mean_score"], shown["log_odds"], "o-", color=BAD_COLOR, label="observed")
+    right.plot(
+        shown["mean_score"][high],
+        shown["log_odds"][high],
+        "o",
+        color="black",
+        label="bands declined >= 50%",
+    )
+    right.plot(
+        shown["mean_score"],
+        shown["trend_log_odds"],
+        "--",
+        color="grey",
+        label="trend where declined < 50%",
+    )
+    right.set(
+        xlabel="Mean accepts-only score",
+        ylabel="Log-odds of bad (accepted)",
+        title="Kink in the accepted bad rate",
+    )
+    right.legend(loc="upper right")
     return fig
