@@ -60,6 +60,7 @@ def _config(warehouse: Path, modeling_path: Path, **data) -> dict:
     raw = yaml.safe_load((ROOT / "scorecards" / "consumer.yaml").read_text())
     raw["data"]["table"] = str(modeling_path)
     raw["data"]["oracle"] = str(warehouse)
+    raw["fraud"]["warehouse"] = str(warehouse)
     raw["data"].update(data)
     raw["selection"]["max_features"] = 6  # fewer forward-selection rounds: a faster build
     raw["gbm"] = {"num_boost_round": 150}  # a short GBM: the release still carries its text

@@ -101,6 +101,12 @@ def _release(args: argparse.Namespace) -> int:
         m = gbm["test"]
         ratio = f"  (gbm / oracle = {gbm['oracle']['ratio']:.3f})" if gbm.get("oracle") else ""
         print(f"{'gbm oot':<12}AUC {m['auc']:.4f}  KS {m['ks']:.4f}  Gini {m['gini']:.4f}{ratio}")
+    fraud = rel.metrics.get("fraud")
+    if fraud:
+        print(
+            f"{'fraud oot':<12}recall at 2% review {fraud.get('recall_at_0.02', float('nan')):.3f}"
+            f"  PR-AUC {fraud['pr_auc']:.3f}  ({fraud['method']}; vs {fraud['truth']})"
+        )
     print(f"sha256    {rel.sha256}  (manifest.json)")
     print(f"report    {rel.path / 'report.html'}")
     return 0

@@ -135,6 +135,95 @@ class GbmConfig(_Strict):
     n_reason_codes: int = Field(4, ge=1)
 
 
+RejectMethod = Literal["none", "fuzzy", "parceling", "hard_cutoff", "reweighting"]
+
+
+class FraudConfig(_Strict):
+    """The anti-fraud model, fitted on the raw warehouse (ring links need every application)."""
+
+    enabled: bool = True
+    warehouse: Path | None = Field(
+        None, description="DuckDB warehouse with the raw tables; no warehouse, no fraud model"
+    )
+    method: Literal["class_weight", "smote", "undersample"] = "class_weight"
+    compare: list[Literal["class_weight", "smote", "undersample"]] = Field(
+        default_factory=lambda: ["class_weight", "smote", "undersample"],
+        description="methods compared in the report (plus an IsolationForest alone)",
+    )
+    test_months: int = Field(6, ge=1, description="latest application months held out")
+    review_rates: list[float] = Field(default_factory=lambda: [0.01, 0.02, 0.05])
+
+
+class RejectInferenceConfig(_Strict):
+    """Reject inference: how the declined applications enter the development sample.
+
+    The declined rows are the rows of ``data.table`` that match ``declined_filter`` and every
+    key of ``data.filter`` except those in ``declined_exempt`` (outcome flags such as
+    ``bad_mature`` that a declined application, having no lease, never passes). With the
+    default shape and ``data.filter: {segment: consumer, bad_mature: true}`` they are the rows
+    with ``segment == consumer`` and ``declined == true``. Declined rows take the out-of-time
+    split of the accepted rows; those of later months (no accepted outcomes yet) are left out.
+    See :mod:`riskresearch.reject_inference` for the methods.
+    """
+
+    method: RejectMethod = Field(
+        "none",
+        description="none (accepts only), fuzzy, parceling, hard_cutoff or reweighting",
+    )
+    declined_filter: dict[str, Any] = Field(
+        default_factory=lambda: {"declined": True},
+        description="column: value pairs that identify the declined applications",
+    )
+    declined_exempt: list[str] = Field(
+        default_factory=lambda: ["bad_mature"],
+        description="keys of data.filter that declined rows need not match (outcome flags)",
+    )
+    bands: int = Field(10, ge=2, le=100, description="score bands (parceling, diagnostics)")
+    parceling_factors: float | list[float] = Field(
+        1.0,
+        description="factor on each score band's accepted bad rate, one number or one per "
+        "band (riskiest band first)",
+    )
+    cutoff_score: float | None = Field(
+        None, description="hard_cutoff: declines scoring below this are bad"
+    )
+    cutoff_bad_share: float | None = Field(
+        None,
+        gt=0,
+        lt=1,
+        description="hard_cutoff: the riskiest share of declines labelled bad (default: their "
+        "mean accepts-only PD)",
+    )
+    clip: float = Field(
+        10.0, ge=1, description="reweighting: largest weight 1 / P(approve) of an accepted row"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RejectInferenceConfig:
+        factors = (
+            self.parceling_factors
+            if isinstance(self.parceling_factors, list)
+            else [self.parceling_factors]
+        )
+        if not factors or any(not f > 0 for f in factors):
+            raise ValueError("reject_inference.parceling_factors must be positive numbers")
+        if isinstance(self.parceling_factors, list) and len(factors) != self.bands:
+            raise ValueError(
+                f"reject_inference.parceling_factors lists {len(factors)} factors for "
+                f"{self.bands} bands; give one per band (riskiest first) or a single number"
+            )
+        if self.cutoff_score is not None and self.cutoff_bad_share is not None:
+            raise ValueError(
+                "reject_inference sets both cutoff_score and cutoff_bad_share; keep one"
+            )
+        if not self.declined_filter:
+            raise ValueError(
+                "reject_inference.declined_filter is empty; name the column that marks declined "
+                "applications, e.g. {declined: true}"
+            )
+        return self
+
+
 class ModelConfig(_Strict):
     """A scorecard model: data, split, features, binning, selection, scaling and segments."""
 
@@ -150,9 +239,50 @@ class ModelConfig(_Strict):
     selection: SelectionConfig = Field(default_factory=SelectionConfig)
     scorecard: ScorecardConfig = Field(default_factory=ScorecardConfig)
     gbm: GbmConfig = Field(default_factory=GbmConfig)
+    fraud: FraudConfig = Field(default_factory=FraudConfig)
     segments: dict[str, dict[str, Any]] | None = Field(
         None, description="{name: {column: value}}: one scorecard per segment, first match wins"
     )
+    reject_inference: RejectInferenceConfig = Field(default_factory=RejectInferenceConfig)
+
+    @model_validator(mode="after")
+    def _declined_rows(self) -> ModelConfig:
+        ri, accepted = self.reject_inference, self.data.filter
+        if "declined_exempt" in ri.model_fields_set:
+            unknown = [k for k in ri.declined_exempt if k not in accepted]
+            if unknown:
+                raise ValueError(
+                    f"reject_inference.declined_exempt names {unknown}, which are not keys of "
+                    f"data.filter {sorted(accepted)}; list only data.filter keys"
+                )
+        declined = declined_filter(self)
+        clash = {
+            k: (accepted[k], v)
+            for k, v in ri.declined_filter.items()
+            if k in accepted and k not in ri.declined_exempt and accepted[k] != v
+        }
+        if clash:
+            k, (a, d) = next(iter(clash.items()))
+            raise ValueError(
+                f"reject_inference.declined_filter wants {k} = {d!r} but data.filter keeps "
+                f"{k} = {a!r}, so no row could be declined; add '{k}' to "
+                "reject_inference.declined_exempt"
+            )
+        if ri.method != "none" and all(accepted.get(k, object()) == v for k, v in declined.items()):
+            raise ValueError(
+                f"reject_inference selects declined rows with {declined}, which data.filter "
+                "keeps as accepted rows too; set declined_filter to what marks a declined "
+                "application"
+            )
+        return self
+
+
+def declined_filter(cfg: ModelConfig) -> dict[str, Any]:
+    """The row filter of the declined applications: ``reject_inference.declined_filter`` plus
+    every key of ``data.filter`` that is not in ``reject_inference.declined_exempt``."""
+    ri = cfg.reject_inference
+    keep = {k: v for k, v in cfg.data.filter.items() if k not in ri.declined_exempt}
+    return {**keep, **ri.declined_filter}
 
 
 class _Loader(yaml.SafeLoader):
@@ -226,4 +356,12 @@ def config_from_dict(
                 "Remove the key (real data has no oracle) or build the simulated warehouse."
             )
         cfg.data.oracle = oracle
+    if cfg.fraud.warehouse is not None:
+        warehouse = cfg.fraud.warehouse if base is None else Path(base) / cfg.fraud.warehouse
+        if not warehouse.is_file():
+            raise ConfigError(
+                f"The 'fraud.warehouse' file '{warehouse}' of the config '{source}' does not "
+                "exist. Build it with 'riskresearch data build' or remove the key."
+            )
+        cfg.fraud.warehouse = warehouse
     return cfg

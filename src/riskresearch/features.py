@@ -81,6 +81,20 @@ def modeling_sql() -> str:
     return resources.files("riskresearch").joinpath("sql/modeling_table.sql").read_text()
 
 
+def connect(db, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection that prints no progress bar (the library never prints).
+
+    In a Jupyter kernel DuckDB already has the bar off and refuses to change the setting, so
+    the refusal is ignored there.
+    """
+    con = duckdb.connect(str(db), read_only=read_only)
+    try:
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.Error:
+        pass
+    return con
+
+
 def warehouse_as_of(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     """The as-of date recorded by the simulator, or None for a warehouse without one."""
     tables = {
@@ -148,7 +162,7 @@ def build_modeling_table(
         )
     out = Path(out_path)
     writable_folder(out, "modeling table")
-    con = duckdb.connect(str(db), read_only=True)
+    con = connect(db)
     try:
         check_warehouse(con, str(db))
         as_of = as_of or warehouse_as_of(con)

@@ -31,7 +31,13 @@ from riskresearch.errors import BuildError, ConfigError, DataError
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = ROOT / "notebooks"
 #: The release sequence; later issues append their notebooks.
-NOTEBOOKS = ("01_data.ipynb", "02_binning.ipynb", "03_scorecard.ipynb", "04_gbm.ipynb")
+NOTEBOOKS = (
+    "01_data.ipynb",
+    "02_binning.ipynb",
+    "03_scorecard.ipynb",
+    "04_gbm.ipynb",
+    "05_fraud.ipynb",
+)
 #: Artifacts that must be byte-identical for the same config, data and package versions.
 MODEL_ARTIFACTS = (
     "binning.json",
@@ -40,9 +46,17 @@ MODEL_ARTIFACTS = (
     "scorecard.sql",
     "gbm.txt",
     "gbm.json",
+    "fraud.txt",
+    "fraud.json",
 )
 #: Notebooks a config can switch off, with the model artifacts they write.
-OPTIONAL = {"04_gbm.ipynb": (lambda cfg: cfg.gbm.enabled, ("gbm.txt", "gbm.json"))}
+OPTIONAL = {
+    "04_gbm.ipynb": (lambda cfg: cfg.gbm.enabled, ("gbm.txt", "gbm.json")),
+    "05_fraud.ipynb": (
+        lambda cfg: cfg.fraud.enabled and cfg.fraud.warehouse is not None,
+        ("fraud.txt", "fraud.json"),
+    ),
+}
 
 
 def release_notebooks(cfg: ModelConfig) -> list[str]:
@@ -110,6 +124,8 @@ def notebook_config(
     raw["data"]["table"] = str(table)
     if "oracle" in raw["data"]:
         raw["data"]["oracle"] = str(db)
+    if (raw.get("fraud") or {}).get("warehouse"):
+        raw["fraud"]["warehouse"] = str(db)
     return config_from_dict(raw, source=str(config_path))
 
 
@@ -391,6 +407,18 @@ def _manifest(folder: Path, cfg: ModelConfig, config_path: Path, version: str) -
     for key in ("table", "oracle"):
         if config["data"].get(key):
             config["data"][key] = _portable(config["data"][key])
+    data = {
+        "table": _portable(cfg.data.table),
+        "sha256": sha256_file(cfg.data.table),
+        "bytes": cfg.data.table.stat().st_size,
+    }
+    if config["fraud"].get("warehouse"):
+        config["fraud"]["warehouse"] = _portable(config["fraud"]["warehouse"])
+        if "05_fraud.ipynb" in release_notebooks(cfg):
+            data["warehouse"] = {
+                "path": config["fraud"]["warehouse"],
+                "sha256": sha256_file(cfg.fraud.warehouse),
+            }
     metrics_path = folder / "metrics.json"
     metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
     return {
@@ -399,11 +427,7 @@ def _manifest(folder: Path, cfg: ModelConfig, config_path: Path, version: str) -
         "version": version,
         "config": config,
         "config_file": _portable(config_path),
-        "data": {
-            "table": _portable(cfg.data.table),
-            "sha256": sha256_file(cfg.data.table),
-            "bytes": cfg.data.table.stat().st_size,
-        },
+        "data": data,
         "seed": cfg.seed,
         "code": {"riskresearch": _packages()["riskresearch"], **_git()},
         "python": platform.python_version(),

@@ -1,0 +1,426 @@
+"""Post-lease analytics: hand-built payment histories with hand-computed answers, sanity and
+loose golden numbers on the simulated warehouse, the portfolio report and bad input."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from riskresearch import arrears
+from riskresearch.errors import ConfigError, DataError
+from riskresearch.scoring import Scorer
+
+# ------------------------------------------------------------------------------------------
+# a tiny hand-built warehouse (only the tables and columns arrears reads, data/README.md types)
+# ------------------------------------------------------------------------------------------
+ORDERS = """CREATE TABLE orders (
+    order_id BIGINT, application_id BIGINT, customer_id BIGINT, partner_id BIGINT,
+    started_on DATE, device_category VARCHAR, model_tier VARCHAR, units BIGINT,
+    retail_price DOUBLE, listed_price DOUBLE, price_vs_retail DOUBLE, lease_term_months BIGINT,
+    monthly_rent DOUBLE, deposit DOUBLE, delivery_address_changed BOOLEAN, status VARCHAR,
+    ended_on DATE, device_status VARCHAR)"""
+INSTALLMENTS = """CREATE TABLE installments (
+    application_id BIGINT, installment_no BIGINT, due_date DATE, amount_due DOUBLE,
+    paid_date DATE, amount_paid DOUBLE)"""
+ACTIONS = """CREATE TABLE collection_actions (
+    application_id BIGINT, action_type VARCHAR, action_date DATE, days_past_due BIGINT,
+    outcome VARCHAR, amount_recovered DOUBLE, resale_value DOUBLE, cost DOUBLE)"""
+
+
+def _schedule(app, start, term, rent, paid_late=None, unpaid_from=None, last=None):
+    """Instalment rows: due k months after ``start``; on time unless listed.
+
+    ``paid_late`` maps instalment number -> days late; instalments from ``unpaid_from`` on are
+    unpaid; rows after ``last`` (a write-off) are not written.
+    """
+    paid_late = paid_late or {}
+    rows = []
+    for k in range(1, term + 1):
+        due = pd.Timestamp(start) + pd.DateOffset(months=k)
+        if last is not None and due > pd.Timestamp(last):
+            break
+        if unpaid_from is not None and k >= unpaid_from:
+            paid = None
+        else:
+            paid = due + pd.Timedelta(days=paid_late.get(k, 0))
+        rows.append((app, k, due.date(), rent, paid and paid.date(), rent if paid else 0.0))
+    return rows
+
+
+def _order(app, start, term, rent, status, ended, device, category="phone", deposit=0.0):
+    return (app, app, app, 1, start, category, "mid", 1, 1000.0, 1100.0, 1.1, term, rent,
+            deposit, False, status, ended, device)  # fmt: skip
+
+
+def build_tiny(path: Path, drop: str | None = None, as_of: str = "2024-12-31") -> Path:
+    """Four leases (as_of 2024-12-31):
+
+    1. from 2024-01-01, 12 x 100: instalment 2 (due 2024-03-01) paid 35 days late
+       (2024-04-05), instalment 5 (due 2024-06-01) paid 39 days late, the rest on time.
+    2. from 2024-01-10, 12 x 100: instalments 1-2 paid, 3-6 unpaid; written off 120 days after
+       instalment 3 was due (2024-08-08); a payment plan paid 100 (partial), device recovered
+       (net resale 300).
+    3. from 2024-01-05, 3 x 50, paid on time, bought out at the term end 2024-04-05.
+    4. from 2024-02-10, 3 x 80, paid on time, returned 41 days after the term end.
+    """
+    con = duckdb.connect(str(path))
+    try:
+        orders = [
+            _order(1, "2024-01-01", 12, 100.0, "active", None, "with_customer"),
+            _order(2, "2024-01-10", 12, 100.0, "written_off", "2024-08-08", "recovered"),
+            _order(3, "2024-01-05", 3, 50.0, "bought_out", "2024-04-05", "bought_out"),
+            _order(4, "2024-02-10", 3, 80.0, "returned", "2024-06-20", "returned", "laptop"),
+        ]
+        inst = (
+            _schedule(1, "2024-01-01", 12, 100.0, paid_late={2: 35, 5: 39})
+            + _schedule(2, "2024-01-10", 12, 100.0, unpaid_from=3, last="2024-08-08")
+            + _schedule(3, "2024-01-05", 3, 50.0)
+            + _schedule(4, "2024-02-10", 3, 80.0)
+        )
+        # the schedule runs past as_of: instalment 12 of lease 1 (2025-01-01) is not yet due
+        inst = [(*r[:4], None, 0.0) if r[0] == 1 and r[1] == 12 else r for r in inst]
+        actions = [
+            (2, "sms_reminder", "2024-04-15", 5, "no_contact", 0.0, None, 0.1),
+            (2, "call_reminder", "2024-04-25", 15, "promise_broken", 0.0, None, 1.5),
+            (2, "negotiation", "2024-05-10", 30, "partial", 100.0, None, 12.0),
+            (2, "call_reminder", "2024-05-25", 45, "no_contact", 0.0, None, 1.5),
+            (2, "call_reminder", "2024-06-09", 60, "promise_broken", 0.0, None, 1.5),
+            (2, "legal_notice", "2024-07-09", 90, "no_payment", 0.0, None, 120.0),
+            (2, "device_recovery", "2024-08-08", 120, "device_recovered", 0.0, 300.0, 60.0),
+            (1, "sms_reminder", "2024-03-06", 5, "promise_broken", 0.0, None, 0.1),
+        ]
+        for ddl, name, rows in (
+            (ORDERS, "orders", orders),
+            (INSTALLMENTS, "installments", inst),
+            (ACTIONS, "collection_actions", actions),
+        ):
+            if name == drop:
+                continue
+            con.execute(ddl)
+            marks = ", ".join("?" * len(rows[0]))
+            con.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)
+        con.execute("CREATE TABLE warehouse_meta (key VARCHAR, value VARCHAR)")
+        con.execute("INSERT INTO warehouse_meta VALUES ('as_of', ?)", [as_of])
+    finally:
+        con.close()
+    return path
+
+
+@pytest.fixture
+def tiny(tmp_path) -> Path:
+    return build_tiny(tmp_path / "tiny.duckdb")
+
+
+def _row(months, app, mob):
+    return months[(months.application_id == app) & (months.mob == mob)].iloc[0]
+
+
+# ------------------------------------------------------------------------------------------
+# contract tracking
+# ------------------------------------------------------------------------------------------
+def test_late_payment_is_30_59_for_the_right_month_and_cures(tiny):
+    m = arrears.contract_months(tiny)
+    lease = m[m.application_id == 1].set_index("mob")
+    # instalment 2 due 2024-03-01 is unpaid on 2024-03-31 (30 dpd), paid on 2024-04-05
+    assert lease.loc[2, "status"] == "30-59"
+    assert lease.loc[2, "dpd"] == 30
+    assert lease.loc[2, "arrears"] == 100.0
+    assert lease.loc[3, "status"] == "current"  # cured
+    assert lease.loc[3, "max_dpd"] == 35  # it reached 35 dpd on the payment day
+    # instalment 5 due 2024-06-01: 29 dpd at the June month end, paid 2024-07-10
+    assert lease.loc[5, "status"] == "1-29"
+    assert lease.loc[6, "status"] == "current"
+    assert lease.loc[6, "max_dpd"] == 39
+    expected = ["current", "current", "30-59", "current", "current", "1-29"] + ["current"] * 6
+    assert lease["status"].tolist() == expected
+    assert lease.index.tolist() == list(range(12))  # complete months to 2024-12 only
+    # outstanding rent: scheduled 1200 less what was paid by each month end
+    assert lease.loc[0, "outstanding"] == 1200.0
+    assert lease.loc[2, "outstanding"] == 1100.0  # instalment 1 paid, 2 overdue
+    assert lease.loc[11, "outstanding"] == 100.0  # instalment 12 falls due in 2025
+    assert (lease["device_status"] == "with_customer").all()
+
+
+def test_written_off_contract_and_its_balance(tiny):
+    m = arrears.contract_months(tiny)
+    lease = m[m.application_id == 2].set_index("mob")
+    # instalment 3 due 2024-04-10 never paid: 20, 51, 81, 112 dpd at the month ends
+    assert lease["status"].tolist() == [
+        "current", "current", "current", "1-29", "30-59", "60-89", "90+", "written_off",
+    ]  # fmt: skip
+    assert lease["dpd"].tolist()[3:] == [20, 51, 81, 112, 120]
+    last = lease.loc[7]  # August 2024: written off on 2024-08-08, no row after it
+    assert last["outstanding"] == 1000.0  # 12 x 100 scheduled, 2 paid
+    assert last["arrears"] == 400.0  # instalments 3-6 billed and unpaid
+    assert last["device_status"] == "recovered"
+    assert lease.index.max() == 7
+
+    lgd = arrears.contract_lgd(tiny).set_index("application_id").loc[2]
+    assert lgd["ead"] == 1000.0
+    assert lgd["arrears"] == 400.0
+    assert lgd["partial_payments"] == 100.0
+    assert lgd["resale_value"] == 300.0
+    assert lgd["collection_cost"] == pytest.approx(196.6)  # every action of the episode
+    assert lgd["loss"] == pytest.approx(1000 - 100 - 300 + 196.6)
+    assert lgd["lgd"] == pytest.approx(0.7966)
+    assert lgd["age_months"] == 7 and lgd["age_band"] == "6-11"
+
+
+def test_ended_leases_stop_with_their_end_state(tiny):
+    m = arrears.contract_months(tiny)
+    bought = m[m.application_id == 3]
+    assert bought["status"].tolist() == ["current"] * 3 + ["bought_out"]
+    assert bought.iloc[-1]["outstanding"] == 0.0
+    assert bought.iloc[-1]["device_status"] == "bought_out"
+    ret = m[m.application_id == 4].set_index("mob")
+    # term ended 2024-05-10; the device came back on 2024-06-20
+    assert ret.loc[3, "status"] == "current" and bool(ret.loc[3, "past_term"])
+    assert ret.loc[3, "device_status"] == "with_customer"
+    assert ret.loc[4, "status"] == "returned" and ret.loc[4, "device_status"] == "returned"
+
+
+def test_as_of_uses_nothing_after_it(tiny):
+    m = arrears.contract_months(tiny, as_of="2024-05-31")
+    assert m["snapshot"].max() == pd.Timestamp("2024-05-31")
+    # lease 2 is written off after the as-of date: still open, 51 dpd
+    assert _row(m, 2, 4)["status"] == "30-59"
+    # lease 4 was returned after it: still with the customer, past its term
+    r = _row(m, 4, 3)
+    assert r["status"] == "current" and bool(r["past_term"])
+    # a mid-month as-of date: only complete months; a payment after it is not seen
+    m = arrears.contract_months(tiny, as_of="2024-04-03")
+    assert m["snapshot"].max() == pd.Timestamp("2024-03-31")
+    ep = arrears.delinquency_episodes(tiny, as_of="2024-04-03")
+    first = ep[ep.application_id == 1].iloc[0]
+    assert pd.isna(first["cured_on"]) and first["max_dpd"] == 33
+
+
+# ------------------------------------------------------------------------------------------
+# vintages, roll rates, cure rates on the hand-built leases
+# ------------------------------------------------------------------------------------------
+def test_vintages_by_count_and_amount(tiny):
+    v = arrears.vintage_curves(tiny)
+    jan = v[v.cohort == pd.Timestamp("2024-01-01")].set_index("mob")
+    assert jan["contracts"].iloc[0] == 3 and jan.index.max() == 11
+    # lease 1 reaches 30 dpd in month 2; lease 2 in month 4, 60 in month 5, 90 in month 6
+    assert jan["ever_30"].tolist()[:6] == pytest.approx([0, 1 / 3, 1 / 3, 2 / 3, 2 / 3, 2 / 3])
+    assert jan.loc[4, "ever_60"] == 0 and jan.loc[5, "ever_60"] == pytest.approx(1 / 3)
+    assert jan.loc[5, "ever_90"] == 0 and jan.loc[6, "ever_90"] == pytest.approx(1 / 3)
+    # by amount: contract values 1200, 1200, 150
+    assert jan.loc[2, "ever_30_amount"] == pytest.approx(1200 / 2550)
+    assert jan.loc[4, "ever_30_amount"] == pytest.approx(2400 / 2550)
+    assert bool(jan["mature"].iloc[0])
+
+
+def test_roll_rates_hand_counted(tiny):
+    rr = arrears.roll_rates(tiny).set_index("from_status")
+    assert rr.loc["current", "transitions"] == 19
+    assert rr.loc["current", "current"] == pytest.approx(14 / 19)
+    assert rr.loc["current", "1-29"] == pytest.approx(2 / 19)
+    assert rr.loc["current", "bought_out"] == pytest.approx(1 / 19)
+    assert rr.loc["1-29", "current"] == 0.5 and rr.loc["1-29", "30-59"] == 0.5
+    assert rr.loc["30-59", "current"] == 0.5 and rr.loc["30-59", "60-89"] == 0.5
+    assert rr.loc["60-89", "90+"] == 1.0
+    assert rr.loc["90+", "written_off"] == 1.0
+    assert np.allclose(rr[list(arrears.STATUSES)].sum(axis=1), 1.0)
+
+
+def test_cure_and_redefault_hand_counted(tiny):
+    ep = arrears.delinquency_episodes(tiny)
+    assert len(ep) == 3
+    one = ep[ep.application_id == 1].set_index("episode_no")
+    assert one.loc[1, "entered_on"] == pd.Timestamp("2024-03-02")
+    assert one.loc[1, "reached_30"] == pd.Timestamp("2024-03-31")
+    assert one.loc[1, "cured_on"] == pd.Timestamp("2024-04-05")
+    assert one.loc[1, "max_dpd"] == 35
+    # lease 1 paid instalments 3 and 6 on time, before the late instalments 2 and 5: isolated
+    # late payments; lease 2 stopped paying altogether (a rolling delinquency)
+    assert one["isolated"].tolist() == [True, True]
+    two = ep[ep.application_id == 2].iloc[0]
+    assert not bool(two["isolated"])
+    assert two["max_dpd"] == 120 and two["written_off_on"] == pd.Timestamp("2024-08-08")
+
+    c90 = arrears.cure_rates(tiny, cure_period_days=90).set_index("bucket")
+    assert c90.loc["1-29", "episodes"] == 3 and c90.loc["1-29", "cure_rate"] == 2 / 3
+    assert c90.loc["30-59", "cure_rate"] == 2 / 3
+    assert c90.loc["30-59", "median_days_to_cure"] == 7.0  # 5 and 9 days after reaching 30
+    assert c90.loc["60-89", "cure_rate"] == 0.0 and c90.loc["60-89", "write_off_rate"] == 1.0
+    # the 2024-04-05 cure is followed by a 30+ dpd episode on 2024-07-01: a re-default
+    assert c90.loc["30-59", "cures_followed"] == 1 and c90.loc["30-59", "redefault_rate"] == 1.0
+    c30 = arrears.cure_rates(ep, cure_period_days=30).set_index("bucket")
+    assert c30.loc["1-29", "cured"] == 0  # 34 and 38 days after entering 1-29
+    assert c30.loc["30-59", "cured"] == 2
+
+
+def test_device_returns_hand_counted(tiny):
+    ret = arrears.device_returns(tiny).set_index("device_category")
+    assert ret.loc["all", "term_ends"] == 2  # leases 3 and 4; the write-off is left out
+    assert ret.loc["all", "returned_late"] == 1 and ret.loc["laptop", "median_return_days"] == 41
+    assert ret.loc["phone", "buyout_rate"] == 1.0
+
+
+# ------------------------------------------------------------------------------------------
+# bad input
+# ------------------------------------------------------------------------------------------
+def test_missing_table_is_named(tmp_path):
+    db = build_tiny(tmp_path / "t.duckdb", drop="collection_actions")
+    with pytest.raises(DataError, match="table 'collection_actions' is missing"):
+        arrears.contract_months(db)
+
+
+def test_missing_column_is_named(tiny):
+    con = duckdb.connect(str(tiny))
+    con.execute("ALTER TABLE orders DROP COLUMN monthly_rent")
+    con.close()
+    with pytest.raises(DataError, match=r"table 'orders' lacks column\(s\) monthly_rent"):
+        arrears.contract_months(tiny)
+
+
+def test_as_of_before_the_data(tiny):
+    with pytest.raises(ConfigError, match="before the first lease start"):
+        arrears.contract_months(tiny, as_of="2023-06-30")
+    with pytest.raises(DataError, match="complete month on book"):
+        arrears.contract_months(tiny, as_of="2024-01-20")
+    with pytest.raises(ConfigError, match="'as_of' parameter of contract_months"):
+        arrears.contract_months(tiny, as_of=20240101)
+
+
+@pytest.mark.parametrize("period", [0, -5, 2.5, True])
+def test_bad_cure_period(tiny, period):
+    with pytest.raises(ConfigError, match="'cure_period_days' parameter of cure_rates"):
+        arrears.cure_rates(tiny, cure_period_days=period)
+
+
+def test_bad_sources(tmp_path, tiny):
+    with pytest.raises(ConfigError, match="does not exist"):
+        arrears.contract_months(tmp_path / "nope.duckdb")
+    with pytest.raises(DataError, match="lacks column"):
+        arrears.vintage_curves(pd.DataFrame({"application_id": [1]}))
+    with pytest.raises(ConfigError, match="'redefault_dpd' parameter"):
+        arrears.cure_rates(tiny, redefault_dpd=45)
+    with pytest.raises(ConfigError, match="'by' parameter of roll_rates"):
+        arrears.roll_rates(tiny, by="balance")
+
+
+# ------------------------------------------------------------------------------------------
+# the simulated warehouse (20k applications)
+# ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def analysis(warehouse):
+    return arrears.analyse(warehouse, seed=7)
+
+
+def test_roll_rate_rows_sum_to_one(analysis):
+    for table in (analysis.roll_rates, analysis.roll_rates_amount):
+        assert np.allclose(table[list(arrears.STATUSES)].sum(axis=1), 1.0)
+    rr = analysis.roll_rates.set_index("from_status")
+    # the ladder: from 60-89 almost everyone rolls on, from 90+ to a write-off
+    assert rr.loc["60-89", "90+"] > 0.8 and rr.loc["90+", "written_off"] > 0.9
+
+
+def test_vintages_are_ordered_and_immature_cohorts_flagged(analysis):
+    v = analysis.vintages
+    assert (v["ever_30"] >= v["ever_60"]).all() and (v["ever_60"] >= v["ever_90"]).all()
+    for _, part in v.groupby("cohort"):
+        assert (np.diff(part["ever_30"].to_numpy()) >= 0).all()  # ever-curves never fall
+    immature = v.groupby("cohort").agg(mature=("mature", "first"), top=("max_mob", "first"))
+    assert (immature["mature"] == (immature["top"] >= 6)).all()
+    assert (~immature["mature"]).sum() == 5  # the 2025-07 .. 2025-11 cohorts
+    mob6 = v[v["mob"] == 6]["ever_60"]
+    assert 0.03 < mob6.mean() < 0.12
+
+
+def test_sixty_plus_rarely_cures_the_bad_definition(analysis):
+    c = analysis.cures.set_index("bucket")
+    assert c.loc["1-29", "cure_rate"] > 0.75
+    assert c.loc["60-89", "cure_rate"] < 0.25
+    assert c.loc["60-89", "cure_rate"] < c.loc["30-59", "cure_rate"] / 2
+    assert c.loc["60-89", "write_off_rate"] > 0.75
+    b = analysis.buckets.set_index("bucket")
+    assert b.loc["60-89", "next_month_worse"] > 0.8 > b.loc["1-29", "next_month_worse"]
+
+
+def test_collection_score_ks_loose_regression(analysis):
+    m = analysis.score.metrics
+    # measured on this fixture: OOT AUC 0.669, KS 0.278 (the simulator's oracle reaches ~0.26
+    # on the 100k warehouse: whether a missed instalment cures is mostly luck at day one)
+    assert m["oot_ks"] == pytest.approx(0.278, abs=0.06)
+    assert m["oot_auc"] > 0.62
+    assert m["oot_n"] > 2000 and "installment_no" in m["features"]
+
+
+def test_ladder_baseline_reproduces_history_and_recommendation_is_no_worse(analysis):
+    comp = analysis.comparison.set_index("ladder")
+    obs, model = comp.loc["baseline (observed)"], comp.loc["baseline (model)"]
+    for col in ("cures", "recovered", "cost", "devices_recovered"):
+        assert model[col] == pytest.approx(obs[col], rel=0.05)
+    assert comp.loc["recommended", "net"] >= model["net"]
+    ladder = analysis.ladder
+    assert ladder["dpd_30"].isin(["call_reminder", "negotiation"]).all()
+    assert ladder["dpd_90"].isin(["call_reminder", "legal_notice"]).all()
+    assert (ladder["gain"] >= -1e-9).all()
+    # the simulator's stronger actions cure more at every step
+    steps = analysis.effects.steps.groupby(["dpd", "action"])[["rows", "cures"]].sum()
+    rate = steps["cures"] / steps["rows"]
+    assert rate[(60, "negotiation")] > rate[(60, "call_reminder")]
+    assert rate[(90, "legal_notice")] > rate[(90, "call_reminder")]
+    # a hand-made policy: every band the weak action
+    weak = ladder[["band"]].assign(
+        dpd_30="call_reminder", dpd_60="call_reminder", dpd_90="call_reminder"
+    )
+    sim = arrears.simulate_ladder(weak, analysis.effects)
+    assert sim.iloc[-1]["cures"] < comp.loc["recommended", "cures"]
+    with pytest.raises(ConfigError, match="dpd_90 of band 1 must be one of"):
+        arrears.simulate_ladder(weak.assign(dpd_90="negotiation"), analysis.effects)
+
+
+def test_vintage_plot_marks_immature_cohorts(analysis):
+    fig = arrears.vintage_plot(analysis.vintages, dpd=60, by="amount")
+    lines = fig.axes[0].get_lines()
+    dashed = [ln for ln in lines if ln.get_linestyle() == "--"]
+    assert len(dashed) == 5  # one per immature cohort
+    assert "immature" in " ".join(t.get_text() for t in fig.axes[0].get_legend().get_texts())
+    with pytest.raises(ConfigError, match="'dpd' parameter of vintage_plot"):
+        arrears.vintage_plot(analysis.vintages, dpd=45)
+
+
+def test_device_recovery_and_lgd(analysis):
+    total = analysis.lgd.iloc[-1]
+    assert total["device_category"] == "all" and 0.4 < total["lgd"] < 1.0
+    rec = analysis.recovery.iloc[-1]
+    assert 0.3 < rec["recovery_rate"] < 0.7
+    ret = analysis.returns.iloc[-1]
+    assert ret["buyout_rate"] + ret["return_rate"] + ret["overdue_rate"] == pytest.approx(1.0)
+    assert 0.03 < ret["late_return_rate"] < 0.15  # the simulator returns ~8% 15-60 days late
+
+
+def test_portfolio_report_renders_without_jupyter(analysis, warehouse, tmp_path):
+    out = arrears.portfolio_report(warehouse, tmp_path / "report" / "portfolio.html",
+                                   analysis=analysis)  # fmt: skip
+    text = out.read_text()
+    assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
+    assert len(re.findall(r'<img alt="figure" src="data:image/png;base64,', text)) == 7
+    assert "<script" not in text and "Collection ladder" in text
+    assert [p.name for p in out.parent.iterdir()] == ["portfolio.html"]  # no temp file left
+
+
+def test_write_arrears_artifacts(analysis, tmp_path):
+    files = arrears.write_arrears(tmp_path / "release", analysis)
+    names = {p.name for p in files}
+    assert {"ladder_policy.csv", "lgd.csv", "roll_rates.csv", "vintages.csv"} <= names
+    assert {"collection_score.json", "arrears_metrics.json"} <= names
+    metrics = json.loads((tmp_path / "release" / "arrears_metrics.json").read_text())
+    assert metrics["collection_score"]["oot_ks"] == analysis.score.metrics["oot_ks"]
+    # the JSON scorecard alone reproduces the collection score
+    scorer = Scorer(tmp_path / "release" / "collection_score.json")
+    frame = arrears.collection_score_data(analysis.source).iloc[:200]
+    assert np.allclose(scorer.score(frame).to_numpy(), analysis.score.score(frame))
+    policy = pd.read_csv(tmp_path / "release" / "ladder_policy.csv")
+    assert policy.columns[:3].tolist() == ["band", "score_from", "score_to"]
+    assert (policy["dpd_120"] == "device_recovery").all()
