@@ -56,7 +56,7 @@ def main() -> None:
             build_modeling_table(db, table)
             raw = yaml.safe_load((ROOT / "scorecards" / "consumer.yaml").read_text())
             raw["data"]["table"], raw["data"]["oracle"] = str(table), str(db)
-            raw["fraud"]["warehouse"] = str(db)
+            raw["data"]["warehouse"] = str(db)
             cfg = config_from_dict(raw)
             dev = develop(cfg)
             t0 = time.perf_counter()

@@ -61,7 +61,7 @@ def main() -> None:
         build_modeling_table(db, table)
         raw = yaml.safe_load((ROOT / "scorecards" / "consumer.yaml").read_text())
         raw["data"]["table"] = str(table)
-        raw["fraud"]["warehouse"] = str(db)
+        raw["data"]["warehouse"] = str(db)
         cfg = config_from_dict(raw)
         t0 = time.perf_counter()
         dev = develop(cfg)

@@ -270,7 +270,7 @@ def _config(modeling_path, warehouse, **gbm):
     raw = yaml.safe_load((ROOT / "scorecards" / "consumer.yaml").read_text())
     raw["data"]["table"] = str(modeling_path)
     raw["data"]["oracle"] = str(warehouse)
-    raw["fraud"]["warehouse"] = str(warehouse)
+    raw["data"]["warehouse"] = str(warehouse)
     raw["gbm"] = {"num_boost_round": 400, **gbm}
     return config_from_dict(raw)
 

@@ -60,7 +60,7 @@ def _config(warehouse: Path, modeling_path: Path, **data) -> dict:
     raw = yaml.safe_load((ROOT / "scorecards" / "consumer.yaml").read_text())
     raw["data"]["table"] = str(modeling_path)
     raw["data"]["oracle"] = str(warehouse)
-    raw["fraud"]["warehouse"] = str(warehouse)
+    raw["data"]["warehouse"] = str(warehouse)
     raw["data"].update(data)
     raw["selection"]["max_features"] = 6  # fewer forward-selection rounds: a faster build
     raw["gbm"] = {"num_boost_round": 150}  # a short GBM: the release still carries its text
@@ -162,6 +162,7 @@ def test_manifest_records_config_data_seed_and_versions(
         "table": str(modeling_path),
         "sha256": _sha(modeling_path),
         "bytes": modeling_path.stat().st_size,
+        "warehouse": {"path": str(warehouse), "sha256": _sha(warehouse)},
     }
     assert manifest["seed"] == expected["seed"] == 20240101
     for name in ("riskresearch", "numpy", "pandas", "scikit-learn", "optbinning", "papermill"):

@@ -30,6 +30,10 @@ class DataConfig(_Strict):
     )
     weight_column: str | None = None
     id_column: str | None = "application_id"
+    warehouse: Path | None = Field(
+        None,
+        description="DuckDB warehouse with the raw tables (fraud and arrears analytics need it)",
+    )
     oracle: Path | None = Field(
         None,
         description="simulated warehouse whose oracle table measures models (never used to fit)",
@@ -139,11 +143,10 @@ RejectMethod = Literal["none", "fuzzy", "parceling", "hard_cutoff", "reweighting
 
 
 class FraudConfig(_Strict):
-    """The anti-fraud model, fitted on the raw warehouse (ring links need every application)."""
+    """The anti-fraud model, fitted on the raw tables of ``data.warehouse``."""
 
-    enabled: bool = True
-    warehouse: Path | None = Field(
-        None, description="DuckDB warehouse with the raw tables; no warehouse, no fraud model"
+    enabled: bool = Field(
+        True, description="needs data.warehouse (ring links need every application)"
     )
     method: Literal["class_weight", "smote", "undersample"] = "class_weight"
     compare: list[Literal["class_weight", "smote", "undersample"]] = Field(
@@ -152,6 +155,15 @@ class FraudConfig(_Strict):
     )
     test_months: int = Field(6, ge=1, description="latest application months held out")
     review_rates: list[float] = Field(default_factory=lambda: [0.01, 0.02, 0.05])
+
+
+class ArrearsConfig(_Strict):
+    """Post-lease analytics on the raw tables of ``data.warehouse``."""
+
+    enabled: bool = True
+    cure_period_days: int = Field(90, ge=1)
+    oot_months: int = Field(4, ge=1, description="out-of-time months of the collection score")
+    bands: int = Field(4, ge=1, description="collection-score bands of the action ladder")
 
 
 class RejectInferenceConfig(_Strict):
@@ -240,6 +252,7 @@ class ModelConfig(_Strict):
     scorecard: ScorecardConfig = Field(default_factory=ScorecardConfig)
     gbm: GbmConfig = Field(default_factory=GbmConfig)
     fraud: FraudConfig = Field(default_factory=FraudConfig)
+    arrears: ArrearsConfig = Field(default_factory=ArrearsConfig)
     segments: dict[str, dict[str, Any]] | None = Field(
         None, description="{name: {column: value}}: one scorecard per segment, first match wins"
     )
@@ -356,12 +369,12 @@ def config_from_dict(
                 "Remove the key (real data has no oracle) or build the simulated warehouse."
             )
         cfg.data.oracle = oracle
-    if cfg.fraud.warehouse is not None:
-        warehouse = cfg.fraud.warehouse if base is None else Path(base) / cfg.fraud.warehouse
+    if cfg.data.warehouse is not None:
+        warehouse = cfg.data.warehouse if base is None else Path(base) / cfg.data.warehouse
         if not warehouse.is_file():
             raise ConfigError(
-                f"The 'fraud.warehouse' file '{warehouse}' of the config '{source}' does not "
+                f"The 'data.warehouse' file '{warehouse}' of the config '{source}' does not "
                 "exist. Build it with 'riskresearch data build' or remove the key."
             )
-        cfg.fraud.warehouse = warehouse
+        cfg.data.warehouse = warehouse
     return cfg

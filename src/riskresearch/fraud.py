@@ -693,12 +693,12 @@ class FraudDevelopment:
 def develop_fraud(cfg) -> FraudDevelopment:
     """Fit ``cfg.fraud.method`` and compare it with the other methods, out of time."""
     f = cfg.fraud
-    if f.warehouse is None:
+    if cfg.data.warehouse is None:
         raise ConfigError(
-            "The fraud model needs fraud.warehouse (the DuckDB warehouse with the raw tables). "
+            "The fraud model needs data.warehouse (the DuckDB warehouse with the raw tables). "
             "Set it, or disable the model with fraud.enabled: false."
         )
-    frame = fraud_features(f.warehouse)
+    frame = fraud_features(cfg.data.warehouse)
     train, test = split_out_of_time(frame, f.test_months)
     if cfg.data.oracle is not None:  # simulated data: measure against the hidden truth
         truth = test[["application_id"]].merge(true_fraud(cfg.data.oracle), how="left")

@@ -37,6 +37,7 @@ NOTEBOOKS = (
     "03_scorecard.ipynb",
     "04_gbm.ipynb",
     "05_fraud.ipynb",
+    "06_arrears.ipynb",
 )
 #: Artifacts that must be byte-identical for the same config, data and package versions.
 MODEL_ARTIFACTS = (
@@ -48,13 +49,18 @@ MODEL_ARTIFACTS = (
     "gbm.json",
     "fraud.txt",
     "fraud.json",
+    "collection_score.json",
 )
 #: Notebooks a config can switch off, with the model artifacts they write.
 OPTIONAL = {
     "04_gbm.ipynb": (lambda cfg: cfg.gbm.enabled, ("gbm.txt", "gbm.json")),
     "05_fraud.ipynb": (
-        lambda cfg: cfg.fraud.enabled and cfg.fraud.warehouse is not None,
+        lambda cfg: cfg.fraud.enabled and cfg.data.warehouse is not None,
         ("fraud.txt", "fraud.json"),
+    ),
+    "06_arrears.ipynb": (
+        lambda cfg: cfg.arrears.enabled and cfg.data.warehouse is not None,
+        ("collection_score.json",),
     ),
 }
 
@@ -124,8 +130,8 @@ def notebook_config(
     raw["data"]["table"] = str(table)
     if "oracle" in raw["data"]:
         raw["data"]["oracle"] = str(db)
-    if (raw.get("fraud") or {}).get("warehouse"):
-        raw["fraud"]["warehouse"] = str(db)
+    if "warehouse" in raw["data"]:
+        raw["data"]["warehouse"] = str(db)
     return config_from_dict(raw, source=str(config_path))
 
 
@@ -404,7 +410,7 @@ def _manifest(folder: Path, cfg: ModelConfig, config_path: Path, version: str) -
             "its artifacts through the library."
         )
     config = cfg.model_dump(mode="json")
-    for key in ("table", "oracle"):
+    for key in ("table", "oracle", "warehouse"):
         if config["data"].get(key):
             config["data"][key] = _portable(config["data"][key])
     data = {
@@ -412,13 +418,11 @@ def _manifest(folder: Path, cfg: ModelConfig, config_path: Path, version: str) -
         "sha256": sha256_file(cfg.data.table),
         "bytes": cfg.data.table.stat().st_size,
     }
-    if config["fraud"].get("warehouse"):
-        config["fraud"]["warehouse"] = _portable(config["fraud"]["warehouse"])
-        if "05_fraud.ipynb" in release_notebooks(cfg):
-            data["warehouse"] = {
-                "path": config["fraud"]["warehouse"],
-                "sha256": sha256_file(cfg.fraud.warehouse),
-            }
+    if cfg.data.warehouse is not None and cfg.data.warehouse != cfg.data.table:
+        data["warehouse"] = {
+            "path": config["data"]["warehouse"],
+            "sha256": sha256_file(cfg.data.warehouse),
+        }
     metrics_path = folder / "metrics.json"
     metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
     return {
