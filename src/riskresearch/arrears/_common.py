@@ -1,0 +1,218 @@
+"""Shared by the arrears modules: month-end states and delinquency buckets, the tables and
+columns each part reads, warehouse access (SQL loading, table checks, as-of handling) and
+parameter checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from riskresearch.errors import ConfigError, DataError
+from riskresearch.features import connect, warehouse_as_of
+
+#: Month-end states of a lease, delinquency buckets first.
+STATUSES: tuple[str, ...] = (
+    "current",
+    "1-29",
+    "30-59",
+    "60-89",
+    "90+",
+    "bought_out",
+    "returned",
+    "written_off",
+)
+OPEN_STATUSES = STATUSES[:5]
+#: Lower bound (dpd) of each delinquency bucket.
+BUCKET_DPD: dict[str, int] = {"1-29": 1, "30-59": 30, "60-89": 60, "90+": 90}
+BAD_WINDOW_MONTHS = 6  # the `bad` target's window: cohorts with fewer months are immature
+
+_ORDERS = ("application_id", "started_on", "lease_term_months", "monthly_rent", "status")
+_INSTALLMENTS = ("application_id", "installment_no", "due_date", "amount_due", "paid_date")
+_ACTIONS = (
+    "application_id",
+    "action_type",
+    "action_date",
+    "days_past_due",
+    "outcome",
+    "amount_recovered",
+    "resale_value",
+    "cost",
+)
+#: Tables and columns each part reads (see data/README.md).
+REQUIRED_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    "tracking": {
+        "orders": (*_ORDERS, "ended_on", "device_category"),
+        "installments": _INSTALLMENTS,
+        "collection_actions": _ACTIONS,
+    },
+    "score": {
+        "orders": (
+            *_ORDERS,
+            "ended_on",
+            "customer_id",
+            "partner_id",
+            "device_category",
+            "model_tier",
+            "units",
+            "retail_price",
+            "price_vs_retail",
+            "deposit",
+            "delivery_address_changed",
+        ),
+        "installments": _INSTALLMENTS,
+        "applications": (
+            "application_id",
+            "segment",
+            "platform_credit_score",
+            "occupation",
+            "stated_monthly_income",
+            "id_verification",
+            "tax_credit_grade",
+        ),
+        "bureau_reports": (
+            "application_id",
+            "max_dpd_24m",
+            "lenders_6m",
+            "utilisation",
+            "inquiries_3m",
+        ),
+        "prior_leases": ("customer_id", "ended_on", "max_dpd", "outcome"),
+    },
+    "recovery": {
+        "orders": (
+            *_ORDERS,
+            "ended_on",
+            "device_category",
+            "model_tier",
+            "units",
+            "retail_price",
+            "listed_price",
+            "deposit",
+        ),
+        "installments": _INSTALLMENTS,
+        "collection_actions": _ACTIONS,
+    },
+}
+
+
+# ------------------------------------------------------------------------------------------
+# warehouse access
+# ------------------------------------------------------------------------------------------
+def _sql(name: str) -> str:
+    return resources.files("riskresearch").joinpath(f"sql/{name}.sql").read_text()
+
+
+def _as_date(value, owner: str) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):  # pandas.Timestamp too
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ConfigError(
+        f"The 'as_of' parameter of {owner} must be a date (datetime.date or 'YYYY-MM-DD'). "
+        f"Got {value!r} instead."
+    )
+
+
+@contextmanager
+def _warehouse(
+    db, part: str, as_of, owner: str
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, dt.date]]:
+    """Open the warehouse read-only, check its tables, resolve and check ``as_of``."""
+    as_of = _as_date(as_of, owner)
+    if not isinstance(db, str | os.PathLike):
+        raise ConfigError(
+            f"{owner} expects the path of a DuckDB warehouse. Got {type(db).__name__} instead."
+        )
+    path = Path(db)
+    if not path.is_file():
+        raise ConfigError(
+            f"The warehouse file '{path}' does not exist. Build it with 'riskresearch data "
+            "build' or give the path of your own DuckDB file."
+        )
+    con = connect(path)
+    try:
+        cols = con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns"
+        ).fetchall()
+        have: dict[str, set[str]] = {}
+        for table, column in cols:
+            have.setdefault(table, set()).add(column)
+        problems = []
+        for table, needed in REQUIRED_COLUMNS[part].items():
+            if table not in have:
+                problems.append(f"table '{table}' is missing")
+                continue
+            missing = [c for c in needed if c not in have[table]]
+            if missing:
+                problems.append(f"table '{table}' lacks column(s) {', '.join(missing)}")
+        if problems:
+            raise DataError(
+                f"{owner}: the warehouse '{path}' cannot be read: {'; '.join(problems)}. "
+                "See data/README.md for the tables and columns."
+            )
+        as_of = as_of or warehouse_as_of(con)
+        if as_of is None:
+            raise ConfigError(
+                f"The warehouse '{path}' records no as-of date. Pass as_of (the last observed "
+                f"day) to {owner}."
+            )
+        first = con.execute("SELECT min(started_on) FROM orders").fetchall()[0][0]
+        if first is None:
+            raise DataError(f"{owner}: the orders table of '{path}' is empty. Load the leases.")
+        if as_of < first:
+            raise ConfigError(
+                f"The 'as_of' parameter of {owner} ({as_of}) is before the first lease start "
+                f"({first}) in '{path}'. Pass a later date."
+            )
+        yield con, as_of
+    finally:
+        con.close()
+
+
+def _query(con: duckdb.DuckDBPyConnection, name: str, as_of: dt.date) -> pd.DataFrame:
+    return con.sql(_sql(name), params={"as_of": as_of}).df()
+
+
+def _table_source(source, columns, kind: str, owner: str, as_of, builder) -> pd.DataFrame:
+    """A derived table: given (checked) or built from the warehouse path ``source``."""
+    if isinstance(source, pd.DataFrame):
+        missing = [c for c in columns if c not in source.columns]
+        if missing:
+            raise DataError(
+                f"{owner}: the table lacks column(s) {', '.join(missing)}. Pass the output of "
+                f"{kind}() or a warehouse path."
+            )
+        as_of = _as_date(as_of, owner) or source.attrs.get("as_of")
+        if as_of is None:
+            raise ConfigError(
+                f"{owner} got a table without its as-of date. Pass as_of=... or the output of "
+                f"{kind}() unchanged."
+            )
+        out = source.copy()
+        out.attrs["as_of"] = as_of
+        return out
+    return builder(source, as_of)
+
+
+def _positive_int(value, name: str, owner: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ConfigError(
+            f"The '{name}' parameter of {owner} must be a positive whole number. "
+            f"Got {value!r} instead."
+        )
+    return int(value)
