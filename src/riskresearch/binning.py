@@ -297,7 +297,7 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         check_columns(frame, self.features_, "WoeBinner.recount")
         out = WoeBinner.from_dict(self.to_dict())
         out.set_params(**self.get_params())
-        for name, fb in out.bins_.items():
+        for fb in out.bins_.values():
             self._count(fb, column_values(frame, fb, "WoeBinner.recount"), y_arr, w)
         return out
 

@@ -23,13 +23,19 @@ from riskresearch.scoring import Scorer
 from riskresearch.selection import FeatureSelector
 
 
+def read_table(cfg: ModelConfig) -> pd.DataFrame:
+    """Read the whole modeling table of ``data.table`` (no filter, no checks)."""
+    path = cfg.data.table
+    try:
+        return pd.read_csv(path) if path.suffix.lower() == ".csv" else pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"Cannot read the modeling table '{path}': {exc}") from None
+
+
 def load_table(cfg: ModelConfig) -> pd.DataFrame:
     """Read the modeling table, apply the config's row filter and check the key columns."""
     path = cfg.data.table
-    try:
-        df = pd.read_csv(path) if path.suffix.lower() == ".csv" else pd.read_parquet(path)
-    except (OSError, ValueError) as exc:
-        raise DataError(f"Cannot read the modeling table '{path}': {exc}") from None
+    df = read_table(cfg)
     needed = [cfg.data.target, *cfg.data.filter]
     needed += [c for c in (cfg.data.date_column, cfg.data.weight_column) if c]
     missing = [c for c in needed if c not in df.columns]
@@ -164,7 +170,12 @@ class Development:
     features, categorical : list of str
         Candidate features.
     metrics : dict
-        ``{"train": {...}, "test": {...}}`` AUC, Gini, KS, n, bad rate (plus per segment).
+        ``{"train": {...}, "test": {...}}`` AUC, Gini, KS, n, bad rate (plus per segment), and
+        ``reject_inference`` (method and sample sizes) when a method other than none is on.
+    sample : reject_inference.RejectSample or None
+        With reject inference: the accepts-only model, the declined rows and the augmented,
+        weighted sample the scorecard was fitted on. ``train``/``test`` stay the accepted
+        rows, so ``metrics`` are on observed outcomes.
     """
 
     cfg: ModelConfig
@@ -175,6 +186,7 @@ class Development:
     features: list[str]
     categorical: list[str]
     metrics: dict[str, Any] = field(default_factory=dict)
+    sample: Any = None
 
     def scored(self, which: str = "test") -> pd.DataFrame:
         """Rows with ``score`` and ``pd`` columns added."""
@@ -193,15 +205,24 @@ def load_split(cfg: ModelConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
     return split_oot(df, cfg) if cfg.data.date_column else (df, df.iloc[0:0])
 
 
-def fit_binning(cfg: ModelConfig, train: pd.DataFrame | None = None) -> WoeBinner:
-    """Fit the config's WOE binning on the development rows (for review before the scorecard)."""
+def fit_binning(
+    cfg: ModelConfig, train: pd.DataFrame | None = None, sample_weight=None
+) -> WoeBinner:
+    """Fit the config's WOE binning on the development rows (for review before the scorecard).
+
+    The bins are found on the accepted development rows (observed outcomes). With reject
+    inference :func:`develop` keeps these reviewed bins and recounts their WoE on the augmented
+    sample (:meth:`WoeBinner.recount`). ``sample_weight`` overrides ``data.weight_column``.
+    """
     if train is None:
         train = load_split(cfg)[0]
     feats, categorical = candidate_features(train, cfg)
     card = build_estimator(cfg, categorical)
     template = card.scorecard if isinstance(card, SegmentedScorecard) else card
     y = train[cfg.data.target].to_numpy()
-    w = train[cfg.data.weight_column].to_numpy() if cfg.data.weight_column else None
+    w = sample_weight
+    if w is None and cfg.data.weight_column:
+        w = train[cfg.data.weight_column].to_numpy()
     return template.binner.fit(train[feats], y, sample_weight=w)
 
 
@@ -215,23 +236,47 @@ def develop(cfg: ModelConfig, binner: WoeBinner | None = None) -> Development:
         A fitted (reviewed) binning to use as is, e.g. ``WoeBinner.from_json("binning.json")``;
         by default the binning is fitted here. Not allowed with segments (each segment bins
         its own rows).
+
+    Notes
+    -----
+    With ``reject_inference.method`` other than ``none`` (and ``scorecard`` in
+    ``reject_inference.apply_to``) the scorecard is fitted in three steps
+    (:func:`riskresearch.reject_inference.reject_sample`): an accepts-only scorecard, then the
+    augmented sample built from its PDs/scores (or from an approval model, for reweighting),
+    then the final scorecard on that weighted sample (binning, selection and regression all
+    honour the weights). A reviewed ``binner`` keeps its bins; their WoE is recounted on the
+    augmented sample. Metrics stay on the accepted rows (observed outcomes).
     """
     train, test = load_split(cfg)
     feats, categorical = candidate_features(train, cfg)
     model = build_estimator(cfg, categorical)
-    if binner is not None:
-        if isinstance(model, SegmentedScorecard):
-            raise DataError("A pre-fitted binning cannot be shared by segmented scorecards.")
-        model.set_params(binner=binner, fit_binner=False)
-    y = train[cfg.data.target].to_numpy()
-    w = train[cfg.data.weight_column].to_numpy() if cfg.data.weight_column else None
+    if binner is not None and isinstance(model, SegmentedScorecard):
+        raise DataError("A pre-fitted binning cannot be shared by segmented scorecards.")
     columns = list(
         dict.fromkeys(feats + _segment_columns(cfg))
     )  # a segment column may be a feature
-    model.fit(train[columns], y, sample_weight=w)
+    sample = None
+    if not cfg.reject_inference.applies("scorecard"):
+        rows = train
+        y = train[cfg.data.target].to_numpy()
+        w = train[cfg.data.weight_column].to_numpy() if cfg.data.weight_column else None
+    else:
+        from riskresearch import reject_inference
+
+        sample = reject_inference.reject_sample(cfg, train, test, binner=binner)
+        rows = sample.data
+        y = rows[cfg.data.target].to_numpy()
+        w = rows[reject_inference.WEIGHT].to_numpy()
+        if binner is not None:
+            binner = binner.recount(rows[binner.features_], y, sample_weight=w)
+    if binner is not None:
+        model.set_params(binner=binner, fit_binner=False)
+    model.fit(rows[columns], y, sample_weight=w)
     scorer = model.scorer()
-    dev = Development(cfg, model, scorer, train, test, feats, categorical)
+    dev = Development(cfg, model, scorer, train, test, feats, categorical, sample=sample)
     dev.metrics = evaluate(dev)
+    if sample is not None:
+        dev.metrics["reject_inference"] = sample.summary()
     return dev
 
 

@@ -499,38 +499,91 @@ def develop_gbm(cfg: ModelConfig, binner=None) -> GbmDevelopment:
     time-based split); with ``gbm.refit`` the model is then refitted on all development rows
     with that number of rounds. Monotone constraints follow the bad-rate trend of each
     numerical feature's bins (``binner``, the reviewed binning; fitted here when None).
+
+    With ``reject_inference.method`` other than ``none`` and ``gbm`` in
+    ``reject_inference.apply_to`` the GBM is fitted on the same
+    augmented, weighted sample as the scorecard (:func:`riskresearch.reject_inference.
+    reject_sample`, built from the accepts-only scorecard): the weights reach LightGBM, the
+    early-stopping rows and the binning behind the monotone constraints (a reviewed
+    ``binner`` keeps its bins, recounted on the sample). Metrics stay on the accepted rows.
     """
     from riskresearch import development
 
-    g = cfg.gbm
     train, test = development.load_split(cfg)
+    feats, categorical = gbm_features(cfg, train)
+    rows, y, w, sample = train, train[cfg.data.target].to_numpy(), None, None
+    if cfg.data.weight_column:
+        w = train[cfg.data.weight_column].to_numpy(dtype=float)
+    if cfg.reject_inference.applies("gbm"):
+        from riskresearch import reject_inference
+
+        sample = reject_inference.reject_sample(cfg, train, test, binner=binner)
+        rows = sample.data
+        y = rows[cfg.data.target].to_numpy()
+        w = rows[reject_inference.WEIGHT].to_numpy()
+    monotone = None
+    if cfg.gbm.monotone == "woe":
+        if binner is None:
+            binner = development.fit_binning(cfg, rows, sample_weight=w)
+        elif sample is not None:
+            binner = binner.recount(rows[binner.features_], y, sample_weight=w)
+        monotone = monotone_from_bins(binner.bins_, feats)
+    model, stopping = fit_gbm(cfg, rows, y, w, feats, categorical, monotone)
+    gdev = GbmDevelopment(cfg, model, model.scorer(), train, test, feats, categorical)
+    out: dict[str, Any] = {"early_stopping": stopping, "refit": cfg.gbm.refit}
+    for which, df in (("train", train), ("test", test)):
+        if not df.empty:
+            wt = df[cfg.data.weight_column].to_numpy() if cfg.data.weight_column else None
+            out[which] = metrics.summary(
+                df[cfg.data.target].to_numpy(), gdev.scorer.pd_(df).to_numpy(), wt
+            )
+    if sample is not None:
+        out["reject_inference"] = sample.summary()
+    gdev.metrics = out
+    return gdev
+
+
+def gbm_features(cfg: ModelConfig, train: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """The GBM's features (``gbm.features`` or the scorecard's candidates) and which are
+    categorical."""
+    from riskresearch import development
+
     feats, categorical = development.candidate_features(train, cfg)
-    if g.features is not None:
-        check_columns(train, g.features, "gbm.features")
-        feats = list(g.features)
+    if cfg.gbm.features is not None:
+        check_columns(train, cfg.gbm.features, "gbm.features")
+        feats = list(cfg.gbm.features)
         categorical = [
             f
             for f in feats
             if f in categorical
             or (not pd.api.types.is_numeric_dtype(train[f]) and train[f].dtype != bool)
         ]
-    monotone = None
-    if g.monotone == "woe":
-        if binner is None:
-            binner = development.fit_binning(cfg, train)
-        monotone = monotone_from_bins(binner.bins_, feats)
-    y = train[cfg.data.target].to_numpy()
-    w = (
-        train[cfg.data.weight_column].to_numpy(dtype=float)
-        if cfg.data.weight_column
-        else np.ones(len(train))
-    )
+    return feats, categorical
+
+
+def fit_gbm(
+    cfg: ModelConfig,
+    rows: pd.DataFrame,
+    y,
+    sample_weight,
+    feats: list[str],
+    categorical: list[str],
+    monotone: dict[str, int] | None = None,
+) -> tuple[GbmClassifier, dict[str, Any]]:
+    """Fit the config's GBM on ``rows``: early stopping on their latest ``gbm.valid_months``
+    months, then (``gbm.refit``) a refit on all of them. Returns the model and the
+    early-stopping summary. ``sample_weight`` (None: equal weights) reaches every fit and the
+    validation AUC."""
+    g = cfg.gbm
+    y = np.asarray(y)
+    weighted = sample_weight is not None
+    w = np.asarray(sample_weight, dtype=float) if weighted else np.ones(len(rows))
     if not cfg.data.date_column:
         raise DataError(
             "The GBM stops early on the latest development months: set data.date_column, or "
             "disable the GBM with gbm.enabled: false."
         )
-    month = train[cfg.data.date_column].dt.to_period("M")
+    month = rows[cfg.data.date_column].dt.to_period("M")
     months = np.sort(month.unique())
     if len(months) <= g.valid_months:
         raise DataError(
@@ -547,30 +600,25 @@ def develop_gbm(cfg: ModelConfig, binner=None) -> GbmDevelopment:
         random_state=cfg.seed,
     )
     est.fit(
-        train.loc[~valid, feats],
+        rows.loc[~valid, feats],
         y[~valid],
         sample_weight=w[~valid],
-        eval_set=(train.loc[valid, feats], y[valid], w[valid]),
+        eval_set=(rows.loc[valid, feats], y[valid], w[valid]),
     )
     stopping = {
         "rounds": est.best_iteration_,
-        "valid_auc": metrics.auc(y[valid], est.predict_proba(train.loc[valid, feats])[:, 1]),
+        "valid_auc": metrics.auc(
+            y[valid],
+            est.predict_proba(rows.loc[valid, feats])[:, 1],
+            w[valid] if weighted else None,
+        ),
         "valid_months": [str(m) for m in months[-g.valid_months :]],
     }
     model = est
     if g.refit:
         model = clone(est).set_params(num_boost_round=est.best_iteration_)
-        model.fit(train[feats], y, sample_weight=w)
-    gdev = GbmDevelopment(cfg, model, model.scorer(), train, test, feats, categorical)
-    out: dict[str, Any] = {"early_stopping": stopping, "refit": g.refit}
-    for which, df in (("train", train), ("test", test)):
-        if not df.empty:
-            wt = df[cfg.data.weight_column].to_numpy() if cfg.data.weight_column else None
-            out[which] = metrics.summary(
-                df[cfg.data.target].to_numpy(), gdev.scorer.pd_(df).to_numpy(), wt
-            )
-    gdev.metrics = out
-    return gdev
+        model.fit(rows[feats], y, sample_weight=w)
+    return model, stopping
 
 
 def both_pds(gdev: GbmDevelopment, out_dir: str | Path) -> pd.DataFrame:
@@ -668,6 +716,8 @@ __all__ = [
     "champion_challenger",
     "compare_models",
     "develop_gbm",
+    "fit_gbm",
+    "gbm_features",
     "lgbm_params",
     "monotone_from_bins",
     "swap_set",

@@ -3,6 +3,11 @@
 Steps, in order: information-value threshold, pairwise correlation, variance inflation factor,
 then forward selection by a validation metric (AUC of a logistic regression on the kept WoE
 features, measured on a held-out stratified part of the training rows).
+
+Sample weights (e.g. from reject inference) count in every step: the IV, the weighted
+correlation and VIF, and the forward selection's regressions and validation AUC. Integer weights
+equal duplicated rows in every step but the forward selection's random hold-out split, which
+draws rows, not weight.
 """
 
 from __future__ import annotations
@@ -129,7 +134,14 @@ class FeatureSelector(TransformerMixin, BaseEstimator):
             else:
                 kept.append(f)
         # correlation: keep the higher-IV feature of each correlated pair
-        corr = W[kept].corr().abs() if kept else pd.DataFrame()
+        uniform = w.min() == w.max()  # unequal weights (e.g. reject inference) count in both
+        if not kept:
+            corr = pd.DataFrame()
+        elif uniform:
+            corr = W[kept].corr().abs()
+        else:
+            corr = pd.DataFrame(_weighted_corr(W[kept].to_numpy(), w), index=kept, columns=kept)
+            corr = corr.abs()
         survivors: list[str] = []
         for f in kept:
             clash = [g for g in survivors if corr.loc[f, g] > self.max_corr]
@@ -142,7 +154,7 @@ class FeatureSelector(TransformerMixin, BaseEstimator):
                 survivors.append(f)
         # variance inflation
         while len(survivors) > 2:
-            vif = _vif(W[survivors].to_numpy())
+            vif = _vif(W[survivors].to_numpy(), None if uniform else w)
             worst = int(np.argmax(vif))
             if vif[worst] <= self.max_vif:
                 break
@@ -239,13 +251,22 @@ def _woe_table(W, owner: str) -> pd.DataFrame:
     return W.astype(float)
 
 
-def _vif(X: np.ndarray) -> np.ndarray:
+def _weighted_corr(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Pearson correlation matrix of the columns of ``X`` under frequency weights ``w``
+    (a row of weight 2 counts like two copies; a constant column gives NaN, as unweighted)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = np.cov(X, rowvar=False, aweights=w)
+        sd = np.sqrt(np.diag(cov))
+        return cov / np.outer(sd, sd)
+
+
+def _vif(X: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
     """Variance inflation factors, 1 / (1 - R²) of each column on the others.
 
-    R² comes from the correlation matrix; a pseudo-inverse keeps exact linear combinations
-    (R² = 1) finite in the algebra, and they come out as an infinite VIF.
+    R² comes from the (weighted, with ``w``) correlation matrix; a pseudo-inverse keeps exact
+    linear combinations (R² = 1) finite in the algebra, and they come out as an infinite VIF.
     """
-    corr = np.corrcoef(X, rowvar=False)
+    corr = np.corrcoef(X, rowvar=False) if w is None else _weighted_corr(X, w)
     k = corr.shape[0]
     vif = np.empty(k)
     for j in range(k):
