@@ -209,6 +209,14 @@ class RejectInferenceConfig(_Strict):
     clip: float = Field(
         10.0, ge=1, description="reweighting: largest weight 1 / P(approve) of an accepted row"
     )
+    apply_to: list[Literal["scorecard", "gbm"]] = Field(
+        default_factory=lambda: ["scorecard", "gbm"],
+        description="models fitted on the augmented sample (the others fit the accepts only)",
+    )
+
+    def applies(self, model: str) -> bool:
+        """Whether ``model`` ("scorecard" or "gbm") is fitted on the augmented sample."""
+        return self.method != "none" and model in self.apply_to
 
     @model_validator(mode="after")
     def _consistent(self) -> RejectInferenceConfig:
