@@ -493,3 +493,59 @@ def test_bad_warehouse(tmp_path, tiny):
     with pytest.raises(ConfigError, match="records no as-of date"):
         behavior_snapshots(no_meta)
     assert behavior_snapshots(no_meta, as_of=AS_OF).equals(behavior_snapshots(tiny))
+
+
+# ------------------------------------------------------------------------------------------
+# release: config wiring and artifacts
+# ------------------------------------------------------------------------------------------
+def _behavior_config(modeling_path, warehouse, **behavior):
+    from riskresearch.config import config_from_dict
+
+    data = {"table": str(modeling_path)}
+    if warehouse is not None:
+        data["warehouse"] = str(warehouse)
+    return config_from_dict({"model": "t", "seed": 7, "data": data, "behavior": behavior})
+
+
+def test_develop_from_config_follows_the_behavior_section(modeling_path, warehouse, developed):
+    from riskresearch.behavior import develop_from_config
+
+    _, bs = develop_from_config(_behavior_config(modeling_path, warehouse, oot_months=3))
+    assert bs.to_json() == developed.to_json()  # same snapshots, months and seed
+    _, other = develop_from_config(_behavior_config(modeling_path, warehouse, oot_months=2))
+    assert other.metrics["oot_months"] == 2
+    assert other.metrics["train_end"] > developed.metrics["train_end"]
+
+
+def test_develop_from_config_needs_the_warehouse(modeling_path):
+    from riskresearch.behavior import develop_from_config
+
+    with pytest.raises(ConfigError, match=r"set data\.warehouse"):
+        develop_from_config(_behavior_config(modeling_path, None))
+
+
+def test_write_behavior_artifacts_score_like_the_model(tmp_path, developed, behavior_data):
+    from riskresearch.behavior import write_behavior
+
+    (tmp_path / "metrics.json").write_text(json.dumps({"train": {"auc": 0.8}}))
+    written = write_behavior(developed, tmp_path)
+    assert {p.name for p in written} == {
+        "behavior.json",
+        "behavior.sql",
+        "behavior_points.csv",
+        "behavior_bands.csv",
+        "metrics.json",
+    }
+    rows = behavior_data.head(300)
+    scorer = Scorer(tmp_path / "behavior.json")
+    np.testing.assert_allclose(scorer.score(rows).to_numpy(), developed.score(rows), rtol=1e-12)
+    assert (tmp_path / "behavior.sql").read_text().strip() == scorer.to_sql().strip()
+    everything = json.loads((tmp_path / "metrics.json").read_text())
+    assert everything["train"] == {"auc": 0.8}  # other notebooks' figures are kept
+    assert everything["behavior"]["oot_ks"] == pytest.approx(developed.metrics["oot_ks"])
+    bands = pd.read_csv(tmp_path / "behavior_bands.csv")
+    assert bands["count"].sum() == developed.metrics["oot_n"]
+    # a second write gives the same bytes (release artifacts are reproducible)
+    before = (tmp_path / "behavior.json").read_bytes()
+    write_behavior(developed, tmp_path)
+    assert (tmp_path / "behavior.json").read_bytes() == before

@@ -42,6 +42,7 @@ Limitations
 from __future__ import annotations
 
 import datetime as dt
+import json
 import numbers
 import os
 from dataclasses import dataclass
@@ -663,6 +664,69 @@ def develop_behavior(
         metrics=out,
         bands=bands,
     )
+
+
+def develop_from_config(cfg) -> tuple[pd.DataFrame, BehaviorScore]:
+    """Snapshots of ``cfg.data.warehouse`` and the behaviour score its config section asks for.
+
+    Parameters
+    ----------
+    cfg : riskresearch.config.ModelConfig
+        A release config with ``data.warehouse`` set; ``cfg.behavior`` sets the out-of-time
+        months, the gap and the delinquent rows left out, ``cfg.seed`` the seed.
+
+    Returns
+    -------
+    snapshots : pandas.DataFrame
+        :func:`behavior_snapshots` of the warehouse.
+    score : BehaviorScore
+
+    Raises
+    ------
+    ConfigError
+        The config names no warehouse.
+    """
+    if cfg.data.warehouse is None:
+        raise ConfigError(
+            "The behaviour score needs the raw tables: set data.warehouse in the config (or "
+            "behavior.enabled: false)."
+        )
+    snaps = behavior_snapshots(cfg.data.warehouse)
+    b = cfg.behavior
+    score = develop_behavior(
+        snaps,
+        oot_months=b.oot_months,
+        gap_months=b.gap_months,
+        max_dpd_at_snapshot=b.max_dpd_at_snapshot,
+        seed=cfg.seed,
+    )
+    return snaps, score
+
+
+def write_behavior(score: BehaviorScore, out_dir: str | os.PathLike) -> list[Path]:
+    """Write the behaviour score's release artifacts (text only).
+
+    ``behavior.json`` (the scorecard, :meth:`BehaviorScore.to_json`), ``behavior.sql`` (the same
+    points as a SQL expression), ``behavior_points.csv``, ``behavior_bands.csv`` (out-of-time
+    bands) and the figures under ``"behavior"`` in ``metrics.json`` (other keys are kept).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    score.to_json(out / "behavior.json")
+    (out / "behavior.sql").write_text(score.scorer().to_sql() + "\n")
+    score.model.points_table().to_csv(out / "behavior_points.csv", index=False)
+    score.bands.to_csv(out / "behavior_bands.csv", index=False)
+    metrics_path = out / "metrics.json"
+    everything = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
+    everything["behavior"] = score.metrics
+    metrics_path.write_text(json.dumps(everything, indent=1, sort_keys=True) + "\n")
+    names = ("behavior.json", "behavior.sql", "behavior_points.csv", "behavior_bands.csv")
+    return [*(out / n for n in names), metrics_path]
 
 
 # ------------------------------------------------------------------------------------------

@@ -107,6 +107,12 @@ def _release(args: argparse.Namespace) -> int:
             f"{'fraud oot':<12}recall at 2% review {fraud.get('recall_at_0.02', float('nan')):.3f}"
             f"  PR-AUC {fraud['pr_auc']:.3f}  ({fraud['method']}; vs {fraud['truth']})"
         )
+    behavior = rel.metrics.get("behavior")
+    if behavior:
+        print(
+            f"{'behaviour':<12}AUC {behavior['oot_auc']:.4f}  KS {behavior['oot_ks']:.4f}  "
+            f"(out of time {behavior['oot_start']}..{behavior['oot_end']}, 30+ dpd in 3 months)"
+        )
     print(f"sha256    {rel.sha256}  (manifest.json)")
     print(f"report    {rel.path / 'report.html'}")
     return 0

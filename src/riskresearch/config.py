@@ -166,6 +166,17 @@ class ArrearsConfig(_Strict):
     bands: int = Field(4, ge=1, description="collection-score bands of the action ladder")
 
 
+class BehaviorConfig(_Strict):
+    """The behaviour score of active leases, fitted on the raw tables of ``data.warehouse``."""
+
+    enabled: bool = True
+    oot_months: int = Field(3, ge=1, description="latest mature snapshot months held out")
+    gap_months: int = Field(0, ge=0, description="snapshot months between the two samples")
+    max_dpd_at_snapshot: int | None = Field(
+        29, ge=0, description="leave out leases already past this dpd (None keeps every row)"
+    )
+
+
 class RejectInferenceConfig(_Strict):
     """Reject inference: how the declined applications enter the development sample.
 
@@ -261,6 +272,7 @@ class ModelConfig(_Strict):
     gbm: GbmConfig = Field(default_factory=GbmConfig)
     fraud: FraudConfig = Field(default_factory=FraudConfig)
     arrears: ArrearsConfig = Field(default_factory=ArrearsConfig)
+    behavior: BehaviorConfig = Field(default_factory=BehaviorConfig)
     segments: dict[str, dict[str, Any]] | None = Field(
         None, description="{name: {column: value}}: one scorecard per segment, first match wins"
     )

@@ -38,6 +38,7 @@ NOTEBOOKS = (
     "04_gbm.ipynb",
     "05_fraud.ipynb",
     "06_arrears.ipynb",
+    "07_behavior.ipynb",
 )
 #: Artifacts that must be byte-identical for the same config, data and package versions.
 MODEL_ARTIFACTS = (
@@ -50,6 +51,8 @@ MODEL_ARTIFACTS = (
     "fraud.txt",
     "fraud.json",
     "collection_score.json",
+    "behavior.json",
+    "behavior.sql",
 )
 #: Notebooks a config can switch off, with the model artifacts they write.
 OPTIONAL = {
@@ -61,6 +64,10 @@ OPTIONAL = {
     "06_arrears.ipynb": (
         lambda cfg: cfg.arrears.enabled and cfg.data.warehouse is not None,
         ("collection_score.json",),
+    ),
+    "07_behavior.ipynb": (
+        lambda cfg: cfg.behavior.enabled and cfg.data.warehouse is not None,
+        ("behavior.json", "behavior.sql"),
     ),
 }
 
