@@ -421,3 +421,17 @@ def test_invalid_approval_rates(rates):
 def test_errors_are_value_errors():
     assert issubclass(DataError, ValueError)
     assert issubclass(ConfigError, ValueError)
+
+
+def test_fast_auc_is_sklearns_with_ties_and_weights():
+    from sklearn.metrics import roc_auc_score
+
+    from riskresearch.metrics import _auc
+
+    rng = np.random.default_rng(11)
+    for _ in range(100):
+        n = int(rng.integers(4, 400))
+        y = np.r_[0.0, 1.0, rng.integers(0, 2, n - 2)]
+        x = rng.integers(0, int(rng.integers(1, 15)), n).astype(float)  # many ties
+        w = rng.uniform(0.0, 3.0, n)
+        assert _auc(y, x, w) == pytest.approx(roc_auc_score(y, x, sample_weight=w), abs=1e-12)
