@@ -19,8 +19,11 @@ from riskresearch.behavior import (
     behavior_snapshots,
     behavior_summary,
     develop_behavior,
+    develop_from_config,
     out_of_time_split,
+    write_behavior,
 )
+from riskresearch.config import config_from_dict
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.scoring import Scorer
 
@@ -499,8 +502,6 @@ def test_bad_warehouse(tmp_path, tiny):
 # release: config wiring and artifacts
 # ------------------------------------------------------------------------------------------
 def _behavior_config(modeling_path, warehouse, **behavior):
-    from riskresearch.config import config_from_dict
-
     data = {"table": str(modeling_path)}
     if warehouse is not None:
         data["warehouse"] = str(warehouse)
@@ -508,8 +509,6 @@ def _behavior_config(modeling_path, warehouse, **behavior):
 
 
 def test_develop_from_config_follows_the_behavior_section(modeling_path, warehouse, developed):
-    from riskresearch.behavior import develop_from_config
-
     _, bs = develop_from_config(_behavior_config(modeling_path, warehouse, oot_months=3))
     assert bs.to_json() == developed.to_json()  # same snapshots, months and seed
     _, other = develop_from_config(_behavior_config(modeling_path, warehouse, oot_months=2))
@@ -518,15 +517,11 @@ def test_develop_from_config_follows_the_behavior_section(modeling_path, warehou
 
 
 def test_develop_from_config_needs_the_warehouse(modeling_path):
-    from riskresearch.behavior import develop_from_config
-
     with pytest.raises(ConfigError, match=r"set data\.warehouse"):
         develop_from_config(_behavior_config(modeling_path, None))
 
 
 def test_write_behavior_artifacts_score_like_the_model(tmp_path, developed, behavior_data):
-    from riskresearch.behavior import write_behavior
-
     (tmp_path / "metrics.json").write_text(json.dumps({"train": {"auc": 0.8}}))
     written = write_behavior(developed, tmp_path)
     assert {p.name for p in written} == {
