@@ -205,6 +205,47 @@ def _arrears_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _partners_report(args: argparse.Namespace) -> int:
+    from riskresearch.config import PartnersConfig
+    from riskresearch.partners import (
+        analyse,
+        detection,
+        has_oracle,
+        oracle_partners,
+        partner_report,
+        pd_rows,
+        write_partners,
+    )
+
+    scorer, cfg, where = None, PartnersConfig(), None
+    if args.release:
+        from riskresearch.release import load_scorer, read_manifest
+
+        scorer = load_scorer(args.release)  # refuses a release whose hashes do not verify
+        config = read_manifest(args.release)["config"]
+        cfg = PartnersConfig.model_validate(config.get("partners", {}))
+        where = pd_rows(config["data"].get("filter", {}), cfg)
+    t0 = time.perf_counter()
+    an = analyse(args.db, args.table, scorer, cfg, as_of=args.as_of, pd_filter=where)
+    out = partner_report(args.db, args.out, analysis=an)
+    print(f"report    {out}  ({time.perf_counter() - t0:.1f} s, as of {an.params['as_of']})")
+    m = an.metrics
+    print(f"partners  {m['partners']}: " + ", ".join(f"{k} {v}" for k, v in m["actions"].items()))
+    print(f"expected  {an.params['expected']}")
+    det = None
+    simulated = has_oracle(args.db)
+    if simulated:  # evaluation only: the flags above never read the oracle
+        det = detection(an.flags, oracle_partners(args.db))
+        print(
+            f"truth     worst decile recall {det['recall_worst']:.2f}, good partners flagged "
+            f"{det['good_flagged_rate']:.2f}, precision vs degraded {det['precision_bad']:.2f}"
+        )
+    if args.artifacts:
+        files = write_partners(args.artifacts, an, det)
+        print(f"artifacts {args.artifacts}  ({len(files)} files)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="riskresearch", description="Credit-risk research for a device-leasing platform."
@@ -304,6 +345,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write the release artifacts (CSV/JSON) into DIR",
     )
     rep.set_defaults(func=_arrears_report)
+    par = sub.add_parser("partners", help="partner qualification and performance monitoring")
+    par_sub = par.add_subparsers(dest="partners_command", required=True)
+    prep = par_sub.add_parser("report", help="write the standalone HTML partner report")
+    prep.add_argument("db", help="DuckDB warehouse, e.g. data/leasing.duckdb")
+    prep.add_argument("--out", required=True, help="HTML file to write, e.g. build/partners.html")
+    prep.add_argument(
+        "--release",
+        default=None,
+        help="release whose scorecard gives the expected bad rates (and partners config)",
+    )
+    prep.add_argument(
+        "--table",
+        default=None,
+        help="modeling table (default: built in memory from the warehouse)",
+    )
+    prep.add_argument(
+        "--as-of",
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="last observed day (default: the warehouse's as-of date)",
+    )
+    prep.add_argument(
+        "--artifacts",
+        default=None,
+        metavar="DIR",
+        help="also write the release artifacts (CSV/JSON) into DIR",
+    )
+    prep.set_defaults(func=_partners_report)
     return parser
 
 

@@ -177,6 +177,97 @@ class BehaviorConfig(_Strict):
     )
 
 
+class PartnerScoreFactor(_Strict):
+    """Points of one qualification factor: 0 at ``zero_at`` rising linearly to ``weight`` at
+    ``full_at`` (clipped; ``full_at < zero_at`` when lower is better; ``log`` compares log10)."""
+
+    weight: float = Field(ge=0)
+    zero_at: float
+    full_at: float
+    log: bool = False
+
+    @model_validator(mode="after")
+    def _range(self) -> PartnerScoreFactor:
+        if self.zero_at == self.full_at:
+            raise ValueError("a partner score factor needs zero_at != full_at")
+        if self.log and min(self.zero_at, self.full_at) <= 0:
+            raise ValueError("a partner score factor with log: true needs positive zero_at/full_at")
+        return self
+
+
+def _partner_factors() -> dict[str, PartnerScoreFactor]:
+    return {
+        "registered_capital": PartnerScoreFactor(weight=30, zero_at=1e5, full_at=3e6, log=True),
+        "years_in_business": PartnerScoreFactor(weight=30, zero_at=1, full_at=10),
+        "complaints_12m": PartnerScoreFactor(weight=30, zero_at=12, full_at=0),
+        "city_tier": PartnerScoreFactor(weight=10, zero_at=4, full_at=1),
+    }
+
+
+class PartnerKnockouts(_Strict):
+    """Rules that decline (candidates) or put on watch (onboarded partners) outright."""
+
+    licence_check_failed: bool = True
+    owner_credit_red_flag: bool = True
+    max_complaints_12m: int | None = Field(15, ge=0)
+    min_years_in_business: float | None = Field(None, ge=0)
+    min_registered_capital: float | None = Field(None, ge=0)
+    past_performance: bool = Field(
+        True, description="bad rate significantly above expected (flag confidence) knocks out"
+    )
+
+
+class PartnersConfig(_Strict):
+    """Partner qualification and performance monitoring (needs ``data.warehouse``)."""
+
+    enabled: bool = True
+    knockouts: PartnerKnockouts = Field(default_factory=PartnerKnockouts)
+    score: dict[
+        Literal["registered_capital", "years_in_business", "complaints_12m", "city_tier"],
+        PartnerScoreFactor,
+    ] = Field(default_factory=_partner_factors)
+    approve_at: float = Field(60, description="qualification score to approve")
+    review_at: float = Field(40, description="qualification score for manual review")
+    pd_filter: dict[str, Any] | None = Field(
+        None,
+        description="rows the release's scorecard scores for the expected rates (default: "
+        "data.filter without its *_mature keys, e.g. {segment: consumer})",
+    )
+    neutral_features: list[str] = Field(
+        default_factory=lambda: ["partner_id"],
+        description="scorecard features set to WoE 0, so the expected rate ignores the partner",
+    )
+    confidence: float = Field(0.95, gt=0.5, lt=1, description="interval level of 'watch'")
+    flag_confidence: float = Field(
+        0.99, gt=0.5, lt=1, description="interval level of 'restrict' and 'suspend'"
+    )
+    restrict_ratio: float = Field(
+        1.5, ge=1, description="actual/expected ratio (significant) that restricts"
+    )
+    suspend_ratio: float = Field(
+        1.5, ge=1, description="lower interval bound of actual/expected bad to suspend"
+    )
+    fraud_ratio: float = Field(2.0, ge=1, description="actual/expected fraud to restrict")
+    price_ratio: float = Field(
+        1.08, gt=1, description="median listed/retail price that restricts (price anomaly)"
+    )
+    min_applications: int = Field(30, ge=1, description="fewer: no price or approval flags")
+
+    @model_validator(mode="after")
+    def _order(self) -> PartnersConfig:
+        if self.review_at > self.approve_at:
+            raise ValueError(
+                f"partners.review_at ({self.review_at}) is above partners.approve_at "
+                f"({self.approve_at}); lower review_at"
+            )
+        if self.flag_confidence < self.confidence:
+            raise ValueError(
+                "partners.flag_confidence is below partners.confidence; restrict/suspend need "
+                "at least the confidence of watch"
+            )
+        return self
+
+
 class RejectInferenceConfig(_Strict):
     """Reject inference: how the declined applications enter the development sample.
 
@@ -273,6 +364,7 @@ class ModelConfig(_Strict):
     fraud: FraudConfig = Field(default_factory=FraudConfig)
     arrears: ArrearsConfig = Field(default_factory=ArrearsConfig)
     behavior: BehaviorConfig = Field(default_factory=BehaviorConfig)
+    partners: PartnersConfig = Field(default_factory=PartnersConfig)
     segments: dict[str, dict[str, Any]] | None = Field(
         None, description="{name: {column: value}}: one scorecard per segment, first match wins"
     )

@@ -39,6 +39,7 @@ NOTEBOOKS = (
     "05_fraud.ipynb",
     "06_arrears.ipynb",
     "07_behavior.ipynb",
+    "09_partners.ipynb",
 )
 #: Artifacts that must be byte-identical for the same config, data and package versions.
 MODEL_ARTIFACTS = (
@@ -53,6 +54,8 @@ MODEL_ARTIFACTS = (
     "collection_score.json",
     "behavior.json",
     "behavior.sql",
+    "partners.json",
+    "partners.csv",
 )
 #: Notebooks a config can switch off, with the model artifacts they write.
 OPTIONAL = {
@@ -68,6 +71,10 @@ OPTIONAL = {
     "07_behavior.ipynb": (
         lambda cfg: cfg.behavior.enabled and cfg.data.warehouse is not None,
         ("behavior.json", "behavior.sql"),
+    ),
+    "09_partners.ipynb": (
+        lambda cfg: cfg.partners.enabled and cfg.data.warehouse is not None,
+        ("partners.json", "partners.csv"),
     ),
 }
 
