@@ -316,6 +316,20 @@ def test_recount_keeps_the_bins_and_counts_the_weights():
     assert again.table().equals(binner.recount(Xd, yd).table())
 
 
+def test_recount_leaves_unseen_categories_out_of_every_bin():
+    """Declined rows may hold categories the reviewed bins never saw (a new partner)."""
+    X = pd.DataFrame({"cat": list("aabbcc") * 50})
+    y = np.tile([0, 1, 0, 0, 1, 0], 50)
+    binner = WoeBinner(max_n_bins=3, min_bin_size=0.1).fit(X, y)
+    more = pd.concat([X, pd.DataFrame({"cat": ["z"] * 7})], ignore_index=True)
+    y_more = np.r_[y, np.ones(7, dtype=int)]
+    again = binner.recount(more, y_more)
+    fb = again.bins_["cat"]
+    assert sum(fb.bad) == pytest.approx(float(y.sum()))  # the 7 unseen bads count nowhere
+    assert sum(fb.good) + sum(fb.bad) == len(X)
+    assert again.table().equals(binner.recount(X, y).table())
+
+
 def test_feature_selection_weights_equal_duplicated_rows():
     """Weighted IV, correlation and VIF: the weights decide which of two features goes."""
     rng = np.random.default_rng(5)

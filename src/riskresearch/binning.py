@@ -349,6 +349,10 @@ class WoeBinner(TransformerMixin, BaseEstimator):
     def _count(fb: FeatureBins, values: pd.Series, y: np.ndarray, w: np.ndarray) -> None:
         idx = fb.bin_index(values)
         n_bins = fb.n_regular + 2
+        # a category no bin holds (recount on rows the reviewed bins never saw, e.g. declined
+        # applicants of a new partner) is in no bin's count; transform scores it as `unseen`
+        seen = idx >= 0
+        idx, y, w = idx[seen], y[seen], w[seen]
         fb.bad = np.bincount(idx, weights=w * (y == 1), minlength=n_bins).tolist()
         fb.good = np.bincount(idx, weights=w * (y == 0), minlength=n_bins).tolist()
 
