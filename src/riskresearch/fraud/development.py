@@ -71,7 +71,12 @@ def develop_fraud(cfg) -> FraudDevelopment:
     feats = list(APPLICATION_FEATURES)
     rows, scores = [], {}
     for method in dict.fromkeys([f.method, *f.compare]):
-        model = FraudModel(method=method, features=feats, random_state=cfg.seed)
+        model = FraudModel(
+            method=method,
+            features=feats,
+            num_boost_round=f.num_boost_round,
+            random_state=cfg.seed,
+        )
         model.fit(train[feats], y)
         scores[method] = model.fraud_score(test[feats])
         if method == f.method:

@@ -21,7 +21,7 @@ from riskresearch.woe import as_frame, check_columns, check_target
 # ------------------------------------------------------------------------------------------
 # models
 # ------------------------------------------------------------------------------------------
-def make_lgbm(params: dict[str, Any] | None = None, seed: int = 0, n_estimators: int = 300, **kw):
+def make_lgbm(params: dict[str, Any] | None = None, seed: int = 0, n_estimators: int = 100, **kw):
     """The LightGBM classifier of the fraud model: :data:`FRAUD_PARAMS`, the caller's
     ``params``, then ``deterministic=True``, fixed threads, ``verbosity=-1`` and ``seed``
     (:func:`riskresearch.gbm.lgbm_params`). ``kw`` goes to ``LGBMClassifier`` (``class_weight``).
@@ -92,7 +92,8 @@ class FraudModel(ClassifierMixin, BaseEstimator):
         SMOTE's neighbours.
     params : dict, optional
         LightGBM parameters over :data:`FRAUD_PARAMS` (see :func:`make_lgbm`).
-    num_boost_round : int, default 300
+    num_boost_round : int, default 100
+        Trees; on the simulator 100 catch as much as 300 and score three times faster.
     random_state : int, default 0
         Seeds LightGBM and the sampler.
 
@@ -117,7 +118,7 @@ class FraudModel(ClassifierMixin, BaseEstimator):
         sampling_strategy=0.1,
         k_neighbors=5,
         params=None,
-        num_boost_round=300,
+        num_boost_round=100,
         random_state=0,
     ):
         self.method = method
