@@ -40,9 +40,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks notebooks
 	$(BIN)/ruff format --check src tests benchmarks notebooks
 
+# the performance suite: one table (README, "Performance"); BENCH_ARGS=--quick for a small run
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_data_build.py
-	$(BIN)/python benchmarks/bench_scorecard.py
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean-data:
 	rm -f $(DB) $(TABLE)

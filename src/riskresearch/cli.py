@@ -148,10 +148,15 @@ def _score(args: argparse.Namespace) -> int:
     from riskresearch.atomic import atomic_output
     from riskresearch.errors import ConfigError, DataError
     from riskresearch.release import load_scorer, read_manifest
+    from riskresearch.scale import scored
 
     scorer = load_scorer(args.release)
     manifest = read_manifest(args.release)
     src, out = Path(args.input), Path(args.output)
+    if getattr(args, "dask", False):
+        return _score_dask(args, scorer, manifest)
+    if getattr(args, "scheduler", None):
+        raise ConfigError("--scheduler names a Dask scheduler: add --dask, or drop --scheduler.")
     if not src.is_file():
         raise ConfigError(f"The input file '{src}' does not exist. Give a CSV or Parquet file.")
     kinds = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -165,18 +170,65 @@ def _score(args: argparse.Namespace) -> int:
         raise DataError(f"Cannot read '{src}': {exc}") from None
     n_codes = manifest["config"]["scorecard"]["n_reason_codes"]
     id_col = manifest["config"]["data"].get("id_column")
-    result = pd.DataFrame(index=frame.index)
-    if id_col and id_col in frame.columns:
-        result[id_col] = frame[id_col]
-    result["score"] = scorer.score(frame)
-    result["pd"] = scorer.pd_(frame)
-    result = result.join(scorer.reason_codes(frame, n_codes))
+    result = scored(frame, scorer, n_codes, id_col)  # the very function Dask maps on partitions
     with atomic_output(out, "scores") as tmp:
         if kinds[out.suffix.lower()] == "csv":
             result.to_csv(tmp, index=False)
         else:
             result.to_parquet(tmp, index=False)
     print(f"scored {len(result):,} rows with {args.release} -> {out}")
+    return 0
+
+
+def _score_dask(args: argparse.Namespace, scorer, manifest: dict) -> int:
+    from riskresearch.scale import check_parquet_io, client, score_parquet
+
+    n_codes = manifest["config"]["scorecard"]["n_reason_codes"]
+    id_col = manifest["config"]["data"].get("id_column")
+    check_parquet_io(args.input, args.output, scorer.columns, "Scorer")  # before a cluster starts
+    t0 = time.perf_counter()
+    with client(args.scheduler) as c:
+        n = score_parquet(scorer, args.input, args.output, n_codes, id_col, dask_client=c)
+    print(
+        f"scored {n:,} rows with {args.release} -> {args.output}/ (Dask, "
+        f"{args.scheduler or 'local cluster'}, {time.perf_counter() - t0:.1f} s)"
+    )
+    return 0
+
+
+def _decide(args: argparse.Namespace) -> int:
+    from riskresearch.decision import DecisionEngine, read_applications, write_decisions
+
+    engine = DecisionEngine.from_release(args.release)  # refuses a tampered release
+    if getattr(args, "dask", False):
+        return _decide_dask(args, engine)
+    if getattr(args, "scheduler", None):
+        from riskresearch.errors import ConfigError
+
+        raise ConfigError("--scheduler names a Dask scheduler: add --dask, or drop --scheduler.")
+    frame = read_applications(args.input)
+    t0 = time.perf_counter()
+    decisions = engine.decide(frame)
+    seconds = time.perf_counter() - t0
+    write_decisions(decisions, args.output)
+    counts = decisions["decision"].value_counts()
+    summary = ", ".join(f"{k} {int(counts.get(k, 0)):,}" for k in ("approve", "refer", "decline"))
+    print(f"decided {len(decisions):,} applications with {args.release} -> {args.output}")
+    print(f"  {summary}  ({seconds:.2f} s)")
+    return 0
+
+
+def _decide_dask(args: argparse.Namespace, engine) -> int:
+    from riskresearch.scale import check_parquet_io, client, decide_parquet
+
+    check_parquet_io(args.input, args.output, [], "DecisionEngine")  # before a cluster starts
+    t0 = time.perf_counter()
+    with client(args.scheduler) as c:
+        n = decide_parquet(engine, args.input, args.output, dask_client=c)
+    print(
+        f"decided {n:,} applications with {args.release} -> {args.output}/ (Dask, "
+        f"{args.scheduler or 'local cluster'}, {time.perf_counter() - t0:.1f} s)"
+    )
     return 0
 
 
@@ -311,7 +363,36 @@ def build_parser() -> argparse.ArgumentParser:
     sco.add_argument("release", help="release folder")
     sco.add_argument("input", help="CSV or Parquet file of applications")
     sco.add_argument("output", help="CSV or Parquet file to write (id, score, pd, reasons)")
+    sco.add_argument(
+        "--dask",
+        action="store_true",
+        help="score on Dask: INPUT is Parquet (file, folder or glob), OUTPUT a folder of parts",
+    )
+    sco.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="Dask scheduler, e.g. tcp://host:8786 (default: a local cluster); needs --dask",
+    )
     sco.set_defaults(func=_score)
+    dec = sub.add_parser(
+        "decide", help="decide applications (approve/refer/decline, grade, terms) with a release"
+    )
+    dec.add_argument("release", help="release folder with strategy.json")
+    dec.add_argument("input", help="CSV or Parquet file of applications")
+    dec.add_argument("output", help="CSV or Parquet file to write (decisions, terms, reasons)")
+    dec.add_argument(
+        "--dask",
+        action="store_true",
+        help="decide on Dask: INPUT is Parquet (file, folder or glob), OUTPUT a folder of parts",
+    )
+    dec.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="Dask scheduler, e.g. tcp://host:8786 (default: a local cluster); needs --dask",
+    )
+    dec.set_defaults(func=_decide)
     arr = sub.add_parser("arrears", help="post-lease analytics: collections and recovery")
     arr_sub = arr.add_subparsers(dest="arrears_command", required=True)
     rep = arr_sub.add_parser("report", help="write the standalone HTML portfolio report")

@@ -349,6 +349,153 @@ class RejectInferenceConfig(_Strict):
         return self
 
 
+class GradeTerms(_Strict):
+    """Lease terms of one credit grade (a row of the reviewable terms table)."""
+
+    grade: str = Field(pattern=r"^[A-Za-z0-9_+\-]+$", description="grade name, e.g. A")
+    max_device_value: float = Field(gt=0, description="credit limit: retail value of the devices")
+    deposit_share: float = Field(
+        0.0, ge=0, lt=1, description="deposit as a share of the device value (0 for good grades)"
+    )
+    max_term_months: int = Field(ge=1, description="longest lease term offered")
+    price_multiplier: float = Field(1.0, gt=0, le=3, description="factor on the quoted rent")
+    fraud_review: bool = Field(False, description="refer when the fraud score reaches review")
+    enterprise_review: bool = Field(False, description="refer enterprise applications")
+
+
+def _default_grades() -> list[GradeTerms]:
+    rows = [
+        ("A", 15000, 0.0, 24, 1.0, False),
+        ("B", 12000, 0.0, 24, 1.0, False),
+        ("C", 9000, 0.1, 18, 1.0, False),
+        ("D", 6000, 0.2, 12, 1.05, True),
+        ("E", 4000, 0.3, 12, 1.1, True),
+    ]
+    return [
+        GradeTerms(
+            grade=g,
+            max_device_value=v,
+            deposit_share=d,
+            max_term_months=t,
+            price_multiplier=m,
+            fraud_review=f,
+            enterprise_review=True,
+        )
+        for g, v, d, t, m, f in rows
+    ]
+
+
+class StrategyEconomicsConfig(_Strict):
+    """Parameters of the expected-profit formula (see :mod:`riskresearch.strategy`)."""
+
+    default_months: int = Field(6, ge=1, description="defaults fall evenly on the first N months")
+    residual_loss_per_month: float = Field(
+        0.036, ge=0, lt=1, description="device value lost per month of term (buyout price)"
+    )
+    residual_floor: float = Field(0.1, ge=0, le=1, description="lowest residual value share")
+    buyout_rate: float | None = Field(
+        None, ge=0, le=1, description="default: the warehouse's term-end buyout rate, else 0.5"
+    )
+    recovery_rate: float | None = Field(
+        None, ge=0, le=1, description="default: the warehouse's device recovery rate, else 0.45"
+    )
+    resale_to_retail: float | None = Field(
+        None, ge=0, le=1, description="default: the warehouse's resale / retail, else 0.45"
+    )
+    take_up: float = Field(
+        0.8, gt=0, le=1, description="share of approved offers taken up at price 1, no deposit"
+    )
+    deposit_elasticity: float = Field(
+        1.0, ge=0, description="take-up falls by this times the deposit share"
+    )
+    price_elasticity: float = Field(
+        1.0, ge=0, description="take-up falls by this times (price multiplier - 1)"
+    )
+
+
+RingKey = Literal["device_fingerprint_id", "contact_phone_id", "address_id"]
+
+
+class StrategyConfig(_Strict):
+    """Credit grades, lease terms per grade and the policy optimiser (notebook 08).
+
+    ``grades`` is the reviewable terms table, best grade first; terms must not improve as the
+    grade worsens (limit and term never rise, deposit never falls).
+    """
+
+    enabled: bool = True
+    grades: list[GradeTerms] = Field(default_factory=_default_grades, min_length=1)
+    max_bad_rate: float = Field(0.08, gt=0, lt=1, description="portfolio bad rate ceiling")
+    min_approval_rate: float = Field(0.6, ge=0, le=1, description="approval rate floor")
+    optimise_deposits: bool = Field(
+        True, description="choose each grade's deposit from deposit_options (else as in grades)"
+    )
+    deposit_options: list[float] = Field(default_factory=lambda: [0.0, 0.1, 0.2, 0.3])
+    min_grade_share: float = Field(
+        0.05, gt=0, lt=1, description="smallest share of rows in one grade"
+    )
+    n_bins: int = Field(50, ge=5, le=400, description="score bins the optimiser cuts between")
+    flat_grade: str | None = Field(
+        None, description="terms of the flat single-cut-off policy (default: the middle grade)"
+    )
+    fraud_decline_rate: float = Field(
+        0.005, ge=0, lt=1, description="share of recent applications declined on fraud score"
+    )
+    fraud_review_rate: float = Field(
+        0.02, ge=0, lt=1, description="share referred to fraud review (grades with fraud_review)"
+    )
+    ring_keys: list[RingKey] = Field(
+        default_factory=lambda: ["device_fingerprint_id", "contact_phone_id"],
+        description="ids linked to a confirmed fraud ring that decline an application",
+    )
+    previous_release: Path | None = Field(
+        None,
+        description="release folder of the swap-set comparison (default: newest numbered one)",
+    )
+    economics: StrategyEconomicsConfig = Field(default_factory=StrategyEconomicsConfig)
+
+    def check_terms(self) -> None:
+        """Raise ValueError naming the key when the terms table is malformed (ModelConfig
+        calls it, so the error is one line about the key, not the whole section)."""
+        names = [g.grade for g in self.grades]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"strategy.grades names grade(s) {dup} twice; give each one row")
+        if "decline" in names:
+            raise ValueError("strategy.grades may not name a grade 'decline' (reserved)")
+        pairs = zip(self.grades, self.grades[1:], strict=False)
+        for i, (better, worse) in enumerate(pairs, start=1):
+            for key in ("max_device_value", "max_term_months"):
+                if getattr(worse, key) > getattr(better, key):
+                    raise ValueError(
+                        f"strategy.grades[{i}].{key} ({getattr(worse, key)}) of grade "
+                        f"{worse.grade} exceeds that of the better grade {better.grade} "
+                        f"({getattr(better, key)}); list grades best first with terms that "
+                        "never improve"
+                    )
+            if worse.deposit_share < better.deposit_share:
+                raise ValueError(
+                    f"strategy.grades[{i}].deposit_share ({worse.deposit_share}) of grade "
+                    f"{worse.grade} is below that of the better grade {better.grade} "
+                    f"({better.deposit_share}); deposits must not fall as grades worsen"
+                )
+        opts = self.deposit_options
+        if not opts or any(not 0 <= d < 1 for d in opts) or sorted(set(opts)) != list(opts):
+            raise ValueError(
+                f"strategy.deposit_options must be distinct shares in [0, 1) in ascending "
+                f"order. Got {opts}"
+            )
+        if self.flat_grade is not None and self.flat_grade not in names:
+            raise ValueError(
+                f"strategy.flat_grade {self.flat_grade!r} is not a grade of strategy.grades {names}"
+            )
+        if self.fraud_decline_rate > self.fraud_review_rate:
+            raise ValueError(
+                "strategy.fraud_decline_rate exceeds strategy.fraud_review_rate; the decline "
+                "band must lie inside the review band"
+            )
+
+
 class ModelConfig(_Strict):
     """A scorecard model: data, split, features, binning, selection, scaling and segments."""
 
@@ -367,11 +514,17 @@ class ModelConfig(_Strict):
     fraud: FraudConfig = Field(default_factory=FraudConfig)
     arrears: ArrearsConfig = Field(default_factory=ArrearsConfig)
     behavior: BehaviorConfig = Field(default_factory=BehaviorConfig)
+    strategy: StrategyConfig = Field(default_factory=StrategyConfig)
     partners: PartnersConfig = Field(default_factory=PartnersConfig)
     segments: dict[str, dict[str, Any]] | None = Field(
         None, description="{name: {column: value}}: one scorecard per segment, first match wins"
     )
     reject_inference: RejectInferenceConfig = Field(default_factory=RejectInferenceConfig)
+
+    @model_validator(mode="after")
+    def _strategy_terms(self) -> ModelConfig:
+        self.strategy.check_terms()
+        return self
 
     @model_validator(mode="after")
     def _declined_rows(self) -> ModelConfig:

@@ -39,6 +39,7 @@ NOTEBOOKS = (
     "05_fraud.ipynb",
     "06_arrears.ipynb",
     "07_behavior.ipynb",
+    "08_strategy.ipynb",
     "09_partners.ipynb",
 )
 #: Artifacts that must be byte-identical for the same config, data and package versions.
@@ -54,6 +55,8 @@ MODEL_ARTIFACTS = (
     "collection_score.json",
     "behavior.json",
     "behavior.sql",
+    "strategy.json",
+    "fraud_rings.csv",
     "partners.json",
     "partners.csv",
 )
@@ -72,6 +75,7 @@ OPTIONAL = {
         lambda cfg: cfg.behavior.enabled and cfg.data.warehouse is not None,
         ("behavior.json", "behavior.sql"),
     ),
+    "08_strategy.ipynb": (lambda cfg: cfg.strategy.enabled, ("strategy.json", "fraud_rings.csv")),
     "09_partners.ipynb": (
         lambda cfg: cfg.partners.enabled and cfg.data.warehouse is not None,
         ("partners.json", "partners.csv"),

@@ -1,0 +1,379 @@
+"""Release artifacts of the strategy: ``strategy.json`` and its tables, the swap set against
+the previous release, and :func:`develop_strategy` / :func:`write_strategy` (notebook 08)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from riskresearch.config import ModelConfig
+from riskresearch.errors import DataError
+from riskresearch.strategy.economics import OPTIONAL_FIELDS, TERMS_FIELDS, Economics, economics
+from riskresearch.strategy.optimise import (
+    DECLINE,
+    Strategy,
+    applies_to,
+    assign_grades,
+    grade_table,
+    optimise,
+    through_the_door,
+)
+from riskresearch.strategy.rules import fraud_policy
+
+STRATEGY_FORMAT = "riskresearch.strategy/1"
+
+
+# ------------------------------------------------------------------------------------------
+# swap set against the previous release
+# ------------------------------------------------------------------------------------------
+_VERSION = re.compile(r"^\d+(\.\d+)*$")
+
+
+def previous_release(cfg: ModelConfig, config_path, exclude=None) -> Path | None:
+    """The release the swap set compares with: ``strategy.previous_release`` when set
+    (relative paths from the project folder), else the newest numbered release (versions
+    compared number by number, ``dev`` ignored) under ``<config folder>/<model>/``, except
+    ``exclude`` (the folder being built). None when there is none.
+    """
+    if cfg.strategy.previous_release is not None:
+        path = Path(cfg.strategy.previous_release)
+        if not path.is_absolute():
+            from riskresearch.release import ROOT
+
+            path = ROOT / path
+        return path
+    model_dir = Path(config_path).resolve().parent / cfg.model
+    if not model_dir.is_dir():
+        return None
+    skip = Path(exclude).resolve() if exclude is not None else None
+    found = [
+        p
+        for p in model_dir.iterdir()
+        if p.is_dir()
+        and _VERSION.match(p.name)
+        and (p / "manifest.json").is_file()
+        and p.resolve() != skip
+    ]
+    if not found:
+        return None
+    return max(found, key=lambda p: tuple(int(x) for x in p.name.split(".")))
+
+
+def swap_set(
+    rows: pd.DataFrame,
+    policy: dict[str, Any],
+    previous: str | os.PathLike | None,
+    score: str = "score",
+    target: str | None = "bad",
+) -> pd.DataFrame:
+    """Rows by previous and new grade: counts, observed bad rate and what changed.
+
+    The previous release's own scorecard scores the same rows and its ``strategy.json``
+    grades them. When there is no previous release, or it has no strategy (or fails
+    verification), the table has one row whose ``note`` says why the swap set was skipped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``previous_grade``, ``new_grade``, ``change`` (``same``, ``swap_in`` = newly
+        approved, ``swap_out`` = newly declined, ``upgrade``, ``downgrade``), ``rows``,
+        ``share``, ``observed_bad_rate`` and ``note``.
+    """
+    from riskresearch.release import verify_release
+    from riskresearch.scoring import Scorer
+
+    def skipped(note: str) -> pd.DataFrame:
+        return pd.DataFrame(
+            [
+                {
+                    "previous_grade": None,
+                    "new_grade": None,
+                    "change": None,
+                    "rows": 0,
+                    "share": np.nan,
+                    "observed_bad_rate": np.nan,
+                    "note": note,
+                }
+            ]
+        )
+
+    if previous is None:
+        return skipped("no previous release of this model: swap set skipped")
+    prev = Path(previous)
+    if not (prev / "strategy.json").is_file():
+        return skipped(f"the previous release '{prev.name}' has no strategy.json: swap set skipped")
+    check = verify_release(prev)
+    if not check.ok:
+        return skipped(f"the previous release '{prev.name}' fails verification: swap set skipped")
+    old_policy = read_strategy(prev / "strategy.json")
+    old_scores = Scorer(prev / "scorecard.json").score(rows).to_numpy()
+    old = assign_grades(old_scores, old_policy)
+    new = assign_grades(rows[score].to_numpy(dtype=float), policy)
+    order_old = {g["grade"]: i for i, g in enumerate(old_policy["grades"])}
+    order_new = {g["grade"]: i for i, g in enumerate(policy["grades"])}
+    frame = pd.DataFrame({"previous_grade": old, "new_grade": new})
+    if target is not None and target in rows.columns:
+        frame["bad"] = rows[target].to_numpy(dtype=float)
+    else:
+        frame["bad"] = np.nan
+    out = (
+        frame.groupby(["previous_grade", "new_grade"], sort=True)
+        .agg(rows=("bad", "size"), observed_bad_rate=("bad", "mean"))
+        .reset_index()
+    )
+
+    def change(r) -> str:
+        o, nw = r.previous_grade, r.new_grade
+        if o == DECLINE and nw == DECLINE:
+            return "same"
+        if o == DECLINE:
+            return "swap_in"
+        if nw == DECLINE:
+            return "swap_out"
+        # grades of two strategies compare by position (best = 0)
+        d = order_new.get(nw, 0) - order_old.get(o, 0)
+        return "same" if d == 0 else ("downgrade" if d > 0 else "upgrade")
+
+    out["change"] = [change(r) for r in out.itertuples(index=False)]
+    out["share"] = out["rows"] / len(frame)
+    out["note"] = f"previous release {prev.name}"
+    return out[
+        ["previous_grade", "new_grade", "change", "rows", "share", "observed_bad_rate", "note"]
+    ]
+
+
+# ------------------------------------------------------------------------------------------
+# persistence
+# ------------------------------------------------------------------------------------------
+def strategy_document(
+    result: Strategy,
+    cfg: ModelConfig,
+    scorer_columns: list[str],
+    fraud: dict[str, Any] | None = None,
+    fraud_features: list[str] | None = None,
+) -> dict[str, Any]:
+    """The content of ``strategy.json`` (see the schema in :func:`write_strategy`)."""
+    policy = result.policy
+    ring_keys = list(cfg.strategy.ring_keys) if fraud is not None else []
+    required = list(
+        dict.fromkeys(
+            [
+                *applies_to(cfg),
+                *scorer_columns,
+                *TERMS_FIELDS,
+                *(fraud_features or []),
+                *ring_keys,
+            ]
+        )
+    )
+    return _clean(
+        {
+            "format": STRATEGY_FORMAT,
+            "model": cfg.model,
+            "applies_to": applies_to(cfg),
+            "cutoff": policy["cutoff"],
+            "grades": policy["grades"],
+            "decline": policy["decline"],
+            "expected": policy["expected"],
+            "constraints": policy["constraints"],
+            "fraud": None
+            if fraud is None
+            else {
+                "decline_score": fraud.get("decline_score"),
+                "review_score": fraud.get("review_score"),
+                "ring_keys": ring_keys,
+                "ring_list": "fraud_rings.csv",
+            },
+            "economics": result.economics.to_dict(),
+            "required_fields": required,
+            "optional_fields": OPTIONAL_FIELDS,
+        }
+    )
+
+
+def _clean(x):
+    """Round floats to 6 decimals (stable, readable JSON); NaN becomes null."""
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_clean(v) for v in x]
+    if isinstance(x, bool | str) or x is None:
+        return x
+    if isinstance(x, int | np.integer):
+        return int(x)
+    if isinstance(x, float | np.floating):
+        return round(float(x), 6) if np.isfinite(x) else None
+    return x
+
+
+def read_strategy(path: str | os.PathLike) -> dict[str, Any]:
+    """Read and check ``strategy.json``."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(
+            f"The strategy file '{path}' does not exist. Build the release with notebook "
+            "08_strategy (strategy.enabled: true)."
+        )
+    try:
+        d = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise DataError(f"The strategy file '{path}' is not valid JSON ({exc}).") from None
+    if d.get("format") != STRATEGY_FORMAT:
+        raise DataError(
+            f"'{path}' is not a riskresearch strategy (format {d.get('format')!r}, expected "
+            f"'{STRATEGY_FORMAT}')."
+        )
+    return d
+
+
+@dataclass
+class StrategyDevelopment:
+    """What notebook 08 builds: scored applications, economics, the optimised strategy, its
+    out-of-time grades, the fraud rules and the swap set.
+
+    Attributes
+    ----------
+    rows, test_rows : DataFrame
+        Through-the-door applications (:func:`through_the_door`) of the development and
+        out-of-time months with ``score`` and ``pd`` of the release scorecard.
+    result : Strategy
+    test_grades : DataFrame
+        :func:`grade_table` of the out-of-time rows (observed bad rates per grade).
+    fraud : dict or None
+        Fraud-score thresholds (:func:`fraud_policy`); None without a fraud model.
+    rings : DataFrame
+        Ring list (``key``, ``value``).
+    swap : DataFrame
+        :func:`swap_set` of the out-of-time rows against the previous release.
+    """
+
+    cfg: ModelConfig
+    scorer: Any
+    rows: pd.DataFrame
+    test_rows: pd.DataFrame
+    economics: Economics
+    result: Strategy
+    test_grades: pd.DataFrame
+    fraud: dict[str, float | None] | None
+    rings: pd.DataFrame
+    swap: pd.DataFrame
+    previous: Path | None = None
+    fraud_features: list[str] = field(default_factory=list)
+
+    def document(self) -> dict[str, Any]:
+        """The content of ``strategy.json``."""
+        return strategy_document(
+            self.result, self.cfg, list(self.scorer.columns), self.fraud, self.fraud_features
+        )
+
+
+def develop_strategy(
+    cfg: ModelConfig, out_dir: str | os.PathLike, config_path: str | os.PathLike | None = None
+) -> StrategyDevelopment:
+    """Score the applications with the release's scorecard, measure the economics, optimise
+    the strategy and prepare the decision engine's fraud rules.
+
+    Parameters
+    ----------
+    cfg : ModelConfig
+    out_dir : path-like
+        The release folder being built: ``scorecard.json`` (notebook 03) and, when present,
+        ``fraud.txt`` / ``fraud.json`` (notebook 05) are read from it.
+    config_path : path-like, optional
+        The config file; its folder locates the previous releases of the model
+        (:func:`previous_release`). None skips the swap set.
+    """
+    from riskresearch.development import load_split
+    from riskresearch.scoring import Scorer
+
+    out = Path(out_dir)
+    if not (out / "scorecard.json").is_file():
+        raise DataError(
+            f"'{out}' has no scorecard.json. Run notebook 03 (the scorecard) with the same "
+            "out_dir first."
+        )
+    scorer = Scorer(out / "scorecard.json")
+    train, test = load_split(cfg)
+    target = cfg.data.target
+
+    def scored(sample: pd.DataFrame) -> pd.DataFrame:
+        rows = through_the_door(cfg, sample) if len(sample) else sample
+        return rows.assign(score=scorer.score(rows).to_numpy(), pd=scorer.pd_(rows).to_numpy())
+
+    rows, test_rows = scored(train), scored(test)
+    econ = economics(cfg, cfg.data.warehouse)
+    result = optimise(rows, cfg, econ, target=target)
+    test_grades = grade_table(test_rows, result.policy, econ, target=target)
+    fraud, rings = fraud_policy(cfg, out)
+    features: list[str] = []
+    if fraud is not None:
+        from riskresearch.fraud import FraudScorer
+
+        features = list(FraudScorer.read(out).features)
+    previous = previous_release(cfg, config_path, exclude=out) if config_path is not None else None
+    swap = swap_set(test_rows, result.policy, previous, target=target)
+    return StrategyDevelopment(
+        cfg,
+        scorer,
+        rows,
+        test_rows,
+        econ,
+        result,
+        test_grades,
+        fraud,
+        rings,
+        swap,
+        previous,
+        features,
+    )
+
+
+def write_strategy(sdev: StrategyDevelopment, out_dir: str | os.PathLike) -> list[Path]:
+    """Write the strategy artifacts into ``out_dir``.
+
+    - ``strategy.json``: format ``riskresearch.strategy/1``; ``cutoff``; ``grades`` (best
+      first: ``grade``, ``min_score`` inclusive, ``max_score`` exclusive or null, the terms,
+      ``expected_bad_rate`` = mean PD, ``observed_bad_rate``, ``share``, ``approval_share``,
+      ``expected_loss``, ``expected_profit``, ``rows``); ``decline``; ``expected``
+      (portfolio approval rate, bad rates, profit per application, and the flat policy's);
+      ``constraints``; ``fraud`` (score thresholds, ring keys, ring list file; null without
+      a fraud model); ``applies_to``; ``economics``; ``required_fields``.
+    - ``fraud_rings.csv``: ``key``, ``value`` (empty without a warehouse).
+    - ``strategy_terms.csv``, ``strategy_grades.csv`` (``sample`` = development and
+      out-of-time), ``strategy_tradeoff.csv``, ``strategy_comparison.csv``,
+      ``strategy_swap_set.csv``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    result = sdev.result
+    doc = sdev.document()
+    (out / "strategy.json").write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    sdev.rings.to_csv(out / "fraud_rings.csv", index=False)
+    result.terms.to_csv(out / "strategy_terms.csv", index=False)
+    grades = [
+        result.grades.assign(sample="development"),
+        sdev.test_grades.assign(sample="out-of-time"),
+    ]
+    pd.concat(grades, ignore_index=True).to_csv(out / "strategy_grades.csv", index=False)
+    result.tradeoff.to_csv(out / "strategy_tradeoff.csv", index=False)
+    result.comparison.to_csv(out / "strategy_comparison.csv", index=False)
+    sdev.swap.to_csv(out / "strategy_swap_set.csv", index=False)
+    return [
+        out / n
+        for n in (
+            "strategy.json",
+            "fraud_rings.csv",
+            "strategy_terms.csv",
+            "strategy_grades.csv",
+            "strategy_tradeoff.csv",
+            "strategy_comparison.csv",
+            "strategy_swap_set.csv",
+        )
+    ]

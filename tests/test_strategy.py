@@ -1,0 +1,478 @@
+"""Strategy: grades, terms, expected profit, the optimiser, fraud rules and the swap set."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from riskresearch import development, strategy
+from riskresearch.config import GradeTerms, config_from_dict
+from riskresearch.errors import ConfigError, DataError
+from riskresearch.strategy import Economics
+from riskresearch.strategy.optimise import _bins
+from tests.conftest import query
+
+FEATURES = [
+    "platform_credit_score",
+    "registration_to_application_minutes",
+    "max_dpd_24m",
+    "employment_years",
+    "stated_monthly_income",
+    "lenders_6m",
+    "hist_max_dpd",
+    "application_hour",
+    "retail_price",
+]
+
+
+def raw_config(modeling_path, warehouse, **strategy_section) -> dict:
+    return {
+        "model": "consumer",
+        "seed": 7,
+        "data": {
+            "table": str(modeling_path),
+            "target": "bad",
+            "date_column": "application_month",
+            "id_column": "application_id",
+            "warehouse": str(warehouse),
+            "filter": {"segment": "consumer", "bad_mature": True},
+        },
+        "features": {"include": FEATURES},
+        "binning": {"max_n_bins": 5, "time_limit": 5},
+        "selection": {"max_features": 8},
+        "gbm": {"enabled": False},
+        "fraud": {"compare": ["class_weight"]},
+        "strategy": {"min_grade_share": 0.1, **strategy_section},
+    }
+
+
+@pytest.fixture(scope="module")
+def cfg(modeling_path, warehouse):
+    return config_from_dict(raw_config(modeling_path, warehouse))
+
+
+@pytest.fixture(scope="module")
+def dev(cfg):
+    return development.develop(cfg)
+
+
+@pytest.fixture(scope="module")
+def econ(cfg, warehouse):
+    return strategy.economics(cfg, warehouse)
+
+
+def _scored(cfg, dev, sample):
+    rows = strategy.through_the_door(cfg, sample)
+    return rows.assign(score=dev.scorer.score(rows).to_numpy(), pd=dev.scorer.pd_(rows).to_numpy())
+
+
+@pytest.fixture(scope="module")
+def rows(cfg, dev):
+    return _scored(cfg, dev, dev.train)
+
+
+@pytest.fixture(scope="module")
+def test_rows(cfg, dev):
+    return _scored(cfg, dev, dev.test)
+
+
+@pytest.fixture(scope="module")
+def result(cfg, rows, econ):
+    return strategy.optimise(rows, cfg, econ)
+
+
+def flat_economics(**kw) -> Economics:
+    base = {
+        "default_months": 2,
+        "residual_loss_per_month": 0.05,
+        "residual_floor": 0.1,
+        "take_up": 1.0,
+        "deposit_elasticity": 0.0,
+        "price_elasticity": 0.0,
+        "buyout_rate": {"all": 1.0},
+        "recovery_rate": {"all|all": 0.5},
+        "resale_to_retail": {"all|all": 0.4},
+    }
+    return Economics(**{**base, **kw})
+
+
+ONE = pd.DataFrame(
+    {
+        "retail_price": [1000.0],
+        "price_vs_retail": [1.0],
+        "devices_requested": [1],
+        "lease_term_months": [12],
+        "monthly_rent": [100.0],
+        "device_category": ["phone"],
+    }
+)
+TERMS = {
+    "grade": "A",
+    "max_device_value": 5000.0,
+    "deposit_share": 0.0,
+    "max_term_months": 24,
+    "price_multiplier": 1.0,
+}
+
+
+# ------------------------------------------------------------------------------------------
+# economics (hand-computed)
+# ------------------------------------------------------------------------------------------
+def test_expected_profit_matches_the_formula_by_hand():
+    # margin = 100 x 12 + 1000 x max(0.1, 1 - 0.05 x 12) - 1000 = 600; defaults at k = 1, 2:
+    # loss = 1000 - 0.5 x 0.4 x 1000 = 800, then 900 - 200 = 700; mean 750
+    e = strategy.expected_profit(ONE, [0.1], TERMS, flat_economics()).iloc[0]
+    assert e["margin"] == pytest.approx(600.0)
+    assert e["loss_given_default"] == pytest.approx(750.0)
+    assert e["expected_loss"] == pytest.approx(75.0)
+    assert e["expected_profit"] == pytest.approx(0.9 * 600 - 75.0)
+
+
+def test_deposit_lowers_the_loss_given_default():
+    # deposit 20% of 1000: losses 600 and 500
+    e = strategy.expected_profit(ONE, [0.1], {**TERMS, "deposit_share": 0.2}, flat_economics())
+    assert e["deposit"].iloc[0] == pytest.approx(200.0)
+    assert e["loss_given_default"].iloc[0] == pytest.approx(550.0)
+    assert e["expected_profit"].iloc[0] == pytest.approx(540.0 - 55.0)
+
+
+def test_term_cap_limit_and_take_up_rules():
+    capped = strategy.expected_profit(ONE, [0.1], {**TERMS, "max_term_months": 6}, flat_economics())
+    # term 6: margin 600 + 1000 x 0.7 - 1000 = 300
+    assert capped["term"].iloc[0] == 6
+    assert capped["expected_profit"].iloc[0] == pytest.approx(0.9 * 300 - 75.0)
+    over = strategy.expected_profit(
+        ONE, [0.1], {**TERMS, "max_device_value": 999.0}, flat_economics()
+    )
+    assert not over["booked"].iloc[0] and over["expected_profit"].iloc[0] == 0.0
+    econ = flat_economics(take_up=0.8, deposit_elasticity=1.0, price_elasticity=2.0)
+    e = strategy.expected_profit(
+        ONE, [0.1], {**TERMS, "deposit_share": 0.2, "price_multiplier": 1.1}, econ
+    )
+    assert e["take_up"].iloc[0] == pytest.approx(0.8 * (1 - 0.2 - 0.2))
+    assert e["rent"].iloc[0] == pytest.approx(110.0)
+
+
+def test_expected_profit_names_missing_columns():
+    with pytest.raises(DataError, match=r"\['monthly_rent'\]"):
+        strategy.expected_profit(ONE.drop(columns="monthly_rent"), [0.1], TERMS, flat_economics())
+
+
+def test_economics_measured_on_the_warehouse(econ):
+    assert econ.source == "warehouse"
+    assert 0 < econ.recovery_rate["all|all"] < 1 and 0 < econ.resale_to_retail["all|all"] < 1
+    assert set(econ.buyout_rate) >= {"all", "phone", "laptop", "tablet"}
+    assert econ.table()["device_category"].isin(["phone", "laptop", "tablet", "all"]).all()
+
+
+# ------------------------------------------------------------------------------------------
+# grades and the optimiser
+# ------------------------------------------------------------------------------------------
+def test_assign_grades_bounds_are_inclusive_below():
+    policy = {
+        "cutoff": 500.0,
+        "grades": [
+            {"grade": "A", "min_score": 600.0, "max_score": None},
+            {"grade": "B", "min_score": 500.0, "max_score": 600.0},
+        ],
+    }
+    got = strategy.assign_grades([499.0, 500.0, 599.0, 600.0, 900.0, np.nan], policy)
+    assert got.tolist() == ["decline", "B", "B", "A", "A", "decline"]
+
+
+def test_better_grade_has_lower_observed_bad_rate_out_of_time(result, test_rows, econ):
+    table = strategy.grade_table(test_rows, result.policy, econ)
+    rates = table["observed_bad_rate"].to_numpy()  # A, B, ..., E, decline
+    assert table["grade"].tolist() == ["A", "B", "C", "D", "E", "decline"]
+    assert (table["observed_rows"][:5] > 100).all()
+    assert np.all(np.diff(rates[:5]) > 0), rates
+    assert rates[5] > rates[4]  # declined applicants that got a lease historically: riskiest
+
+
+def test_optimised_policy_meets_the_constraints(result, rows, cfg):
+    s = cfg.strategy
+    approved = rows["score"].to_numpy() >= result.policy["cutoff"]
+    assert approved.mean() >= s.min_approval_rate
+    assert rows["pd"].to_numpy()[approved].mean() <= s.max_bad_rate
+    grades = strategy.assign_grades(rows["score"], result.policy)
+    shares = pd.Series(grades).value_counts(normalize=True)
+    assert (shares[["A", "B", "C", "D", "E"]] >= s.min_grade_share).all()
+    exp = result.policy["expected"]
+    assert exp["approval_rate"] == pytest.approx(approved.mean())
+    assert exp["profit_per_application"] >= exp["flat_profit_per_application"]
+    deposits = [g["deposit_share"] for g in result.policy["grades"]]
+    assert deposits == sorted(deposits) and set(deposits) <= set(s.deposit_options)
+
+
+def test_a_tighter_bad_rate_raises_the_cutoff(modeling_path, warehouse, rows, econ, result):
+    loose = result.policy["expected"]["bad_rate"]
+    tight_cfg = config_from_dict(
+        raw_config(modeling_path, warehouse, max_bad_rate=round(loose * 0.7, 4))
+    )
+    tight = strategy.optimise(rows, tight_cfg, econ)
+    assert tight.policy["cutoff"] > result.policy["cutoff"]
+    assert tight.policy["expected"]["bad_rate"] <= round(loose * 0.7, 4)
+
+
+def test_impossible_constraints_are_one_config_error(modeling_path, warehouse, rows, econ):
+    cfg = config_from_dict(
+        raw_config(modeling_path, warehouse, max_bad_rate=0.001, min_approval_rate=0.9)
+    )
+    with pytest.raises(ConfigError, match=r"No cut-off meets strategy.max_bad_rate = 0.001"):
+        strategy.optimise(rows, cfg, econ)
+
+
+def test_dynamic_programme_matches_brute_force(modeling_path, warehouse):
+    rng = np.random.default_rng(3)
+    n = 400
+    score = rng.integers(450, 700, n).astype(float)
+    frame = pd.DataFrame(
+        {
+            "score": score,
+            "pd": 1 / (1 + np.exp((score - 520) / 25)),
+            "retail_price": rng.choice([800.0, 3000.0, 7000.0], n),
+            "price_vs_retail": rng.uniform(1.0, 1.3, n),
+            "lease_term_months": rng.choice([6, 12, 24], n),
+            "monthly_rent": rng.uniform(50, 400, n),
+            "device_category": rng.choice(["phone", "laptop"], n),
+        }
+    )
+    grades = [
+        {"grade": "A", "max_device_value": 8000, "max_term_months": 24, "price_multiplier": 0.97},
+        {"grade": "B", "max_device_value": 5000, "max_term_months": 12},
+        {"grade": "C", "max_device_value": 2000, "max_term_months": 12, "price_multiplier": 1.1},
+    ]
+    cfg = config_from_dict(
+        raw_config(
+            modeling_path,
+            warehouse,
+            grades=grades,
+            n_bins=7,
+            deposit_options=[0.0, 0.25],
+            min_grade_share=0.08,
+            max_bad_rate=0.5,
+            min_approval_rate=0.3,
+        )
+    )
+    econ = flat_economics(take_up=0.9, deposit_elasticity=0.8, price_elasticity=1.5)
+    res = strategy.optimise(frame, cfg, econ, target=None)
+    edges, b = _bins(score, 7)
+    nb = len(edges) + 1
+    terms = [GradeTerms(**g) for g in grades]
+    profit = {  # per grade and deposit: profit per bin
+        (g, d): np.bincount(
+            b,
+            weights=strategy.expected_profit(frame, frame["pd"], terms[g], econ, d)[
+                "expected_profit"
+            ].to_numpy(),
+            minlength=nb,
+        )
+        for g in range(3)
+        for d in (0.0, 0.25)
+    }
+    count = np.bincount(b, minlength=nb)
+    best = -np.inf
+    for c, b1, b2 in itertools.combinations(range(nb), 3):  # C: [c, b1), B: [b1, b2), A: [b2, nb)
+        spans = [(b2, nb), (b1, b2), (c, b1)]
+        if min(count[lo:hi].sum() for lo, hi in spans) < 0.08 * n:
+            continue
+        approved = b >= c
+        if approved.mean() < 0.3 or frame["pd"][approved].mean() > 0.5:
+            continue
+        for deps in itertools.product((0.0, 0.25), repeat=3):
+            if list(deps) != sorted(deps):  # A <= B <= C
+                continue
+            total = sum(profit[g, deps[g]][lo:hi].sum() for g, (lo, hi) in enumerate(spans))
+            best = max(best, total)
+    assert res.policy["expected"]["profit_per_application"] * n == pytest.approx(best)
+
+
+def test_optimise_needs_scores():
+    with pytest.raises(DataError, match="'score'"):
+        strategy.optimise(ONE, strategy.StrategyConfig(), flat_economics())
+
+
+# ------------------------------------------------------------------------------------------
+# the terms table in the config
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("section", "match"),
+    [
+        (
+            {
+                "grades": [
+                    {"grade": "A", "max_device_value": 1000, "max_term_months": 12},
+                    {"grade": "B", "max_device_value": 2000, "max_term_months": 12},
+                ]
+            },
+            r"strategy.grades\[1\].max_device_value \(2000.0\) of grade B exceeds",
+        ),
+        (
+            {
+                "grades": [
+                    {"grade": "A", "max_device_value": 1000, "max_term_months": 12},
+                    {"grade": "B", "max_device_value": 1000, "max_term_months": 18},
+                ]
+            },
+            r"strategy.grades\[1\].max_term_months \(18\)",
+        ),
+        (
+            {
+                "grades": [
+                    {
+                        "grade": "A",
+                        "max_device_value": 1000,
+                        "max_term_months": 12,
+                        "deposit_share": 0.2,
+                    },
+                    {"grade": "B", "max_device_value": 1000, "max_term_months": 12},
+                ]
+            },
+            r"strategy.grades\[1\].deposit_share \(0.0\) of grade B is below",
+        ),
+        (
+            {
+                "grades": [
+                    {"grade": "A", "max_device_value": 1000, "max_term_months": 12},
+                    {"grade": "A", "max_device_value": 900, "max_term_months": 12},
+                ]
+            },
+            r"names grade\(s\) \['A'\] twice",
+        ),
+        (
+            {"grades": [{"grade": "A", "max_device_value": "lots", "max_term_months": 12}]},
+            r"'strategy.grades.0.max_device_value'",
+        ),
+        ({"grades": [{"grade": "A", "max_device_value": 100}]}, r"'strategy.grades.0.max_term"),
+        ({"grades": []}, r"'strategy.grades'"),
+        ({"deposit_options": [0.2, 0.1]}, r"strategy.deposit_options must be distinct"),
+        ({"flat_grade": "Z"}, r"strategy.flat_grade 'Z' is not a grade"),
+        ({"fraud_decline_rate": 0.1, "fraud_review_rate": 0.05}, "fraud_decline_rate exceeds"),
+        (
+            {"grades": [{"grade": "decline", "max_device_value": 1, "max_term_months": 1}]},
+            "reserved",
+        ),
+        ({"ring_keys": ["email"]}, r"'strategy.ring_keys.0'"),
+        ({"max_bad_rate": 1.5}, r"'strategy.max_bad_rate'"),
+        (
+            {"grades": [{"grade": "A", "max_device_value": 1, "max_term_months": 1, "extra": 1}]},
+            r"'strategy.grades.0.extra' is not a known key",
+        ),
+    ],
+)
+def test_malformed_terms_table_is_one_config_error(modeling_path, warehouse, section, match):
+    raw = raw_config(modeling_path, warehouse)
+    raw["strategy"] = section
+    with pytest.raises(ConfigError, match=match) as info:
+        config_from_dict(raw)
+    assert "\n" not in str(info.value)
+
+
+# ------------------------------------------------------------------------------------------
+# fraud rules
+# ------------------------------------------------------------------------------------------
+def test_ring_list_is_point_in_time(warehouse):
+    now = strategy.fraud_rings(warehouse)
+    early = strategy.fraud_rings(warehouse, as_of="2025-01-31")
+    expected = query(
+        warehouse,
+        "SELECT DISTINCT a.device_fingerprint_id AS value FROM fraud_cases f JOIN applications a "
+        "USING (application_id) WHERE f.fraud_type = 'ring' AND f.confirmed_on <= DATE "
+        "'2025-01-31' AND a.device_fingerprint_id IS NOT NULL ORDER BY 1",
+    )
+    got = early.loc[early.key == "device_fingerprint_id", "value"].tolist()
+    assert got == expected["value"].astype("int64").tolist() and len(got) > 0
+    assert len(early) < len(now)
+    assert set(map(tuple, early.to_numpy())) <= set(map(tuple, now.to_numpy()))
+
+
+def test_fraud_thresholds_are_quantiles():
+    got = strategy.fraud_thresholds(np.arange(100.0), decline_rate=0.01, review_rate=0.05)
+    assert got == {"decline_score": 99.0, "review_score": 95.0}
+    assert strategy.fraud_thresholds([0.1], 0.0, 0.0) == {
+        "decline_score": None,
+        "review_score": None,
+    }
+
+
+# ------------------------------------------------------------------------------------------
+# release artifacts and the swap set
+# ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def built(cfg, dev, tmp_path_factory):
+    out = tmp_path_factory.mktemp("strategy")
+    development.write_scorecard(dev, out)
+    sdev = strategy.develop_strategy(cfg, out)
+    return out, sdev, strategy.write_strategy(sdev, out)
+
+
+def test_strategy_json_schema_and_determinism(built, cfg, tmp_path):
+    out, sdev, files = built
+    doc = strategy.read_strategy(out / "strategy.json")
+    assert doc["format"] == "riskresearch.strategy/1" and doc["applies_to"] == {
+        "segment": "consumer"
+    }
+    assert [g["grade"] for g in doc["grades"]] == ["A", "B", "C", "D", "E"]
+    assert doc["cutoff"] == doc["grades"][-1]["min_score"]
+    for better, worse in itertools.pairwise(doc["grades"]):
+        assert worse["max_score"] == better["min_score"]
+        assert worse["expected_bad_rate"] > better["expected_bad_rate"]
+    assert doc["fraud"] is None  # no fraud model written into this folder
+    terms = pd.read_csv(out / "strategy_terms.csv")
+    assert terms["deposit_share"].tolist() == [g["deposit_share"] for g in doc["grades"]]
+    again = strategy.write_strategy(sdev, tmp_path)
+    for a, b in zip(files, again, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    bad = tmp_path / "strategy.json"
+    bad.write_text(json.dumps({"format": "other"}))
+    with pytest.raises(DataError, match="not a riskresearch strategy"):
+        strategy.read_strategy(bad)
+
+
+def test_swap_set_without_and_with_a_previous_release(built, test_rows):
+    out, sdev, _ = built
+    skipped = strategy.swap_set(test_rows, sdev.result.policy, None)
+    assert skipped["note"].iloc[0].startswith("no previous release")
+    assert "has no strategy.json" in strategy.swap_set(test_rows, {}, out.parent)["note"].iloc[0]
+    from riskresearch.release import _write_json, sha256_file
+
+    _write_json(
+        out / "manifest.json",
+        {
+            "format": "riskresearch.release/1",
+            "artifacts": {
+                p.name: {"sha256": sha256_file(p)}
+                for p in out.iterdir()
+                if p.is_file() and p.name != "manifest.json"
+            },
+        },
+    )
+    swap = strategy.swap_set(test_rows, sdev.result.policy, out)
+    assert swap["rows"].sum() == len(test_rows)
+    same = swap[swap.previous_grade == swap.new_grade]
+    assert same["rows"].sum() == len(test_rows)  # same scorecard and strategy: nothing moves
+    assert set(swap["change"]) == {"same"}
+
+
+def test_previous_release_is_the_newest_numbered_one(cfg, tmp_path):
+    model_dir = tmp_path / "consumer"
+    for v in ("1.0.0", "1.10.0", "1.2.0", "dev", ".build-x"):
+        (model_dir / v).mkdir(parents=True)
+        (model_dir / v / "manifest.json").write_text("{}")
+    config_path = tmp_path / "consumer.yaml"
+    assert strategy.previous_release(cfg, config_path).name == "1.10.0"
+    assert strategy.previous_release(cfg, config_path, exclude=model_dir / "1.10.0").name == (
+        "1.2.0"
+    )
+    assert strategy.previous_release(cfg, tmp_path / "elsewhere" / "x.yaml") is None
+
+
+def test_previous_release_named_in_the_config(modeling_path, warehouse, tmp_path):
+    named = config_from_dict(
+        raw_config(modeling_path, warehouse, previous_release=str(tmp_path / "old"))
+    )
+    assert strategy.previous_release(named, tmp_path / "consumer.yaml") == tmp_path / "old"
