@@ -101,8 +101,10 @@ def rows(modeling, built) -> pd.DataFrame:
     """A few consumer applications, some with missing scorecard features."""
     columns = Scorer(built.path / "scorecard.json").columns
     consumer = modeling[modeling.segment == "consumer"]
-    with_missing = consumer[consumer[columns].isna().any(axis=1)].head(10)
-    assert len(with_missing) == 10
+    with_missing = consumer.iloc[30:40].copy()  # each row misses one scorecard feature
+    for i, index in enumerate(with_missing.index):
+        with_missing.loc[index, columns[i % len(columns)]] = None
+    assert with_missing[columns].isna().any(axis=1).all()
     return pd.concat([consumer.head(30), with_missing]).reset_index(drop=True)
 
 

@@ -298,6 +298,66 @@ def _partners_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _monitor(args: argparse.Namespace) -> int:
+    from riskresearch.monitoring import alerts_document, monitor_release, write_monitoring
+
+    t0 = time.perf_counter()
+    months = (args.first, args.last) if args.first or args.last else None
+    mon = monitor_release(args.release, args.new_data, warehouse=args.warehouse, months=months)
+    doc = alerts_document(mon)
+    out = Path(args.out) if args.out else Path("build") / "monitoring"
+    files = write_monitoring(out, mon)
+    d = mon.baseline.data["development"]
+    print(
+        f"monitored {mon.months[0]}..{mon.months[-1]} against development "
+        f"{d['first_month']}..{d['last_month']}  ({time.perf_counter() - t0:.1f} s)"
+    )
+    print("months    " + "  ".join(f"{m} {s}" for m, s in doc["months"].items()))
+    for a in doc["alerts"]:
+        if a["severity"] == "red" or args.verbose:
+            print(f"  {a['severity']:<6}{a['kind']:<20}{a['subject']:<28}since {a['since']}")
+    print(f"alerts    {doc['red']} red, {doc['amber']} amber  -> {out}/ ({len(files)} files)")
+    print(f"report    {out / 'monitoring_report.html'}")
+    return 3 if doc["red"] else 0
+
+
+def _retrain(args: argparse.Namespace) -> int:
+    from riskresearch.monitoring import retrain
+
+    bar = _Bar("building challenger")
+    t0 = time.perf_counter()
+    try:
+        rel = retrain(args.release, args.version, table=args.table, progress=bar)
+    finally:
+        bar.close()
+    print(f"challenger {rel.path}  ({time.perf_counter() - t0:.0f} s)")
+    if rel.metrics.get("same_data_as_champion"):
+        print("note       the table is the champion's own data; pass --table with new cohorts")
+    comparison = rel.path / "champion_comparison.csv"
+    if comparison.is_file():
+        import pandas as pd
+
+        table = pd.read_csv(comparison)
+        for row in table.itertuples(index=False):
+            print(
+                f"  {row.model:<18}AUC {row.auc:.4f}  KS {row.ks:.4f}  bad rate at 80% "
+                f"{row._asdict()['bad_rate_at_0.8']:.2%}  ({row.n:,} out-of-time rows "
+                f"{row.oot_first}..{row.oot_last})"
+            )
+    print(f"decide     riskresearch promote {rel.path} --by NAME [--reject] --note TEXT")
+    return 0
+
+
+def _promote(args: argparse.Namespace) -> int:
+    from riskresearch.monitoring import promote
+
+    record = promote(
+        args.release, by=args.by, note=args.note, decision="reject" if args.reject else "promote"
+    )
+    print(f"recorded  {record['decision']} by {record['by']} at {record['at']} in {args.release}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="riskresearch", description="Credit-risk research for a device-leasing platform."
@@ -454,6 +514,37 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write the release artifacts (CSV/JSON) into DIR",
     )
     prep.set_defaults(func=_partners_report)
+    mon = sub.add_parser(
+        "monitor", help="monitor new data against a release (exit 3 when a red alert fires)"
+    )
+    mon.add_argument("release", help="release folder with monitoring_baseline.json")
+    mon.add_argument(
+        "new_data", help="modeling table (.parquet/.csv) or DuckDB warehouse (.duckdb)"
+    )
+    mon.add_argument(
+        "--out", default=None, metavar="DIR", help="folder to write (default build/monitoring)"
+    )
+    mon.add_argument(
+        "--warehouse",
+        default=None,
+        metavar="DB",
+        help="raw tables of a .parquet/.csv NEW_DATA (fraud signals, instalment indicators)",
+    )
+    mon.add_argument("--from", dest="first", default=None, metavar="YYYY-MM")
+    mon.add_argument("--to", dest="last", default=None, metavar="YYYY-MM")
+    mon.add_argument("--verbose", action="store_true", help="also list the amber alerts")
+    mon.set_defaults(func=_monitor)
+    ret = sub.add_parser("retrain", help="build a challenger release from a champion's config")
+    ret.add_argument("release", help="the champion release folder")
+    ret.add_argument("--version", required=True, help="the challenger's version")
+    ret.add_argument("--table", default=None, help="modeling table with the matured new cohorts")
+    ret.set_defaults(func=_retrain)
+    pro = sub.add_parser("promote", help="record the promotion decision in a challenger")
+    pro.add_argument("release", help="the challenger release folder")
+    pro.add_argument("--by", required=True, help="who decides")
+    pro.add_argument("--note", default="", help="why")
+    pro.add_argument("--reject", action="store_true", help="record a rejection instead")
+    pro.set_defaults(func=_promote)
     return parser
 
 

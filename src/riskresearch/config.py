@@ -496,6 +496,75 @@ class StrategyConfig(_Strict):
             )
 
 
+class MonitoringConfig(_Strict):
+    """Monitoring of new cohorts against the release (notebook 10, ``riskresearch monitor``).
+
+    Severities: PSI/CSI at or above ``psi_amber`` is amber, at or above ``psi_red`` red; below
+    ``psi_amber`` a shift of at least ``drift_min`` and ``drift_factor`` times the variable's
+    noise floor (its month-to-month PSI within the development window) is amber too.
+    """
+
+    enabled: bool = True
+    psi_amber: float = Field(0.1, gt=0, description="PSI/CSI from which a shift is amber")
+    psi_red: float = Field(0.25, gt=0, description="PSI/CSI from which a shift is red")
+    drift_factor: float = Field(
+        3.0, ge=1, description="PSI this many times the development noise floor is amber"
+    )
+    drift_min: float = Field(0.02, ge=0, description="... and at least this PSI")
+    score_bands: int = Field(10, ge=2, le=100, description="score bands: development quantiles")
+    unseen_amber: float = Field(
+        0.01, gt=0, lt=1, description="share of rows in never-seen categories that is amber"
+    )
+    unseen_red: float = Field(0.05, gt=0, lt=1, description="... that is red")
+    confidence: float = Field(0.95, gt=0.5, lt=1, description="interval of actual/expected")
+    ae_amber: float = Field(
+        1.2, gt=1, description="actual/expected (significantly above 1) that is amber"
+    )
+    ae_red: float = Field(1.5, gt=1, description="... that is red")
+    auc_amber: float = Field(0.05, gt=0, lt=1, description="significant AUC drop that is amber")
+    auc_red: float = Field(0.10, gt=0, lt=1, description="... that is red")
+    min_rows: int = Field(30, ge=1, description="fewer rows (or bads) in a cell: no alert")
+    early_indicators: dict[str, str] = Field(
+        default_factory=lambda: {"fpd30": "fpd30_mature", "dpd30_3m": "dpd30_3m_mature"},
+        description="early outcome column: its maturity flag (skipped when absent)",
+    )
+    outcome_lag_months: dict[str, int] = Field(
+        default_factory=lambda: {"bad": 7, "fpd30": 2, "dpd30_3m": 4},
+        description="months after the application month when an outcome is first observed: "
+        "a performance alert is raised then (a cohort's 6-month bad cannot alarm earlier)",
+    )
+    exclude: dict[str, Any] = Field(
+        default_factory=lambda: {"fraud": 1},
+        description="rows left out of the performance checks (confirmed fraud never pays and "
+        "has its own signals)",
+    )
+    fraud_review_rate: float = Field(
+        0.02, gt=0, lt=1, description="flag rate of the fraud model without strategy.json"
+    )
+    fraud_ratio: float = Field(2.0, ge=1, description="weekly flagged share x baseline: amber")
+    fraud_partner_ratio: float = Field(
+        3.0, ge=1, description="a partner's monthly flagged share x baseline: amber"
+    )
+    monitor_from: dt.date | None = Field(
+        None, description="first monitored month (default: the month after development)"
+    )
+    champion: Path | None = Field(
+        None,
+        description="release compared with this one on the same out-of-time rows (set by "
+        "riskresearch retrain)",
+    )
+
+    @model_validator(mode="after")
+    def _order(self) -> MonitoringConfig:
+        for low, high in (("psi_amber", "psi_red"), ("unseen_amber", "unseen_red")):
+            if getattr(self, low) > getattr(self, high):
+                raise ValueError(f"monitoring.{low} is above monitoring.{high}; swap them")
+        for low, high in (("ae_amber", "ae_red"), ("auc_amber", "auc_red")):
+            if getattr(self, low) > getattr(self, high):
+                raise ValueError(f"monitoring.{low} is above monitoring.{high}; swap them")
+        return self
+
+
 class ModelConfig(_Strict):
     """A scorecard model: data, split, features, binning, selection, scaling and segments."""
 
@@ -513,13 +582,14 @@ class ModelConfig(_Strict):
     gbm: GbmConfig = Field(default_factory=GbmConfig)
     fraud: FraudConfig = Field(default_factory=FraudConfig)
     arrears: ArrearsConfig = Field(default_factory=ArrearsConfig)
-    behavior: BehaviorConfig = Field(default_factory=BehaviorConfig)
-    strategy: StrategyConfig = Field(default_factory=StrategyConfig)
     partners: PartnersConfig = Field(default_factory=PartnersConfig)
+    behavior: BehaviorConfig = Field(default_factory=BehaviorConfig)
     segments: dict[str, dict[str, Any]] | None = Field(
         None, description="{name: {column: value}}: one scorecard per segment, first match wins"
     )
     reject_inference: RejectInferenceConfig = Field(default_factory=RejectInferenceConfig)
+    strategy: StrategyConfig = Field(default_factory=StrategyConfig)
+    monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
 
     @model_validator(mode="after")
     def _strategy_terms(self) -> ModelConfig:

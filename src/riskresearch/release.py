@@ -41,6 +41,7 @@ NOTEBOOKS = (
     "07_behavior.ipynb",
     "08_strategy.ipynb",
     "09_partners.ipynb",
+    "10_monitoring.ipynb",
 )
 #: Artifacts that must be byte-identical for the same config, data and package versions.
 MODEL_ARTIFACTS = (
@@ -59,6 +60,7 @@ MODEL_ARTIFACTS = (
     "fraud_rings.csv",
     "partners.json",
     "partners.csv",
+    "monitoring_baseline.json",
 )
 #: Notebooks a config can switch off, with the model artifacts they write.
 OPTIONAL = {
@@ -80,6 +82,7 @@ OPTIONAL = {
         lambda cfg: cfg.partners.enabled and cfg.data.warehouse is not None,
         ("partners.json", "partners.csv"),
     ),
+    "10_monitoring.ipynb": (lambda cfg: cfg.monitoring.enabled, ("monitoring_baseline.json",)),
 }
 
 

@@ -1,0 +1,203 @@
+"""Shared pieces of monitoring: PSI, months, the scorecard's bins of a feature, severities."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from riskresearch.errors import DataError
+from riskresearch.scoring import Scorer, _Feature
+from riskresearch.woe import NUMERICAL
+
+BASELINE_FORMAT = "riskresearch.monitoring_baseline/1"
+ALERTS_FORMAT = "riskresearch.monitoring_alerts/1"
+SEVERITIES = ("green", "amber", "red")
+RANK = {s: i for i, s in enumerate(SEVERITIES)}
+SCORE = "score"  # the variable name of the score in the stability tables
+EPS = 1e-4  # share floor of an empty bin in PSI (a bin empty on one side stays finite)
+
+
+def psi(actual, expected, eps: float = EPS) -> float:
+    """Population stability index ``sum (a - e) ln(a / e)`` of two distributions over bins.
+
+    Counts or shares are accepted (each side is normalised to sum 1); a share below ``eps`` is
+    raised to ``eps`` so a bin empty on one side gives a large but finite term.
+
+    Examples
+    --------
+    >>> round(psi([0.5, 0.5], [0.4, 0.6]), 6)
+    0.040547
+    """
+    a = np.asarray(actual, dtype=float)
+    e = np.asarray(expected, dtype=float)
+    if a.shape != e.shape or a.ndim != 1 or a.size < 2:
+        raise DataError(
+            f"PSI needs two distributions over the same bins; got {a.shape} and {e.shape}."
+        )
+    if a.sum() <= 0 or e.sum() <= 0:
+        raise DataError("PSI needs at least one row on each side; one distribution is empty.")
+    a = np.maximum(a / a.sum(), eps)
+    e = np.maximum(e / e.sum(), eps)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def month_of(values) -> pd.Series:
+    """Calendar month (``'YYYY-MM'`` text) of dates, timestamps or date strings."""
+    s = pd.Series(values) if not isinstance(values, pd.Series) else values
+    when = pd.to_datetime(s, errors="coerce")
+    return when.dt.strftime("%Y-%m")
+
+
+def worst(severities) -> str:
+    """The worst of some severities (green when none)."""
+    ranks = [RANK[s] for s in severities]
+    return SEVERITIES[max(ranks)] if ranks else "green"
+
+
+class FeatureBins:
+    """A scorecard feature's bins as monitoring counts them.
+
+    Bins ``0 .. n_regular - 1`` are the scorecard's regular bins, then ``Special``,
+    ``Missing`` and ``Unseen`` (a category never seen in development, or text in a numerical
+    column): ``n_regular + 3`` in all, the same for every month.
+    """
+
+    def __init__(self, name: str, spec: dict[str, Any]):
+        self.name = name
+        self.feature = _Feature(name, spec)
+        self.dtype = self.feature.dtype
+        self.n_bins = self.feature.n_regular + 3
+        f = self.feature
+        if self.dtype == NUMERICAL:
+            edges = ["-inf", *(f"{s:g}" for s in f.split_list), "inf"]
+            regular = [f"[{a}, {b})" for a, b in itertools.pairwise(edges)]
+        else:
+            regular = [_group_label(g) for g in spec["groups"]]
+        self.labels = [*regular, "Special", "Missing", "Unseen"]
+
+    @property
+    def unseen(self) -> int:
+        return self.n_bins - 1
+
+    def index(self, s: pd.Series) -> np.ndarray:
+        """Bin of every value (numpy int array)."""
+        f = self.feature
+        if self.dtype == NUMERICAL:
+            if s.dtype == bool or str(s.dtype) == "boolean":
+                x = s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+                invalid = np.zeros(len(s), dtype=bool)
+            elif pd.api.types.is_numeric_dtype(s):
+                x = s.to_numpy(dtype=float, na_value=np.nan)
+                invalid = np.zeros(len(s), dtype=bool)
+            else:
+                conv = pd.to_numeric(s, errors="coerce")
+                x = conv.to_numpy(dtype=float, na_value=np.nan)
+                invalid = (conv.isna() & s.notna()).to_numpy()
+            idx = np.searchsorted(f.splits, x, side="right").astype(np.int64)
+            if f.special_set:
+                idx[np.isin(x, list(f.special_set))] = f.n_regular
+            idx[np.isnan(x)] = f.n_regular + 1
+            idx[invalid] = self.unseen
+            return idx
+        keys = category_keys(s)
+        codes, uniques = pd.factorize(keys, use_na_sentinel=True)
+        table = np.empty(len(uniques) + 1, dtype=np.int64)
+        for i, u in enumerate(uniques):
+            j = f.lookup.get(str(u))
+            if j is None:
+                j = f.n_regular if str(u) in f.special_set else self.unseen
+            table[i] = j
+        table[-1] = f.n_regular + 1
+        return table[codes]
+
+    def unseen_values(self, s: pd.Series) -> pd.Series:
+        """Counts of the values that fall in the Unseen bin (text, as given)."""
+        mask = self.index(s) == self.unseen
+        if not mask.any():
+            return pd.Series(dtype="int64")
+        shown = category_keys(s[mask]) if self.dtype != NUMERICAL else s[mask].astype(str)
+        return shown.value_counts()
+
+
+def category_keys(s: pd.Series) -> pd.Series:
+    """Text keys of categorical values as the scorecard spells them.
+
+    Whole numbers stored as floats (``31.0``, e.g. an integer column read back with missing
+    values) are written ``'31'`` as an integer column would be, so a changed dtype does not by
+    itself make every category unseen (the dtype change is reported separately).
+    """
+    if pd.api.types.is_float_dtype(s):
+        x = s.to_numpy(dtype=float, na_value=np.nan)
+        whole = np.isfinite(x) & (np.floor(x) == x)
+        if whole[~np.isnan(x)].all():
+            out = pd.Series([None] * len(s), index=s.index, dtype=object)
+            ok = ~np.isnan(x)
+            out[ok] = [str(int(v)) for v in x[ok]]
+            return out
+    return s.astype(object).where(s.notna(), None).map(lambda v: v if v is None else str(v))
+
+
+def _group_label(group: list[str], show: int = 4) -> str:
+    shown = ", ".join(group[:show])
+    return f"{{{shown}{', ...' if len(group) > show else ''}}}"
+
+
+def dtype_kind(s_or_dtype) -> str:
+    """``'numeric'``, ``'bool'`` or ``'text'``: what monitoring checks a column's type against."""
+    dtype = getattr(s_or_dtype, "dtype", s_or_dtype)
+    if str(dtype) in ("bool", "boolean"):
+        return "bool"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "numeric"
+    return "text"
+
+
+def scorecard_variables(scorer: Scorer) -> list[tuple[str, str | None, dict, FeatureBins]]:
+    """``(key, segment, when, bins)`` of every scorecard feature; the key is the feature name,
+    or ``segment/feature`` for a segmented scorecard."""
+    out = []
+    for seg in scorer.segments:
+        for f in seg["card"].features:
+            spec = _spec_of(scorer.model, seg["name"], f.name)
+            key = f.name if seg["name"] is None else f"{seg['name']}/{f.name}"
+            out.append((key, seg["name"], seg["when"], FeatureBins(f.name, spec)))
+    return out
+
+
+def _spec_of(model: dict, segment: str | None, name: str) -> dict:
+    if segment is None:
+        return model["features"][name]
+    for s in model["segments"]:
+        if s["name"] == segment:
+            return s["scorecard"]["features"][name]
+    raise DataError(f"The scorecard has no segment '{segment}'.")
+
+
+def rounded(obj: Any, digits: int = 10) -> Any:
+    """JSON-ready copy with floats rounded (NaN -> None), so written files are reproducible."""
+    if isinstance(obj, dict):
+        return {str(k): rounded(v, digits) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [rounded(v, digits) for v in obj]
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, float | np.floating):
+        v = float(obj)
+        return None if not np.isfinite(v) else round(v, digits)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+def write_json(path: str | os.PathLike, data: Any) -> Path:
+    """Write JSON with sorted keys, indent 1 and rounded floats (byte-reproducible)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(rounded(data), indent=1, sort_keys=True) + "\n")
+    return path

@@ -1,0 +1,135 @@
+"""Entry points: monitoring inside a release build (notebook 10) and on a release folder (CLI)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from riskresearch.config import ModelConfig
+from riskresearch.errors import ConfigError, DataError
+from riskresearch.monitoring.analysis import Monitoring, monitor
+from riskresearch.monitoring.baseline import Baseline, build_baseline
+
+
+def _fraud_of(folder: Path):
+    if (folder / "fraud.txt").is_file() and (folder / "fraud.json").is_file():
+        from riskresearch.fraud import FraudScorer
+
+        return FraudScorer.read(folder)
+    return None
+
+
+def release_baseline(cfg: ModelConfig, out_dir: str | os.PathLike) -> Baseline:
+    """The baseline of the release being built in ``out_dir`` (notebook 10): its
+    ``scorecard.json`` (notebook 03), ``strategy.json`` (08) and fraud model (05) when present,
+    and the out-of-time AUC of its ``metrics.json``."""
+    out = Path(out_dir)
+    if not (out / "scorecard.json").is_file():
+        raise DataError(
+            f"'{out}' has no scorecard.json. Run notebook 03 (the scorecard) with the same "
+            "out_dir first."
+        )
+    strategy = out / "strategy.json" if (out / "strategy.json").is_file() else None
+    metrics = (
+        json.loads((out / "metrics.json").read_text()) if (out / "metrics.json").is_file() else None
+    )
+    return build_baseline(
+        cfg, out / "scorecard.json", strategy, fraud=_fraud_of(out), release_metrics=metrics
+    )
+
+
+def monitor_config(
+    cfg: ModelConfig, baseline: Baseline, out_dir: str | os.PathLike | None = None
+) -> Monitoring:
+    """Monitor the config's own table after the development window (notebook 10); with
+    ``out_dir`` and ``data.warehouse``, also the fraud signals of the release's fraud model."""
+    from riskresearch.development import read_table
+
+    table = read_table(cfg)
+    warehouse = cfg.data.warehouse
+    if warehouse is not None and "dpd30_3m" in cfg.monitoring.early_indicators:
+        from riskresearch.monitoring.signals import with_early_indicators
+
+        table = with_early_indicators(table, warehouse)
+    first = _month(cfg.monitoring.monitor_from)
+    fraud = None
+    if baseline.data.get("fraud") and warehouse is not None and out_dir is not None:
+        fraud = _fraud_of(Path(out_dir))
+    return monitor(baseline, table, fraud=fraud, warehouse=warehouse, months=(first, None))
+
+
+def _month(date) -> str | None:
+    return None if date is None else pd.Timestamp(date).strftime("%Y-%m")
+
+
+def read_new_data(path: str | os.PathLike) -> tuple[pd.DataFrame, Path | None]:
+    """New data for ``riskresearch monitor``: a modeling table (CSV/Parquet), or a DuckDB
+    warehouse whose modeling table is built in memory (it then also feeds the fraud features
+    and the instalment indicators). Returns the table and the warehouse (or None)."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(
+            f"The new data '{path}' does not exist. Give a modeling table (.parquet/.csv) or a "
+            "DuckDB warehouse (.duckdb)."
+        )
+    suffix = path.suffix.lower()
+    if suffix == ".duckdb":
+        from riskresearch.features import connect, modeling_frame, warehouse_as_of
+
+        con = connect(path)
+        try:
+            as_of = warehouse_as_of(con)
+            if as_of is None:
+                raise DataError(f"The warehouse '{path}' records no as-of date.")
+            return modeling_frame(con, as_of).df(), path
+        finally:
+            con.close()
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(path), None
+        if suffix in {".parquet", ".pq"} or path.is_dir():
+            return pd.read_parquet(path), None
+    except (OSError, ValueError) as exc:
+        raise DataError(f"Cannot read the new data '{path}': {exc}") from None
+    raise ConfigError(
+        f"The new data '{path}' must be .parquet, .csv or .duckdb. Got '{path.suffix}'."
+    )
+
+
+def monitor_release(
+    release: str | os.PathLike,
+    new_data: str | os.PathLike,
+    warehouse: str | os.PathLike | None = None,
+    months: tuple[str | None, str | None] | None = None,
+) -> Monitoring:
+    """Monitor new data with a release folder (its hashes are verified first).
+
+    Parameters
+    ----------
+    release : path-like
+        Release folder with ``monitoring_baseline.json`` and ``scorecard.json``.
+    new_data : path-like
+        A modeling table (CSV/Parquet) or a DuckDB warehouse (see :func:`read_new_data`).
+    warehouse : path-like, optional
+        The raw tables of a CSV/Parquet ``new_data`` (fraud signals, instalment indicators).
+    months : (first, last), optional
+        Monitored months ``'YYYY-MM'`` (default: after the development window).
+    """
+    from riskresearch.release import verify_release
+
+    folder = Path(release)
+    check = verify_release(folder)
+    if not check.ok:
+        raise DataError(f"Refusing to monitor: {check.describe()}. Rebuild or restore the release.")
+    baseline = Baseline.read(folder)
+    table, db = read_new_data(new_data)
+    db = Path(warehouse) if warehouse is not None else db
+    if db is not None and "dpd30_3m" in baseline.data["population"]["indicators"]:
+        from riskresearch.monitoring.signals import with_early_indicators
+
+        table = with_early_indicators(table, db)
+    fraud = _fraud_of(folder) if db is not None and baseline.data.get("fraud") else None
+    return monitor(baseline, table, fraud=fraud, warehouse=db, months=months)

@@ -1,0 +1,382 @@
+"""Monitoring: PSI/CSI and AUC/KS against hand-computed values, the scorecard's bins, bad input
+reported as alerts, the simulator's worse channel (2025-06) and shock (2025-08) found with no
+red alert in the quiet months before, pandas == Dask on a LocalCluster, the byte-reproducible
+baseline, the CLI exit code, and the champion/challenger feedback loop."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from riskresearch import cli, development, metrics
+from riskresearch import monitoring as M
+from riskresearch.config import config_from_dict
+from riskresearch.errors import ConfigError, DataError
+from riskresearch.monitoring._common import FeatureBins, category_keys
+from riskresearch.release import sha256_file, verify_release
+
+FEATURES = [
+    "partner_id",
+    "platform_credit_score",
+    "lenders_6m",
+    "inquiries_6m",
+    "utilisation",
+    "max_dpd_24m",
+    "hist_max_dpd",
+    "stated_monthly_income",
+    "employment_years",
+    "registration_to_application_minutes",
+]
+QUIET = ["2025-03", "2025-04", "2025-05"]
+
+
+# ------------------------------------------------------------------------------------------
+# hand-computed statistics
+# ------------------------------------------------------------------------------------------
+def test_psi_hand_computed():
+    # (0.5 - 0.4) ln(0.5/0.4) + (0.5 - 0.6) ln(0.5/0.6)
+    assert M.psi([0.5, 0.5], [0.4, 0.6]) == pytest.approx(
+        0.1 * math.log(1.25) - 0.1 * math.log(5 / 6)
+    )
+    assert M.psi([50, 50], [40, 60]) == pytest.approx(M.psi([0.5, 0.5], [0.4, 0.6]))
+    # an empty bin counts as a share of 1e-4
+    assert M.psi([1, 0], [1, 1]) == pytest.approx(
+        0.5 * math.log(2) + (1e-4 - 0.5) * math.log(1e-4 / 0.5)
+    )
+    assert M.psi([3, 7], [3, 7]) == 0.0
+
+
+def test_psi_validation():
+    with pytest.raises(DataError, match="same bins"):
+        M.psi([1, 2, 3], [1, 2])
+    with pytest.raises(DataError, match="one distribution is empty"):
+        M.psi([0, 0], [1, 2])
+
+
+def test_histogram_auc_ks_equals_row_level_metrics_with_ties():
+    rng = np.random.default_rng(3)
+    score = rng.integers(500, 540, 3000).astype(float)
+    y = (rng.random(3000) < 1 / (1 + np.exp((score - 510) / 8))).astype(int)
+    g = pd.DataFrame({"s": score, "y": y}).groupby("s")["y"].agg(["size", "sum"]).reset_index()
+    auc, ks = M.histogram_auc_ks(g["s"], g["size"], g["sum"])
+    pd_ = 1 / (1 + np.exp((score - 500) / 20))  # decreasing in the score, ties kept
+    assert auc == pytest.approx(metrics.auc(y, pd_), abs=1e-12)
+    assert ks == pytest.approx(metrics.ks(y, pd_), abs=1e-12)
+    # two scores: the bad sits at 1 with one good, the other good at 2
+    assert M.histogram_auc_ks([1, 2], [2, 1], [1, 0]) == (0.75, 0.5)
+
+
+def test_feature_bins_numerical_and_categorical():
+    num = FeatureBins(
+        "x",
+        {
+            "dtype": "numerical",
+            "splits": [10, 20],
+            "special_codes": [-1],
+            "points": [0] * 5,
+            "unseen_points": 0,
+        },
+    )
+    assert num.labels == ["[-inf, 10)", "[10, 20)", "[20, inf)", "Special", "Missing", "Unseen"]
+    got = num.index(pd.Series([5, 10, 25, -1, None, 19.9]))
+    assert got.tolist() == [0, 1, 2, 3, 4, 1]
+    text = num.index(pd.Series(["5", "abc", None], dtype=object))  # text in a number: Unseen
+    assert text.tolist() == [0, 5, 4]
+    cat = FeatureBins(
+        "c",
+        {
+            "dtype": "categorical",
+            "groups": [["1", "2"], ["3"]],
+            "points": [0] * 4,
+            "unseen_points": 0,
+        },
+    )
+    assert cat.index(pd.Series([1, 3, 9, None])).tolist() == [0, 1, 4, 3]
+    # an integer column read back as floats is still the same categories
+    assert cat.index(pd.Series([1.0, 3.0, np.nan])).tolist() == [0, 1, 3]
+    assert category_keys(pd.Series([31.0, np.nan])).tolist() == ["31", None]
+    assert cat.unseen_values(pd.Series([9, 9, 1])).to_dict() == {"9": 2}
+
+
+def test_alert_list_aggregates_checks():
+    checks = pd.DataFrame(
+        {
+            "month": ["2025-01", "2025-02", "2025-03", "2025-02"],
+            "raised": ["2025-01", "2025-02", "2025-03", "2025-04"],
+            "kind": ["csi", "csi", "csi", "actual_vs_expected"],
+            "subject": ["x", "x", "x", "bad"],
+            "value": [0.02, 0.12, 0.3, 1.3],
+            "threshold": [0.1, 0.1, 0.1, 1.2],
+            "severity": ["green", "amber", "red", "amber"],
+            "detail": ["a", "b", "c", "d"],
+        }
+    )
+    alerts = M.alert_list(checks, ["2025-01", "2025-02", "2025-03"])
+    assert [a["kind"] for a in alerts] == ["csi", "actual_vs_expected"]  # red first
+    csi = alerts[0]
+    assert (csi["severity"], csi["since"], csi["last"], csi["raised"]) == (
+        "red",
+        "2025-02",
+        "2025-03",
+        "2025-02",
+    )
+    assert csi["months"] == {"amber": ["2025-02"], "red": ["2025-03"]}
+    assert csi["latest_value"] == 0.3 and csi["message"] == "2025-03: c"
+    assert alerts[1]["raised"] == "2025-04"
+
+
+# ------------------------------------------------------------------------------------------
+# the simulated platform (20k fixture): a scorecard developed on 2024-01..2025-02
+# ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def cfg(warehouse, modeling_path):
+    return config_from_dict(
+        {
+            "model": "mon",
+            "seed": 1,
+            "data": {
+                "table": str(modeling_path),
+                "target": "bad",
+                "date_column": "application_month",
+                "warehouse": str(warehouse),
+                "filter": {"segment": "consumer", "bad_mature": True},
+            },
+            # development ends 2025-02, before the worse channel (2025-06) and shock (2025-08)
+            "split": {"oot_from": "2025-03-01"},
+            "features": {"include": FEATURES, "categorical": ["partner_id"]},
+            "binning": {"unseen": "worst"},
+            "selection": {"max_features": 8},
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def card(cfg):
+    return development.develop(cfg).model.to_dict()
+
+
+@pytest.fixture(scope="module")
+def baseline(cfg, card):
+    return M.build_baseline(cfg, card)
+
+
+@pytest.fixture(scope="module")
+def table(modeling, warehouse):
+    return M.with_early_indicators(modeling, warehouse)
+
+
+@pytest.fixture(scope="module")
+def mon(baseline, table):
+    return M.monitor(baseline, table)
+
+
+def test_baseline_covers_the_development_window(baseline, card):
+    d = baseline.data
+    assert (d["development"]["first_month"], d["development"]["last_month"]) == (
+        "2024-01",
+        "2025-02",
+    )
+    assert set(d["features"]) == set(card["features"])
+    assert sum(d["score"]["counts"]) == d["development"]["rows"]
+    assert d["grades"]["source"] == "development score deciles"
+    rates = [g["outcomes"]["bad"]["rate"] for g in baseline.grades]
+    assert rates[0] < rates[-1]  # best grade first
+    assert d["population"]["filter"] == {"segment": "consumer"}  # outcome flags dropped
+    assert 0 < d["score"]["noise_floor"] < 0.1
+
+
+def test_baseline_is_byte_reproducible(cfg, card, baseline, tmp_path):
+    a = M.write_baseline(baseline, tmp_path / "a")
+    b = M.write_baseline(M.build_baseline(cfg, card), tmp_path / "b")
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_finds_the_worse_channel_and_the_shock_and_no_red_in_quiet_months(mon):
+    assert mon.months[0] == "2025-03"
+    raised = mon.month_severity("raised")
+    assert all(raised[m] != "red" for m in QUIET), raised
+    checks = mon.checks
+    # month 18: applications through partners never seen in development
+    c = checks[(checks.kind == "unseen_categories") & (checks.subject == "partner_id")]
+    assert c[c.month.isin(QUIET)].empty
+    june = c[c.month == "2025-06"].iloc[0]
+    assert june.severity == "red" and 0.05 < june.value < 0.25
+    alerts = {(a["kind"], a["subject"]): a for a in mon.alerts()}
+    assert alerts[("unseen_categories", "partner_id")]["since"] == "2025-06"
+    assert alerts[("csi", "partner_id")]["since"] == "2025-06"
+    # month 20: the shock cohort's early indicators are red and worse than any quiet cohort's
+    perf = mon.performance.set_index(["month", "outcome"])
+    for outcome in ("fpd30", "dpd30_3m"):
+        assert perf.loc[("2025-08", outcome), "severity"] == "red"
+        quiet = perf.loc[[(m, outcome) for m in QUIET], "ae"]
+        assert perf.loc[("2025-08", outcome), "ae"] > quiet.max()
+    assert raised["2025-06"] == "red" and raised["2025-08"] == "red"
+
+
+def test_missing_feature_changed_dtype_and_empty_cohort(baseline, table):
+    new = table.drop(columns=["platform_credit_score"]).assign(
+        stated_monthly_income=table["stated_monthly_income"].map(
+            lambda v: "n/a" if v != v else f"{v:.0f}"
+        )
+    )
+    new.loc[new.index[::50], "stated_monthly_income"] = "unknown"
+    mon = M.monitor(baseline, new)  # reported, not a crash
+    kinds = {(a["kind"], a["subject"]): a for a in mon.alerts()}
+    missing = kinds[("missing_feature", "platform_credit_score")]
+    assert missing["severity"] == "red" and missing["since"] == "2025-03"
+    assert kinds[("dtype", "stated_monthly_income")]["severity"] == "red"
+    assert ("unseen_categories", "stated_monthly_income") in kinds  # the text values
+    every = mon.stability[mon.stability.variable == "platform_credit_score"]
+    assert (every.psi > 0.25).all()  # every row now in the Missing bin
+    with pytest.raises(DataError, match="holds no application of the monitored population"):
+        M.monitor(baseline, table[table.application_month.astype(str) < "2025-03"])
+    with pytest.raises(DataError, match="lacks column"):
+        M.monitor(baseline, table.drop(columns=["segment"]))
+
+
+def test_dask_gives_identical_figures_on_a_local_cluster(baseline, table, mon, tmp_path):
+    dd = pytest.importorskip("dask.dataframe")
+    from distributed import Client, LocalCluster
+
+    for i, part in enumerate(np.array_split(np.arange(len(table)), 4)):
+        table.iloc[part].to_parquet(tmp_path / f"part.{i}.parquet")
+    ddf = dd.read_parquet(str(tmp_path / "part.*.parquet"))  # the workers read the files
+    assert ddf.npartitions == 4
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
+        Client(cluster),
+    ):
+        on_dask = M.monitor(baseline, ddf)
+    assert on_dask.params["dask"] and not mon.params["dask"]
+    pd.testing.assert_frame_equal(on_dask.counts, mon.counts)
+    pd.testing.assert_frame_equal(on_dask.stability, mon.stability)
+    pd.testing.assert_frame_equal(on_dask.performance, mon.performance)
+    pd.testing.assert_frame_equal(on_dask.checks, mon.checks)
+
+
+def test_fraud_signals_flag_share_per_week_and_partner(cfg, card, table, tmp_path):
+    from riskresearch.fraud import develop_fraud, write_fraud
+
+    write_fraud(develop_fraud(cfg), tmp_path)
+    fraud = M.run._fraud_of(tmp_path)
+    base = M.build_baseline(cfg, card, fraud=fraud)
+    f = base.data["fraud"]
+    assert f["flagged_share"] == pytest.approx(0.02, abs=0.003)  # the review rate
+    mon = M.monitor(base, table, fraud=fraud, warehouse=cfg.data.warehouse)
+    w = mon.fraud_weekly
+    assert set(w.month) <= set(mon.months) and (w.n > 0).all()
+    assert ((w.share - w.events / w.n).abs() < 1e-12).all()
+    assert {"partner_id", "month", "share", "ae_low"} <= set(mon.fraud_partners.columns)
+
+
+# ------------------------------------------------------------------------------------------
+# releases: CLI exit code, champion comparison, promotion, retrain
+# ------------------------------------------------------------------------------------------
+def _fake_release(folder, files: dict, config: dict, version="1.0.0"):
+    """A release folder whose manifest lists the files' hashes (enough for verify)."""
+    folder.mkdir(parents=True)
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    manifest = {
+        "format": "riskresearch.release/1",
+        "model": config.get("model", "mon"),
+        "version": version,
+        "config": config,
+        "data": {"table": config["data"]["table"], "sha256": "0"},
+        "artifacts": {
+            n: {"sha256": sha256_file(folder / n), "bytes": 1, "kind": "model"} for n in files
+        },
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
+    return folder
+
+
+def test_cli_monitor_writes_alerts_and_exits_3_on_red(baseline, card, modeling_path, tmp_path):
+    from riskresearch.monitoring._common import rounded
+
+    rel = _fake_release(
+        tmp_path / "rel",
+        {
+            "scorecard.json": json.dumps(card),
+            "monitoring_baseline.json": json.dumps(rounded(baseline.data)),
+        },
+        {"model": "mon", "data": {"table": str(modeling_path)}},
+    )
+    code = cli.main(["monitor", str(rel), str(modeling_path), "--out", str(tmp_path / "out")])
+    assert code == 3
+    doc = json.loads((tmp_path / "out" / "monitoring_alerts.json").read_text())
+    assert doc["severity"] == "red" and doc["red"] >= 1
+    assert (tmp_path / "out" / "monitoring_report.html").read_text().count("<img") >= 3
+    (rel / "scorecard.json").write_text("{}")  # tampered: refused in one line
+    assert cli.main(["monitor", str(rel), str(modeling_path)]) == 2
+
+
+def test_champion_comparison_and_promotion(cfg, card, tmp_path, capsys):
+    champion = _fake_release(
+        tmp_path / "champ", {"scorecard.json": json.dumps(card)}, {"data": {"table": "t"}}
+    )
+    out = tmp_path / "challenger"
+    out.mkdir()
+    (out / "scorecard.json").write_text(json.dumps(card))
+    challenger_cfg = cfg.model_copy(deep=True)
+    challenger_cfg.monitoring.champion = champion
+    table = M.champion_comparison(challenger_cfg, out)
+    _, test = development.load_split(cfg)
+    y = test["bad"].to_numpy()
+    expected = metrics.auc(y, development.Scorer(card).pd_(test).to_numpy())
+    assert table["auc"].tolist() == pytest.approx([expected, expected])  # same scorecard
+    assert table["model"].tolist() == ["champion 1.0.0", "challenger"]
+    assert M.champion_comparison(cfg, out) is None  # no champion named
+    files = M.write_comparison(table, out)
+    rel = _fake_release(
+        tmp_path / "rel",
+        {f.name: f.read_text() for f in files},
+        {"data": {"table": "t"}, "monitoring": {"champion": str(champion)}},
+        version="1.1.0",
+    )
+    before = {p.name: p.read_bytes() for p in champion.iterdir()}
+    assert cli.main(["promote", str(rel), "--by", "ana", "--note", "AUC +0.01"]) == 0
+    manifest = json.loads((rel / "manifest.json").read_text())
+    assert manifest["promotion"]["decision"] == "promote"
+    assert manifest["promotion"]["comparison"][0]["model"] == "champion 1.0.0"
+    assert verify_release(rel).ok  # the manifest is not one of its own artifacts
+    assert {p.name: p.read_bytes() for p in champion.iterdir()} == before
+    with pytest.raises(ConfigError, match="already records a promotion"):
+        M.promote(rel, by="bob")
+    with pytest.raises(ConfigError, match="'promote' or 'reject'"):
+        M.promote(champion, by="bob", decision="maybe")
+
+
+def test_retrain_builds_from_the_champion_config_with_new_data(monkeypatch, tmp_path):
+    import yaml
+
+    from riskresearch import release
+
+    new_table = tmp_path / "new.parquet"
+    pd.DataFrame({"a": [1]}).to_parquet(new_table)
+    champion = _fake_release(
+        tmp_path / "scorecards" / "mon" / "1.0.0",
+        {"scorecard.json": "{}"},
+        {"model": "mon", "data": {"table": str(new_table)}},
+    )
+    seen = {}
+
+    def fake_build(config_path, version, root, progress=None):
+        seen["config"] = yaml.safe_load(open(config_path))
+        seen["root"], seen["version"] = root, version
+        return release.Release(root / "mon" / version, version, "0", {})
+
+    monkeypatch.setattr(release, "build_release", fake_build)
+    other = tmp_path / "newer.parquet"
+    shutil.copy(new_table, other)
+    M.retrain(champion, "1.1.0", table=other)
+    assert seen["config"]["data"]["table"] == str(other)
+    assert seen["config"]["monitoring"]["champion"] == str(champion.resolve())
+    assert (seen["root"], seen["version"]) == (champion.resolve().parent.parent, "1.1.0")
+    with pytest.raises(ConfigError, match="does not exist"):
+        M.retrain(champion, "1.2.0", table=tmp_path / "nope.parquet")
