@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
@@ -195,3 +196,26 @@ def test_collection_ladder_is_consistent(warehouse):
 def test_config_rejects_bad_values(field, value, match):
     with pytest.raises(ValidationError, match=match):
         SimulationConfig(**{field: value})
+
+
+@pytest.mark.parametrize("n", [100_000, 10_000_000, 20_000_000])
+def test_hashed_id_ranges_never_overlap_within_a_column(n):
+    """A reused id would be a false fraud-ring link; 10M+ simulations once reused devices."""
+    from riskresearch.synth.population import id_bases
+
+    n_cust = n  # at most one customer per application
+    b = id_bases(n, n_cust)
+    devices = [(5_000_000, 5_000_000 + n_cust), (b["changed_device"], b["changed_device"] + n)]
+    devices.append((b["ring_device"], b["ring_device"] + 4 * n + 3))
+    phones = [(9_000_000, 9_000_000 + n_cust), (b["ring_phone"], b["ring_phone"] + 2 * n + 2)]
+    addresses = [(1_000_000, 1_000_000 + n_cust), (b["ring_address"], b["ring_address"] + 4 * n)]
+    for ranges in (devices, phones, addresses):
+        ranges.sort()
+        assert all(hi <= lo2 for (_, hi), (lo2, _) in itertools.pairwise(ranges))
+    if n <= 1_000_000:  # small simulations keep their ids (same tables as before)
+        assert b == {
+            "changed_device": 20_000_000,
+            "ring_device": 30_000_000,
+            "ring_phone": 40_000_000,
+            "ring_address": 50_000_000,
+        }

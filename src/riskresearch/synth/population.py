@@ -99,6 +99,23 @@ def _application_times(cfg: SimulationConfig, rng: np.random.Generator, n: int, 
     return starts[month] + seconds.astype("timedelta64[s]")
 
 
+def id_bases(n: int, n_cust: int) -> dict[str, int]:
+    """First id of each hashed-id range, so that no two ranges of one column overlap.
+
+    Customers' devices start at 5,000,000, phones at 9,000,000 and addresses at 1,000,000 (one
+    per customer); changed devices (one per application at most) and the rings' shared pools
+    (fewer than ``n`` ids each) follow. The fixed bases of small simulations are kept, and move
+    up only where a large one would otherwise reuse an id (a false ring link).
+    """
+    changed = max(20_000_000, 5_000_000 + n_cust)
+    return {
+        "changed_device": changed,
+        "ring_device": max(30_000_000, changed + n),
+        "ring_phone": max(40_000_000, 9_000_000 + n_cust),
+        "ring_address": max(50_000_000, 1_000_000 + n_cust),
+    }
+
+
 def make_population(cfg: SimulationConfig) -> Population:
     """Simulate partners, customers, applications, bureau reports and the old approval policy."""
     partners, quality, volume = make_partners(cfg)
@@ -273,12 +290,13 @@ def make_population(cfg: SimulationConfig) -> Population:
     phone = phone_c[cust].copy()
     address = address_c[cust].copy()
     change = r.random(n) < 0.1  # some repeat applicants switched phones
-    device = np.where(change, 20_000_000 + np.arange(n), device)
+    base = id_bases(n, n_cust)
+    device = np.where(change, base["changed_device"] + np.arange(n), device)
     # ring identifiers: each ring shares a small pool of devices, phones and addresses
     ridx = np.maximum(ring_id, 0)
-    pool_dev = 30_000_000 + ridx * 4 + r.integers(0, 1 + (ridx % 3), n)
-    pool_phone = 40_000_000 + ridx * 2 + r.integers(0, 2, n)
-    pool_addr = 50_000_000 + ridx * 4 + r.integers(0, 1 + (ridx % 3), n)
+    pool_dev = base["ring_device"] + ridx * 4 + r.integers(0, 1 + (ridx % 3), n)
+    pool_phone = base["ring_phone"] + ridx * 2 + r.integers(0, 2, n)
+    pool_addr = base["ring_address"] + ridx * 4 + r.integers(0, 1 + (ridx % 3), n)
     device = np.where(is_ring, pool_dev, device)
     phone = np.where(is_ring & (r.random(n) < 0.8), pool_phone, phone)
     address = np.where(is_ring & (r.random(n) < 0.8), pool_addr, address)
