@@ -199,8 +199,11 @@ def _score_dask(args: argparse.Namespace, scorer, manifest: dict) -> int:
 def _decide(args: argparse.Namespace) -> int:
     from riskresearch.decision import DecisionEngine, read_applications, write_decisions
 
-    engine = DecisionEngine.from_release(args.release)  # refuses a tampered release
-    if getattr(args, "dask", False):
+    # refuses a tampered release; a pandas batch scores the fraud model on every core, Dask
+    # workers on one thread each
+    dask = getattr(args, "dask", False)
+    engine = DecisionEngine.from_release(args.release, n_threads=1 if dask else 0)
+    if dask:
         return _decide_dask(args, engine)
     if getattr(args, "scheduler", None):
         from riskresearch.errors import ConfigError
