@@ -131,8 +131,9 @@ def _verify(args: argparse.Namespace) -> int:
             result = rebuild_and_compare(args.release, progress=bar)
         finally:
             bar.close()
+        width = max(map(len, result["artifacts"]), default=0) + 2
         for name, (old, new) in result["artifacts"].items():
-            print(f"  {name:<18}{'identical' if old == new else 'DIFFERS'}  {old}")
+            print(f"  {name:<{width}}{'identical' if old == new else 'DIFFERS'}  {old}")
         print(
             "rebuild: model artifacts are byte-identical"
             if result["identical"]
