@@ -464,3 +464,27 @@ def test_load_scorer_verifies_the_release(copy, rows):
     (copy / "scorecard.sql").write_text("SELECT 1\n")
     with pytest.raises(DataError, match=r"Refusing to score: .*changed: scorecard\.sql"):
         load_scorer(copy)
+
+
+def test_retrain_builds_a_verified_challenger_compared_on_the_same_rows(
+    built, modeling_path, capsys
+):
+    """The real feedback loop: a challenger release from the champion's config, the
+    comparison hashed inside it, the champion untouched, the promotion recorded."""
+    champion = {p: p.read_bytes() for p in built.path.rglob("*") if p.is_file()}
+    args = ["retrain", str(built.path), "--version", "1.1.0", "--table", str(modeling_path)]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    challenger = built.path.parent / "1.1.0"
+    assert verify_release(challenger).ok
+    table = pd.read_csv(challenger / "champion_comparison.csv")
+    assert table["model"].tolist() == [f"champion {VERSION}", "challenger"]
+    # same config and data: the challenger is the champion again, row for row
+    assert table["auc"].iloc[1] == pytest.approx(table["auc"].iloc[0], abs=1e-12)
+    assert table["auc"].iloc[0] == pytest.approx(built.metrics["test"]["auc"], abs=1e-9)
+    assert "bad rate at 80%" in out and "the table is the champion's own data" in out
+    assert {p: p.read_bytes() for p in built.path.rglob("*") if p.is_file()} == champion
+    assert cli.main(["promote", str(challenger), "--by", "ana", "--note", "twin"]) == 0
+    record = json.loads((challenger / "manifest.json").read_text())["promotion"]
+    assert record["decision"] == "promote" and record["by"] == "ana"
+    assert verify_release(challenger).ok

@@ -342,11 +342,11 @@ def _retrain(args: argparse.Namespace) -> int:
         import pandas as pd
 
         table = pd.read_csv(comparison)
-        for row in table.itertuples(index=False):
+        for row in table.to_dict("records"):  # itertuples would rename 'bad_rate_at_0.8'
             print(
-                f"  {row.model:<18}AUC {row.auc:.4f}  KS {row.ks:.4f}  bad rate at 80% "
-                f"{row._asdict()['bad_rate_at_0.8']:.2%}  ({row.n:,} out-of-time rows "
-                f"{row.oot_first}..{row.oot_last})"
+                f"  {row['model']:<18}AUC {row['auc']:.4f}  KS {row['ks']:.4f}  bad rate at 80% "
+                f"{row['bad_rate_at_0.8']:.2%}  ({row['n']:,} out-of-time rows "
+                f"{row['oot_first']}..{row['oot_last']})"
             )
     print(f"decide     riskresearch promote {rel.path} --by NAME [--reject] --note TEXT")
     return 0
