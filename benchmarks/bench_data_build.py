@@ -15,6 +15,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import time
 
 CHILD = r"""
 import json, resource, sys, time
@@ -32,6 +33,16 @@ print(json.dumps({
     "installments": counts["installments"],
 }))
 """
+
+
+def timed(fn, repeat=3):
+    """Best wall time of ``repeat`` calls of ``fn`` and the last result."""
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
 
 
 def machine() -> str:

@@ -33,22 +33,13 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_data_build import machine  # noqa: E402
+from bench_data_build import machine, timed  # noqa: E402
 
 from riskresearch import strategy  # noqa: E402
 from riskresearch.config import load_config  # noqa: E402
 from riskresearch.decision import DecisionEngine, decision_inputs  # noqa: E402
-from riskresearch.release import _write_json, sha256_file  # noqa: E402
+from riskresearch.release import seal  # noqa: E402
 from riskresearch.scoring import Scorer  # noqa: E402
-
-
-def timed(fn, repeat=3):
-    best, out = np.inf, None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def release_folder(given: Path | None, tmp: Path) -> Path:
@@ -61,15 +52,7 @@ def release_folder(given: Path | None, tmp: Path) -> Path:
     t0 = time.perf_counter()
     strategy.write_strategy(strategy.develop_strategy(cfg, tmp), tmp)
     print(f"strategy optimised into a temporary release ({time.perf_counter() - t0:.1f} s)")
-    artifacts = {p.name: {"sha256": sha256_file(p)} for p in tmp.iterdir() if p.is_file()}
-    _write_json(
-        tmp / "manifest.json",
-        {
-            "format": "riskresearch.release/1",
-            "artifacts": artifacts,
-            "config": cfg.model_dump(mode="json"),
-        },
-    )
+    seal(tmp, cfg)
     return tmp
 
 

@@ -30,22 +30,13 @@ from sklearn.metrics import roc_auc_score
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_data_build import machine  # noqa: E402
+from bench_data_build import machine, timed  # noqa: E402
 
 from riskresearch.config import config_from_dict  # noqa: E402
 from riskresearch.development import develop  # noqa: E402
 from riskresearch.features import build_modeling_table  # noqa: E402
 from riskresearch.scoring import Scorer, from_optbinning  # noqa: E402
 from riskresearch.synth import SimulationConfig, build_warehouse  # noqa: E402
-
-
-def timed(fn, repeat=3):
-    best, out = np.inf, None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def main() -> None:

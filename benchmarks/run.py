@@ -381,23 +381,13 @@ def decision_folder(cfg, out: Path) -> Path:
     """What a release holds for decisions, written through the library (as
     tests/test_decision.py does) when the release build itself failed."""
     from riskresearch import development, fraud, strategy
-    from riskresearch.release import _write_json, sha256_file
+    from riskresearch.release import seal
 
     dev = development.develop(cfg)
     development.write_scorecard(dev, out)
     fraud.write_fraud(fraud.develop_fraud(cfg), out)
     strategy.write_strategy(strategy.develop_strategy(cfg, out), out)
-    artifacts = {
-        p.relative_to(out).as_posix(): {"sha256": sha256_file(p)}
-        for p in sorted(out.rglob("*"))
-        if p.is_file()
-    }
-    manifest = {
-        "format": "riskresearch.release/1",
-        "artifacts": artifacts,
-        "config": cfg.model_dump(mode="json"),
-    }
-    _write_json(out / "manifest.json", manifest)
+    seal(out, cfg)
     return out
 
 

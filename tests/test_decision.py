@@ -8,12 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskresearch import development, fraud, strategy
+from riskresearch import development, fraud, release, strategy
 from riskresearch.cli import main
 from riskresearch.config import config_from_dict
 from riskresearch.decision import DecisionEngine, decision_inputs
 from riskresearch.errors import DataError
-from riskresearch.release import _write_json, sha256_file
 from riskresearch.scoring import Scorer
 from tests.test_strategy import raw_config
 
@@ -32,19 +31,7 @@ def release_dir(cfg, tmp_path_factory):
     development.write_scorecard(dev, out)
     fraud.write_fraud(fraud.develop_fraud(cfg), out)
     strategy.write_strategy(strategy.develop_strategy(cfg, out), out)
-    artifacts = {
-        p.relative_to(out).as_posix(): {"sha256": sha256_file(p)}
-        for p in sorted(out.rglob("*"))
-        if p.is_file()
-    }
-    _write_json(
-        out / "manifest.json",
-        {
-            "format": "riskresearch.release/1",
-            "artifacts": artifacts,
-            "config": cfg.model_dump(mode="json"),
-        },
-    )
+    release.seal(out, cfg)
     return out
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 
 import numpy as np
 import pandas as pd
@@ -352,31 +351,15 @@ def test_champion_comparison_and_promotion(cfg, card, tmp_path, capsys):
         M.promote(champion, by="bob", decision="maybe")
 
 
-def test_retrain_builds_from_the_champion_config_with_new_data(monkeypatch, tmp_path):
-    import yaml
-
-    from riskresearch import release
-
-    new_table = tmp_path / "new.parquet"
-    pd.DataFrame({"a": [1]}).to_parquet(new_table)
+def test_retrain_refuses_a_missing_table_before_building(tmp_path):
+    """The real build, comparison and promotion: tests/test_release.py (a built release)."""
+    table = tmp_path / "t.parquet"
+    pd.DataFrame({"a": [1]}).to_parquet(table)
     champion = _fake_release(
         tmp_path / "scorecards" / "mon" / "1.0.0",
         {"scorecard.json": "{}"},
-        {"model": "mon", "data": {"table": str(new_table)}},
+        {"model": "mon", "data": {"table": str(table)}},
     )
-    seen = {}
-
-    def fake_build(config_path, version, root, progress=None):
-        seen["config"] = yaml.safe_load(open(config_path))
-        seen["root"], seen["version"] = root, version
-        return release.Release(root / "mon" / version, version, "0", {})
-
-    monkeypatch.setattr(release, "build_release", fake_build)
-    other = tmp_path / "newer.parquet"
-    shutil.copy(new_table, other)
-    M.retrain(champion, "1.1.0", table=other)
-    assert seen["config"]["data"]["table"] == str(other)
-    assert seen["config"]["monitoring"]["champion"] == str(champion.resolve())
-    assert (seen["root"], seen["version"]) == (champion.resolve().parent.parent, "1.1.0")
     with pytest.raises(ConfigError, match="does not exist"):
         M.retrain(champion, "1.2.0", table=tmp_path / "nope.parquet")
+    assert not (tmp_path / "scorecards" / "mon" / "1.2.0").exists()

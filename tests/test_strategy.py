@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskresearch import development, strategy
+from riskresearch import development, release, strategy
 from riskresearch.config import GradeTerms, config_from_dict
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.strategy import Economics
@@ -433,24 +433,12 @@ def test_strategy_json_schema_and_determinism(built, cfg, tmp_path):
         strategy.read_strategy(bad)
 
 
-def test_swap_set_without_and_with_a_previous_release(built, test_rows):
+def test_swap_set_without_and_with_a_previous_release(cfg, built, test_rows):
     out, sdev, _ = built
     skipped = strategy.swap_set(test_rows, sdev.result.policy, None)
     assert skipped["note"].iloc[0].startswith("no previous release")
     assert "has no strategy.json" in strategy.swap_set(test_rows, {}, out.parent)["note"].iloc[0]
-    from riskresearch.release import _write_json, sha256_file
-
-    _write_json(
-        out / "manifest.json",
-        {
-            "format": "riskresearch.release/1",
-            "artifacts": {
-                p.name: {"sha256": sha256_file(p)}
-                for p in out.iterdir()
-                if p.is_file() and p.name != "manifest.json"
-            },
-        },
-    )
+    release.seal(out, cfg)
     swap = strategy.swap_set(test_rows, sdev.result.policy, out)
     assert swap["rows"].sum() == len(test_rows)
     same = swap[swap.previous_grade == swap.new_grade]

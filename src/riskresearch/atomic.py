@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from riskresearch.errors import ConfigError
 
@@ -58,3 +60,15 @@ def atomic_output(target: str | os.PathLike, what: str = "output") -> Iterator[P
     finally:
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             leftover.unlink(missing_ok=True)
+
+
+def merge_metrics(out_dir: str | os.PathLike, key: str, value: Any, default=None) -> Path:
+    """Set ``key`` of ``out_dir/metrics.json`` to ``value``, keeping the other notebooks' keys.
+
+    ``default`` is ``json.dumps``' fallback for values it cannot write (e.g. numpy scalars).
+    """
+    path = Path(out_dir) / "metrics.json"
+    everything = json.loads(path.read_text()) if path.is_file() else {}
+    everything[key] = value
+    path.write_text(json.dumps(everything, indent=1, sort_keys=True, default=default) + "\n")
+    return path

@@ -106,14 +106,46 @@ def warehouse_as_of(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     return dt.date.fromisoformat(rows[0][0]) if rows else None
 
 
-def check_warehouse(con: duckdb.DuckDBPyConnection, source: str) -> None:
-    """Raise a DataError naming every missing table or column the feature SQL needs."""
+def warehouse_path(db, owner: str) -> Path:
+    """The path of an existing warehouse file (a one-line ConfigError otherwise)."""
+    if not isinstance(db, str | os.PathLike):
+        raise ConfigError(
+            f"{owner} expects the path of a DuckDB warehouse. Got {type(db).__name__} instead."
+        )
+    path = Path(db)
+    if not path.is_file():
+        raise ConfigError(
+            f"The warehouse file '{path}' does not exist. Build it with 'riskresearch data build' "
+            "or give the path of your own DuckDB file."
+        )
+    return path
+
+
+def check_warehouse(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    required: dict[str, tuple[str, ...]] | None = None,
+    purpose: str = "the modeling-table SQL",
+) -> None:
+    """Raise a DataError naming every missing table or column of ``required``.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+    source : str
+        The warehouse, named in the message.
+    required : dict, optional
+        ``{table: columns}``; default :data:`REQUIRED_COLUMNS` (the modeling-table SQL).
+    purpose : str
+        What needs them, named in the message.
+    """
+    required = REQUIRED_COLUMNS if required is None else required
     cols = con.execute("SELECT table_name, column_name FROM information_schema.columns").fetchall()
     have: dict[str, set[str]] = {}
     for table, column in cols:
         have.setdefault(table, set()).add(column)
     problems = []
-    for table, needed in REQUIRED_COLUMNS.items():
+    for table, needed in required.items():
         if table not in have:
             problems.append(f"table '{table}' is missing")
             continue
@@ -122,9 +154,28 @@ def check_warehouse(con: duckdb.DuckDBPyConnection, source: str) -> None:
             problems.append(f"table '{table}' lacks column(s) {', '.join(missing)}")
     if problems:
         raise DataError(
-            f"The warehouse '{source}' does not have the raw-table schema: {'; '.join(problems)}. "
+            f"The warehouse '{source}' cannot feed {purpose}: {'; '.join(problems)}. "
             "See data/README.md for the tables and columns."
         )
+
+
+def as_date(value, owner: str) -> dt.date | None:
+    """``value`` as a date (a date, datetime, Timestamp or 'YYYY-MM-DD'); None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):  # pandas.Timestamp too
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ConfigError(
+        f"The 'as_of' parameter of {owner} must be a date (datetime.date or 'YYYY-MM-DD'). "
+        f"Got {value!r} instead."
+    )
 
 
 def modeling_frame(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> duckdb.DuckDBPyRelation:
@@ -154,12 +205,7 @@ def build_modeling_table(
     pandas.DataFrame
         Row counts by ``segment`` and ``performance_status`` (a summary, not the table).
     """
-    db = Path(db_path)
-    if not db.is_file():
-        raise ConfigError(
-            f"The warehouse file '{db}' does not exist. Build it with 'riskresearch data build' "
-            "or give the path of your own DuckDB file."
-        )
+    db = warehouse_path(db_path, "build_modeling_table")
     out = Path(out_path)
     writable_folder(out, "modeling table")
     con = connect(db)

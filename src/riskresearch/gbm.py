@@ -22,6 +22,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from riskresearch import metrics
+from riskresearch.atomic import merge_metrics
 from riskresearch.config import ModelConfig
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.woe import (
@@ -700,11 +701,7 @@ def write_gbm(gdev: GbmDevelopment, out_dir: str | Path) -> list[Path]:
         table.to_csv(out / "champion_challenger.csv", index=False)
         swaps.to_csv(out / "swap_set.csv", index=False)
         written += [out / "champion_challenger.csv", out / "swap_set.csv"]
-    metrics_path = out / "metrics.json"
-    everything = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
-    everything["gbm"] = summary
-    metrics_path.write_text(json.dumps(everything, indent=1, sort_keys=True) + "\n")
-    return [*written, metrics_path]
+    return [*written, merge_metrics(out, "gbm", summary)]
 
 
 __all__ = [

@@ -47,7 +47,6 @@ bends ("kinks") where the old policy declined most.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -58,6 +57,7 @@ import numpy as np
 import pandas as pd
 
 from riskresearch import development, metrics
+from riskresearch.atomic import merge_metrics
 from riskresearch.binning import WoeBinner
 from riskresearch.config import ModelConfig, declined_filter
 from riskresearch.errors import ConfigError, DataError
@@ -1051,11 +1051,7 @@ def write_report(
             for k, v in diagnostics.summary.items()
         }
         report.setdefault("message", diagnostics.message)
-    path = out / "metrics.json"
-    everything = json.loads(path.read_text()) if path.is_file() else {}
-    everything["reject_inference_report"] = report
-    path.write_text(json.dumps(everything, indent=1, sort_keys=True, default=_json) + "\n")
-    return [*written, path]
+    return [*written, merge_metrics(out, "reject_inference_report", report, default=_json)]
 
 
 def _json(value):

@@ -415,15 +415,41 @@ def _kind(rel: str) -> str:
     return "table"
 
 
-def _manifest(folder: Path, cfg: ModelConfig, config_path: Path, version: str) -> dict[str, Any]:
+def _artifacts(folder: Path) -> dict[str, dict[str, Any]]:
+    """sha256, size and kind of every file under ``folder`` (the manifest's ``artifacts``)."""
     artifacts = {}
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    own = folder / "manifest.json"
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p != own):
         rel = path.relative_to(folder).as_posix()
         artifacts[rel] = {
             "sha256": sha256_file(path),
             "bytes": path.stat().st_size,
             "kind": _kind(rel),
         }
+    return artifacts
+
+
+def seal(folder: str | Path, cfg: ModelConfig) -> Path:
+    """Write ``manifest.json`` for a folder of artifacts written through the library.
+
+    Without papermill (a script, a test, a benchmark that calls ``write_scorecard``,
+    ``write_fraud``, ``write_strategy`` ... itself), this gives the folder what
+    :func:`verify_release`, :func:`load_scorer` and the decision engine check: the config and
+    the sha256 of every file. It is no release (no data fingerprint, code version, notebooks).
+    """
+    folder = Path(folder)
+    manifest = {
+        "format": "riskresearch.release/1",
+        "model": cfg.model,
+        "config": cfg.model_dump(mode="json"),
+        "artifacts": _artifacts(folder),
+    }
+    _write_json(folder / "manifest.json", manifest)
+    return folder / "manifest.json"
+
+
+def _manifest(folder: Path, cfg: ModelConfig, config_path: Path, version: str) -> dict[str, Any]:
+    artifacts = _artifacts(folder)
     missing = [a for a in model_artifacts(cfg) if a not in artifacts]
     if missing:
         raise BuildError(

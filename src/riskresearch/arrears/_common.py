@@ -5,18 +5,22 @@ parameter checks."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
-from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 
 from riskresearch.errors import ConfigError, DataError
-from riskresearch.features import connect, warehouse_as_of
+from riskresearch.features import (
+    as_date,
+    check_warehouse,
+    connect,
+    warehouse_as_of,
+    warehouse_path,
+)
 
 #: Month-end states of a lease, delinquency buckets first.
 STATUSES: tuple[str, ...] = (
@@ -110,61 +114,16 @@ def _sql(name: str) -> str:
     return resources.files("riskresearch").joinpath(f"sql/{name}.sql").read_text()
 
 
-def _as_date(value, owner: str) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):  # pandas.Timestamp too
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ConfigError(
-        f"The 'as_of' parameter of {owner} must be a date (datetime.date or 'YYYY-MM-DD'). "
-        f"Got {value!r} instead."
-    )
-
-
 @contextmanager
 def _warehouse(
     db, part: str, as_of, owner: str
 ) -> Iterator[tuple[duckdb.DuckDBPyConnection, dt.date]]:
     """Open the warehouse read-only, check its tables, resolve and check ``as_of``."""
-    as_of = _as_date(as_of, owner)
-    if not isinstance(db, str | os.PathLike):
-        raise ConfigError(
-            f"{owner} expects the path of a DuckDB warehouse. Got {type(db).__name__} instead."
-        )
-    path = Path(db)
-    if not path.is_file():
-        raise ConfigError(
-            f"The warehouse file '{path}' does not exist. Build it with 'riskresearch data "
-            "build' or give the path of your own DuckDB file."
-        )
+    as_of = as_date(as_of, owner)
+    path = warehouse_path(db, owner)
     con = connect(path)
     try:
-        cols = con.execute(
-            "SELECT table_name, column_name FROM information_schema.columns"
-        ).fetchall()
-        have: dict[str, set[str]] = {}
-        for table, column in cols:
-            have.setdefault(table, set()).add(column)
-        problems = []
-        for table, needed in REQUIRED_COLUMNS[part].items():
-            if table not in have:
-                problems.append(f"table '{table}' is missing")
-                continue
-            missing = [c for c in needed if c not in have[table]]
-            if missing:
-                problems.append(f"table '{table}' lacks column(s) {', '.join(missing)}")
-        if problems:
-            raise DataError(
-                f"{owner}: the warehouse '{path}' cannot be read: {'; '.join(problems)}. "
-                "See data/README.md for the tables and columns."
-            )
+        check_warehouse(con, str(path), REQUIRED_COLUMNS[part], owner)
         as_of = as_of or warehouse_as_of(con)
         if as_of is None:
             raise ConfigError(
@@ -197,7 +156,7 @@ def _table_source(source, columns, kind: str, owner: str, as_of, builder) -> pd.
                 f"{owner}: the table lacks column(s) {', '.join(missing)}. Pass the output of "
                 f"{kind}() or a warehouse path."
             )
-        as_of = _as_date(as_of, owner) or source.attrs.get("as_of")
+        as_of = as_date(as_of, owner) or source.attrs.get("as_of")
         if as_of is None:
             raise ConfigError(
                 f"{owner} got a table without its as-of date. Pass as_of=... or the output of "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import numbers
 import os
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from riskresearch import metrics
+from riskresearch.atomic import merge_metrics
 from riskresearch.behavior.snapshots import (
     BAD_DPD,
     BEHAVIOR_FEATURES,
@@ -354,9 +354,5 @@ def write_behavior(score: BehaviorScore, out_dir: str | os.PathLike) -> list[Pat
     (out / "behavior.sql").write_text(score.scorer().to_sql() + "\n")
     score.model.points_table().to_csv(out / "behavior_points.csv", index=False)
     score.bands.to_csv(out / "behavior_bands.csv", index=False)
-    metrics_path = out / "metrics.json"
-    everything = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
-    everything["behavior"] = score.metrics
-    metrics_path.write_text(json.dumps(everything, indent=1, sort_keys=True) + "\n")
     names = ("behavior.json", "behavior.sql", "behavior_points.csv", "behavior_bands.csv")
-    return [*(out / n for n in names), metrics_path]
+    return [*(out / n for n in names), merge_metrics(out, "behavior", score.metrics)]

@@ -5,18 +5,21 @@ See :mod:`riskresearch.behavior` for the conventions and limitations.
 
 from __future__ import annotations
 
-import datetime as dt
 import numbers
 import os
 from importlib import resources
-from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from riskresearch.errors import ConfigError, DataError
-from riskresearch.features import connect, warehouse_as_of
+from riskresearch.features import (
+    as_date,
+    check_warehouse,
+    connect,
+    warehouse_as_of,
+    warehouse_path,
+)
 
 #: Target column and its definition.
 TARGET = "bad_next_3m"
@@ -196,20 +199,11 @@ def behavior_snapshots(db_path: str | os.PathLike, as_of=None) -> pd.DataFrame:
     >>> snaps.groupby("snapshot")["bad_next_3m"].mean()              # doctest: +SKIP
     """
     owner = "behavior_snapshots"
-    as_of = _as_date(as_of, owner)
-    if not isinstance(db_path, str | os.PathLike):
-        raise ConfigError(
-            f"{owner} expects the path of a DuckDB warehouse. Got {type(db_path).__name__} instead."
-        )
-    db = Path(db_path)
-    if not db.is_file():
-        raise ConfigError(
-            f"The warehouse file '{db}' does not exist. Build it with 'riskresearch data build' "
-            "or give the path of your own DuckDB file."
-        )
+    as_of = as_date(as_of, owner)
+    db = warehouse_path(db_path, owner)
     con = connect(db)
     try:
-        _check_warehouse(con, db, owner)
+        check_warehouse(con, str(db), REQUIRED_COLUMNS, f"the behaviour snapshots ({owner})")
         recorded = warehouse_as_of(con)
         if as_of is None:
             as_of = recorded
@@ -229,44 +223,6 @@ def behavior_snapshots(db_path: str | os.PathLike, as_of=None) -> pd.DataFrame:
         con.close()
     frame.attrs["as_of"] = as_of
     return frame
-
-
-def _check_warehouse(con: duckdb.DuckDBPyConnection, db: Path, owner: str) -> None:
-    cols = con.execute("SELECT table_name, column_name FROM information_schema.columns").fetchall()
-    have: dict[str, set[str]] = {}
-    for table, column in cols:
-        have.setdefault(table, set()).add(column)
-    problems = []
-    for table, needed in REQUIRED_COLUMNS.items():
-        if table not in have:
-            problems.append(f"table '{table}' is missing")
-            continue
-        missing = [c for c in needed if c not in have[table]]
-        if missing:
-            problems.append(f"table '{table}' lacks column(s) {', '.join(missing)}")
-    if problems:
-        raise DataError(
-            f"{owner}: the warehouse '{db}' cannot be read: {'; '.join(problems)}. See "
-            "data/README.md for the tables and columns."
-        )
-
-
-def _as_date(value, owner: str) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):  # pandas.Timestamp too
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ConfigError(
-        f"The 'as_of' parameter of {owner} must be a date (datetime.date or 'YYYY-MM-DD'). "
-        f"Got {value!r} instead."
-    )
 
 
 def behavior_summary(snapshots: pd.DataFrame) -> pd.DataFrame:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from riskresearch.atomic import merge_metrics
 from riskresearch.errors import ConfigError
 from riskresearch.fraud.features import (
     APPLICATION_FEATURES,
@@ -107,8 +107,4 @@ def write_fraud(fdev: FraudDevelopment, out_dir: str | os.PathLike) -> list[Path
     out = Path(out_dir)
     written = write_fraud_model(fdev.model, out)
     fdev.comparison.to_csv(out / "fraud_methods.csv", index=False)
-    metrics_path = out / "metrics.json"
-    everything = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
-    everything["fraud"] = fdev.metrics
-    metrics_path.write_text(json.dumps(everything, indent=1, sort_keys=True) + "\n")
-    return [*written, out / "fraud_methods.csv", metrics_path]
+    return [*written, out / "fraud_methods.csv", merge_metrics(out, "fraud", fdev.metrics)]

@@ -6,16 +6,14 @@ import datetime as dt
 import itertools
 import os
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from riskresearch import metrics
-from riskresearch.errors import ConfigError, DataError
-from riskresearch.features import connect, warehouse_as_of
+from riskresearch.errors import ConfigError
+from riskresearch.features import check_warehouse, connect, warehouse_as_of, warehouse_path
 
 FRAUD_FORMAT = "riskresearch.fraud/1"
 METHODS = ("class_weight", "smote", "undersample")
@@ -133,25 +131,6 @@ def component_sizes(applied_at, keys) -> np.ndarray:
     return out
 
 
-def _check_tables(con: duckdb.DuckDBPyConnection, source: str) -> None:
-    cols = con.execute("SELECT table_name, column_name FROM information_schema.columns").fetchall()
-    have: dict[str, set[str]] = {}
-    for table, column in cols:
-        have.setdefault(table, set()).add(column)
-    problems = []
-    for table, needed in REQUIRED_COLUMNS.items():
-        missing = [c for c in needed if c not in have.get(table, set())]
-        if table not in have:
-            problems.append(f"table '{table}' is missing")
-        elif missing:
-            problems.append(f"table '{table}' lacks column(s) {', '.join(missing)}")
-    if problems:
-        raise DataError(
-            f"The warehouse '{source}' cannot feed the fraud features: {'; '.join(problems)}. "
-            "See data/README.md for the tables and columns."
-        )
-
-
 def fraud_features(db_path: str | os.PathLike, as_of: dt.date | None = None) -> pd.DataFrame:
     """Point-in-time fraud features of every application, with the fraud target.
 
@@ -180,15 +159,10 @@ def fraud_features(db_path: str | os.PathLike, as_of: dt.date | None = None) -> 
         days over its 90-day weekly average; ``partner_fraud_rate`` its confirmed fraud cases
         over leases started in the 365 days before the application day.
     """
-    db = Path(db_path)
-    if not db.is_file():
-        raise ConfigError(
-            f"The warehouse file '{db}' does not exist. Build it with 'riskresearch data build' "
-            "or give the path of your own DuckDB file."
-        )
+    db = warehouse_path(db_path, "fraud_features")
     con = connect(db)
     try:
-        _check_tables(con, str(db))
+        check_warehouse(con, str(db), REQUIRED_COLUMNS, "the fraud features")
         as_of = as_of or warehouse_as_of(con)
         if as_of is None:
             raise ConfigError(

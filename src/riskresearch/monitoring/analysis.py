@@ -225,14 +225,16 @@ def _next_month(month: str) -> str:
     return str(p)
 
 
+def _severity(value: float, amber: float, red: float) -> str:
+    """green / amber / red for a value against its two thresholds (higher is worse)."""
+    return "red" if value >= red else "amber" if value >= amber else "green"
+
+
 def _severity_psi(value: float, floor: float, th: dict) -> str:
-    if value >= th["psi_red"]:
-        return "red"
-    if value >= th["psi_amber"] or (
-        value >= th["drift_min"] and value >= th["drift_factor"] * floor
-    ):
-        return "amber"
-    return "green"
+    sev = _severity(value, th["psi_amber"], th["psi_red"])
+    if sev == "green" and value >= th["drift_min"] and value >= th["drift_factor"] * floor:
+        return "amber"  # small, but beyond what development months drift among themselves
+    return sev
 
 
 def _stability(counts: pd.DataFrame, baseline: Baseline, th: dict):
@@ -291,13 +293,7 @@ def _unseen(counts: pd.DataFrame, baseline: Baseline, th: dict):
         vals = unseen_vals[(unseen_vals["month"] == month) & (unseen_vals["variable"] == variable)]
         top = vals.sort_values(["n", "text"], ascending=[False, True]).head(8)
         shown = ", ".join(f"{t} ({c})" for t, c in zip(top["text"], top["n"], strict=True))
-        sev = (
-            "red"
-            if share >= th["unseen_red"]
-            else "amber"
-            if share >= th["unseen_amber"]
-            else "green"
-        )
+        sev = _severity(share, th["unseen_amber"], th["unseen_red"])
         rows.append(
             {
                 "month": month,
@@ -383,13 +379,7 @@ def _performance(counts: pd.DataFrame, baseline: Baseline, th: dict):
             significant = drop > z * r.auc_se
             a_sev = "green"
             if r.n >= th["min_rows"] and nb >= 10 and significant:
-                a_sev = (
-                    "red"
-                    if drop >= th["auc_red"]
-                    else "amber"
-                    if drop >= th["auc_amber"]
-                    else "green"
-                )
+                a_sev = _severity(drop, th["auc_amber"], th["auc_red"])
             checks.append(
                 _check(
                     r.month,

@@ -34,20 +34,20 @@ def load_partner_data(
         ``dpd30_3m_mature`` of each lease.
     as_of : datetime.date
     """
-    from riskresearch.features import connect, modeling_frame, warehouse_as_of
+    from riskresearch.features import (
+        as_date,
+        connect,
+        modeling_frame,
+        warehouse_as_of,
+        warehouse_path,
+    )
 
-    path = Path(db)
-    if not path.is_file():
-        raise ConfigError(
-            f"The warehouse file '{path}' does not exist. Build it with 'riskresearch data "
-            "build' or give the path of your own DuckDB file."
-        )
+    path = warehouse_path(db, "load_partner_data")
     con = connect(path)
     try:
-        as_of = as_of or warehouse_as_of(con)
+        as_of = as_date(as_of, "load_partner_data") or warehouse_as_of(con)
         if as_of is None:
             raise ConfigError(f"The warehouse '{path}' records no as-of date. Pass as_of.")
-        as_of = dt.date.fromisoformat(str(as_of)) if isinstance(as_of, str) else as_of
         tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
         for needed in ("partners", "orders", "installments"):
             if needed not in tables:
