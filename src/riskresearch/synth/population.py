@@ -99,29 +99,64 @@ def _application_times(cfg: SimulationConfig, rng: np.random.Generator, n: int, 
     return starts[month] + seconds.astype("timedelta64[s]")
 
 
-def id_bases(n: int, n_cust: int) -> dict[str, int]:
+def id_bases(n: int) -> dict[str, int]:
     """First id of each hashed-id range, so that no two ranges of one column overlap.
 
     Customers' devices start at 5,000,000, phones at 9,000,000 and addresses at 1,000,000 (one
-    per customer); changed devices (one per application at most) and the rings' shared pools
-    (fewer than ``n`` ids each) follow. The fixed bases of small simulations are kept, and move
-    up only where a large one would otherwise reuse an id (a false ring link).
+    per customer, and there are at most ``n`` customers); changed devices (one per application
+    at most) and the rings' shared pools (fewer than ``n`` ids each) follow. The fixed bases of
+    small simulations are kept, and move up only where a large one would otherwise reuse an id
+    (a false ring link).
     """
-    changed = max(20_000_000, 5_000_000 + n_cust)
+    changed = max(20_000_000, 5_000_000 + n)
     return {
         "changed_device": changed,
         "ring_device": max(30_000_000, changed + n),
-        "ring_phone": max(40_000_000, 9_000_000 + n_cust),
-        "ring_address": max(50_000_000, 1_000_000 + n_cust),
+        "ring_phone": max(40_000_000, 9_000_000 + n),
+        "ring_address": max(50_000_000, 1_000_000 + n),
     }
 
 
-def make_population(cfg: SimulationConfig) -> Population:
-    """Simulate partners, customers, applications, bureau reports and the old approval policy."""
-    partners, quality, volume = make_partners(cfg)
-    n_old = cfg.n_partners
-    rng = stream(cfg, "apps")
-    n = cfg.n_applications
+@dataclass(frozen=True)
+class Block:
+    """One independently drawn part of a population too large to simulate at once.
+
+    A block has its own random streams, customers and fraud rings; partners are shared. Its ids
+    continue where the previous block's ended, and its application ids are its applications'
+    ranks in the arrival order of the whole population (see ``build_warehouse``).
+
+    Attributes
+    ----------
+    index : int
+        Block number; block 0 draws from the same streams as an unblocked simulation.
+    n : int
+        Applications in the block.
+    n_total : int
+        Applications in the whole population (sizes the hashed-id ranges).
+    application_ids : numpy.ndarray, optional
+        Ids of the block's applications in their arrival order; ``1..n`` when omitted.
+    customer_offset, ring_offset, prior_offset : int
+        Customers, fraud rings and prior leases of the blocks before this one.
+    """
+
+    index: int
+    n: int
+    n_total: int
+    application_ids: np.ndarray | None = None
+    customer_offset: int = 0
+    ring_offset: int = 0
+    prior_offset: int = 0
+
+    @property
+    def keys(self) -> tuple[int, ...]:
+        """Extra key of the block's random streams (none for block 0)."""
+        return () if self.index == 0 else (self.index,)
+
+
+def arrivals(cfg: SimulationConfig, block: Block) -> dict[str, np.ndarray | int]:
+    """Who applies when: customers, instants and fraud type of a block, in arrival order."""
+    rng = stream(cfg, "apps", *block.keys)
+    n = block.n
     n_fraud = round(n * cfg.fraud_share)
     n_honest = n - n_fraud
 
@@ -150,7 +185,6 @@ def make_population(cfg: SimulationConfig) -> Population:
     ring_times = np.minimum(ring_times, last)
 
     # every fraud application is a new (synthetic or stolen) identity
-    n_cust = n_honest_cust + n_fraud
     cust = np.concatenate([cust, n_honest_cust + np.arange(n_fraud)])
     applied_at = np.concatenate([honest_times, ring_times, theft_times])
     fraud_type = np.array(
@@ -160,18 +194,51 @@ def make_population(cfg: SimulationConfig) -> Population:
 
     # sort by time: application ids follow arrival order
     order = np.lexsort((cust, applied_at))
+    return {
+        "cust": cust[order],
+        "applied_at": applied_at[order],
+        "fraud_type": fraud_type[order],
+        "ring_id": ring_id[order],
+        "n_honest_cust": n_honest_cust,
+        "n_cust": n_honest_cust + n_fraud,
+        "n_rings": n_rings,
+    }
+
+
+def make_population(cfg: SimulationConfig, block: Block | None = None) -> Population:
+    """Simulate partners, customers, applications, bureau reports and the old approval policy.
+
+    Parameters
+    ----------
+    cfg : SimulationConfig
+        Simulation parameters.
+    block : Block, optional
+        The part of a large population to draw (default: all ``cfg.n_applications`` at once).
+    """
+    block = block or Block(0, cfg.n_applications, cfg.n_applications)
+    keys = block.keys
+    partners, quality, volume = make_partners(cfg)
+    n_old = cfg.n_partners
+    n = block.n
+    arr = arrivals(cfg, block)
     cust, applied_at, fraud_type, ring_id = (
-        cust[order],
-        applied_at[order],
-        fraud_type[order],
-        ring_id[order],
+        arr["cust"],
+        arr["applied_at"],
+        arr["fraud_type"],
+        arr["ring_id"],
+    )
+    n_honest_cust, n_cust, n_rings = arr["n_honest_cust"], arr["n_cust"], arr["n_rings"]
+    app_id = (
+        np.arange(1, n + 1, dtype=np.int64)
+        if block.application_ids is None
+        else np.asarray(block.application_ids, dtype=np.int64)
     )
     is_fraud = fraud_type != "none"
     is_ring = fraud_type == "ring"
     month_idx = month_index(cfg, applied_at)
 
     # ---- customers
-    crng = stream(cfg, "customers")
+    crng = stream(cfg, "customers", *keys)
     enterprise_c = crng.random(n_cust) < cfg.enterprise_share
     enterprise_c[n_honest_cust:] = False  # fraud here is consumer fraud
     z_c = crng.normal(0.0, 1.0, n_cust)  # creditworthiness (high = risky), seen through features
@@ -186,13 +253,14 @@ def make_population(cfg: SimulationConfig) -> Population:
     occ = np.where(young & (crng.random(n_cust) < 0.45), 4, occ)
     occ = np.where(~young & (occ == 4), 0, occ)
     # households share an address; a few share a device
-    address_c = np.arange(n_cust, dtype=np.int64) + 1_000_000
+    first_cust = block.customer_offset
+    address_c = np.arange(n_cust, dtype=np.int64) + 1_000_000 + first_cust
     share = np.flatnonzero(crng.random(n_cust) < 0.03)
     address_c[share] = address_c[crng.integers(0, n_cust, share.size)]
-    device_c = np.arange(n_cust, dtype=np.int64) + 5_000_000
+    device_c = np.arange(n_cust, dtype=np.int64) + 5_000_000 + first_cust
     share = np.flatnonzero(crng.random(n_cust) < 0.005)
     device_c[share] = device_c[crng.integers(0, n_cust, share.size)]
-    phone_c = np.arange(n_cust, dtype=np.int64) + 9_000_000
+    phone_c = np.arange(n_cust, dtype=np.int64) + 9_000_000 + first_cust
     # enterprise profile (constant per company)
     industry_c = crng.integers(0, INDUSTRIES.size, n_cust)
     company_age0 = np.round(crng.gamma(2.0, 3.5, n_cust) * np.exp(-0.2 * z_c), 1) + 0.3
@@ -205,7 +273,7 @@ def make_population(cfg: SimulationConfig) -> Population:
     returning_c[n_honest_cust:] = False
 
     # ---- per application
-    r = stream(cfg, "app_features")
+    r = stream(cfg, "app_features", *keys)
     seg_ent = enterprise_c[cust]
     new_channel = np.zeros(n, dtype=bool)
     late = month_idx >= cfg.new_channel_month - 1
@@ -290,10 +358,10 @@ def make_population(cfg: SimulationConfig) -> Population:
     phone = phone_c[cust].copy()
     address = address_c[cust].copy()
     change = r.random(n) < 0.1  # some repeat applicants switched phones
-    base = id_bases(n, n_cust)
-    device = np.where(change, base["changed_device"] + np.arange(n), device)
+    base = id_bases(block.n_total)
+    device = np.where(change, base["changed_device"] + app_id - 1, device)
     # ring identifiers: each ring shares a small pool of devices, phones and addresses
-    ridx = np.maximum(ring_id, 0)
+    ridx = np.maximum(ring_id, 0) + block.ring_offset
     pool_dev = base["ring_device"] + ridx * 4 + r.integers(0, 1 + (ridx % 3), n)
     pool_phone = base["ring_phone"] + ridx * 2 + r.integers(0, 2, n)
     pool_addr = base["ring_address"] + ridx * 4 + r.integers(0, 1 + (ridx % 3), n)
@@ -360,7 +428,7 @@ def make_population(cfg: SimulationConfig) -> Population:
     disputes = r.poisson(np.exp(-1.5 + 0.7 * z + 0.3 * np.log1p(employees_c[cust])))
 
     # ---- bureau reports (consumers with a record)
-    brng = stream(cfg, "bureau")
+    brng = stream(cfg, "bureau", *keys)
     lam = np.exp(-0.9 + 0.55 * z + 0.25 * shock)
     inq1 = brng.poisson(lam)
     inq3 = inq1 + brng.poisson(2 * lam)
@@ -382,7 +450,7 @@ def make_population(cfg: SimulationConfig) -> Population:
     util = np.clip(sigmoid(-0.6 + 0.9 * z + 0.3 * shock + brng.normal(0, 0.6, n)), 0, 1).round(3)
 
     # ---- pre-window platform history (prior leases of returning customers)
-    prior, prior_feats = _prior_leases(cfg, returning_c, z_c, c_c, cust, applied_at)
+    prior, prior_feats = _prior_leases(cfg, keys, returning_c, z_c, c_c, cust)
 
     # ---- hidden default-risk logit (only observable features + hidden character + partner)
     eta = np.where(
@@ -429,6 +497,7 @@ def make_population(cfg: SimulationConfig) -> Population:
     # ---- old approval policy
     decision, reason = old_policy(
         cfg,
+        keys,
         applied_at,
         device,
         seg_ent,
@@ -446,8 +515,7 @@ def make_population(cfg: SimulationConfig) -> Population:
         z,
     )
 
-    app_id = np.arange(1, n + 1, dtype=np.int64)
-    cust_id = cust.astype(np.int64) + 1
+    cust_id = cust.astype(np.int64) + 1 + first_cust
     seg = np.where(seg_ent, "enterprise", "consumer")
     cons = ~seg_ent
 
@@ -498,7 +566,7 @@ def make_population(cfg: SimulationConfig) -> Population:
     ucust, first_pos = np.unique(cust, return_index=True)
     customers = pd.DataFrame(
         {
-            "customer_id": ucust.astype(np.int64) + 1,
+            "customer_id": ucust.astype(np.int64) + 1 + first_cust,
             "segment": np.where(enterprise_c[ucust], "enterprise", "consumer"),
             "registered_at": registered[first_pos].astype("datetime64[us]"),
             "birth_date": _masked(
@@ -532,13 +600,14 @@ def make_population(cfg: SimulationConfig) -> Population:
             "eta": eta,
             "is_fraud": is_fraud,
             "fraud_type": fraud_type,
-            "ring_id": ring_id.astype(np.int64),
+            "ring_id": np.where(ring_id >= 0, ring_id + block.ring_offset, -1).astype(np.int64),
             "partner_quality": q,
             "new_channel": new_channel,
             "month_index": month_idx + 1,
         }
     )
-    prior["customer_id"] = prior["customer_id"] + 1
+    prior["customer_id"] = prior["customer_id"] + 1 + first_cust
+    prior["prior_lease_id"] = prior["prior_lease_id"] + block.prior_offset
     return Population(partners, quality, customers, applications, bureau, prior, hidden)
 
 
@@ -550,9 +619,9 @@ def _masked(values, keep: np.ndarray, dtype: str = "float64"):
     return s.where(keep)
 
 
-def _prior_leases(cfg, returning_c, z_c, c_c, cust, applied_at):
+def _prior_leases(cfg, keys, returning_c, z_c, c_c, cust):
     """Leases that returning customers held before the window, and per-application aggregates."""
-    rng = stream(cfg, "prior")
+    rng = stream(cfg, "prior", *keys)
     who = np.flatnonzero(returning_c)
     k = rng.choice([1, 2, 3], size=who.size, p=[0.6, 0.3, 0.1])
     owner = np.repeat(who, k)

@@ -114,6 +114,7 @@ def enterprise_logit(
 
 def old_policy(
     cfg,
+    keys,
     applied_at,
     device,
     ent,
@@ -131,7 +132,7 @@ def old_policy(
     z,
 ):
     """The platform's historical rules: knock-outs, velocity and an old, cruder score."""
-    rng = stream(cfg, "policy")
+    rng = stream(cfg, "policy", *keys)
     n = score.size
     # velocity: same device fingerprint seen 2+ times in the previous 7 days
     t = (applied_at - np.datetime64(cfg.start, "s")).astype(np.int64)

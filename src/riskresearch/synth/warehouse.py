@@ -13,7 +13,7 @@ from riskresearch.atomic import atomic_output
 from riskresearch.errors import BuildError
 from riskresearch.synth.config import SimulationConfig
 from riskresearch.synth.performance import simulate_chunk
-from riskresearch.synth.population import make_population
+from riskresearch.synth.population import Block, arrivals, make_population
 
 #: Raw tables a modeling pipeline may read, in the order they are written.
 RAW_TABLES = (
@@ -47,8 +47,37 @@ DATE_COLUMNS = frozenset(
 #: Applications whose lease performance is simulated at once. Fixed (not a parameter): the
 #: random stream of each chunk is keyed by its index, so the size is part of the result.
 CHUNK_SIZE = 200_000
+#: Most applications whose population (customers, profiles, bureau, old policy) is drawn at once;
+#: about 1.7 GB of memory per million. Larger simulations are drawn in equal blocks, each with
+#: its own customers, fraud rings and random streams, so memory stays bounded at any size. Fixed
+#: like ``CHUNK_SIZE``: a simulation up to this size is one block, as it always was.
+BLOCK_SIZE = 1_000_000
 
 Progress = Callable[[str, int, int], None]
+
+
+def block_sizes(n: int) -> list[int]:
+    """Applications in each population block: as few equal blocks as ``BLOCK_SIZE`` allows."""
+    n_blocks = -(-n // BLOCK_SIZE)
+    edges = np.round(np.linspace(0, n, n_blocks + 1)).astype(np.int64)
+    return np.diff(edges).tolist()
+
+
+def _application_ids(cfg: SimulationConfig, sizes: list[int]) -> list[np.ndarray | None]:
+    """Each block's application ids: ranks in the arrival order of the whole population.
+
+    Only the arrival instants of every block are drawn here (8 bytes per application), so ids
+    ascend in time across blocks as they do within one; ties go to the earlier block.
+    """
+    if len(sizes) == 1:
+        return [None]
+    n = sum(sizes)
+    times = np.concatenate(
+        [arrivals(cfg, Block(i, size, n))["applied_at"] for i, size in enumerate(sizes)]
+    )
+    ids = np.empty(n, dtype=np.int64)
+    ids[np.argsort(times, kind="stable")] = np.arange(1, n + 1)
+    return np.split(ids, np.cumsum(sizes)[:-1])
 
 
 def build_warehouse(
@@ -58,7 +87,8 @@ def build_warehouse(
 
     The database is written to a temporary file next to ``path`` and moved into place only when
     complete, so a failed or interrupted build never leaves a half-written database (and never
-    replaces a good one).
+    replaces a good one). Memory stays bounded at any size: the population is drawn in blocks of
+    at most ``BLOCK_SIZE`` applications and lease histories in chunks of ``CHUNK_SIZE``.
 
     Parameters
     ----------
@@ -81,43 +111,60 @@ def build_warehouse(
     >>> counts["applications"]
     5000
     """
-    n_chunks = int(np.ceil(cfg.n_applications / CHUNK_SIZE))
-    total = 2 + n_chunks
+    sizes = block_sizes(cfg.n_applications)
+    total = 1 + len(sizes) + sum(-(-size // CHUNK_SIZE) for size in sizes)
+    done = 0
     with atomic_output(path, "warehouse") as tmp:
-        pop = make_population(cfg)
-        if progress:
-            progress("applications", 1, total)
+        ids = _application_ids(cfg, sizes)
         con = duckdb.connect(str(tmp))
         try:
-            _write(con, "partners", pop.partners)
-            _write(con, "customers", pop.customers)
-            _write(con, "applications", pop.applications)
-            _write(con, "bureau_reports", pop.bureau)
-            _write(con, "prior_leases", pop.prior_leases)
-            new_partner = np.zeros(len(pop.partners), dtype=bool)
-            new_partner[cfg.n_partners :] = True
-            _write(
-                con,
-                "oracle_partners",
-                pd.DataFrame(
-                    {
-                        "partner_id": pop.partners["partner_id"],
-                        "hidden_quality": pop.partner_quality,
-                        "worse_new_channel": new_partner,
-                    }
-                ),
-            )
-            del pop.customers, pop.bureau, pop.prior_leases
-            for i in range(n_chunks):
-                sl = slice(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE)
-                tables = simulate_chunk(
-                    cfg, pop.applications.iloc[sl], pop.hidden.iloc[sl], chunk=i
-                )
-                for name, frame in tables.items():
-                    _write(con, name, frame, append=i > 0)
-                del tables
+            offsets = {"customer_offset": 0, "ring_offset": 0, "prior_offset": 0}
+            chunk = 0
+            for b, size in enumerate(sizes):
+                pop = make_population(cfg, Block(b, size, cfg.n_applications, ids[b], **offsets))
+                if b == 0:
+                    _write(con, "partners", pop.partners)
+                    new_partner = np.zeros(len(pop.partners), dtype=bool)
+                    new_partner[cfg.n_partners :] = True
+                    _write(
+                        con,
+                        "oracle_partners",
+                        pd.DataFrame(
+                            {
+                                "partner_id": pop.partners["partner_id"],
+                                "hidden_quality": pop.partner_quality,
+                                "worse_new_channel": new_partner,
+                            }
+                        ),
+                    )
+                _write(con, "customers", pop.customers, append=b > 0)
+                _write(con, "applications", pop.applications, append=b > 0)
+                _write(con, "bureau_reports", pop.bureau, append=b > 0)
+                _write(con, "prior_leases", pop.prior_leases, append=b > 0)
+                offsets = {
+                    "customer_offset": int(pop.customers["customer_id"].max()),
+                    "ring_offset": max(
+                        offsets["ring_offset"], int(pop.hidden["ring_id"].max()) + 1
+                    ),
+                    "prior_offset": offsets["prior_offset"] + len(pop.prior_leases),
+                }
+                del pop.customers, pop.bureau, pop.prior_leases
+                done += 1
                 if progress:
-                    progress("leases", 2 + i, total)
+                    progress("applications", done, total)
+                for start in range(0, size, CHUNK_SIZE):
+                    sl = slice(start, start + CHUNK_SIZE)
+                    tables = simulate_chunk(
+                        cfg, pop.applications.iloc[sl], pop.hidden.iloc[sl], chunk=chunk
+                    )
+                    for name, frame in tables.items():
+                        _write(con, name, frame, append=chunk > 0)
+                    del tables
+                    chunk += 1
+                    done += 1
+                    if progress:
+                        progress("leases", done, total)
+                del pop
             _write_meta(con, cfg)
             counts = {
                 t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
