@@ -141,3 +141,20 @@ def test_if_missing_keeps_the_existing_warehouse(capsys, tmp_path):
     assert code == 0 and "exists" in out
     assert _sha(db) == before and table.is_file()
     assert "2,000 rows" in out  # the modeling table was rebuilt from the kept warehouse
+
+
+def test_bad_memory_limit_is_one_line_and_writes_nothing(capsys, tmp_path):
+    code, _, err = _run(
+        capsys,
+        "--applications",
+        "2000",
+        "--memory-limit",
+        "2 gigs",
+        "--out",
+        str(tmp_path / "w.duckdb"),
+        "--table",
+        str(tmp_path / "t.parquet"),
+    )
+    assert code == 2
+    assert "'memory_limit' parameter must be a size such as '2GB'" in _error_line(err)
+    assert list(tmp_path.iterdir()) == []

@@ -281,3 +281,17 @@ def test_failed_build_keeps_the_previous_table(warehouse, modeling_path, tmp_pat
         build_modeling_table(path, out)
     assert out.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_memory_cap_gives_the_same_table(warehouse, modeling, tmp_path):
+    """DuckDB spills to disk beyond the cap; the rows must not change (10M builds use a cap)."""
+    out = tmp_path / "capped.parquet"
+    build_modeling_table(warehouse, out, memory_limit="64MB")
+    pd.testing.assert_frame_equal(pd.read_parquet(out), modeling, check_exact=True)
+
+
+def test_bad_memory_cap_is_named_before_any_work(warehouse, tmp_path):
+    out = tmp_path / "t.parquet"
+    with pytest.raises(ConfigError, match=r"'memory_limit' parameter must be a size such as "):
+        build_modeling_table(warehouse, out, memory_limit="lots")
+    assert list(tmp_path.iterdir()) == []

@@ -56,14 +56,14 @@ def _data_build(args: argparse.Namespace) -> int:
         bar = _Bar("simulating platform")
         t0 = time.perf_counter()
         try:
-            counts = build_warehouse(cfg, out, progress=bar)
+            counts = build_warehouse(cfg, out, progress=bar, memory_limit=args.memory_limit)
         finally:
             bar.close()
         print(f"warehouse      {out}  ({time.perf_counter() - t0:.1f} s, seed {cfg.seed})")
         for name, rows in counts.items():
             print(f"  {name:<22}{rows:>12,} rows")
     t0 = time.perf_counter()
-    summary = build_modeling_table(out, table)
+    summary = build_modeling_table(out, table, memory_limit=args.memory_limit)
     print(f"modeling table {table}  ({time.perf_counter() - t0:.1f} s)")
     print(f"  {'total':<34}{int(summary['applications'].sum()):>10,} rows")
     for row in summary.itertuples(index=False):
@@ -402,6 +402,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--if-missing",
         action="store_true",
         help="keep an existing warehouse; only rebuild the modeling table",
+    )
+    build.add_argument(
+        "--memory-limit",
+        default=None,
+        metavar="SIZE",
+        help="cap DuckDB's memory, e.g. 2GB (it spills to disk beyond it; default: 80%% of RAM)",
     )
     build.set_defaults(func=_data_build)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -81,17 +82,30 @@ def modeling_sql() -> str:
     return resources.files("riskresearch").joinpath("sql/modeling_table.sql").read_text()
 
 
-def connect(db, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+def connect(
+    db, read_only: bool = True, memory_limit: str | None = None
+) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection that prints no progress bar (the library never prints).
 
     In a Jupyter kernel DuckDB already has the bar off and refuses to change the setting, so
-    the refusal is ignored there.
+    the refusal is ignored there. ``memory_limit`` (e.g. ``"2GB"``) caps DuckDB's memory; work
+    beyond it spills to a temporary folder next to the database. DuckDB's default is 80% of
+    the machine's memory.
     """
+    if memory_limit is not None and not re.fullmatch(
+        r"\d+(\.\d+)?\s*(B|[KMGT]i?B)", str(memory_limit), flags=re.I
+    ):
+        raise ConfigError(
+            "The 'memory_limit' parameter must be a size such as '2GB' or '512MB'. "
+            f"Got {memory_limit!r} instead."
+        )
     con = duckdb.connect(str(db), read_only=read_only)
     try:
         con.execute("SET enable_progress_bar = false")
     except duckdb.Error:
         pass
+    if memory_limit is not None:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
     return con
 
 
@@ -187,6 +201,7 @@ def build_modeling_table(
     db_path: str | os.PathLike,
     out_path: str | os.PathLike,
     as_of: dt.date | None = None,
+    memory_limit: str | None = None,
 ) -> pd.DataFrame:
     """Build the modeling table (Parquet) from a warehouse, atomically.
 
@@ -199,6 +214,9 @@ def build_modeling_table(
     as_of : datetime.date, optional
         Last observed day. Defaults to the date the simulator recorded in ``warehouse_meta``;
         required for a warehouse without one.
+    memory_limit : str, optional
+        Cap on DuckDB's memory, e.g. ``"2GB"`` (it spills to disk beyond it); DuckDB's default
+        is 80% of the machine's memory. At 10M applications 2GB costs about 1.6x the time.
 
     Returns
     -------
@@ -208,7 +226,7 @@ def build_modeling_table(
     db = warehouse_path(db_path, "build_modeling_table")
     out = Path(out_path)
     writable_folder(out, "modeling table")
-    con = connect(db)
+    con = connect(db, memory_limit=memory_limit)
     try:
         check_warehouse(con, str(db))
         as_of = as_of or warehouse_as_of(con)

@@ -11,6 +11,7 @@ import pandas as pd
 
 from riskresearch.atomic import atomic_output
 from riskresearch.errors import BuildError
+from riskresearch.features import connect
 from riskresearch.synth.config import SimulationConfig
 from riskresearch.synth.performance import simulate_chunk
 from riskresearch.synth.population import Block, arrivals, make_population
@@ -81,7 +82,10 @@ def _application_ids(cfg: SimulationConfig, sizes: list[int]) -> list[np.ndarray
 
 
 def build_warehouse(
-    cfg: SimulationConfig, path: str | os.PathLike, progress: Progress | None = None
+    cfg: SimulationConfig,
+    path: str | os.PathLike,
+    progress: Progress | None = None,
+    memory_limit: str | None = None,
 ) -> dict[str, int]:
     """Simulate the platform and write it to a DuckDB file.
 
@@ -98,6 +102,9 @@ def build_warehouse(
         Target DuckDB file; its folder is created if missing.
     progress : callable, optional
         ``progress(step, done, total)`` is called after each step (the CLI draws a bar with it).
+    memory_limit : str, optional
+        Cap on DuckDB's memory while writing, e.g. ``"1GB"``; DuckDB's default is 80% of the
+        machine's memory, and it keeps much of what was written in memory below that.
 
     Returns
     -------
@@ -115,8 +122,8 @@ def build_warehouse(
     total = 1 + len(sizes) + sum(-(-size // CHUNK_SIZE) for size in sizes)
     done = 0
     with atomic_output(path, "warehouse") as tmp:
+        con = connect(tmp, read_only=False, memory_limit=memory_limit)
         ids = _application_ids(cfg, sizes)
-        con = duckdb.connect(str(tmp))
         try:
             offsets = {"customer_offset": 0, "ring_offset": 0, "prior_offset": 0}
             chunk = 0
@@ -165,6 +172,7 @@ def build_warehouse(
                     if progress:
                         progress("leases", done, total)
                 del pop
+                con.execute("CHECKPOINT")  # the block's rows to disk, out of DuckDB's memory
             _write_meta(con, cfg)
             counts = {
                 t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
