@@ -196,6 +196,16 @@ def test_segmented_no_match_raises():
         scorer.score_one(frame.loc[2].to_dict())
 
 
+def test_reason_columns_are_text_even_when_no_row_has_a_reason():
+    """Dask checks every partition against one schema: a partition of best-bin rows only must
+    not turn the reason columns into another dtype."""
+    best = pd.DataFrame({"income": [3000.0], "job": ["owner"], "late": [0.0]})
+    codes = Scorer(CARD).reason_codes(best, n=2)
+    assert codes["reason_1"].isna().all()
+    assert codes["reason_1"].dtype == Scorer(CARD).reason_codes(_hand_frame()[0])["reason_1"].dtype
+    assert str(codes["reason_1"].dtype) == "str"
+
+
 def test_segmented_reason_codes_use_the_rows_own_segment():
     # a thick-file row at its best bins has nothing to explain, whatever the thin card's scale
     frame, _ = _segmented_frame()

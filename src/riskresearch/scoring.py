@@ -272,17 +272,24 @@ class Scorer:
         for s in self.segments:
             yield s, (seg == s["name"]).to_numpy()
 
+    def _points(self, frame: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+        """Feature names and points, one array row per feature (NaN where a segment lacks it)."""
+        names = list(dict.fromkeys(f.name for s in self.segments for f in s["card"].features))
+        points = np.full((len(names), len(frame)), np.nan)
+        for s, rows in self._rows(frame):
+            every = rows.all()
+            sub = frame if every else frame[rows]
+            rows = slice(None) if every else rows  # a slice: no boolean-mask copy per feature
+            for f in s["card"].features:
+                points[names.index(f.name), rows] = f.batch(sub[f.name])
+        return names, points
+
     def feature_points(self, X) -> pd.DataFrame:
         """Points of every feature for every row (NaN where a segment lacks the feature)."""
         frame = as_frame(X, "Scorer")
         check_columns(frame, self.columns, "Scorer")
-        out = {}
-        for s, rows in self._rows(frame):
-            sub = frame[rows] if not rows.all() else frame
-            for f in s["card"].features:
-                col = out.setdefault(f.name, np.full(len(frame), np.nan))
-                col[rows] = f.batch(sub[f.name])
-        return pd.DataFrame(out, index=frame.index)
+        names, points = self._points(frame)
+        return pd.DataFrame(points.T, index=frame.index, columns=names)
 
     def score(self, X) -> pd.Series:
         """Score of every row: the sum of its features' points (features in scorecard order)."""
@@ -329,24 +336,31 @@ class Scorer:
         return float(total)
 
     def reason_codes(self, X, n: int = 4) -> pd.DataFrame:
-        """Top-``n`` features costing each row the most points relative to their best bin."""
+        """Top-``n`` features costing each row the most points relative to their best bin.
+
+        Ties go to the feature listed first in the scorecard; a row losing no points on a
+        feature gets no reason for it (``reason_i`` missing, ``points_lost_i`` 0).
+        """
         frame = as_frame(X, "Scorer")
-        pts = self.feature_points(frame)
-        lost = pd.DataFrame(np.nan, index=pts.index, columns=pts.columns)
+        check_columns(frame, self.columns, "Scorer")
+        names, lost = self._points(frame)  # one array row per feature: fast column-wise argmax
         for s, rows in self._rows(frame):  # best bin within the row's own segment's card
+            rows = slice(None) if rows.all() else rows
             for f in s["card"].features:
-                lost.loc[rows, f.name] = f.best - pts.loc[rows, f.name]
-        values = lost.to_numpy()
-        filled = np.where(np.isnan(values), -np.inf, values)
-        order = np.argsort(-filled, axis=1, kind="stable")[:, :n]
-        names = np.asarray(pts.columns, dtype=object)[order]
-        lost_n = np.take_along_axis(filled, order, axis=1)
+                j = names.index(f.name)
+                lost[j, rows] = f.best - lost[j, rows]
+        lost[np.isnan(lost)] = -np.inf
         out = {}
-        for i in range(order.shape[1]):
-            keep = lost_n[:, i] > 1e-9
-            out[f"reason_{i + 1}"] = np.where(keep, names[:, i], None)
-            out[f"points_lost_{i + 1}"] = np.where(keep, lost_n[:, i], 0.0)
-        return pd.DataFrame(out, index=pts.index)
+        text = pd.array(names, dtype="str")
+        every = np.arange(lost.shape[1])
+        for i in range(min(n, len(names))):
+            j = lost.argmax(axis=0)  # the first of equal losses: scorecard order
+            worst = lost[j, every]
+            keep = worst > 1e-9
+            out[f"reason_{i + 1}"] = text.take(np.where(keep, j, -1), allow_fill=True)
+            out[f"points_lost_{i + 1}"] = np.where(keep, worst, 0.0)
+            lost[j, every] = -np.inf
+        return pd.DataFrame(out, index=frame.index)
 
     def to_sql(self) -> str:
         """One SQL expression for the score; features are summed in scorecard order."""

@@ -44,11 +44,7 @@ def scored(
     cols["pd"] = scorer.pd_(frame).to_numpy()
     reasons = scorer.reason_codes(frame, n_reason_codes)
     for c in reasons.columns:
-        col = reasons[c]
-        if c.startswith("reason_") and str(col.dtype) != "str":
-            # a partition without any reason (all None) is 'object': make it text like the rest
-            col = col.astype("str")
-        cols[c] = col.array
+        cols[c] = reasons[c].array
     return pd.DataFrame(cols, index=frame.index)
 
 
