@@ -537,3 +537,15 @@ def test_in_a_pipeline():
     lr = LogisticRegression().fit(W, y)
     assert pipe.predict_proba(X) == pytest.approx(lr.predict_proba(W), rel=1e-9)
     assert list(pipe[:-1].get_feature_names_out()) == ["a", "b"]
+
+
+@pytest.mark.parametrize("dtype", ["str", "object", "category"])
+def test_categorical_bin_index_by_hand(dtype):
+    """Each category's bin, with special codes, missing values and unseen categories (-1)."""
+    from riskresearch.woe import FeatureBins
+
+    fb = FeatureBins("c", "categorical", groups=[["a", "b"], ["c"]], special_codes=["x"])
+    values = pd.Series(["a", None, "x", "c", "zz", "b", None, "a"], dtype=dtype)
+    assert fb.bin_index(values).tolist() == [0, 3, 2, 1, -1, 0, 3, 0]
+    assert fb.bin_index(pd.Series([None, None], dtype=dtype)).tolist() == [3, 3]
+    assert fb.bin_index(pd.Series([], dtype=dtype)).tolist() == []

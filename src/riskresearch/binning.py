@@ -197,17 +197,16 @@ class WoeBinner(TransformerMixin, BaseEstimator):
     def _optimal(self, fb, values, y, w, trend) -> FeatureBins:
         from optbinning import OptimalBinning  # imported lazily: scoring never needs it
 
+        present = values.notna().to_numpy()
         if fb.dtype == NUMERICAL:
             x = values.to_numpy(dtype=float, na_value=np.nan)
+            regular = present & ~np.isin(x, np.asarray(fb.special_codes, dtype=float))
         else:
-            x = np.where(values.isna(), np.nan, values.astype("str").to_numpy(dtype=object))
+            text = values.astype("str").to_numpy(dtype=object)
+            x = np.where(present, text, np.nan)
+            regular = present & ~np.isin(text, [str(c) for c in fb.special_codes])
         fb.source = "optimal"
         fb.monotonic_trend = trend if fb.dtype == NUMERICAL else None
-        regular = values.notna().to_numpy() & ~np.isin(
-            values.astype("str").to_numpy(dtype=object), [str(c) for c in fb.special_codes]
-        )
-        if fb.dtype == NUMERICAL:
-            regular &= ~np.isin(x, np.asarray(fb.special_codes, dtype=float))
         if not regular.any():  # only missing or special values: nothing for optbinning to split
             fb.splits, fb.groups = [], []
             return fb

@@ -139,12 +139,14 @@ class FeatureBins:
             out[special] = self.special_index
             return out
         present = values.notna().to_numpy()
-        text = values.astype("str").to_numpy(dtype=object)
+        # look up each distinct category once, not each row
+        rows, distinct = pd.factorize(values.astype("str"), use_na_sentinel=True)
         lookup = {c: i for i, g in enumerate(self.groups) for c in g}
         specials = {str(c) for c in self.special_codes}
-        codes = np.fromiter(
-            (lookup.get(v, -2 if v in specials else -1) for v in text), dtype=np.int64, count=n
+        per_category = np.array(  # the last entry is for missing values (factorize's -1)
+            [*(lookup.get(v, -2 if v in specials else -1) for v in distinct), -1], dtype=np.int64
         )
+        codes = per_category[rows]
         out[present & (codes >= 0)] = codes[present & (codes >= 0)]
         out[present & (codes == -2)] = self.special_index
         out[present & (codes == -1)] = -1  # unseen category
