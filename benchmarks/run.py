@@ -3,13 +3,15 @@
 Rows (each against its target or a peer measured in the same run):
 - batch scoring throughput and peak memory on the same rows: optbinning ``Scorecard.score``,
   the JSON ``Scorer`` (score alone, and the full ``riskresearch score`` output with PD and
-  reason codes), the SQL expression in DuckDB over Parquet, and Dask (LocalCluster, 2
-  workers) on ``--dask-rows`` rows of Parquet, all with the *same* scorecard (optbinning's,
-  exported with ``riskresearch.scoring.from_optbinning``);
+  reason codes), the SQL expression in DuckDB over Parquet, all with the *same* scorecard
+  (optbinning's, exported with ``riskresearch.scoring.from_optbinning``), and Dask
+  (LocalCluster, 2 workers) on the modeling table of a simulated warehouse of ``--dask-rows``
+  applications;
 - single-application decision latency p50/p99 (``DecisionEngine.decide_one`` of a release
   built here; ``Scorer.score_one`` when the release has no strategy);
 - release build time (``riskresearch release`` on the consumer config, at ``--applications``);
-- warehouse + modeling-table build time and peak memory (fresh process per size);
+- warehouse + modeling-table build time and peak memory (fresh process per size; DuckDB capped
+  at ``--duckdb-memory`` above 1M applications);
 - binning fit time: ``WoeBinner`` with the config's settings vs optbinning ``BinningProcess``
   defaults on the same rows.
 
@@ -18,7 +20,8 @@ scheduler and workers, notebook kernels); "+N MB" is the peak minus the memory h
 (the suite's own data is not counted). The Dask row gives the cluster's peak (scheduler and
 two workers, whole processes) and the client's extra memory.
 
-    python benchmarks/run.py            # 100k applications, 1M rows in memory, 10M on Dask
+    python benchmarks/run.py            # 100k applications, 1M rows in memory, 10M simulated
+                                        # applications built and scored on Dask (~20 min)
     python benchmarks/run.py --quick    # a small run (about a minute)
 """
 
@@ -142,12 +145,15 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=None, help="rows scored in memory")
     parser.add_argument("--dask-rows", type=int, default=None, help="rows scored on Dask")
     parser.add_argument("--sizes", type=int, nargs="+", default=None, help="warehouse sizes")
+    parser.add_argument(
+        "--duckdb-memory", default="1GB", help="DuckDB memory cap for builds above 1M"
+    )
     args = parser.parse_args()
     q = args.quick
     n_apps = args.applications or (20_000 if q else 100_000)
     n_rows = args.rows or (200_000 if q else 1_000_000)
-    n_dask = args.dask_rows or (1_000_000 if q else 10_000_000)
-    sizes = args.sizes or ([20_000] if q else [100_000, 1_000_000])
+    n_dask = args.dask_rows or (20_000 if q else 10_000_000)
+    sizes = sorted({*(args.sizes or ([20_000] if q else [100_000, 1_000_000])), n_dask})
     warnings.simplefilter("ignore")
     load_start = load()
     t_start = time.perf_counter()
@@ -159,6 +165,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="rr-bench-") as tmp_name:
         tmp = Path(tmp_name)
+        dask_table = warehouses(sizes, tmp, n_dask, args.duckdb_memory)
         db, table = tmp / "w.duckdb", tmp / "m.parquet"
         build_warehouse(SimulationConfig(n_applications=n_apps), db)
         build_modeling_table(db, table)
@@ -168,10 +175,9 @@ def main() -> None:
         cfg = config_from_dict(raw)
         dev = develop(cfg)
 
-        scoring(dev, tmp, n_rows, n_dask)
+        scoring(dev, tmp, n_rows, dask_table)
         binning(cfg, dev)
         release_and_decisions(raw, tmp, n_apps, dev)
-    warehouses(sizes)
 
     print("# riskresearch performance suite" + (" (--quick)" if q else ""))
     print(f"machine: {machine()}")
@@ -188,7 +194,7 @@ def main() -> None:
 
 
 # ------------------------------------------------------------------------------------------
-def scoring(dev, tmp: Path, n_rows: int, n_dask: int) -> None:
+def scoring(dev, tmp: Path, n_rows: int, dask_table: Path | None) -> None:
     import duckdb
     from optbinning import BinningProcess
     from optbinning import Scorecard as OptbScorecard
@@ -262,32 +268,32 @@ def scoring(dev, tmp: Path, n_rows: int, n_dask: int) -> None:
     )
     del big, full, s_opt
 
-    # Dask: the same rows repeated into n_dask rows of Parquet files
-    folder = tmp / "dask_in"
-    folder.mkdir()
-    copies = max(1, n_dask // n_rows)
-    for i in range(copies):
-        shutil.copyfile(src, folder / f"rows.{i:03d}.parquet")
-    n_total = copies * n_rows
+    # Dask: the modeling table of a simulated warehouse (its own applications, not copies)
+    if dask_table is None:
+        row("scoring: Dask", "", "FAILED: the warehouse for it was not built (see above)")
+        return
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    n_table = pq.ParquetFile(dask_table).metadata.num_rows
     out = tmp / "dask_out"
     with scale.client(n_workers=2) as c:
         # warm-up: the workers import riskresearch and compile the scorecard once
         scale.score_parquet(scorer, src, tmp / "warm", 4, None, dask_client=c)
         with Peak() as p_dask:
-            n = scale.score_parquet(scorer, folder, out, 4, None, dask_client=c)
-    import pandas as pd
-
+            n = scale.score_parquet(scorer, dask_table, out, 4, "application_id", dask_client=c)
     first = pd.read_parquet(sorted(out.glob("*.parquet"))[0])
-    same = bool(np.array_equal(first["score"].to_numpy(), s_our[: len(first)]))
+    rows = pq.ParquetFile(dask_table).read_row_group(0, columns=scorer.columns).to_pandas()
+    same = bool(np.array_equal(first["score"].to_numpy()[: len(rows)], scorer.score(rows)))
     row(
         "scoring: Dask, score + PD + 4 reasons, Parquet in/out",
-        f"{n / 1e6:g}M rows, 2 workers",
+        f"{n / 1e6:g}M simulated applications, 2 workers",
         rate(n, p_dask.seconds),
         f"{p_dask.children_mb:,.0f} MB scheduler + workers, +{p_dask.self_extra_mb:,.0f} MB "
         f"client (target < 3 GB in all)",
         f"{n / p_dask.seconds / opt_rate:.1f}x optbinning; first part identical to pandas {same}",
     )
-    assert n == n_total
+    assert n == n_table
 
 
 # ------------------------------------------------------------------------------------------
@@ -397,27 +403,39 @@ def _first_line(exc: BaseException) -> str:
 
 
 # ------------------------------------------------------------------------------------------
-def warehouses(sizes: list[int]) -> None:
+def warehouses(sizes: list[int], tmp: Path, keep: int, cap: str) -> Path | None:
+    """Build each size in a fresh process; return the modeling table of ``keep`` applications."""
+    kept = None
     for n in sizes:
-        with tempfile.TemporaryDirectory() as folder:
-            try:
-                out = subprocess.run(
-                    [sys.executable, "-c", CHILD, str(n), folder],
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                )
-            except subprocess.CalledProcessError as exc:
-                row("warehouse + modeling table", f"{n:,}", f"FAILED: {exc.stderr[-160:]}")
-                continue
+        folder = tmp / f"build_{n}"
+        folder.mkdir()
+        limit = cap if n > 1_000_000 else ""
+        try:
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, str(n), str(folder), limit],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+        except subprocess.CalledProcessError as exc:
+            row("warehouse + modeling table", f"{n:,}", f"FAILED: {exc.stderr[-160:]}")
+            shutil.rmtree(folder)
+            continue
         r = json.loads(out.stdout.strip().splitlines()[-1])
         row(
-            "warehouse + modeling table build (fresh process)",
+            "warehouse + modeling table build (fresh process"
+            + (f", DuckDB memory_limit {limit})" if limit else ")"),
             f"{n:,} applications, {r['installments']:,} instalments",
             f"{r['warehouse_s']:.1f} s + {r['table_s']:.1f} s",
             f"{r['peak_mb']:,.0f} MB",
             "",
         )
+        (folder / "w.duckdb").unlink()
+        if n == keep:
+            kept = folder / "m.parquet"
+        else:
+            shutil.rmtree(folder)
+    return kept
 
 
 if __name__ == "__main__":

@@ -123,8 +123,8 @@ def build_warehouse(
     done = 0
     with atomic_output(path, "warehouse") as tmp:
         con = connect(tmp, read_only=False, memory_limit=memory_limit)
-        ids = _application_ids(cfg, sizes)
         try:
+            ids = _application_ids(cfg, sizes)
             offsets = {"customer_offset": 0, "ring_offset": 0, "prior_offset": 0}
             chunk = 0
             for b, size in enumerate(sizes):
