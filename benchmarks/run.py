@@ -21,7 +21,7 @@ scheduler and workers, notebook kernels); "+N MB" is the peak minus the memory h
 two workers, whole processes) and the client's extra memory.
 
     python benchmarks/run.py            # 100k applications, 1M rows in memory, 10M simulated
-                                        # applications built and scored on Dask (~20 min)
+                                        # applications built and scored on Dask (~11 min)
     python benchmarks/run.py --quick    # a small run (about a minute)
 """
 
@@ -146,7 +146,7 @@ def main() -> None:
     parser.add_argument("--dask-rows", type=int, default=None, help="rows scored on Dask")
     parser.add_argument("--sizes", type=int, nargs="+", default=None, help="warehouse sizes")
     parser.add_argument(
-        "--duckdb-memory", default="1GB", help="DuckDB memory cap for builds above 1M"
+        "--duckdb-memory", default="2GB", help="DuckDB memory cap for builds above 1M"
     )
     args = parser.parse_args()
     q = args.quick

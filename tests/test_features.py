@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskresearch.errors import ConfigError, DataError
+from riskresearch.errors import BuildError, ConfigError, DataError
 from riskresearch.features import REQUIRED_COLUMNS, build_modeling_table
 
 TARGET_COLUMNS = [
@@ -295,3 +295,15 @@ def test_bad_memory_cap_is_named_before_any_work(warehouse, tmp_path):
     with pytest.raises(ConfigError, match=r"'memory_limit' parameter must be a size such as "):
         build_modeling_table(warehouse, out, memory_limit="lots")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_running_out_of_a_memory_cap_is_one_line_and_keeps_the_old_table(
+    warehouse, modeling_path, tmp_path
+):
+    out = tmp_path / "t.parquet"
+    shutil.copy(modeling_path, out)
+    before = out.read_bytes()
+    with pytest.raises(BuildError, match=r"ran out of DuckDB memory under memory_limit '1MB'"):
+        build_modeling_table(warehouse, out, memory_limit="1MB")
+    assert out.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["t.parquet"]

@@ -283,3 +283,15 @@ def test_a_population_drawn_in_blocks_is_one_consistent_warehouse(tmp_path, monk
     assert (apps.segment == "enterprise").mean() == pytest.approx(
         (one.segment == "enterprise").mean(), abs=0.02
     )
+
+
+def test_running_out_of_a_memory_cap_is_one_line_and_keeps_the_old_warehouse(tmp_path):
+    from riskresearch.errors import BuildError
+
+    path = tmp_path / "w.duckdb"
+    path.write_bytes(b"a good warehouse")
+    with pytest.raises(BuildError, match=r"'.*w.duckdb' ran out of DuckDB memory") as exc:
+        build_warehouse(SimulationConfig(n_applications=2_000), path, memory_limit="1MB")
+    assert "\n" not in str(exc.value)
+    assert path.read_bytes() == b"a good warehouse"
+    assert [p.name for p in tmp_path.iterdir()] == ["w.duckdb"]

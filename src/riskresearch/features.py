@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from riskresearch.atomic import atomic_output, writable_folder
-from riskresearch.errors import ConfigError, DataError
+from riskresearch.errors import BuildError, ConfigError, DataError
 
 #: Tables (and the columns of each) that the feature SQL reads.
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -107,6 +107,15 @@ def connect(
     if memory_limit is not None:
         con.execute(f"SET memory_limit = '{memory_limit}'")
     return con
+
+
+def out_of_memory(what: str, memory_limit: str | None) -> BuildError:
+    """One line for DuckDB running out of memory under a cap (its own message spans ten)."""
+    return BuildError(
+        f"{what} ran out of DuckDB memory under memory_limit {memory_limit!r}. Raise it (the "
+        "modeling table of 10M applications needs about 2GB; riskresearch data build "
+        "--memory-limit) or leave it unset."
+    )
 
 
 def warehouse_as_of(con: duckdb.DuckDBPyConnection) -> dt.date | None:
@@ -216,7 +225,7 @@ def build_modeling_table(
         required for a warehouse without one.
     memory_limit : str, optional
         Cap on DuckDB's memory, e.g. ``"2GB"`` (it spills to disk beyond it); DuckDB's default
-        is 80% of the machine's memory. At 10M applications 2GB costs about 1.6x the time.
+        is 80% of the machine's memory. At 10M applications 2GB costs 1.6-2x the time.
 
     Returns
     -------
@@ -235,7 +244,12 @@ def build_modeling_table(
                 f"The warehouse '{db}' records no as-of date. Pass as_of (the last observed day)."
             )
         with atomic_output(out, "modeling table") as tmp:
-            modeling_frame(con, as_of).write_parquet(str(tmp), compression="zstd")
+            try:
+                modeling_frame(con, as_of).write_parquet(str(tmp), compression="zstd")
+            except duckdb.OutOfMemoryException:
+                raise out_of_memory(
+                    f"Building the modeling table from '{db}'", memory_limit
+                ) from None
         summary = con.sql(
             "SELECT segment, performance_status, count(*) AS applications "
             f"FROM read_parquet('{_sql_str(out)}') GROUP BY ALL ORDER BY ALL"

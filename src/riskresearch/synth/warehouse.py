@@ -11,7 +11,7 @@ import pandas as pd
 
 from riskresearch.atomic import atomic_output
 from riskresearch.errors import BuildError
-from riskresearch.features import connect
+from riskresearch.features import connect, out_of_memory
 from riskresearch.synth.config import SimulationConfig
 from riskresearch.synth.performance import simulate_chunk
 from riskresearch.synth.population import Block, arrivals, make_population
@@ -179,6 +179,8 @@ def build_warehouse(
                 for t in (*RAW_TABLES, *ORACLE_TABLES)
             }
             con.execute("CHECKPOINT")
+        except duckdb.OutOfMemoryException:
+            raise out_of_memory(f"Writing the warehouse '{path}'", memory_limit) from None
         finally:
             con.close()
     if progress:
@@ -196,8 +198,11 @@ def _write(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, appen
             con.execute(f"INSERT INTO {name} SELECT {select} FROM _frame")
         else:
             con.execute(f"CREATE TABLE {name} AS SELECT {select} FROM _frame")
+    except duckdb.OutOfMemoryException:
+        raise  # the caller names the memory cap
     except duckdb.Error as exc:  # pragma: no cover - a bug in the simulator, not user input
-        raise BuildError(f"Writing the table '{name}' failed: {exc}") from exc
+        first = str(exc).strip().splitlines()[0]
+        raise BuildError(f"Writing the table '{name}' failed: {first}") from exc
     finally:
         con.unregister("_frame")
 
