@@ -488,3 +488,25 @@ def test_retrain_builds_a_verified_challenger_compared_on_the_same_rows(
     record = json.loads((challenger / "manifest.json").read_text())["promotion"]
     assert record["decision"] == "promote" and record["by"] == "ana"
     assert verify_release(challenger).ok
+
+
+def test_executed_notebooks_carry_no_build_folder(built, config_path):
+    """Notebooks run in the build folder with relative paths: nothing in the release points at
+    the temporary folder it was built in (gone after the move) or at the build machine."""
+    files = [*sorted((built.path / "notebooks").glob("*.ipynb")), built.path / "report.html"]
+    for f in files:
+        assert ".build-" not in f.read_text(), f"{f.name} names the temporary build folder"
+    nb = json.loads((built.path / "notebooks" / "01_data.ipynb").read_text())
+    params = nb["metadata"]["papermill"]["parameters"]
+    assert params["out_dir"] == "."
+    assert not Path(params["config_path"]).is_absolute()
+    # the relative path still leads from the release folder to its config
+    assert (built.path / params["config_path"]).resolve() == config_path.resolve()
+
+
+def test_display_path_is_relative_inside_the_project_only(tmp_path):
+    from riskresearch.release import ROOT, display_path
+
+    assert display_path(ROOT / "data" / "leasing.duckdb") == "data/leasing.duckdb"
+    assert display_path(tmp_path / "own.duckdb") == str(tmp_path / "own.duckdb")
+    assert display_path(None) is None

@@ -122,6 +122,18 @@ Progress = Callable[[str, int, int], None]
 # ------------------------------------------------------------------------------------------
 # notebooks' entry point
 # ------------------------------------------------------------------------------------------
+def display_path(path: str | os.PathLike | None) -> str | None:
+    """``path`` as a notebook shows it: relative to the project folder when inside it, so an
+    executed notebook in a release does not carry the build machine's folders."""
+    if path is None:
+        return None
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def notebook_config(
     config_path: str | Path,
     sample_applications: int = 0,
@@ -301,17 +313,19 @@ def build_release(
             if progress:
                 progress(name, i - 1, total)
             try:
+                # run in the build folder with relative paths: the executed notebooks (and
+                # the report) carry no path of the build machine or of the temporary folder
                 papermill.execute_notebook(
                     str(NOTEBOOK_DIR / name),
                     str(tmp / "notebooks" / name),
                     parameters={
-                        "config_path": str(config_path),
-                        "out_dir": str(tmp),
+                        "config_path": os.path.relpath(config_path, tmp),
+                        "out_dir": ".",
                         "sample_applications": 0,
                     },
                     kernel_name=kernel_name,
                     progress_bar=False,
-                    cwd=str(NOTEBOOK_DIR),
+                    cwd=str(tmp),
                 )
             except papermill.PapermillExecutionError as exc:
                 line = (exc.evalue or "").strip().splitlines()
@@ -319,6 +333,7 @@ def build_release(
                     f"Notebook {name} failed in cell {exc.exec_count}: {exc.ename}: "
                     f"{line[-1] if line else ''}. Nothing was released."
                 ) from None
+            _relative_papermill_paths(tmp / "notebooks" / name)
         if progress:
             progress("report", len(notebooks), total)
         _render_report(tmp, cfg, version)
@@ -331,6 +346,18 @@ def build_release(
     if progress:
         progress("done", total, total)
     return Release(target, version, sha256_file(target / "manifest.json"), manifest["metrics"])
+
+
+def _relative_papermill_paths(path: Path) -> None:
+    """papermill records the absolute input and output paths; keep them relative (to the
+    project and to the release folder)."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    meta = nb.metadata.get("papermill", {})
+    meta["input_path"] = display_path(NOTEBOOK_DIR / path.name)
+    meta["output_path"] = f"notebooks/{path.name}"
+    nbformat.write(nb, path)
 
 
 def _remove_stale_builds(model_dir: Path) -> None:
