@@ -305,5 +305,7 @@ def test_running_out_of_a_memory_cap_is_one_line_and_keeps_the_old_table(
     before = out.read_bytes()
     with pytest.raises(BuildError, match=r"ran out of DuckDB memory under memory_limit '1MB'"):
         build_modeling_table(warehouse, out, memory_limit="1MB")
+    with pytest.raises(BuildError, match=r"under memory_limit '100B'"):  # fails at the checks
+        build_modeling_table(warehouse, out, memory_limit="100B")
     assert out.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["t.parquet"]

@@ -244,16 +244,13 @@ def build_modeling_table(
                 f"The warehouse '{db}' records no as-of date. Pass as_of (the last observed day)."
             )
         with atomic_output(out, "modeling table") as tmp:
-            try:
-                modeling_frame(con, as_of).write_parquet(str(tmp), compression="zstd")
-            except duckdb.OutOfMemoryException:
-                raise out_of_memory(
-                    f"Building the modeling table from '{db}'", memory_limit
-                ) from None
+            modeling_frame(con, as_of).write_parquet(str(tmp), compression="zstd")
         summary = con.sql(
             "SELECT segment, performance_status, count(*) AS applications "
             f"FROM read_parquet('{_sql_str(out)}') GROUP BY ALL ORDER BY ALL"
         ).df()
+    except duckdb.OutOfMemoryException:
+        raise out_of_memory(f"Building the modeling table from '{db}'", memory_limit) from None
     finally:
         con.close()
     return summary
