@@ -22,7 +22,7 @@ two workers, whole processes) and the client's extra memory.
 
     python benchmarks/run.py            # 100k applications, 1M rows in memory, 10M simulated
                                         # applications built and scored on Dask (~11 min)
-    python benchmarks/run.py --quick    # a small run (about a minute)
+    python benchmarks/run.py --quick    # a small run (2-3 minutes)
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ def rate(n: int, seconds: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a small run (about a minute)")
+    parser.add_argument("--quick", action="store_true", help="a small run (2-3 minutes)")
     parser.add_argument("--applications", type=int, default=None)
     parser.add_argument("--rows", type=int, default=None, help="rows scored in memory")
     parser.add_argument("--dask-rows", type=int, default=None, help="rows scored on Dask")
