@@ -510,3 +510,27 @@ def test_display_path_is_relative_inside_the_project_only(tmp_path):
     assert display_path(ROOT / "data" / "leasing.duckdb") == "data/leasing.duckdb"
     assert display_path(tmp_path / "own.duckdb") == str(tmp_path / "own.duckdb")
     assert display_path(None) is None
+
+
+@pytest.mark.parametrize(
+    ("file", "reader"),
+    [
+        ("manifest.json", "verify"),
+        ("strategy.json", "strategy"),
+        ("monitoring_baseline.json", "baseline"),
+    ],
+)
+def test_a_broken_json_artifact_is_named(tmp_path, file, reader):
+    """A release may come from someone else: a truncated JSON file is one DataError naming it."""
+    from riskresearch.monitoring import Baseline
+    from riskresearch.strategy import read_strategy
+
+    (tmp_path / file).write_text('{"format": ')
+    (tmp_path / "scorecard.json").write_text("{}")
+    read = {
+        "verify": lambda: verify_release(tmp_path),
+        "strategy": lambda: read_strategy(tmp_path / file),
+        "baseline": lambda: Baseline.read(tmp_path),
+    }[reader]
+    with pytest.raises(DataError, match=rf"'.*{file}' is not valid JSON \("):
+        read()

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from riskresearch.errors import ConfigError
+from riskresearch.errors import ConfigError, DataError
 
 
 def writable_folder(target: str | os.PathLike, what: str = "output") -> Path:
@@ -60,6 +60,18 @@ def atomic_output(target: str | os.PathLike, what: str = "output") -> Iterator[P
     finally:
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             leftover.unlink(missing_ok=True)
+
+
+def read_json(path: str | os.PathLike, missing: str) -> Any:
+    """The JSON document in ``path``; a missing file raises DataError(``missing``), a broken
+    one names the file (release artifacts may come from someone else)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(missing)
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise DataError(f"'{path}' is not valid JSON ({exc}). Rebuild or restore it.") from None
 
 
 def merge_metrics(out_dir: str | os.PathLike, key: str, value: Any, default=None) -> Path:

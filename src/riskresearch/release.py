@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from riskresearch.atomic import read_json
 from riskresearch.config import ModelConfig, config_from_dict, load_config
 from riskresearch.errors import BuildError, ConfigError, DataError
 
@@ -549,16 +550,11 @@ class Verification:
 
 def read_manifest(folder: str | Path) -> dict[str, Any]:
     folder = Path(folder)
-    path = folder / "manifest.json"
-    if not path.is_file():
-        raise DataError(
-            f"'{folder}' is not a release: it has no manifest.json. Give a folder such as "
-            "scorecards/consumer/1.0.0."
-        )
-    try:
-        manifest = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise DataError(f"The manifest of '{folder}' is not valid JSON ({exc}).") from None
+    manifest = read_json(
+        folder / "manifest.json",
+        f"'{folder}' is not a release: it has no manifest.json. Give a folder such as "
+        "scorecards/consumer/1.0.0.",
+    )
     if manifest.get("format") != "riskresearch.release/1" or "artifacts" not in manifest:
         raise DataError(f"The manifest of '{folder}' is not a riskresearch release manifest.")
     return manifest

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from riskresearch.atomic import read_json
 from riskresearch.config import ModelConfig
 from riskresearch.errors import DataError
 from riskresearch.monitoring._common import (
@@ -81,15 +82,15 @@ class Baseline:
     def read(cls, folder: str | os.PathLike) -> Baseline:
         """The baseline of a release folder (``monitoring_baseline.json`` + ``scorecard.json``)."""
         folder = Path(folder)
-        path = folder / "monitoring_baseline.json"
-        if not path.is_file():
-            raise DataError(
-                f"'{folder}' has no monitoring_baseline.json. Build the release with notebook "
-                "10_monitoring (monitoring.enabled: true), or build_baseline() from its config."
-            )
-        return cls(
-            json.loads(path.read_text()), json.loads((folder / "scorecard.json").read_text())
+        baseline = read_json(
+            folder / "monitoring_baseline.json",
+            f"'{folder}' has no monitoring_baseline.json. Build the release with notebook "
+            "10_monitoring (monitoring.enabled: true), or build_baseline() from its config.",
         )
+        scorecard = read_json(
+            folder / "scorecard.json", f"'{folder}' has no scorecard.json. Rebuild the release."
+        )
+        return cls(baseline, scorecard)
 
     def spec(self, months: list[str | None] | None = None) -> dict[str, Any]:
         """What :func:`~riskresearch.monitoring.counts.partition_counts` needs (picklable)."""

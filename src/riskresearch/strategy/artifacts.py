@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from riskresearch.atomic import read_json
 from riskresearch.config import ModelConfig
 from riskresearch.errors import DataError
 from riskresearch.strategy.economics import OPTIONAL_FIELDS, TERMS_FIELDS, Economics, economics
@@ -216,15 +217,11 @@ def _clean(x):
 def read_strategy(path: str | os.PathLike) -> dict[str, Any]:
     """Read and check ``strategy.json``."""
     path = Path(path)
-    if not path.is_file():
-        raise DataError(
-            f"The strategy file '{path}' does not exist. Build the release with notebook "
-            "08_strategy (strategy.enabled: true)."
-        )
-    try:
-        d = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise DataError(f"The strategy file '{path}' is not valid JSON ({exc}).") from None
+    d = read_json(
+        path,
+        f"The strategy file '{path}' does not exist. Build the release with notebook "
+        "08_strategy (strategy.enabled: true).",
+    )
     if d.get("format") != STRATEGY_FORMAT:
         raise DataError(
             f"'{path}' is not a riskresearch strategy (format {d.get('format')!r}, expected "
