@@ -542,3 +542,25 @@ def test_segmented_scorer_and_sql_match(consumer, segmented):
     assert got[thin] == pytest.approx(segmented.scorecards_["thin"].scorer().score(frame[thin]))
     sample = frame.iloc[:50]
     assert [scorer.score_one(r.to_dict()) for _, r in sample.iterrows()] == got[:50].tolist()
+
+
+def test_pd_from_score_is_pd_and_needs_the_rows_when_segment_scales_differ():
+    frame, _ = _hand_frame()
+    scorer = Scorer(CARD)
+    assert np.array_equal(scorer.pd_from_score(scorer.score(frame)), scorer.pd_(frame).to_numpy())
+    seg_frame, _ = _segmented_frame()
+    card = _segmented_card()
+    assert Scorer(card).pd_from_score([600.0]).size == 1  # one shared scale: a score suffices
+    thin = card["segments"][1]["scorecard"]
+    scaling = {**thin["scaling"], "offset": float(thin["scaling"]["offset"]) + 40}
+    card["segments"][1]["scorecard"] = {**thin, "scaling": scaling}
+    seg = Scorer(card)
+    score = seg.score(seg_frame)
+    pd_ = seg.pd_from_score(score, seg_frame)
+    assert np.array_equal(pd_, seg.pd_(seg_frame).to_numpy())
+    thin_rows = (seg_frame["hit"] == False).to_numpy()  # noqa: E712
+    offset, factor = scaling["offset"], scaling["factor"]  # the thin rows use their own scale
+    expected = 1 / (1 + np.exp((score[thin_rows] - offset) / factor))
+    assert pd_[thin_rows] == pytest.approx(expected)
+    with pytest.raises(DataError, match="different scales"):
+        seg.pd_from_score(score)

@@ -308,11 +308,29 @@ class Scorer:
         """Probability of bad implied by the score (each segment's own scale)."""
         frame = as_frame(X, "Scorer")
         score = self.score(frame).to_numpy()
-        out = np.full(len(frame), np.nan)
-        for s, rows in self._rows(frame):
+        return pd.Series(self.pd_from_score(score, frame), index=frame.index, name="pd")
+
+    def pd_from_score(self, score, X=None) -> np.ndarray:
+        """Probability of bad implied by scores already computed.
+
+        With ``X`` (the scored rows) each row uses its segment's scale; without it every
+        segment must share one scale (e.g. a score histogram pooled over segments).
+        """
+        score = np.asarray(score, dtype=float)
+        if X is None:
+            scales = {(s["card"].offset, s["card"].factor) for s in self.segments}
+            if len(scales) > 1:
+                raise DataError(
+                    "The scorecard's segments have different scales, so a score alone has no "
+                    "single PD. Pass the scored rows as X."
+                )
+            offset, factor = scales.pop()
+            return 1.0 / (1.0 + np.exp((score - offset) / factor))
+        out = np.full(score.size, np.nan)
+        for s, rows in self._rows(as_frame(X, "Scorer")):
             card = s["card"]
             out[rows] = 1.0 / (1.0 + np.exp((score[rows] - card.offset) / card.factor))
-        return pd.Series(out, index=frame.index, name="pd")
+        return out
 
     def score_one(self, application: Mapping[str, Any]) -> float:
         """Score of a single application given as a mapping of column -> value."""

@@ -329,13 +329,12 @@ def _performance(counts: pd.DataFrame, baseline: Baseline, th: dict):
         return pd.DataFrame(), by_grade, []
     table = ae_table(by_grade, ["month", "outcome"], level)
     target = d["population"]["target"]
-    card = baseline.scorer.segments[0]["card"]
     extra = []
     for (month, outcome), g in perf.groupby(["month", "variable"], sort=True):
         auc, ks = histogram_auc_ks(g["bin"], g["n"], g["events"])
         nb = float(g["events"].sum())
         ng = float(g["n"].sum()) - nb
-        pdv = 1.0 / (1.0 + np.exp((g["bin"].to_numpy(dtype=float) - card.offset) / card.factor))
+        pdv = baseline.scorer.pd_from_score(g["bin"].to_numpy(dtype=float))
         extra.append(
             {
                 "month": month,

@@ -357,7 +357,7 @@ def build_baseline(
     for g in grades:
         sel = grade_of(target_rows["bin"], grades) == grades.index(g)
         n = target_rows["n"][sel].to_numpy()
-        pdv = _pd_of(scorer, target_rows["bin"][sel].to_numpy())
+        pdv = scorer.pd_from_score(target_rows["bin"][sel].to_numpy())
         g["mean_pd"] = float((n * pdv).sum() / n.sum()) if n.sum() else None
     data["grades"] = {"source": source, "rows": grades}
     auc, ks = histogram_auc_ks(target_rows["bin"], target_rows["n"], target_rows["events"])
@@ -376,11 +376,6 @@ def build_baseline(
             fraud, cfg.data.warehouse, ttd, cfg.data.id_column, strategy, mon.fraud_review_rate
         )
     return Baseline(data, scorecard)
-
-
-def _pd_of(scorer: Scorer, score: np.ndarray) -> np.ndarray:
-    card = scorer.segments[0]["card"]
-    return 1.0 / (1.0 + np.exp((np.asarray(score, dtype=float) - card.offset) / card.factor))
 
 
 def write_baseline(baseline: Baseline, out_dir: str | os.PathLike) -> Path:

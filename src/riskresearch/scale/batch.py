@@ -41,7 +41,7 @@ def scored(
     if id_column and id_column in frame.columns:
         cols[id_column] = frame[id_column].array
     cols["score"] = scorer.score(frame).to_numpy()
-    cols["pd"] = scorer.pd_(frame).to_numpy()
+    cols["pd"] = scorer.pd_from_score(cols["score"], frame)
     reasons = scorer.reason_codes(frame, n_reason_codes)
     for c in reasons.columns:
         cols[c] = reasons[c].array
