@@ -17,21 +17,36 @@ DEFAULT_TABLE = Path("data/modeling_table.parquet")
 
 
 class _Bar:
-    """tqdm progress bar driven by the library's ``progress(step, done, total)`` callbacks."""
+    """tqdm progress bar driven by the library's ``progress(step, done, total)`` callbacks.
+
+    It appears at the first callback (so checks that fail before any work print only their
+    error line) and can print lines above itself (``write``)."""
 
     def __init__(self, desc: str):
-        from tqdm.auto import tqdm
-
-        self._bar = tqdm(total=None, desc=desc, unit="step", leave=False, file=sys.stderr)
+        self._desc = desc
+        self._bar = None
 
     def __call__(self, step: str, done: int, total: int) -> None:
+        if self._bar is None:
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(
+                total=total, desc=self._desc, unit="step", leave=False, file=sys.stderr
+            )
         self._bar.total = total
         self._bar.set_postfix_str(step)
         self._bar.n = done
         self._bar.refresh()
 
+    def write(self, line: str) -> None:
+        if self._bar is None:
+            print(line)
+        else:
+            self._bar.write(line)
+
     def close(self) -> None:
-        self._bar.close()
+        if self._bar is not None:
+            self._bar.close()
 
 
 def _data_build(args: argparse.Namespace) -> int:
@@ -77,15 +92,18 @@ def _release(args: argparse.Namespace) -> int:
     bar = _Bar("building release")
     t0 = time.perf_counter()
     try:
-        rel = build_release(args.config, version=args.version, progress=bar)
+        rel = build_release(
+            args.config, version=args.version, root=args.out, progress=bar, log=bar.write
+        )
     finally:
         bar.close()
     print(f"release   {rel.path}")
     print(f"version   {rel.version}  ({time.perf_counter() - t0:.0f} s)")
+    test_label = rel.metrics.get("split", {}).get("test", "test")
     for which in ("train", "test"):
         m = rel.metrics.get(which)
         if m:
-            label = "development" if which == "train" else "out-of-time"
+            label = "development" if which == "train" else test_label
             print(
                 f"{label:<12}AUC {m['auc']:.4f}  KS {m['ks']:.4f}  Gini {m['gini']:.4f}  "
                 f"({m['n']:,} rows, bad rate {m['bad_rate']:.2%})"
@@ -100,7 +118,8 @@ def _release(args: argparse.Namespace) -> int:
     if gbm.get("test"):
         m = gbm["test"]
         ratio = f"  (gbm / oracle = {gbm['oracle']['ratio']:.3f})" if gbm.get("oracle") else ""
-        print(f"{'gbm oot':<12}AUC {m['auc']:.4f}  KS {m['ks']:.4f}  Gini {m['gini']:.4f}{ratio}")
+        label = "gbm " + ("oot" if test_label == "out-of-time" else test_label)
+        print(f"{label:<12}AUC {m['auc']:.4f}  KS {m['ks']:.4f}  Gini {m['gini']:.4f}{ratio}")
     fraud = rel.metrics.get("fraud")
     if fraud:
         print(
@@ -115,6 +134,25 @@ def _release(args: argparse.Namespace) -> int:
         )
     print(f"sha256    {rel.sha256}  (manifest.json)")
     print(f"report    {rel.path / 'report.html'}")
+    return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    from riskresearch.project import init_project
+
+    bar = _Bar("simulating platform")
+    try:
+        written = init_project(args.folder, example=args.example, progress=bar)
+    finally:
+        bar.close()
+    folder = Path(args.folder)
+    print(f"project   {folder}")
+    for path in written:
+        print(f"  {path.relative_to(folder).as_posix()}")
+    print("next      put your table in data/, set data.table and data.target in model.yaml,")
+    print(f"          then: riskresearch release {folder / 'model.yaml'} --version 1.0.0")
+    if args.example:
+        print(f"example   riskresearch release {folder / 'example.yaml'} --version 1.0.0")
     return 0
 
 
@@ -362,11 +400,39 @@ def _promote(args: argparse.Namespace) -> int:
     return 0
 
 
+def error_line(exc: BaseException) -> str:
+    """An error as one line ending with one full stop."""
+    text = " ".join(str(exc).split())
+    while text.endswith(".."):
+        text = text[:-1]
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def _package_version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("riskresearch")
+    except metadata.PackageNotFoundError:  # pragma: no cover - only from a bare source tree
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="riskresearch", description="Credit-risk research for a device-leasing platform."
     )
+    parser.add_argument("--version", action="version", version=f"riskresearch {_package_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
+    ini = sub.add_parser(
+        "init", help="create a project folder: example config, data/ and a README of the loop"
+    )
+    ini.add_argument("folder", help="the project folder (created if missing)")
+    ini.add_argument(
+        "--example",
+        action="store_true",
+        help="also simulate the leasing platform into data/ and write example.yaml (a tour)",
+    )
+    ini.set_defaults(func=_init)
     data = sub.add_parser("data", help="build the embedded simulated warehouse")
     data_sub = data.add_subparsers(dest="data_command", required=True)
     build = data_sub.add_parser(
@@ -417,6 +483,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--version",
         default="dev",
         help="release version (numbered versions are immutable; default dev)",
+    )
+    rel.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="folder of the model folders (default: the config's folder): DIR/<model>/<version>/",
     )
     rel.set_defaults(func=_release)
 
@@ -564,7 +636,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except RiskResearchError as exc:
-        print(f"riskresearch: error: {exc}", file=sys.stderr)
+        print(f"riskresearch: error: {error_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("riskresearch: interrupted; nothing partial was left behind", file=sys.stderr)

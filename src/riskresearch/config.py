@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
 
 from riskresearch.errors import ConfigError, from_validation_error
 
@@ -21,15 +28,26 @@ class _Strict(BaseModel):
 
 
 class DataConfig(_Strict):
-    """Where the modeling table is and which rows and columns to use."""
+    """Where the modeling table is and which rows and columns to use.
+
+    Only ``table`` and ``target`` are required. Relative paths resolve against the folder of
+    the config file.
+    """
 
     table: Path = Field(description="CSV or Parquet modeling table, one row per application")
-    target: str = "bad"
+    target: str = Field(description="the outcome column: 0/1, true/false, or two labels")
+    bad_value: str | int | float | bool | None = Field(
+        None,
+        description="the target value that means bad when the target has two labels that are "
+        "not 0/1 (e.g. 'default')",
+    )
     date_column: str | None = Field(
-        None, description="date of each row; used for the out-of-time split"
+        None, description="date of each row; gives the out-of-time split"
     )
     weight_column: str | None = None
-    id_column: str | None = "application_id"
+    id_column: str | None = Field(
+        None, description="application id (default: none; scores then carry the row number)"
+    )
     warehouse: Path | None = Field(
         None,
         description="DuckDB warehouse with the raw tables (fraud and arrears analytics need it)",
@@ -45,17 +63,33 @@ class DataConfig(_Strict):
 
 
 class SplitConfig(_Strict):
-    """Out-of-time test rows: the last ``oot_months`` months, or those from ``oot_from``."""
+    """Development and test rows, in one of three ways.
 
-    oot_months: int | None = Field(4, ge=1)
-    oot_from: dt.date | None = None
+    - ``column``: a column whose value says ``train`` or ``test`` (``train_value`` /
+      ``test_value``); rows with other values are left out and counted;
+    - out of time, with ``data.date_column``: the last ``oot_months`` months (default 4), or
+      the rows from ``oot_from``;
+    - otherwise a stratified random split: ``test_size`` of the rows (default 0.3) are test
+      rows, drawn with the config's seed.
+    """
+
+    column: str | None = Field(None, description="column whose values say train or test")
+    train_value: str | int | bool = Field("train", description="value of split.column: train")
+    test_value: str | int | bool = Field("test", description="value of split.column: test")
+    oot_months: int | None = Field(None, ge=1, description="latest months held out (default 4)")
+    oot_from: dt.date | None = Field(None, description="rows from this date are held out")
+    test_size: float = Field(0.3, gt=0, lt=1, description="share of test rows (random split)")
 
     @model_validator(mode="after")
     def _one(self) -> SplitConfig:
-        if self.oot_from is not None:
-            self.oot_months = None
-        elif self.oot_months is None:
-            raise ValueError("set split.oot_months (latest months) or split.oot_from (a date)")
+        if self.oot_from is not None and self.oot_months is not None:
+            raise ValueError("split sets both oot_months and oot_from; keep one")
+        if self.column is not None and (self.oot_from is not None or self.oot_months is not None):
+            raise ValueError(
+                "split.column and split.oot_months/oot_from are two ways to split; keep one"
+            )
+        if self.column is not None and self.train_value == self.test_value:
+            raise ValueError("split.train_value equals split.test_value; give two values")
         return self
 
 
@@ -127,7 +161,13 @@ class GbmConfig(_Strict):
     num_boost_round: int = Field(2000, ge=1)
     early_stopping_rounds: int = Field(100, ge=1)
     valid_months: int = Field(
-        3, ge=1, description="latest development months used for early stopping"
+        3, ge=1, description="latest development months used for early stopping (out of time)"
+    )
+    valid_share: float = Field(
+        0.2,
+        gt=0,
+        lt=1,
+        description="share of development rows used for early stopping without a date split",
     )
     refit: bool = Field(
         True, description="refit on all development rows with the early-stopping optimum"
@@ -591,6 +631,48 @@ class ModelConfig(_Strict):
     strategy: StrategyConfig = Field(default_factory=StrategyConfig)
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
 
+    #: the YAML file read (absolute), None for a config given as a dict
+    _source: Path | None = PrivateAttr(None)
+    #: the folder relative paths resolved against
+    _base: Path | None = PrivateAttr(None)
+
+    @property
+    def source(self) -> Path | None:
+        """The config file this config was read from (absolute), if any."""
+        return self._source
+
+    @property
+    def base(self) -> Path:
+        """The folder the config's relative paths resolve against (its file's folder)."""
+        return self._base if self._base is not None else Path.cwd()
+
+    @property
+    def split_mode(self) -> Literal["column", "oot", "random"]:
+        """How development and test rows are split (see :class:`SplitConfig`)."""
+        if self.split.column is not None:
+            return "column"
+        if self.data.date_column is not None:
+            return "oot"
+        return "random"
+
+    @property
+    def oot_months(self) -> int | None:
+        """Latest months held out in an out-of-time split by month count (default 4)."""
+        if self.split_mode != "oot" or self.split.oot_from is not None:
+            return None
+        return self.split.oot_months or 4
+
+    @model_validator(mode="after")
+    def _split_needs(self) -> ModelConfig:
+        if self.split.column is None and self.data.date_column is None:
+            for key in ("oot_months", "oot_from"):
+                if getattr(self.split, key) is not None:
+                    raise ValueError(
+                        f"split.{key} needs data.date_column (the column dating each row); "
+                        "add it or remove the key"
+                    )
+        return self
+
     @model_validator(mode="after")
     def _strategy_terms(self) -> ModelConfig:
         self.strategy.check_terms()
@@ -647,6 +729,26 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+def read_yaml(path: str | Path) -> Any:
+    """The parsed YAML of a config file (dates stay text; see :func:`load_config`)."""
+    path = Path(path)
+    if path.is_dir():
+        raise ConfigError(
+            f"The config '{path}' is a folder. Give the path of a YAML file such as "
+            f"'{path / 'model.yaml'}'."
+        )
+    if not path.is_file():
+        raise ConfigError(f"The config file '{path}' does not exist. Give the path of a YAML file.")
+    try:
+        return yaml.load(path.read_text(), Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(
+            f"The config file '{path}' is not valid YAML{where}. Fix its syntax."
+        ) from None
+
+
 def load_config(path: str | Path, base: str | Path | None = None) -> ModelConfig:
     """Read and validate a YAML model config.
 
@@ -655,7 +757,8 @@ def load_config(path: str | Path, base: str | Path | None = None) -> ModelConfig
     path : path-like
         The YAML file.
     base : path-like, optional
-        Folder that relative data paths are resolved against (default: the current folder).
+        Folder that relative paths in the config resolve against (default: the config file's
+        folder, so a project can be moved or committed as a whole).
 
     Raises
     ------
@@ -663,23 +766,47 @@ def load_config(path: str | Path, base: str | Path | None = None) -> ModelConfig
         Unknown key, wrong type, missing file: one line naming the key.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"The config file '{path}' does not exist. Give the path of a YAML file.")
-    try:
-        raw = yaml.load(path.read_text(), Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError(
-            f"The config file '{path}' is not valid YAML{where}. Fix its syntax."
-        ) from None
-    return config_from_dict(raw, source=str(path), base=base)
+    raw = read_yaml(path)
+    cfg = config_from_dict(
+        raw, source=str(path), base=path.resolve().parent if base is None else base
+    )
+    cfg._source = path.resolve()
+    return cfg
+
+
+#: Path keys of a config: (section, key, what it is, how to fix a missing one).
+_PATHS = (
+    (
+        "data",
+        "table",
+        "file",
+        "Build it with 'riskresearch data build' or point data.table at your CSV/Parquet table",
+    ),
+    ("data", "warehouse", "file", "Build it with 'riskresearch data build' or remove the key"),
+    (
+        "data",
+        "oracle",
+        "file",
+        "Remove the key (real data has no oracle) or build the simulated warehouse",
+    ),
+    (
+        "strategy",
+        "previous_release",
+        "folder",
+        "Point it at a release folder or remove the key (the newest numbered release is used)",
+    ),
+    ("monitoring", "champion", "folder", "Point it at a release folder or remove the key"),
+)
 
 
 def config_from_dict(
     raw: Any, source: str = "config", base: str | Path | None = None
 ) -> ModelConfig:
-    """Validate a config given as a dict (see :func:`load_config`)."""
+    """Validate a config given as a dict (see :func:`load_config`).
+
+    Relative paths resolve against ``base`` (default: the current folder); every path the
+    config names must exist.
+    """
     if not isinstance(raw, dict):
         raise ConfigError(
             f"The config '{source}' must be a mapping of keys. Got {type(raw).__name__}."
@@ -688,31 +815,25 @@ def config_from_dict(
         cfg = ModelConfig.model_validate(raw)
     except ValidationError as exc:
         raise from_validation_error(exc, f"the config '{source}'") from None
-    table = cfg.data.table if base is None else Path(base) / cfg.data.table
-    if not table.is_file():
-        raise ConfigError(
-            f"The 'data.table' file '{table}' of the config '{source}' does not exist. Build it "
-            "with 'riskresearch data build' or point data.table at your CSV/Parquet table."
-        )
-    if table.suffix.lower() not in {".csv", ".parquet", ".pq"}:
-        raise ConfigError(
-            f"The 'data.table' file '{table}' must be .csv or .parquet. Got '{table.suffix}'."
-        )
-    cfg.data.table = table
-    if cfg.data.oracle is not None:
-        oracle = cfg.data.oracle if base is None else Path(base) / cfg.data.oracle
-        if not oracle.is_file():
+    folder = Path(base).resolve() if base is not None else Path.cwd()
+    cfg._base = folder
+    for section, key, kind, fix in _PATHS:
+        part = getattr(cfg, section)
+        value = getattr(part, key)
+        if value is None:
+            continue
+        path = value if value.is_absolute() else folder / value
+        exists = path.is_file() if kind == "file" else path.is_dir()
+        if not exists:
+            where = "" if value.is_absolute() else f" (relative to '{folder}')"
             raise ConfigError(
-                f"The 'data.oracle' warehouse '{oracle}' of the config '{source}' does not exist. "
-                "Remove the key (real data has no oracle) or build the simulated warehouse."
+                f"The '{section}.{key}' {kind} '{value}'{where} of the config '{source}' does "
+                f"not exist. {fix}."
             )
-        cfg.data.oracle = oracle
-    if cfg.data.warehouse is not None:
-        warehouse = cfg.data.warehouse if base is None else Path(base) / cfg.data.warehouse
-        if not warehouse.is_file():
-            raise ConfigError(
-                f"The 'data.warehouse' file '{warehouse}' of the config '{source}' does not "
-                "exist. Build it with 'riskresearch data build' or remove the key."
-            )
-        cfg.data.warehouse = warehouse
+        setattr(part, key, path)
+    if cfg.data.table.suffix.lower() not in {".csv", ".parquet", ".pq"}:
+        raise ConfigError(
+            f"The 'data.table' file '{cfg.data.table}' must be .csv or .parquet. Got "
+            f"'{cfg.data.table.suffix}'."
+        )
     return cfg

@@ -17,49 +17,209 @@ import pandas as pd
 from riskresearch import metrics
 from riskresearch.binning import WoeBinner
 from riskresearch.config import ModelConfig
-from riskresearch.errors import DataError
+from riskresearch.errors import ConfigError, DataError
+from riskresearch.parts import Skipped
 from riskresearch.scorecard import Scorecard, SegmentedScorecard
 from riskresearch.scoring import Scorer
 from riskresearch.selection import FeatureSelector
 
 
-def read_table(cfg: ModelConfig) -> pd.DataFrame:
-    """Read the whole modeling table of ``data.table`` (no filter, no checks)."""
+def read_table(
+    cfg: ModelConfig, encode_target: bool = True, columns: list[str] | None = None
+) -> pd.DataFrame:
+    """Read the modeling table of ``data.table`` (no filter): every column, or ``columns``.
+
+    With ``encode_target`` the target becomes 1 (bad), 0 (good) or NaN (missing, or a value
+    that is neither; :func:`load_table` refuses those on the rows it keeps).
+    """
     path = cfg.data.table
     try:
-        return pd.read_csv(path) if path.suffix.lower() == ".csv" else pd.read_parquet(path)
+        if path.suffix.lower() == ".csv":
+            df = pd.read_csv(path, usecols=columns)
+        else:
+            df = pd.read_parquet(path, columns=columns)
     except (OSError, ValueError) as exc:
         raise DataError(f"Cannot read the modeling table '{path}': {exc}") from None
+    if encode_target and cfg.data.target in df.columns:
+        df[cfg.data.target] = encode_target_values(df[cfg.data.target], cfg)[0]
+    return df
 
 
-def load_table(cfg: ModelConfig) -> pd.DataFrame:
-    """Read the modeling table, apply the config's row filter and check the key columns."""
-    path = cfg.data.table
-    df = read_table(cfg)
-    needed = [cfg.data.target, *cfg.data.filter]
-    needed += [c for c in (cfg.data.date_column, cfg.data.weight_column) if c]
-    missing = [c for c in needed if c not in df.columns]
-    if missing:
-        raise DataError(
-            f"The modeling table '{path}' lacks column(s) {missing} named in the config. "
-            f"Fix the config or the table (it has {list(df.columns)[:8]}...)."
+def _label(v: Any) -> str:
+    """A target value as text: 1, 1.0, '1' and True-like spellings compare equal."""
+    if isinstance(v, bool | np.bool_):
+        return "true" if v else "false"
+    if isinstance(v, float | np.floating) and float(v).is_integer():
+        return str(int(v))
+    return str(v).strip().lower()
+
+
+_BINARY = {"0": 0.0, "1": 1.0, "false": 0.0, "true": 1.0}
+
+
+def encode_target_values(s: pd.Series, cfg: ModelConfig) -> tuple[pd.Series, list]:
+    """The target as 1.0 = bad, 0.0 = good, NaN = missing or unknown; and the unknown values.
+
+    Without ``data.bad_value`` the target must be 0/1 (numbers, text or booleans); with it,
+    that value is bad and exactly one other value is good.
+    """
+    present = s.dropna()
+    labels = pd.Series(present.unique())
+    text = labels.map(_label)
+    bad = cfg.data.bad_value
+    if bad is None:
+        mapping = {v: _BINARY.get(t) for v, t in zip(labels, text, strict=True)}
+    else:
+        others = sorted({t for t in text if t != _label(bad)})
+        mapping = {
+            v: 1.0 if t == _label(bad) else (0.0 if len(others) == 1 else None)
+            for v, t in zip(labels, text, strict=True)
+        }
+    unknown = [v for v, m in mapping.items() if m is None]
+    known = {v: m for v, m in mapping.items() if m is not None}
+    return s.map(known).astype(float), unknown
+
+
+def _target_error(cfg: ModelConfig, values: list) -> DataError:
+    shown = sorted({repr(v.item() if hasattr(v, "item") else v) for v in values})[:6]
+    if cfg.data.bad_value is None:
+        fix = (
+            "Set data.bad_value to the value that means bad (the other one is good), or map "
+            "the target to 0/1"
         )
-    for col, value in cfg.data.filter.items():
-        df = df[(df[col] == value).fillna(False).to_numpy(dtype=bool)]
+        what = "0/1 or true/false"
+    else:
+        fix = "Keep two values in the target, or filter the other rows out with data.filter"
+        what = f"{cfg.data.bad_value!r} (bad) and one other value (good)"
+    return DataError(
+        f"The target '{cfg.data.target}' must be {what}; it has {', '.join(shown)}. {fix}."
+    )
+
+
+def load_table(cfg: ModelConfig, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read the modeling table (every column, or ``columns``), apply the config's row filter
+    and check the key columns.
+
+    The target comes back as 0/1 (1 = bad) whatever its spelling in the table.
+    """
+    path = cfg.data.table
+    df = read_table(cfg, encode_target=False, columns=columns)
+    check_table_columns(cfg, list(df.columns))
+    df = df[filter_mask(df, cfg.data.filter)]
     if df.empty:
         raise DataError(
             f"No rows of '{path}' pass the filter {cfg.data.filter}. Check data.filter."
         )
-    target = pd.to_numeric(df[cfg.data.target], errors="coerce")
+    target, unknown = encode_target_values(df[cfg.data.target], cfg)
+    if unknown:
+        raise _target_error(cfg, unknown)
     if target.isna().any():
         raise DataError(
-            f"The target '{cfg.data.target}' is missing or not numeric in "
-            f"{int(target.isna().sum())} row(s) after the filter. Filter them out (e.g. "
-            "bad_mature: true) or fix the table."
+            f"The target '{cfg.data.target}' is missing in {int(target.isna().sum())} row(s) "
+            "after the filter. Filter them out (data.filter, e.g. bad_mature: true) or fix "
+            "the table."
         )
+    df = df.assign(**{cfg.data.target: target.astype(int)})
     if cfg.data.date_column:
-        df = df.assign(**{cfg.data.date_column: pd.to_datetime(df[cfg.data.date_column])})
+        df = df.assign(**{cfg.data.date_column: _dates(df[cfg.data.date_column], cfg)})
     return df.reset_index(drop=True)
+
+
+def _dates(s: pd.Series, cfg: ModelConfig) -> pd.Series:
+    try:
+        return pd.to_datetime(s)
+    except (ValueError, TypeError):
+        raise DataError(
+            f"The date column '{cfg.data.date_column}' holds values that are not dates (e.g. "
+            f"{s.dropna().astype(str).iloc[0]!r}). Fix the column or data.date_column."
+        ) from None
+
+
+def filter_mask(df: pd.DataFrame, where: dict[str, Any]) -> np.ndarray:
+    """Rows where every column of ``where`` equals its value (missing values never match)."""
+    mask = np.ones(len(df), dtype=bool)
+    for col, value in where.items():
+        mask &= (df[col] == value).fillna(False).to_numpy(dtype=bool)
+    return mask
+
+
+def named_columns(cfg: ModelConfig) -> dict[str, list[str]]:
+    """Every column the config names, by the key that names it."""
+    d, ri = cfg.data, cfg.reject_inference
+    named: dict[str, list[str]] = {"data.target": [d.target]}
+    for key in ("id_column", "date_column", "weight_column"):
+        if getattr(d, key):
+            named[f"data.{key}"] = [getattr(d, key)]
+    if cfg.split.column:
+        named["split.column"] = [cfg.split.column]
+    named["data.filter"] = list(d.filter)
+    named["features.include"] = list(cfg.features.include or [])
+    named["features.categorical"] = list(cfg.features.categorical or [])
+    named["binning.overrides"] = list(cfg.binning.overrides)
+    named["binning.monotonic_trends"] = list(cfg.binning.monotonic_trends)
+    named["binning.special_codes"] = list(cfg.binning.special_codes)
+    named["gbm.features"] = list(cfg.gbm.features or [])
+    named["segments"] = [c for when in (cfg.segments or {}).values() for c in when]
+    if ri.method != "none":
+        named["reject_inference.declined_filter"] = list(ri.declined_filter)
+    return {k: v for k, v in named.items() if v}
+
+
+def check_table_columns(cfg: ModelConfig, columns: list[str]) -> None:
+    """Raise a one-line ConfigError when the config names a column the table lacks."""
+    have = set(columns)
+    for key, cols in named_columns(cfg).items():
+        missing = [c for c in dict.fromkeys(cols) if c not in have]
+        if missing:
+            close = [c for c in columns if c.lower() in {m.lower() for m in missing}]
+            hint = f" (did you mean {close}?)" if close else ""
+            raise ConfigError(
+                f"'{key}' names column(s) {missing} that the table '{cfg.data.table.name}' "
+                f"lacks{hint}. Fix the config; the table has {_columns_text(columns)}."
+            )
+
+
+def _columns_text(columns: list[str]) -> str:
+    shown = ", ".join(columns[:12])
+    return shown + (f" and {len(columns) - 12} more" if len(columns) > 12 else "")
+
+
+def split_rows(df: pd.DataFrame, cfg: ModelConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Development and test rows of the loaded table, by ``cfg.split_mode``."""
+    if cfg.split_mode == "oot":
+        return split_oot(df, cfg)
+    if cfg.split_mode == "column":
+        col, s = cfg.split.column, df[cfg.split.column]
+        train, test = (
+            split_value_mask(s, cfg.split.train_value),
+            split_value_mask(s, cfg.split.test_value),
+        )
+        if not train.any() or not test.any():
+            side = "train" if not train.any() else "test"
+            value = cfg.split.train_value if side == "train" else cfg.split.test_value
+            raise DataError(
+                f"No row has split.column '{col}' = {value!r} ({side} rows). Its values are "
+                f"{sorted(map(str, s.dropna().unique()))[:6]}; set split.{side}_value."
+            )
+        return df[train].reset_index(drop=True), df[test].reset_index(drop=True)
+    from sklearn.model_selection import train_test_split
+
+    y = df[cfg.data.target].to_numpy()
+    if len(df) < 10 or min(np.bincount(y, minlength=2)) < 2:
+        raise DataError(
+            f"A random split needs at least 2 bad and 2 good rows; the table has "
+            f"{int(y.sum())} bad of {len(df)}. Add rows or give split.column."
+        )
+    idx = np.arange(len(df))
+    tr, te = train_test_split(
+        idx, test_size=cfg.split.test_size, stratify=y, random_state=cfg.seed % 2**32
+    )
+    return df.iloc[np.sort(tr)].reset_index(drop=True), df.iloc[np.sort(te)].reset_index(drop=True)
+
+
+def split_value_mask(s: pd.Series, value: Any) -> np.ndarray:
+    """Rows whose split-column value is ``value`` (1, 1.0, '1' and True-like spellings match)."""
+    return (s.map(_label) == _label(value)).to_numpy(dtype=bool)
 
 
 def split_oot(df: pd.DataFrame, cfg: ModelConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -75,44 +235,131 @@ def split_oot(df: pd.DataFrame, cfg: ModelConfig) -> tuple[pd.DataFrame, pd.Data
         test = df[col] >= pd.Timestamp(cfg.split.oot_from)
     else:
         months = np.sort(month.unique())
-        if len(months) <= cfg.split.oot_months:
+        n = cfg.oot_months
+        if len(months) <= n:
             raise DataError(
-                f"The table has {len(months)} month(s) in '{col}'; split.oot_months = "
-                f"{cfg.split.oot_months} leaves nothing to train on. Lower it."
+                f"The table has {len(months)} month(s) in '{col}'; split.oot_months = {n} "
+                "leaves nothing to train on. Lower it, or drop data.date_column for a random "
+                "split."
             )
-        test = month >= months[-cfg.split.oot_months]
+        test = month >= months[-n]
     train, oot = df[~test.to_numpy()], df[test.to_numpy()]
     if train.empty or oot.empty:
         raise DataError(f"The out-of-time split on '{col}' leaves an empty side. Adjust split.")
     return train.reset_index(drop=True), oot.reset_index(drop=True)
 
 
+def _reserved(cfg: ModelConfig) -> dict[str, str]:
+    """Columns with a role other than feature, and the role."""
+    d = cfg.data
+    roles = {c: "filter" for c in d.filter}
+    if cfg.reject_inference.method != "none":
+        roles.update({c: "declined filter" for c in cfg.reject_inference.declined_filter})
+    roles.update(
+        {
+            c: role
+            for c, role in (
+                (d.weight_column, "weight"),
+                (cfg.split.column, "split"),
+                (d.date_column, "date"),
+                (d.id_column, "id"),
+                (d.target, "target"),
+            )
+            if c
+        }
+    )
+    return roles
+
+
+#: A text column with more distinct values than this share of its rows (and at least
+#: ``_ID_MIN`` of them) looks like an identifier, not a category, and is not a candidate.
+_ID_SHARE, _ID_MIN = 0.5, 50
+
+
+def feature_roles(df: pd.DataFrame, cfg: ModelConfig) -> pd.DataFrame:
+    """What the config makes of every column of the table: its role, type and why.
+
+    Columns: ``column``, ``role`` (``feature``, ``excluded``, or the config role such as
+    ``target``), ``type`` (numerical / categorical, for features), ``why`` and ``override``
+    (the config key that changes it).
+    """
+    reserved = _reserved(cfg)
+    include = cfg.features.include
+    exclude = set(cfg.features.exclude)
+    listed_cat = cfg.features.categorical
+    rows = []
+    for col in df.columns:
+        s = df[col]
+        row = {"column": col, "role": "feature", "type": None, "why": "", "override": ""}
+        if col in reserved:
+            row.update(role=reserved[col], why=f"named by the config ({reserved[col]})")
+        elif col in exclude:
+            row.update(role="excluded", why="features.exclude")
+        elif include is not None and col not in include:
+            row.update(role="excluded", why="not in features.include")
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            row.update(
+                role="excluded",
+                why="a date (not binned)",
+                override="data.date_column for an out-of-time split",
+            )
+        elif include is None and _identifier_like(s):
+            row.update(
+                role="excluded",
+                why=f"text with {s.nunique():,} distinct values in {len(s):,} rows (an "
+                "identifier?)",
+                override="features.include to use it, data.id_column if it is the id",
+            )
+        if row["role"] == "feature":
+            listed = "listed in features.include" if include is not None else "every column"
+            if listed_cat is not None:
+                categorical = col in listed_cat
+                how = "features.categorical"
+            else:
+                categorical = not pd.api.types.is_numeric_dtype(s) and s.dtype != bool
+                how = "inferred from the values"
+            row.update(
+                type="categorical" if categorical else "numerical",
+                why=f"{listed}; type {how}",
+                override="features.categorical (list the categorical ones), features.exclude",
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _identifier_like(s: pd.Series) -> bool:
+    if pd.api.types.is_numeric_dtype(s) or s.dtype == bool:
+        return False
+    n = s.nunique()
+    return n >= _ID_MIN and n > _ID_SHARE * s.notna().sum()
+
+
 def candidate_features(df: pd.DataFrame, cfg: ModelConfig) -> tuple[list[str], list[str]]:
-    """Candidate features and which of them are categorical."""
-    reserved = {cfg.data.target, cfg.data.date_column, cfg.data.weight_column, cfg.data.id_column}
+    """Candidate features and which of them are categorical (see :func:`feature_roles`)."""
     if cfg.features.include is not None:
-        feats = list(cfg.features.include)
-        missing = [f for f in feats if f not in df.columns]
-        if missing:
-            raise DataError(
-                f"features.include names column(s) {missing} that the table lacks. Fix the list."
-            )
-    else:
-        feats = [c for c in df.columns if c not in reserved]
-    feats = [f for f in feats if f not in set(cfg.features.exclude) and f not in reserved]
+        check_columns_exist(df, cfg.features.include, "features.include")
     if cfg.features.categorical is not None:
-        unknown = [f for f in cfg.features.categorical if f not in df.columns]
-        if unknown:
-            raise DataError(
-                f"features.categorical names column(s) {unknown} that the table lacks. Fix the "
-                "list."
-            )
-        categorical = [f for f in cfg.features.categorical if f in feats]
-    else:
-        categorical = [
-            f for f in feats if not pd.api.types.is_numeric_dtype(df[f]) and df[f].dtype != bool
-        ]
-    return feats, categorical
+        check_columns_exist(df, cfg.features.categorical, "features.categorical")
+    roles = feature_roles(df, cfg)
+    feats = roles[roles.role == "feature"]
+    if cfg.features.include is not None:  # keep the listed order
+        order = {f: i for i, f in enumerate(cfg.features.include)}
+        feats = feats.sort_values("column", key=lambda c: c.map(order), kind="stable")
+    if feats.empty:
+        raise DataError(
+            f"No candidate feature is left in '{cfg.data.table.name}' after the config's "
+            "roles and exclusions. List features in features.include."
+        )
+    return feats.column.tolist(), feats.column[feats.type == "categorical"].tolist()
+
+
+def check_columns_exist(df: pd.DataFrame, columns, key: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ConfigError(
+            f"'{key}' names column(s) {missing} that the table lacks. Fix the list; the table "
+            f"has {_columns_text(list(df.columns))}."
+        )
 
 
 def build_estimator(cfg: ModelConfig, categorical: list[str]) -> Scorecard | SegmentedScorecard:
@@ -200,9 +447,8 @@ class Development:
 
 
 def load_split(cfg: ModelConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Development and out-of-time rows (all rows are development without a date column)."""
-    df = load_table(cfg)
-    return split_oot(df, cfg) if cfg.data.date_column else (df, df.iloc[0:0])
+    """Development and test rows (out of time, by a split column, or at random)."""
+    return split_rows(load_table(cfg), cfg)
 
 
 def fit_binning(
@@ -376,6 +622,7 @@ def write_scorecard(dev: Development, out_dir: str | Path) -> list[Path]:
     points.to_csv(out / "points.csv", index=False)
     _selection_report(dev.model).to_csv(out / "selection.csv", index=False)
     summary = dict(dev.metrics)
+    summary["split"] = {"mode": dev.cfg.split_mode, "test": test_name(dev.cfg)}
     oracle = oracle_summary(dev)
     if oracle is not None:
         summary["oracle"] = oracle
@@ -386,10 +633,15 @@ def write_scorecard(dev: Development, out_dir: str | Path) -> list[Path]:
     ]
 
 
+def test_name(cfg: ModelConfig) -> str:
+    """What the config's test rows are called: ``out-of-time`` or ``test``."""
+    return "out-of-time" if cfg.split_mode == "oot" else "test"
+
+
 def split_summary(cfg: ModelConfig, train: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
-    """Rows, bads, bad rate and date range of the development and out-of-time rows."""
+    """Rows, bads, bad rate and date range of the development and test (out-of-time) rows."""
     rows = []
-    for name, df in (("development", train), ("out-of-time", test)):
+    for name, df in (("development", train), (test_name(cfg), test)):
         y = df[cfg.data.target]
         col = cfg.data.date_column
         rows.append(
@@ -405,11 +657,14 @@ def split_summary(cfg: ModelConfig, train: pd.DataFrame, test: pd.DataFrame) -> 
     return pd.DataFrame(rows).set_index("sample")
 
 
-def monthly_bad_rate(cfg: ModelConfig, train: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
-    """Rows and bad rate per month of ``date_column``, with the sample each month is in."""
+def monthly_bad_rate(
+    cfg: ModelConfig, train: pd.DataFrame, test: pd.DataFrame
+) -> pd.DataFrame | Skipped:
+    """Rows and bad rate per month of ``date_column``, with the sample each month is in
+    (:class:`~riskresearch.parts.Skipped` without a date column)."""
     col = cfg.data.date_column
     if not col:
-        raise DataError("monthly_bad_rate needs data.date_column in the config.")
+        return Skipped("the table has no date column (data.date_column), so no cohorts")
     both = pd.concat([train.assign(sample="development"), test.assign(sample="out-of-time")])
     month = both[col].dt.to_period("M").dt.to_timestamp()
     return (
@@ -421,26 +676,55 @@ def monthly_bad_rate(cfg: ModelConfig, train: pd.DataFrame, test: pd.DataFrame) 
 
 
 def profile(cfg: ModelConfig, df: pd.DataFrame) -> pd.DataFrame:
-    """Type, missing share, distinct values and range of every candidate feature."""
-    feats, categorical = candidate_features(df, cfg)
+    """Every column of the table: its role (feature or not, and why), inferred type, missing
+    share, distinct values, range and most common value, and the config key that changes
+    what was inferred."""
+    roles = feature_roles(df, cfg).set_index("column")
     rows = []
-    for f in feats:
+    for f in df.columns:
         s = df[f]
-        numeric = f not in categorical and pd.api.types.is_numeric_dtype(s)
+        role = roles.loc[f]
+        numeric = role.type != "categorical" and pd.api.types.is_numeric_dtype(s)
         x = s.astype("Float64") if s.dtype == bool else s
         rows.append(
             {
-                "feature": f,
-                "type": "categorical" if f in categorical else "numerical",
+                "column": f,
+                "role": role.role,
+                "type": role.type,
                 "missing_share": round(float(s.isna().mean()), 4),
                 "distinct": int(s.nunique()),
                 "min": float(x.min()) if numeric and s.notna().any() else None,
                 "median": float(x.median()) if numeric and s.notna().any() else None,
                 "max": float(x.max()) if numeric and s.notna().any() else None,
                 "top": None if numeric or s.isna().all() else str(s.mode().iloc[0]),
+                "why": role.why,
+                "override": role.override,
             }
         )
     return pd.DataFrame(rows)
+
+
+def row_flow(cfg: ModelConfig) -> pd.DataFrame:
+    """How the table's rows become development and test rows: each step, the rows it removes
+    and the rows left (filters one key at a time, then the split)."""
+    df = read_table(cfg, encode_target=False)
+    steps = [{"step": f"table {cfg.data.table.name}", "removed": 0, "rows": len(df)}]
+    for col, value in cfg.data.filter.items():
+        keep = filter_mask(df, {col: value})
+        steps.append({"step": f"data.filter {col} = {value!r}", "removed": int((~keep).sum())})
+        df = df[keep]
+        steps[-1]["rows"] = len(df)
+    train, test = load_split(cfg)
+    left_out = len(df) - len(train) - len(test)
+    how = {
+        "oot": f"out-of-time split on {cfg.data.date_column}",
+        "column": f"split.column {cfg.split.column} (other values left out)",
+        "random": f"stratified random split, test_size {cfg.split.test_size}, seed {cfg.seed}",
+    }[cfg.split_mode]
+    steps.append({"step": how, "removed": left_out, "rows": len(train) + len(test)})
+    steps.append({"step": "development rows", "removed": None, "rows": len(train)})
+    steps.append({"step": "test rows", "removed": None, "rows": len(test)})
+    return pd.DataFrame(steps).astype({"removed": "Int64"})
 
 
 def write_data_summary(

@@ -572,26 +572,36 @@ def fit_gbm(
     monotone: dict[str, int] | None = None,
 ) -> tuple[GbmClassifier, dict[str, Any]]:
     """Fit the config's GBM on ``rows``: early stopping on their latest ``gbm.valid_months``
-    months, then (``gbm.refit``) a refit on all of them. Returns the model and the
+    months (out-of-time split) or on a stratified random ``gbm.valid_share`` of them (other
+    splits), then (``gbm.refit``) a refit on all of them. Returns the model and the
     early-stopping summary. ``sample_weight`` (None: equal weights) reaches every fit and the
     validation AUC."""
     g = cfg.gbm
     y = np.asarray(y)
     weighted = sample_weight is not None
     w = np.asarray(sample_weight, dtype=float) if weighted else np.ones(len(rows))
-    if not cfg.data.date_column:
-        raise DataError(
-            "The GBM stops early on the latest development months: set data.date_column, or "
-            "disable the GBM with gbm.enabled: false."
+    if cfg.split_mode == "oot":
+        month = rows[cfg.data.date_column].dt.to_period("M")
+        months = np.sort(month.unique())
+        if len(months) <= g.valid_months:
+            raise DataError(
+                f"The development rows span {len(months)} month(s); gbm.valid_months = "
+                f"{g.valid_months} leaves nothing to fit on. Lower it."
+            )
+        valid = (month >= months[-g.valid_months]).to_numpy()
+        held_out = {"valid_months": [str(m) for m in months[-g.valid_months :]]}
+    else:  # no time order: a stratified random share of the development rows
+        from sklearn.model_selection import train_test_split
+
+        _, picked = train_test_split(
+            np.arange(len(rows)),
+            test_size=g.valid_share,
+            stratify=y,
+            random_state=cfg.seed % 2**32,
         )
-    month = rows[cfg.data.date_column].dt.to_period("M")
-    months = np.sort(month.unique())
-    if len(months) <= g.valid_months:
-        raise DataError(
-            f"The development rows span {len(months)} month(s); gbm.valid_months = "
-            f"{g.valid_months} leaves nothing to fit on. Lower it."
-        )
-    valid = (month >= months[-g.valid_months]).to_numpy()
+        valid = np.zeros(len(rows), dtype=bool)
+        valid[picked] = True
+        held_out = {"valid_share": g.valid_share}
     est = GbmClassifier(
         params=g.params,
         num_boost_round=g.num_boost_round,
@@ -613,7 +623,7 @@ def fit_gbm(
             est.predict_proba(rows.loc[valid, feats])[:, 1],
             w[valid] if weighted else None,
         ),
-        "valid_months": [str(m) for m in months[-g.valid_months :]],
+        **held_out,
     }
     model = est
     if g.refit:

@@ -23,6 +23,7 @@ from sklearn.metrics import roc_curve
 
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.metrics import _as_float, _auc, _cdfs, _validate, calibration_table
+from riskresearch.parts import passes_skipped
 
 __all__ = [
     "bad_rate_plot",
@@ -465,6 +466,7 @@ def woe_grid(table: pandas.DataFrame, features, ncols: int = 3) -> Figure:
     return fig
 
 
+@passes_skipped
 def bad_rate_plot(monthly: pandas.DataFrame, ax: Axes | None = None) -> Figure:
     """Applications (bars) and bad rate (line) per month, coloured by sample.
 
@@ -625,6 +627,7 @@ def review_curve_plot(
     return fig
 
 
+@passes_skipped
 def reject_inference_plot(
     calibration: pandas.DataFrame, model: str = "scorecard", summary=None
 ) -> Figure:
@@ -695,6 +698,7 @@ def reject_inference_plot(
     return fig
 
 
+@passes_skipped
 def reject_diagnostics_plot(shift: pandas.DataFrame, kink: pandas.DataFrame) -> Figure:
     """What real data shows about declined applicants: score shift and kink in bad rate.
 

@@ -47,6 +47,7 @@ bends ("kinks") where the old policy declined most.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ from riskresearch.atomic import merge_metrics
 from riskresearch.binning import WoeBinner
 from riskresearch.config import ModelConfig, declined_filter
 from riskresearch.errors import ConfigError, DataError
+from riskresearch.parts import Skipped, table_columns
 from riskresearch.scorecard import Scorecard, SegmentedScorecard
 
 METHODS = ("none", "fuzzy", "parceling", "hard_cutoff", "reweighting")
@@ -419,12 +421,8 @@ def load_declines(
             f"The modeling table lacks column(s) {missing} of the declined filter {filt}. Fix "
             "reject_inference.declined_filter."
         )
-    mask = np.ones(len(df), dtype=bool)
-    for col, value in filt.items():
-        mask &= (df[col] == value).fillna(False).to_numpy(dtype=bool)
-    accepted = np.ones(len(df), dtype=bool)
-    for col, value in cfg.data.filter.items():
-        accepted &= (df[col] == value).fillna(False).to_numpy(dtype=bool)
+    mask = development.filter_mask(df, filt)
+    accepted = development.filter_mask(df, cfg.data.filter)
     if (mask & accepted).any():
         raise DataError(
             f"{int((mask & accepted).sum())} row(s) match both data.filter and the declined "
@@ -436,9 +434,20 @@ def load_declines(
             f"No row of '{cfg.data.table}' matches the declined filter {filt}. Check "
             "reject_inference.declined_filter and declined_exempt."
         )
+    if cfg.split_mode != "oot":  # split like the accepted rows: by the column, or at random
+        empty = declines.iloc[0:0]
+        if cfg.split_mode == "column":
+            value = development.split_value_mask
+            d_train = declines[value(declines[cfg.split.column], cfg.split.train_value)]
+            d_test = declines[value(declines[cfg.split.column], cfg.split.test_value)]
+        elif test.empty:
+            d_train, d_test = declines, empty
+        else:
+            rng = np.random.default_rng(cfg.seed)
+            late = rng.random(len(declines)) < cfg.split.test_size
+            d_train, d_test = declines[~late], declines[late]
+        return d_train.reset_index(drop=True), d_test.reset_index(drop=True)
     col = cfg.data.date_column
-    if not col:
-        return declines.reset_index(drop=True), declines.iloc[0:0].reset_index(drop=True)
     dates = pd.to_datetime(declines[col])
     declines = declines.assign(**{col: dates})
     seen = pd.concat([train[col], test[col]])
@@ -455,6 +464,26 @@ def load_declines(
         declines[inside & ~late].reset_index(drop=True),
         declines[inside & late].reset_index(drop=True),
     )
+
+
+def no_declines(cfg: ModelConfig) -> str | None:
+    """Why the table has no declined applications to infer from (one sentence), or None."""
+    filt = declined_filter(cfg)
+    columns = table_columns(cfg.data.table)
+    missing = [c for c in filt if c not in columns]
+    if missing:
+        return (
+            f"the table has no declined applications (no column {', '.join(missing)} of "
+            "reject_inference.declined_filter), so there is nothing to infer and the "
+            "scorecard is fitted on the rows with an outcome"
+        )
+    df = development.read_table(cfg, columns=list(dict.fromkeys([*filt, *cfg.data.filter])))
+    if not development.filter_mask(df, filt).any():
+        return (
+            f"no row of the table matches reject_inference.declined_filter {filt}, so there "
+            "is nothing to infer and the scorecard is fitted on the rows with an outcome"
+        )
+    return None
 
 
 def _columns(cfg: ModelConfig, feats: list[str]) -> list[str]:
@@ -712,6 +741,9 @@ class MethodComparison:
     message: str
     samples: dict[str, RejectSample] = field(default_factory=dict, repr=False)
 
+    def _repr_html_(self) -> str:
+        return f"<p>{html.escape(self.message)}</p>" + self.summary.to_html(index=False)
+
 
 def compare_methods(
     cfg: ModelConfig,
@@ -719,8 +751,10 @@ def compare_methods(
     models: Sequence[str] = ("scorecard",),
     bands: int = 10,
     binner: WoeBinner | None = None,
-) -> MethodComparison:
+) -> MethodComparison | Skipped:
     """Fit every method (same binning settings) and measure it out of time.
+
+    :class:`~riskresearch.parts.Skipped` when the table has no declined applications.
 
     Each method's scorecard (and GBM, with ``"gbm"`` in ``models``) is fitted on its
     augmented development sample, then scores the out-of-time through-the-door rows: the
@@ -752,11 +786,11 @@ def compare_methods(
             "The 'models' parameter of compare_methods must list 'scorecard' and/or 'gbm'. "
             f"Got {list(models)!r} instead."
         )
+    if reason := no_declines(cfg):
+        return Skipped(reason)
     train, test = development.load_split(cfg)
     if test.empty:
-        raise DataError(
-            "compare_methods measures on out-of-time rows: set data.date_column and split."
-        )
+        raise DataError("compare_methods measures on test rows: check the split.")
     declines = load_declines(cfg, train, test)
     d_test = declines[1]
     feats, categorical = development.candidate_features(train, cfg)
@@ -921,14 +955,17 @@ class RejectDiagnostics:
 
 def no_oracle_diagnostics(
     cfg: ModelConfig, binner: WoeBinner | None = None, bands: int | None = None
-) -> RejectDiagnostics:
+) -> RejectDiagnostics | Skipped:
     """Score shift of the declines and kink-in-bad-rate diagnostics (no oracle needed).
 
     The accepts-only scorecard is fitted on the accepted development rows and scores every
     accepted (development and out-of-time) and declined row of the accepted months. Bands
     are equal-count bands of the through-the-door scores (``bands``, default
-    ``reject_inference.bands``).
+    ``reject_inference.bands``). :class:`~riskresearch.parts.Skipped` when the table has no
+    declined applications.
     """
+    if reason := no_declines(cfg):
+        return Skipped(reason)
     train, test = development.load_split(cfg)
     d_train, d_test = load_declines(cfg, train, test)
     model = accepts_only_model(cfg, train, binner)
@@ -1019,8 +1056,8 @@ def no_oracle_diagnostics(
 # ------------------------------------------------------------------------------------------
 def write_report(
     out_dir: str | Path,
-    comparison: MethodComparison | None = None,
-    diagnostics: RejectDiagnostics | None = None,
+    comparison: MethodComparison | Skipped | None = None,
+    diagnostics: RejectDiagnostics | Skipped | None = None,
 ) -> list[Path]:
     """Write the reject-inference report tables and add their headline to ``metrics.json``.
 
@@ -1033,6 +1070,11 @@ def write_report(
     out.mkdir(parents=True, exist_ok=True)
     written = []
     report: dict[str, Any] = {}
+    for part in (comparison, diagnostics):
+        if isinstance(part, Skipped):
+            report["skipped"] = part.reason
+    comparison = None if isinstance(comparison, Skipped) else comparison
+    diagnostics = None if isinstance(diagnostics, Skipped) else diagnostics
     if comparison is not None:
         comparison.summary.to_csv(out / "reject_inference.csv", index=False)
         comparison.calibration.to_csv(out / "reject_inference_calibration.csv", index=False)

@@ -10,94 +10,60 @@ leaves no release; an existing numbered version is never overwritten (``dev`` ma
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import platform
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import metadata
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from riskresearch.atomic import read_json
-from riskresearch.config import ModelConfig, config_from_dict, load_config
+from riskresearch.config import ModelConfig, config_from_dict, load_config, read_yaml
 from riskresearch.errors import BuildError, ConfigError, DataError
+from riskresearch.parts import MODEL_ARTIFACTS, PARTS, plan, table_columns
 
-ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOK_DIR = ROOT / "notebooks"
-#: The release sequence; later issues append their notebooks.
-NOTEBOOKS = (
-    "01_data.ipynb",
-    "02_binning.ipynb",
-    "03_scorecard.ipynb",
-    "04_gbm.ipynb",
-    "05_fraud.ipynb",
-    "06_arrears.ipynb",
-    "07_behavior.ipynb",
-    "08_strategy.ipynb",
-    "09_partners.ipynb",
-    "10_monitoring.ipynb",
-)
-#: Artifacts that must be byte-identical for the same config, data and package versions.
-MODEL_ARTIFACTS = (
-    "binning.json",
-    "scorecard.json",
-    "points.csv",
-    "scorecard.sql",
-    "gbm.txt",
-    "gbm.json",
-    "fraud.txt",
-    "fraud.json",
-    "collection_score.json",
-    "behavior.json",
-    "behavior.sql",
-    "strategy.json",
-    "fraud_rings.csv",
-    "partners.json",
-    "partners.csv",
-    "monitoring_baseline.json",
-)
-#: Notebooks a config can switch off, with the model artifacts they write.
-OPTIONAL = {
-    "04_gbm.ipynb": (lambda cfg: cfg.gbm.enabled, ("gbm.txt", "gbm.json")),
-    "05_fraud.ipynb": (
-        lambda cfg: cfg.fraud.enabled and cfg.data.warehouse is not None,
-        ("fraud.txt", "fraud.json"),
-    ),
-    "06_arrears.ipynb": (
-        lambda cfg: cfg.arrears.enabled and cfg.data.warehouse is not None,
-        ("collection_score.json",),
-    ),
-    "07_behavior.ipynb": (
-        lambda cfg: cfg.behavior.enabled and cfg.data.warehouse is not None,
-        ("behavior.json", "behavior.sql"),
-    ),
-    "08_strategy.ipynb": (lambda cfg: cfg.strategy.enabled, ("strategy.json", "fraud_rings.csv")),
-    "09_partners.ipynb": (
-        lambda cfg: cfg.partners.enabled and cfg.data.warehouse is not None,
-        ("partners.json", "partners.csv"),
-    ),
-    "10_monitoring.ipynb": (lambda cfg: cfg.monitoring.enabled, ("monitoring_baseline.json",)),
-}
+#: The release sequence, one notebook per part (:mod:`riskresearch.parts`).
+NOTEBOOKS = tuple(p.notebook for p in PARTS)
 
 
-def release_notebooks(cfg: ModelConfig) -> list[str]:
-    """The notebooks a config's release runs, in order."""
-    return [n for n in NOTEBOOKS if n not in OPTIONAL or OPTIONAL[n][0](cfg)]
+def notebook_dir() -> Path:
+    """The folder of the release notebooks shipped inside the package (the repository's
+    top-level ``notebooks/``, linked into the package so it stays their one source)."""
+    folder = Path(str(resources.files("riskresearch") / "notebooks"))
+    if not (folder / NOTEBOOKS[0]).is_file():
+        raise BuildError(
+            f"The release notebooks are missing from the installed package ('{folder}'). "
+            "Reinstall riskresearch."
+        )
+    return folder
 
 
-def model_artifacts(cfg: ModelConfig) -> list[str]:
+def release_notebooks(cfg: ModelConfig, columns: list[str] | None = None) -> list[str]:
+    """The notebooks a config's release runs, in order (:func:`riskresearch.parts.plan`)."""
+    return [p.part.notebook for p in plan(cfg, columns) if p.included]
+
+
+def model_artifacts(cfg: ModelConfig, columns: list[str] | None = None) -> list[str]:
     """The model artifacts a config's release must hold."""
-    skipped = {a for n, (on, arts) in OPTIONAL.items() if not on(cfg) for a in arts}
-    return [a for a in MODEL_ARTIFACTS if a not in skipped]
+    return [a for p in plan(cfg, columns) if p.included for a in p.part.artifacts]
 
 
+#: Manifest format: 2 stores the config's paths relative to the release folder (1: to the
+#: repository of the package).
+FORMAT = "riskresearch.release/2"
+FORMATS = ("riskresearch.release/1", FORMAT)
+#: The Jupyter kernel the notebooks name, for JupyterLab (``make lab`` registers it); a release
+#: runs them on its own interpreter whatever kernels are registered (kernel_manager_class).
 KERNEL = "riskresearch"
 #: The parameters every notebook declares (its `parameters` cell) and the release passes.
 NOTEBOOK_PARAMETERS = ("config_path", "out_dir", "sample_applications", "seed")
@@ -123,14 +89,25 @@ Progress = Callable[[str, int, int], None]
 # ------------------------------------------------------------------------------------------
 # notebooks' entry point
 # ------------------------------------------------------------------------------------------
-def display_path(path: str | os.PathLike | None) -> str | None:
-    """``path`` as a notebook shows it: relative to the project folder when inside it, so an
-    executed notebook in a release does not carry the build machine's folders."""
+@functools.lru_cache(maxsize=64)
+def project_dir(folder: str | os.PathLike) -> Path:
+    """The project a folder belongs to: the top folder of its git repository, else the folder
+    itself. Notebooks show paths relative to it; the manifest records its git commit."""
+    folder = Path(folder).resolve()
+    top = _run_git(folder, "rev-parse", "--show-toplevel")
+    return Path(top) if top else folder
+
+
+def display_path(path: str | os.PathLike | None, cfg: ModelConfig | None = None) -> str | None:
+    """``path`` as a notebook shows it: relative to the config's project folder when inside
+    it, so an executed notebook in a release does not carry the build machine's folders."""
     if path is None:
         return None
     path = Path(path)
+    if cfg is None:
+        return str(path)
     try:
-        return path.resolve().relative_to(ROOT).as_posix()
+        return path.resolve().relative_to(project_dir(cfg.base)).as_posix()
     except ValueError:
         return str(path)
 
@@ -144,35 +121,61 @@ def notebook_config(
     """The config a notebook runs with.
 
     With ``sample_applications > 0`` (the notebooks' interactive default) the data is a small
-    simulated platform built once under ``sample_dir`` (default ``data/sample/``), so a notebook
-    runs top to bottom in seconds on a fresh checkout; the release passes 0 and the config's own
-    table is used.
+    simulated platform built once under ``sample_dir`` (default ``data/sample/`` of the
+    config's project), so a notebook runs top to bottom in seconds on a fresh checkout; the
+    release passes 0 and the config's own table is used.
     """
+    config_path = Path(config_path)
     if sample_applications <= 0:
-        return load_config(config_path, base=ROOT)
+        return load_config(config_path)
     from riskresearch.features import build_modeling_table
     from riskresearch.synth import SimulationConfig, build_warehouse
 
-    folder = Path(sample_dir) if sample_dir else ROOT / "data" / "sample"
+    base = config_path.resolve().parent
+    folder = Path(sample_dir) if sample_dir else project_dir(base) / "data" / "sample"
     folder = folder / f"n{sample_applications}-s{seed}"
     db, table = folder / "leasing.duckdb", folder / "modeling_table.parquet"
     if not table.is_file():
         build_warehouse(SimulationConfig(n_applications=sample_applications, seed=seed), db)
         build_modeling_table(db, table)
-    raw = yaml.safe_load(Path(config_path).read_text())
+    raw = read_yaml(config_path)
     raw.setdefault("data", {})
     raw["data"]["table"] = str(table)
-    if "oracle" in raw["data"]:
-        raw["data"]["oracle"] = str(db)
-    if "warehouse" in raw["data"]:
-        raw["data"]["warehouse"] = str(db)
-    return config_from_dict(raw, source=str(config_path))
+    for key in ("oracle", "warehouse"):
+        if key in raw["data"]:
+            raw["data"][key] = str(db)
+    cfg = config_from_dict(raw, source=str(config_path), base=base)
+    cfg._source = config_path.resolve()
+    return cfg
+
+
+def kernel_manager_class():
+    """The Jupyter kernel manager the release's notebooks run on: a kernel of this very
+    interpreter (the one riskresearch is installed in, whatever kernels are registered),
+    talking over local IPC sockets rather than TCP."""
+    from jupyter_client.kernelspec import KernelSpec
+    from jupyter_client.manager import AsyncKernelManager
+
+    class ThisPythonKernel(AsyncKernelManager):
+        def __init__(self, **kwargs: Any):
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+
+        @property
+        def kernel_spec(self) -> KernelSpec:
+            return KernelSpec(
+                argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                display_name="Python (riskresearch)",
+                language="python",
+            )
+
+    return ThisPythonKernel
 
 
 CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
 
 
-def refresh_checked_outputs(paths=None, kernel_name: str = KERNEL, timeout: int = 600) -> None:
+def refresh_checked_outputs(paths=None, timeout: int = 600) -> None:
     """Run notebooks with their default parameters and store only the checked outputs.
 
     Every code cell loses its outputs except those starting with ``# NBVAL_CHECK_OUTPUT``,
@@ -182,12 +185,12 @@ def refresh_checked_outputs(paths=None, kernel_name: str = KERNEL, timeout: int 
     import nbformat
     from nbclient import NotebookClient
 
-    for path in paths or [NOTEBOOK_DIR / n for n in NOTEBOOKS]:
+    for path in paths or [notebook_dir() / n for n in NOTEBOOKS]:
         path = Path(path)
         nb = nbformat.read(path, as_version=4)
         NotebookClient(
             nb,
-            kernel_name=kernel_name,
+            kernel_manager_class=kernel_manager_class(),
             timeout=timeout,
             resources={"metadata": {"path": path.parent}},
         ).execute()
@@ -215,6 +218,7 @@ class Release:
     version: str
     sha256: str
     metrics: dict[str, Any] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
 
 
 def sha256_file(path: str | Path) -> str:
@@ -225,18 +229,19 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def _git() -> dict[str, Any]:
-    def run(*args: str) -> str | None:
-        try:
-            res = subprocess.run(
-                ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=20
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return res.stdout.strip() if res.returncode == 0 else None
+def _run_git(cwd: Path, *args: str) -> str | None:
+    try:
+        res = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return res.stdout.strip() if res.returncode == 0 else None
 
-    commit = run("rev-parse", "HEAD")
-    status = run("status", "--porcelain", "--untracked-files=no")
+
+def _git(folder: Path) -> dict[str, Any]:
+    """Commit and dirty flag of the git repository holding ``folder`` (the config's project),
+    or nulls outside a repository."""
+    commit = _run_git(folder, "rev-parse", "HEAD")
+    status = _run_git(folder, "status", "--porcelain", "--untracked-files=no") if commit else None
     return {"commit": commit, "dirty": bool(status) if status is not None else None}
 
 
@@ -258,32 +263,59 @@ def _check_version(version: str) -> None:
         )
 
 
+def preflight(cfg: ModelConfig) -> list[str]:
+    """Check the config against its table before any notebook runs; return the columns.
+
+    Every column the config names must be in the table's header; the kept rows' target must
+    be 0/1 or two labels; the split must leave development and test rows; configured reject
+    inference needs declined rows. Raises a one-line ConfigError or DataError.
+    """
+    from riskresearch import development
+
+    columns = table_columns(cfg.data.table)
+    development.check_table_columns(cfg, columns)
+    needed = [c for cols in development.named_columns(cfg).values() for c in cols]
+    needed = [c for c in dict.fromkeys(needed) if c in columns]
+    development.split_rows(development.load_table(cfg, columns=needed), cfg)
+    if cfg.reject_inference.method != "none":
+        from riskresearch.reject_inference import no_declines
+
+        if reason := no_declines(cfg):
+            raise ConfigError(
+                f"reject_inference.method is {cfg.reject_inference.method!r} but {reason}. "
+                "Set reject_inference.method: none or fix reject_inference.declined_filter."
+            )
+    return columns
+
+
 def build_release(
     config_path: str | Path,
     version: str = DEV,
     root: str | Path | None = None,
     progress: Progress | None = None,
-    kernel_name: str = KERNEL,
+    log: Callable[[str], None] | None = None,
 ) -> Release:
     """Build ``<root>/<model>/<version>/`` from a config by running the notebooks.
 
     Parameters
     ----------
     config_path : path-like
-        ``scorecards/<model>.yaml``.
+        ``scorecards/<model>.yaml``; its relative paths resolve against its folder.
     version : str, default "dev"
         Release version. Numbered versions are immutable; ``dev`` is replaced on every build.
     root : path-like, optional
         Folder holding the releases (default: the config's folder).
     progress : callable, optional
         ``progress(step, done, total)`` after each notebook.
-    kernel_name : str
-        Jupyter kernel papermill starts.
+    log : callable, optional
+        ``log(line)`` for each part skipped, with the reason, before the first notebook.
 
     Raises
     ------
     ConfigError
-        Bad config or version, or the version exists already.
+        Bad config or version, a column the table lacks, or the version exists already.
+    DataError
+        The table cannot be read, or its target or split does not work.
     BuildError
         A notebook failed: names the notebook, the cell and the error. Nothing is left.
     """
@@ -291,7 +323,14 @@ def build_release(
 
     _check_version(version)
     config_path = Path(config_path).resolve()
-    cfg = load_config(config_path, base=ROOT)
+    cfg = load_config(config_path)
+    columns = preflight(cfg)
+    planned = plan(cfg, columns)
+    skipped = {p.part.name: p.reason for p in planned if not p.included}
+    if log:
+        for p in planned:
+            if not p.included:
+                log(f"skipped   {p.part.title} ({p.part.notebook}): {p.reason}")
     root = Path(root) if root is not None else config_path.parent
     model_dir = root / cfg.model
     target = model_dir / version
@@ -306,7 +345,8 @@ def build_release(
     umask = os.umask(0)
     os.umask(umask)
     tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; a release is readable like any folder
-    notebooks = release_notebooks(cfg)
+    notebooks = [p.part.notebook for p in planned if p.included]
+    source = notebook_dir()
     total = len(notebooks) + 1
     try:
         (tmp / "notebooks").mkdir()
@@ -317,46 +357,49 @@ def build_release(
                 # run in the build folder with relative paths: the executed notebooks (and
                 # the report) carry no path of the build machine or of the temporary folder
                 papermill.execute_notebook(
-                    str(NOTEBOOK_DIR / name),
+                    str(source / name),
                     str(tmp / "notebooks" / name),
                     parameters={
                         "config_path": os.path.relpath(config_path, tmp),
                         "out_dir": ".",
                         "sample_applications": 0,
                     },
-                    kernel_name=kernel_name,
+                    kernel_name=KERNEL,
+                    kernel_manager_class=kernel_manager_class(),
                     progress_bar=False,
                     cwd=str(tmp),
                 )
             except papermill.PapermillExecutionError as exc:
                 line = (exc.evalue or "").strip().splitlines()
+                detail = line[-1].rstrip(".") if line else ""
                 raise BuildError(
                     f"Notebook {name} failed in cell {exc.exec_count}: {exc.ename}: "
-                    f"{line[-1] if line else ''}. Nothing was released."
+                    f"{detail}. Nothing was released."
                 ) from None
             _relative_papermill_paths(tmp / "notebooks" / name)
         if progress:
             progress("report", len(notebooks), total)
-        _render_report(tmp, cfg, version)
-        manifest = _manifest(tmp, cfg, config_path, version)
+        _render_report(tmp, cfg, version, notebooks)
+        manifest = _manifest(tmp, cfg, planned, version, target)
         _write_json(tmp / "manifest.json", manifest)
-        _move_into_place(tmp, target)
+        _move_into_place(tmp, target, replace=version == DEV)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     if progress:
         progress("done", total, total)
-    return Release(target, version, sha256_file(target / "manifest.json"), manifest["metrics"])
+    sha = sha256_file(target / "manifest.json")
+    return Release(target, version, sha, manifest["metrics"], skipped)
 
 
 def _relative_papermill_paths(path: Path) -> None:
-    """papermill records the absolute input and output paths; keep them relative (to the
-    project and to the release folder)."""
+    """papermill records the absolute input and output paths; keep only the names (the
+    notebook of the installed package, and its place in the release folder)."""
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
     meta = nb.metadata.get("papermill", {})
-    meta["input_path"] = display_path(NOTEBOOK_DIR / path.name)
+    meta["input_path"] = f"riskresearch/notebooks/{path.name}"
     meta["output_path"] = f"notebooks/{path.name}"
     nbformat.write(nb, path)
 
@@ -386,30 +429,43 @@ def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=1, sort_keys=True, default=str) + "\n")
 
 
-def _move_into_place(tmp: Path, target: Path) -> None:
-    if target.exists():  # only dev gets here: swap, then drop the old one
+def _move_into_place(tmp: Path, target: Path, replace: bool) -> None:
+    """Publish the built folder. A numbered version is created only if absent: renaming onto
+    a folder that another build published meanwhile fails, and this build is dropped."""
+    if replace and target.exists():  # dev: swap, then drop the old one
         old = target.with_name(f".old-{target.name}-{os.getpid()}")
         os.replace(target, old)
         os.replace(tmp, target)
         shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, target)
+        return
+    try:
+        target.mkdir()  # claims the name: only one build can create it
+    except FileExistsError:
+        raise ConfigError(
+            f"Release '{target}' was published by another build meanwhile; numbered versions "
+            "are immutable. Choose a new --version."
+        ) from None
+    try:
+        os.replace(tmp, target)  # rename(2) replaces the empty folder just claimed
+    except OSError:
+        target.rmdir()
+        raise
 
 
-def _render_report(folder: Path, cfg: ModelConfig, version: str) -> None:
-    """One HTML document from the executed notebooks: inputs hidden, outputs and plots shown."""
+def _render_report(folder: Path, cfg: ModelConfig, version: str, notebooks: list[str]) -> None:
+    """One HTML document from the executed notebooks: inputs hidden, outputs and plots shown.
+    Cells tagged ``oracle`` (text about the simulator's truth) are left out without an
+    oracle."""
     import nbformat
     from nbconvert import HTMLExporter
 
+    drop = {"parameters", "injected-parameters"}
+    if cfg.data.oracle is None:
+        drop.add("oracle")
     merged = None
-    for name in release_notebooks(cfg):
+    for name in notebooks:
         nb = nbformat.read(folder / "notebooks" / name, as_version=4)
-        cells = [
-            c
-            for c in nb.cells
-            if "parameters" not in c.metadata.get("tags", [])
-            and "injected-parameters" not in c.metadata.get("tags", [])
-        ]
+        cells = [c for c in nb.cells if not drop & set(c.metadata.get("tags", []))]
         if merged is None:
             merged = nb
             merged.cells = cells
@@ -423,16 +479,13 @@ def _render_report(folder: Path, cfg: ModelConfig, version: str) -> None:
     (folder / "report.html").write_text(body)
 
 
-def _portable(path: str | Path) -> str:
-    """A path inside the project as relative to it (so a committed release names no machine's
-    folders); any other path as given, absolute."""
+def _relative_to(path: Path, folder: Path, project: Path) -> str:
+    """``path`` relative to ``folder`` when it lies inside ``project`` (a committed release
+    names no machine's folders), else absolute."""
     path = Path(path).resolve()
-    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
-
-
-def _resolve(path: str) -> Path:
-    p = Path(path)
-    return p if p.is_absolute() else ROOT / p
+    if path.is_relative_to(project):
+        return Path(os.path.relpath(path, folder)).as_posix()
+    return str(path)
 
 
 def _kind(rel: str) -> str:
@@ -467,7 +520,7 @@ def seal(folder: str | Path, cfg: ModelConfig) -> Path:
     """
     folder = Path(folder)
     manifest = {
-        "format": "riskresearch.release/1",
+        "format": FORMAT,
         "model": cfg.model,
         "config": cfg.model_dump(mode="json"),
         "artifacts": _artifacts(folder),
@@ -476,20 +529,34 @@ def seal(folder: str | Path, cfg: ModelConfig) -> Path:
     return folder / "manifest.json"
 
 
-def _manifest(folder: Path, cfg: ModelConfig, config_path: Path, version: str) -> dict[str, Any]:
+#: Config keys holding paths: the manifest stores them relative to the release folder.
+_PATH_KEYS = (
+    ("data", "table"),
+    ("data", "warehouse"),
+    ("data", "oracle"),
+    ("strategy", "previous_release"),
+    ("monitoring", "champion"),
+)
+
+
+def _manifest(
+    folder: Path, cfg: ModelConfig, planned: list, version: str, target: Path
+) -> dict[str, Any]:
     artifacts = _artifacts(folder)
-    missing = [a for a in model_artifacts(cfg) if a not in artifacts]
+    needed = [a for p in planned if p.included for a in p.part.artifacts]
+    missing = [a for a in needed if a not in artifacts]
     if missing:
         raise BuildError(
             f"The notebooks did not write {missing}. The last cell of each notebook must write "
             "its artifacts through the library."
         )
+    project = project_dir(cfg.base)
     config = cfg.model_dump(mode="json")
-    for key in ("table", "oracle", "warehouse"):
-        if config["data"].get(key):
-            config["data"][key] = _portable(config["data"][key])
+    for section, key in _PATH_KEYS:
+        if config[section].get(key):
+            config[section][key] = _relative_to(config[section][key], target, project)
     data = {
-        "table": _portable(cfg.data.table),
+        "table": config["data"]["table"],
         "sha256": sha256_file(cfg.data.table),
         "bytes": cfg.data.table.stat().st_size,
     }
@@ -500,18 +567,25 @@ def _manifest(folder: Path, cfg: ModelConfig, config_path: Path, version: str) -
         }
     metrics_path = folder / "metrics.json"
     metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
+    config_file = cfg.source
     return {
-        "format": "riskresearch.release/1",
+        "format": FORMAT,
         "model": cfg.model,
         "version": version,
         "config": config,
-        "config_file": _portable(config_path),
+        "paths": "data and release paths in config are relative to this release folder",
+        "config_file": (
+            config_file.relative_to(project).as_posix()
+            if config_file is not None and config_file.is_relative_to(project)
+            else (config_file.name if config_file is not None else None)
+        ),
         "data": data,
         "seed": cfg.seed,
-        "code": {"riskresearch": _packages()["riskresearch"], **_git()},
+        "code": {"riskresearch": _packages()["riskresearch"], **_git(cfg.base)},
         "python": platform.python_version(),
         "packages": _packages(),
-        "notebooks": release_notebooks(cfg),
+        "parts": {p.part.name: {"included": p.included, "reason": p.reason} for p in planned},
+        "notebooks": [p.part.notebook for p in planned if p.included],
         "artifacts": artifacts,
         "metrics": metrics,
     }
@@ -555,7 +629,7 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
         f"'{folder}' is not a release: it has no manifest.json. Give a folder such as "
         "scorecards/consumer/1.0.0.",
     )
-    if manifest.get("format") != "riskresearch.release/1" or "artifacts" not in manifest:
+    if manifest.get("format") not in FORMATS or "artifacts" not in manifest:
         raise DataError(f"The manifest of '{folder}' is not a riskresearch release manifest.")
     return manifest
 
@@ -579,13 +653,28 @@ def verify_release(folder: str | Path) -> Verification:
     return result
 
 
+def release_config(folder: str | Path, manifest: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The config a release was built with, its paths made absolute (they are stored relative
+    to the release folder, or to the repository for format 1), ready to build again."""
+    folder = Path(folder).resolve()
+    manifest = manifest if manifest is not None else read_manifest(folder)
+    config = json.loads(json.dumps(manifest["config"]))
+    anchor = folder if manifest["format"] == FORMAT else project_dir(folder)
+    for section, key in _PATH_KEYS:
+        value = (config.get(section) or {}).get(key)
+        if value:
+            config[section][key] = str((anchor / value).resolve())
+    return config
+
+
 def rebuild_and_compare(folder: str | Path, progress: Progress | None = None) -> dict[str, Any]:
     """Rebuild a release from its manifest's config in a temporary folder and compare the
     model artifacts' hashes. Returns ``{"identical": bool, "artifacts": {name: (old, new)}}``.
     """
     folder = Path(folder)
     manifest = read_manifest(folder)
-    table = _resolve(manifest["data"]["table"])
+    config = release_config(folder, manifest)
+    table = Path(config["data"]["table"])
     if not table.is_file() or sha256_file(table) != manifest["data"]["sha256"]:
         raise DataError(
             f"The release's data '{table}' is missing or changed since the build (sha256 "
@@ -593,7 +682,7 @@ def rebuild_and_compare(folder: str | Path, progress: Progress | None = None) ->
         )
     with tempfile.TemporaryDirectory(prefix="rebuild-") as tmp:
         cfg_path = Path(tmp) / f"{manifest['model']}.yaml"
-        cfg_path.write_text(yaml.safe_dump(manifest["config"], sort_keys=False))
+        cfg_path.write_text(yaml.safe_dump(config, sort_keys=False))
         rebuilt = build_release(
             cfg_path, version="rebuild", root=Path(tmp) / "out", progress=progress
         )

@@ -47,13 +47,13 @@ def champion_comparison(cfg: ModelConfig, out_dir: str | os.PathLike) -> pd.Data
     None when the config names no champion. The champion's hashes are verified first.
     """
     from riskresearch.development import load_split
-    from riskresearch.release import ROOT, read_manifest, verify_release
+    from riskresearch.release import read_manifest, verify_release
     from riskresearch.scoring import Scorer
 
     champion = cfg.monitoring.champion
     if champion is None:
         return None
-    folder = champion if champion.is_absolute() else ROOT / champion
+    folder = champion  # resolved against the config's folder and checked by the config
     check = verify_release(folder)
     if not check.ok:
         raise DataError(f"The champion does not verify: {check.describe()}.")
@@ -127,10 +127,9 @@ def retrain(
     riskresearch.release.Release
     """
     from riskresearch.release import (
-        _portable,
-        _resolve,
         build_release,
         read_manifest,
+        release_config,
         sha256_file,
         verify_release,
     )
@@ -140,20 +139,26 @@ def retrain(
     if not check.ok:
         raise DataError(f"Refusing to retrain from {check.describe()}. Restore the champion.")
     manifest = read_manifest(folder)
-    config = json.loads(json.dumps(manifest["config"]))
+    config = release_config(folder, manifest)  # paths absolute: the build runs elsewhere
     if table is not None:
         path = Path(table)
         if not path.is_file():
             raise ConfigError(f"The --table '{path}' does not exist. Give the new modeling table.")
-        config["data"]["table"] = _portable(path)
-    config.setdefault("monitoring", {})["champion"] = _portable(folder)
-    new_table = _resolve(config["data"]["table"])
+        config["data"]["table"] = str(path.resolve())
+    config.setdefault("monitoring", {})["champion"] = str(folder)
+    new_table = Path(config["data"]["table"])
     same = new_table.is_file() and sha256_file(new_table) == manifest["data"]["sha256"]
     root = Path(root) if root is not None else folder.parent.parent
-    with tempfile.TemporaryDirectory(prefix="challenger-") as tmp:
-        cfg_path = Path(tmp) / f"{manifest['model']}.yaml"
-        cfg_path.write_text(yaml.safe_dump(config, sort_keys=False))
+    # the challenger's config sits, while it builds, beside the releases (in the champion's
+    # project): its manifest then stores the project's paths relative, like the champion's
+    fd, name = tempfile.mkstemp(prefix=f".challenger-{version}-", suffix=".yaml", dir=root)
+    cfg_path = Path(name)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(yaml.safe_dump(config, sort_keys=False))
         built = build_release(cfg_path, version=version, root=root, progress=progress)
+    finally:
+        cfg_path.unlink(missing_ok=True)
     built.metrics["same_data_as_champion"] = same
     return built
 

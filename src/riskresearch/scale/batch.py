@@ -9,14 +9,23 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from riskresearch.scale.files import check_parquet_io, write_parts
 from riskresearch.woe import check_columns
 
+#: The id column of the output when the release names no id column: the row's position in
+#: the input (from 0), so every score can be joined back to its application.
+ROW = "row"
+
 
 def scored(
-    frame: pd.DataFrame, scorer, n_reason_codes: int = 4, id_column: str | None = None
+    frame: pd.DataFrame,
+    scorer,
+    n_reason_codes: int = 4,
+    id_column: str | None = None,
+    first_row: int = 0,
 ) -> pd.DataFrame:
     """What ``riskresearch score`` writes for ``frame``: id, score, PD and reason codes.
 
@@ -28,18 +37,23 @@ def scored(
     n_reason_codes : int
         Reason codes per row (the release's ``scorecard.n_reason_codes``).
     id_column : str, optional
-        Copied to the output first when the input has it.
+        Copied to the output first when the input has it. Without one the output's first
+        column is ``row``: the row's position in the input, from ``first_row``.
+    first_row : int, default 0
+        Position of ``frame``'s first row in the whole input (a Dask partition's offset).
 
     Returns
     -------
     DataFrame
-        ``[id_column], score, pd, reason_1, points_lost_1, ...`` on ``frame``'s index.
+        ``id_column or row, score, pd, reason_1, points_lost_1, ...`` on ``frame``'s index.
     """
     # columns by position, never aligned on the index: Dask's partitions made of several
     # files repeat index labels, and a join on them would multiply rows
     cols: dict[str, Any] = {}
     if id_column and id_column in frame.columns:
         cols[id_column] = frame[id_column].array
+    elif not id_column:
+        cols[ROW] = np.arange(first_row, first_row + len(frame), dtype="int64")
     cols["score"] = scorer.score(frame).to_numpy()
     cols["pd"] = scorer.pd_from_score(cols["score"], frame)
     reasons = scorer.reason_codes(frame, n_reason_codes)
@@ -57,11 +71,17 @@ def _scorer_from_json(text: str):
 
 
 def _score_partition(
-    part: pd.DataFrame, text: str, n_reason_codes: int, id_column: str | None
+    part: pd.DataFrame,
+    text: str,
+    n_reason_codes: int,
+    id_column: str | None,
+    offsets: tuple[int, ...] | None = None,
+    partition_info: dict | None = None,
 ) -> pd.DataFrame:
     if len(part) == 0:  # an empty partition is valid input on Dask (the Scorer rejects it)
         return _empty_result(part, _scorer_from_json(text), n_reason_codes, id_column)
-    return scored(part, _scorer_from_json(text), n_reason_codes, id_column)
+    first = offsets[partition_info["number"]] if offsets and partition_info else 0
+    return scored(part, _scorer_from_json(text), n_reason_codes, id_column, first)
 
 
 def _empty_result(
@@ -70,6 +90,8 @@ def _empty_result(
     cols: dict[str, Any] = {}
     if id_column and id_column in part.columns:
         cols[id_column] = part[id_column]
+    elif not id_column:
+        cols[ROW] = pd.Series(dtype="int64", index=part.index)
     cols["score"] = pd.Series(dtype="float64", index=part.index)
     cols["pd"] = pd.Series(dtype="float64", index=part.index)
     for i in range(1, n_reason_codes + 1):
@@ -110,11 +132,16 @@ def score_frame(frame, scorer, n_reason_codes: int = 4, id_column: str | None = 
     """
     check_columns(frame._meta, scorer.columns, "Scorer")
     meta = _empty_result(frame._meta, scorer, n_reason_codes, id_column)
+    offsets = None
+    if not id_column:  # the row column numbers rows across partitions: count them first
+        sizes = frame.map_partitions(len).compute()
+        offsets = tuple(int(x) for x in np.concatenate([[0], np.cumsum(sizes)[:-1]]))
     return frame.map_partitions(
         _score_partition,
         _json_text(scorer),
         n_reason_codes,
         id_column,
+        offsets,
         meta=meta,
         enforce_metadata=True,
     )

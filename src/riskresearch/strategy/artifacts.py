@@ -39,17 +39,12 @@ _VERSION = re.compile(r"^\d+(\.\d+)*$")
 
 def previous_release(cfg: ModelConfig, config_path, exclude=None) -> Path | None:
     """The release the swap set compares with: ``strategy.previous_release`` when set
-    (relative paths from the project folder), else the newest numbered release (versions
+    (relative paths from the config's folder), else the newest numbered release (versions
     compared number by number, ``dev`` ignored) under ``<config folder>/<model>/``, except
     ``exclude`` (the folder being built). None when there is none.
     """
-    if cfg.strategy.previous_release is not None:
-        path = Path(cfg.strategy.previous_release)
-        if not path.is_absolute():
-            from riskresearch.release import ROOT
-
-            path = ROOT / path
-        return path
+    if cfg.strategy.previous_release is not None:  # resolved and checked by the config
+        return Path(cfg.strategy.previous_release)
     model_dir = Path(config_path).resolve().parent / cfg.model
     if not model_dir.is_dir():
         return None

@@ -121,6 +121,8 @@ def build_warehouse(
     sizes = block_sizes(cfg.n_applications)
     total = 1 + len(sizes) + sum(-(-size // CHUNK_SIZE) for size in sizes)
     done = 0
+    if progress:  # the bar shows from the start: the first block takes a while
+        progress("applications", done, total)
     with atomic_output(path, "warehouse") as tmp:
         con = connect(tmp, read_only=False, memory_limit=memory_limit)
         try:
