@@ -502,7 +502,7 @@ def test_bad_warehouse(tmp_path, tiny):
 # release: config wiring and artifacts
 # ------------------------------------------------------------------------------------------
 def _behavior_config(modeling_path, warehouse, **behavior):
-    data = {"table": str(modeling_path)}
+    data = {"table": str(modeling_path), "target": "bad"}
     if warehouse is not None:
         data["warehouse"] = str(warehouse)
     return config_from_dict({"model": "t", "seed": 7, "data": data, "behavior": behavior})

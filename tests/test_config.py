@@ -1,11 +1,13 @@
 """Release configs (`scorecards/<model>.yaml`): the shipped one validates, every bad key,
-type or file is a one-line ConfigError naming it, and relative paths resolve against `base`."""
+type or file is a one-line ConfigError naming it, and relative paths resolve against the
+config file's folder (or `base`)."""
 
 from __future__ import annotations
 
-import datetime as dt
+import os
 import re
 import textwrap
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -41,7 +43,7 @@ def _write(tmp_path, text: str, name: str = "model.yaml"):
 
 
 def _minimal(table) -> dict:
-    return {"model": "m", "data": {"table": str(table)}}
+    return {"model": "m", "data": {"table": str(table), "target": "bad"}}
 
 
 def _one_line(exc: pytest.ExceptionInfo) -> str:
@@ -53,14 +55,18 @@ def _one_line(exc: pytest.ExceptionInfo) -> str:
 # ------------------------------------------------------------------------------------------
 # the shipped config
 # ------------------------------------------------------------------------------------------
-def test_shipped_config_validates_with_data_relative_to_base(tmp_path):
-    """consumer.yaml as committed, with its data files present under `base` (a fresh clone has
-    none, so tiny stand-ins are written where the config points)."""
+def test_shipped_config_validates_with_data_relative_to_its_folder(tmp_path):
+    """consumer.yaml as committed, copied into a project with its data files present where
+    its relative paths point from its own folder (a fresh clone has none, so tiny stand-ins
+    are written there)."""
+    (tmp_path / "scorecards").mkdir()
+    config = tmp_path / "scorecards" / "consumer.yaml"
+    config.write_text(SHIPPED.read_text())
     (tmp_path / "data").mkdir()
     pd.DataFrame({"bad": [0, 1]}).to_parquet(tmp_path / "data" / "modeling_table.parquet")
     (tmp_path / "data" / "leasing.duckdb").write_bytes(b"")  # only its existence is checked
 
-    cfg = load_config(SHIPPED, base=tmp_path)
+    cfg = load_config(config)
 
     assert isinstance(cfg, ModelConfig)
     assert cfg.model == "consumer"
@@ -68,19 +74,24 @@ def test_shipped_config_validates_with_data_relative_to_base(tmp_path):
     assert cfg.data.oracle == tmp_path / "data" / "leasing.duckdb"
     assert cfg.data.target == "bad"
     assert cfg.data.filter == {"segment": "consumer", "bad_mature": True}
-    assert cfg.split.oot_months == 4 and cfg.split.oot_from is None
+    assert cfg.split_mode == "oot" and cfg.oot_months == 4 and cfg.split.oot_from is None
     assert cfg.binning.unseen == "worst"
     assert set(cfg.features.categorical) <= set(cfg.features.include)
     assert (cfg.scorecard.pdo, cfg.scorecard.base_score, cfg.scorecard.base_odds) == (20, 600, 50)
+    assert cfg.source == config.resolve() and cfg.base == config.parent.resolve()
 
 
 def test_shipped_config_in_a_fresh_clone_names_the_missing_table(tmp_path):
+    (tmp_path / "scorecards").mkdir()
+    config = tmp_path / "scorecards" / "consumer.yaml"
+    config.write_text(SHIPPED.read_text())
     with pytest.raises(
         ConfigError,
-        match=r"The 'data.table' file '.*data/modeling_table.parquet' of the config "
-        r"'.*consumer.yaml' does not exist. Build it with 'riskresearch data build'",
+        match=r"The 'data.table' file '../data/modeling_table.parquet' \(relative to "
+        r"'.*scorecards'\) of the config '.*consumer.yaml' does not exist. Build it with "
+        r"'riskresearch data build'",
     ) as exc:
-        load_config(SHIPPED, base=tmp_path)
+        load_config(config)
     _one_line(exc)
 
 
@@ -101,24 +112,72 @@ def test_shipped_config_names_only_columns_of_the_modeling_table(modeling):
 # ------------------------------------------------------------------------------------------
 def test_minimal_config_takes_the_documented_defaults(table):
     cfg = config_from_dict(_minimal(table))
-    assert cfg.data.target == "bad"
-    assert cfg.data.id_column == "application_id"
+    assert cfg.data.target == "bad" and cfg.data.bad_value is None
+    assert cfg.data.id_column is None and cfg.data.date_column is None
     assert cfg.data.oracle is None and cfg.data.filter == {}
     assert cfg.seed == 20240101
-    assert cfg.split.oot_months == 4
+    assert cfg.split_mode == "random" and cfg.split.test_size == 0.3
+    assert cfg.oot_months is None
     assert cfg.binning.max_n_bins == 8 and cfg.binning.unseen == "missing"
     assert (cfg.scorecard.pdo, cfg.scorecard.base_score, cfg.scorecard.base_odds) == (20, 600, 50)
+    assert cfg.reject_inference.method == "none"
     assert cfg.segments is None
+
+
+def test_two_line_config_from_a_file(tmp_path, table):
+    path = _write(tmp_path, "model: loans\ndata:\n  table: data/table.parquet\n  target: bad\n")
+    cfg = load_config(path)
+    assert cfg.data.table == table
+    assert cfg.split_mode == "random"
+
+
+@pytest.mark.parametrize(
+    ("split", "data", "mode", "oot_months"),
+    [
+        ({}, {"date_column": "application_month"}, "oot", 4),
+        ({"oot_months": 2}, {"date_column": "application_month"}, "oot", 2),
+        ({"oot_from": "2024-03-01"}, {"date_column": "application_month"}, "oot", None),
+        ({"column": "sample"}, {}, "column", None),
+        ({"column": "sample"}, {"date_column": "application_month"}, "column", None),
+        ({"test_size": 0.2}, {}, "random", None),
+    ],
+)
+def test_split_mode_follows_the_keys_given(table, split, data, mode, oot_months):
+    raw = _minimal(table)
+    raw["data"].update(data)
+    cfg = config_from_dict({**raw, "split": split})
+    assert cfg.split_mode == mode
+    assert cfg.oot_months == oot_months
+
+
+@pytest.mark.parametrize(
+    ("split", "data", "match"),
+    [
+        ({"oot_months": 3}, {}, r"split.oot_months needs data.date_column"),
+        ({"oot_from": "2024-03-01"}, {}, r"split.oot_from needs data.date_column"),
+        ({"oot_months": 3, "oot_from": "2024-03-01"}, {"date_column": "d"}, r"keep one"),
+        ({"column": "s", "oot_months": 2}, {"date_column": "d"}, r"two ways to split"),
+        ({"column": "s", "train_value": "x", "test_value": "x"}, {}, r"give two values"),
+        ({"test_size": 1.5}, {}, r"'split.test_size'.*Got 1.5"),
+    ],
+)
+def test_contradictory_split_is_one_line_naming_the_keys(table, split, data, match):
+    raw = _minimal(table)
+    raw["data"].update(data)
+    with pytest.raises(ConfigError, match=match) as exc:
+        config_from_dict({**raw, "split": split})
+    _one_line(exc)
 
 
 def test_relative_paths_resolve_against_base(tmp_path, table):
     (tmp_path / "data" / "w.duckdb").write_bytes(b"")
     path = _write(
-        tmp_path,
+        tmp_path / "data",
         """
         model: m
         data:
           table: data/table.parquet
+          target: bad
           oracle: data/w.duckdb
         """,
         name="elsewhere.yaml",
@@ -128,11 +187,30 @@ def test_relative_paths_resolve_against_base(tmp_path, table):
     assert cfg.data.oracle == tmp_path / "data" / "w.duckdb"
 
 
+def test_relative_paths_resolve_against_the_config_folder_not_the_current_one(
+    tmp_path, table, monkeypatch
+):
+    """A config is read the same from any folder: its paths are its folder's."""
+    (tmp_path / "cfg").mkdir()
+    path = _write(
+        tmp_path / "cfg", "model: m\ndata:\n  table: ../data/table.parquet\n  target: bad\n"
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "data").mkdir()
+    pd.DataFrame({"bad": [1]}).to_parquet(elsewhere / "data" / "table.parquet")
+    monkeypatch.chdir(elsewhere)
+    assert load_config(path).data.table == table
+    assert load_config(Path(os.path.relpath(path, elsewhere))).data.table == table
+
+
 def test_relative_path_is_not_found_against_another_base(tmp_path, table):
     other = tmp_path / "other"
     other.mkdir()
-    raw = {"model": "m", "data": {"table": "data/table.parquet"}}
-    with pytest.raises(ConfigError, match=re.escape(f"'{other / 'data' / 'table.parquet'}'")):
+    raw = {"model": "m", "data": {"table": "data/table.parquet", "target": "bad"}}
+    with pytest.raises(
+        ConfigError, match=re.escape(f"'data/table.parquet' (relative to '{other}')")
+    ):
         config_from_dict(raw, base=other)
 
 
@@ -143,23 +221,23 @@ def test_absolute_path_ignores_base(tmp_path, table):
 
 def test_without_base_relative_paths_are_from_the_current_folder(tmp_path, table, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    cfg = config_from_dict({"model": "m", "data": {"table": "data/table.parquet"}})
+    cfg = config_from_dict({"model": "m", "data": {"table": "data/table.parquet", "target": "b"}})
     assert cfg.data.table.resolve() == table.resolve()
 
 
-def test_oot_from_replaces_oot_months(table):
-    raw = {**_minimal(table), "split": {"oot_from": "2024-03-01"}}
-    cfg = config_from_dict(raw)
-    assert cfg.split.oot_from == dt.date(2024, 3, 1)
-    assert cfg.split.oot_months is None
-
-
-def test_no_out_of_time_rule_at_all_is_rejected(table):
-    """`oot_months: null` without `oot_from` leaves the split undefined; validation must say so
-    (otherwise notebook 01 dies with "'<=' not supported between 'int' and 'NoneType'")."""
-    raw = {**_minimal(table), "split": {"oot_months": None}}
-    with pytest.raises(ConfigError, match=r"split"):
-        config_from_dict(raw, source="c.yaml")
+@pytest.mark.parametrize(
+    ("section", "key"), [("strategy", "previous_release"), ("monitoring", "champion")]
+)
+def test_release_folder_pointing_nowhere_is_refused(tmp_path, table, section, key):
+    raw = {**_minimal(table), section: {key: "consumer/0.9.0"}}
+    with pytest.raises(
+        ConfigError, match=rf"The '{section}.{key}' folder 'consumer/0.9.0' .* does not exist"
+    ) as exc:
+        config_from_dict(raw, base=tmp_path)
+    _one_line(exc)
+    (tmp_path / "consumer" / "0.9.0").mkdir(parents=True)
+    cfg = config_from_dict(raw, base=tmp_path)
+    assert getattr(getattr(cfg, section), key) == tmp_path / "consumer" / "0.9.0"
 
 
 # ------------------------------------------------------------------------------------------
@@ -175,7 +253,7 @@ def test_no_out_of_time_rule_at_all_is_rejected(table):
     ],
 )
 def test_unknown_key_is_one_line_naming_the_dotted_key(tmp_path, table, extra, key):
-    path = _write(tmp_path, f"model: m\ndata:\n  table: {table}\n{extra}\n")
+    path = _write(tmp_path, f"model: m\ndata:\n  table: {table}\n  target: bad\n{extra}\n")
     with pytest.raises(
         ConfigError,
         match=rf"^'{re.escape(key)}' is not a known key of the config '.*model.yaml'; remove it",
@@ -205,12 +283,13 @@ def test_unknown_key_inside_data_is_named(table):
         ("scorecard:\n  pdo: -20", r"'scorecard.pdo'.*greater than 0. Got -20 instead"),
         ("split:\n  oot_months: 0", r"'split.oot_months'.*Got 0 instead"),
         ("split:\n  oot_from: '2024-13-01'", r"'split.oot_from'.*Got '2024-13-01'"),
+        ("split:\n  test_size: 0", r"'split.test_size'.*Got 0 instead"),
         ("selection:\n  max_corr: 1.5", r"'selection.max_corr'.*Got 1.5 instead"),
         ("features:\n  include: age", r"'features.include'.*valid list.*Got 'age'"),
     ],
 )
 def test_wrong_value_names_key_and_value(tmp_path, table, section, match):
-    path = _write(tmp_path, f"model: m\ndata:\n  table: {table}\n{section}\n")
+    path = _write(tmp_path, f"model: m\ndata:\n  table: {table}\n  target: bad\n{section}\n")
     with pytest.raises(ConfigError, match=match) as exc:
         load_config(path)
     _one_line(exc)
@@ -219,7 +298,10 @@ def test_wrong_value_names_key_and_value(tmp_path, table, section, match):
 def test_impossible_unquoted_date_is_a_config_error(tmp_path, table):
     """YAML reads an unquoted 2024-13-01 as a date and fails on it; that must still be the
     one-line ConfigError (the CLI prints only those; anything else is a traceback)."""
-    path = _write(tmp_path, f"model: m\ndata:\n  table: {table}\nsplit:\n  oot_from: 2024-13-01\n")
+    path = _write(
+        tmp_path,
+        f"model: m\ndata:\n  table: {table}\n  target: b\nsplit:\n  oot_from: 2024-13-01\n",
+    )
     with pytest.raises(ConfigError, match=r"'split\.oot_from'|month must be in 1\.\.12") as exc:
         load_config(path)
     _one_line(exc)
@@ -228,7 +310,7 @@ def test_impossible_unquoted_date_is_a_config_error(tmp_path, table):
 @pytest.mark.parametrize("name", ["../escape", "a/b", "with space", ""])
 def test_model_name_must_be_a_plain_folder_name(table, name):
     """Releases go to scorecards/<model>/: a name with a slash would write elsewhere."""
-    raw = {"model": name, "data": {"table": str(table)}}
+    raw = {"model": name, "data": {"table": str(table), "target": "bad"}}
     with pytest.raises(ConfigError, match=rf"'model' parameter.*Got {re.escape(repr(name))}"):
         config_from_dict(raw)
 
@@ -244,7 +326,11 @@ def test_several_errors_stay_on_one_line(table):
 
 @pytest.mark.parametrize(
     ("raw", "key"),
-    [({"data": {"table": "t.csv"}}, "model"), ({"model": "m", "data": {}}, "data.table")],
+    [
+        ({"data": {"table": "t.csv", "target": "bad"}}, "model"),
+        ({"model": "m", "data": {"target": "bad"}}, "data.table"),
+        ({"model": "m", "data": {"table": "t.csv"}}, "data.target"),
+    ],
 )
 def test_missing_required_key_is_named(raw, key):
     with pytest.raises(ConfigError, match=rf"The '{re.escape(key)}' key of the config .* required"):
@@ -261,16 +347,18 @@ def test_missing_table_names_file_and_key(tmp_path):
         match=rf"The 'data.table' file '{re.escape(str(missing))}' of the config 'c.yaml' does "
         "not exist",
     ) as exc:
-        config_from_dict({"model": "m", "data": {"table": str(missing)}}, source="c.yaml")
+        config_from_dict(
+            {"model": "m", "data": {"table": str(missing), "target": "b"}}, source="c.yaml"
+        )
     _one_line(exc)
 
 
 def test_missing_oracle_names_file_and_key(tmp_path, table):
     missing = tmp_path / "gone.duckdb"
-    raw = {"model": "m", "data": {"table": str(table), "oracle": str(missing)}}
+    raw = {"model": "m", "data": {"table": str(table), "target": "b", "oracle": str(missing)}}
     with pytest.raises(
         ConfigError,
-        match=rf"The 'data.oracle' warehouse '{re.escape(str(missing))}' .* does not exist",
+        match=rf"The 'data.oracle' file '{re.escape(str(missing))}' .* does not exist. Remove",
     ):
         config_from_dict(raw)
 
@@ -279,21 +367,22 @@ def test_table_of_another_format_is_rejected(tmp_path):
     path = tmp_path / "table.xlsx"
     path.write_bytes(b"not a table")
     with pytest.raises(ConfigError, match=r"'data.table' file .* must be .csv or .parquet"):
-        config_from_dict({"model": "m", "data": {"table": str(path)}})
+        config_from_dict({"model": "m", "data": {"table": str(path), "target": "bad"}})
 
 
 def test_table_given_as_a_folder_is_rejected(tmp_path):
     folder = tmp_path / "table.parquet"
     folder.mkdir()
     with pytest.raises(ConfigError, match=r"'data.table' file .*table.parquet"):
-        config_from_dict({"model": "m", "data": {"table": str(folder)}})
+        config_from_dict({"model": "m", "data": {"table": str(folder), "target": "b"}})
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".CSV", ".pq"])
 def test_csv_and_parquet_tables_are_accepted(tmp_path, suffix):
     path = tmp_path / f"table{suffix}"
     path.write_text("bad\n0\n")
-    assert config_from_dict({"model": "m", "data": {"table": str(path)}}).data.table == path
+    raw = {"model": "m", "data": {"table": str(path), "target": "bad"}}
+    assert config_from_dict(raw).data.table == path
 
 
 # ------------------------------------------------------------------------------------------
@@ -302,6 +391,11 @@ def test_csv_and_parquet_tables_are_accepted(tmp_path, suffix):
 def test_missing_config_file(tmp_path):
     with pytest.raises(ConfigError, match=r"The config file '.*absent.yaml' does not exist"):
         load_config(tmp_path / "absent.yaml")
+
+
+def test_config_given_as_a_folder_says_so(tmp_path):
+    with pytest.raises(ConfigError, match=r"The config '.*' is a folder. Give the path of a YAML"):
+        load_config(tmp_path)
 
 
 def test_invalid_yaml_names_the_line(tmp_path):

@@ -3,7 +3,9 @@
 The wheel is built from the checkout and installed without dependencies into a fresh virtual
 environment in a temporary folder; the dependencies come from the test interpreter's
 site-packages through a ``.pth`` line (that line does not run the editable install's own
-``.pth``, so ``riskresearch`` can only come from the wheel). Then, as a new user would:
+``.pth``, so ``riskresearch`` can only come from the wheel), and nbconvert's templates (data
+files of its install) are linked in. No Jupyter kernel is registered in the new
+environment: the release must run its notebooks on its own interpreter. Then, as a new user would:
 ``riskresearch init``, a CSV, a config of the two required keys, ``release``, ``verify``,
 ``score``, all from the project folder. The release must name no path of the checkout.
 """
@@ -59,6 +61,10 @@ def installed(tmp_path_factory) -> Path:
         ).stdout.strip()
     )
     (site / "_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    # nbconvert's templates are data files of its install (share/jupyter), not importable
+    share = venv / "share" / "jupyter"
+    share.mkdir(parents=True)
+    (share / "nbconvert").symlink_to(Path(sys.prefix) / "share" / "jupyter" / "nbconvert")
     _run(
         [
             sys.executable,

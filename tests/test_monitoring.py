@@ -142,6 +142,7 @@ def cfg(warehouse, modeling_path):
                 "table": str(modeling_path),
                 "target": "bad",
                 "date_column": "application_month",
+                "id_column": "application_id",
                 "warehouse": str(warehouse),
                 "filter": {"segment": "consumer", "bad_mature": True},
             },

@@ -475,6 +475,7 @@ def test_analyse_release_uses_the_scorecards_population(modeling_path, warehouse
         "model": "m",
         "data": {
             "table": str(modeling_path),
+            "target": "bad",
             "warehouse": str(warehouse),
             "filter": {"segment": "consumer", "bad_mature": True},
         },

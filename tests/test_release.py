@@ -152,14 +152,29 @@ def test_manifest_lists_the_sha256_of_every_file(built, manifest):
 def test_manifest_records_config_data_seed_and_versions(
     built, manifest, config_path, modeling_path, warehouse
 ):
-    assert manifest["format"] == "riskresearch.release/1"
+    assert manifest["format"] == "riskresearch.release/2"
     assert (manifest["model"], manifest["version"]) == ("consumer", VERSION)
     expected = load_config(config_path).model_dump(mode="json")
     assert manifest["config"] == expected
     assert manifest["config"]["data"]["table"] == str(modeling_path)  # outside the project
     assert manifest["config"]["data"]["oracle"] == str(warehouse)
     assert manifest["config"]["selection"]["max_features"] == 6
-    assert manifest["config_file"] == str(config_path)
+    assert manifest["config_file"] == "consumer.yaml"  # relative to its project (its folder)
+    assert manifest["parts"] == {
+        name: {"included": True, "reason": None}
+        for name in (
+            "data",
+            "binning",
+            "scorecard",
+            "gbm",
+            "fraud",
+            "arrears",
+            "behavior",
+            "strategy",
+            "partners",
+            "monitoring",
+        )
+    }
     assert manifest["data"] == {
         "table": str(modeling_path),
         "sha256": _sha(modeling_path),
@@ -169,11 +184,9 @@ def test_manifest_records_config_data_seed_and_versions(
     assert manifest["seed"] == expected["seed"] == 20240101
     for name in ("riskresearch", "numpy", "pandas", "scikit-learn", "optbinning", "papermill"):
         assert manifest["packages"][name] == metadata.version(name)
-    head = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.strip()
-    assert manifest["code"]["commit"] == head
-    assert isinstance(manifest["code"]["dirty"], bool)
+    # the config's folder is in no git repository: no commit to record (the package's own
+    # checkout is not the project)
+    assert manifest["code"]["commit"] is None and manifest["code"]["dirty"] is None
     assert manifest["python"] == ".".join(map(str, sys.version_info[:3]))
 
 
@@ -272,13 +285,28 @@ def test_version_must_be_a_plain_name(config_path, tmp_path, version):
     assert not root.exists() and sorted(tmp_path.iterdir()) == []
 
 
-def test_failing_notebook_stops_the_build(warehouse, modeling_path, tmp_path):
-    """A config that validates (the config never reads the table) but leaves no rows: the
-    build stops in notebook 01, leaves no release nor temporary folder, and an existing dev
-    release is untouched."""
+def test_config_that_leaves_no_rows_is_refused_before_any_notebook(
+    warehouse, modeling_path, tmp_path
+):
+    """A config that validates (it does not read the table) but whose filter keeps no row is
+    refused by the check against the table, before the first notebook and any folder."""
     raw = _config(warehouse, modeling_path, filter={"segment": "nobody"})
     path = _write_config(tmp_path / "cfg", raw)
     load_config(path)  # validates
+    root = tmp_path / "releases"
+    with pytest.raises(DataError, match=r"No rows of .* pass the filter .*nobody"):
+        build_release(path, version="dev", root=root)
+    assert not root.exists()
+
+
+def test_failing_notebook_stops_the_build(warehouse, modeling_path, tmp_path):
+    """A config that passes every check against the table but fails inside a notebook (a
+    categorical override for a numerical feature, found by the binning): the build stops in
+    notebook 02, leaves no release nor temporary folder, and an existing dev release is
+    untouched."""
+    raw = _config(warehouse, modeling_path)
+    raw["binning"]["overrides"] = {"age": {"groups": [["young"], ["old"]]}}
+    path = _write_config(tmp_path / "cfg", raw)
     root = tmp_path / "releases"
     dev = root / "consumer" / "dev"
     dev.mkdir(parents=True)
@@ -286,15 +314,15 @@ def test_failing_notebook_stops_the_build(warehouse, modeling_path, tmp_path):
 
     with pytest.raises(
         BuildError,
-        match=r"Notebook 01_data\.ipynb failed in cell \d+: DataError: No rows of .* pass the "
-        r"filter .*nobody.*Nothing was released",
+        match=r"Notebook 02_binning\.ipynb failed in cell \d+: ConfigError: .*age.* must give "
+        r"'splits': the feature is numerical\. Nothing was released\.$",
     ):
         build_release(path, version="dev", root=root)
 
     assert sorted(p.name for p in (root / "consumer").iterdir()) == ["dev"]
     assert _files(dev) == {"scorecard.json": _sha(dev / "scorecard.json")}
     assert (dev / "scorecard.json").read_text() == "{}\n"
-    with pytest.raises(BuildError, match=r"01_data\.ipynb"):
+    with pytest.raises(BuildError, match=r"02_binning\.ipynb"):
         build_release(path, version="2.0.0", root=root)
     assert not (root / "consumer" / "2.0.0").exists()
     assert sorted(p.name for p in (root / "consumer").iterdir()) == ["dev"]
@@ -504,12 +532,48 @@ def test_executed_notebooks_carry_no_build_folder(built, config_path):
     assert (built.path / params["config_path"]).resolve() == config_path.resolve()
 
 
-def test_display_path_is_relative_inside_the_project_only(tmp_path):
-    from riskresearch.release import ROOT, display_path
+def _git_project(folder: Path) -> str:
+    """A git repository with one commit holding a config; returns the commit."""
 
-    assert display_path(ROOT / "data" / "leasing.duckdb") == "data/leasing.duckdb"
-    assert display_path(tmp_path / "own.duckdb") == str(tmp_path / "own.duckdb")
-    assert display_path(None) is None
+    def git(*args):
+        return subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+
+    (folder / "scorecards").mkdir(parents=True)
+    (folder / "data").mkdir()
+    pd.DataFrame({"bad": [0, 1]}).to_csv(folder / "data" / "t.csv", index=False)
+    (folder / "scorecards" / "m.yaml").write_text(
+        "model: m\ndata:\n  table: ../data/t.csv\n  target: bad\n"
+    )
+    git("init", "-q")
+    git("add", "scorecards/m.yaml")
+    git("commit", "-q", "-m", "config")
+    return git("rev-parse", "HEAD")
+
+
+def test_the_commit_recorded_is_the_config_projects_not_the_packages(tmp_path):
+    commit = _git_project(tmp_path / "team")
+    cfg = load_config(tmp_path / "team" / "scorecards" / "m.yaml")
+    assert release._git(cfg.base) == {"commit": commit, "dirty": False}
+    (tmp_path / "team" / "scorecards" / "m.yaml").write_text("changed\n")
+    assert release._git(cfg.base) == {"commit": commit, "dirty": True}
+    assert release._git(tmp_path) == {"commit": None, "dirty": None}  # no repository
+    assert release.project_dir(cfg.base) == (tmp_path / "team").resolve()
+
+
+def test_display_path_is_relative_inside_the_project_only(tmp_path):
+    from riskresearch.release import display_path
+
+    _git_project(tmp_path / "team")
+    cfg = load_config(tmp_path / "team" / "scorecards" / "m.yaml")
+    assert display_path(cfg.data.table, cfg) == "data/t.csv"
+    assert display_path(tmp_path / "own.duckdb", cfg) == str(tmp_path / "own.duckdb")
+    assert display_path(None, cfg) is None
 
 
 @pytest.mark.parametrize(

@@ -460,6 +460,7 @@ def test_previous_release_is_the_newest_numbered_one(cfg, tmp_path):
 
 
 def test_previous_release_named_in_the_config(modeling_path, warehouse, tmp_path):
+    (tmp_path / "old").mkdir()  # a named release must exist (the config refuses it otherwise)
     named = config_from_dict(
         raw_config(modeling_path, warehouse, previous_release=str(tmp_path / "old"))
     )

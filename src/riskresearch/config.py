@@ -7,6 +7,7 @@ names the key, e.g. ``"'binning.max_n_bins' ... Got 'eight' instead."``.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -682,7 +683,11 @@ class ModelConfig(_Strict):
     def _declined_rows(self) -> ModelConfig:
         ri, accepted = self.reject_inference, self.data.filter
         if "declined_exempt" in ri.model_fields_set:
-            unknown = [k for k in ri.declined_exempt if k not in accepted]
+            # the default key may be absent from the filter (a dumped config repeats it)
+            default = RejectInferenceConfig.model_fields["declined_exempt"].get_default(
+                call_default_factory=True
+            )
+            unknown = [k for k in ri.declined_exempt if k not in accepted and k not in default]
             if unknown:
                 raise ValueError(
                     f"reject_inference.declined_exempt names {unknown}, which are not keys of "
@@ -822,7 +827,7 @@ def config_from_dict(
         value = getattr(part, key)
         if value is None:
             continue
-        path = value if value.is_absolute() else folder / value
+        path = value if value.is_absolute() else Path(os.path.normpath(folder / value))
         exists = path.is_file() if kind == "file" else path.is_dir()
         if not exists:
             where = "" if value.is_absolute() else f" (relative to '{folder}')"

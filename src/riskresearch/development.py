@@ -7,6 +7,7 @@ any CSV/Parquet modeling table with no other code).
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,8 +127,16 @@ def load_table(cfg: ModelConfig, columns: list[str] | None = None) -> pd.DataFra
 
 
 def _dates(s: pd.Series, cfg: ModelConfig) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s
     try:
-        return pd.to_datetime(s)
+        return pd.to_datetime(s, format="ISO8601")
+    except (ValueError, TypeError):
+        pass
+    try:
+        with warnings.catch_warnings():  # one format per element: slower, and it says so
+            warnings.simplefilter("ignore", UserWarning)
+            return pd.to_datetime(s, format="mixed")
     except (ValueError, TypeError):
         raise DataError(
             f"The date column '{cfg.data.date_column}' holds values that are not dates (e.g. "
