@@ -46,7 +46,7 @@ def release_folder(given: Path | None, tmp: Path) -> Path:
     if given is not None and (given / "strategy.json").is_file():
         return given
     source = ROOT / "scorecards" / "consumer" / "dev"
-    cfg = load_config(ROOT / "scorecards" / "consumer.yaml", base=ROOT)
+    cfg = load_config(ROOT / "scorecards" / "consumer.yaml")
     for name in ("scorecard.json", "fraud.txt", "fraud.json"):
         shutil.copy(source / name, tmp / name)
     t0 = time.perf_counter()

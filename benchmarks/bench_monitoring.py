@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pandas as pd
 
 from riskresearch import development
 from riskresearch import monitoring as M
 from riskresearch.config import load_config
-from riskresearch.release import ROOT
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
-    cfg = load_config(ROOT / "scorecards" / "consumer.yaml", base=ROOT)
+    cfg = load_config(ROOT / "scorecards" / "consumer.yaml")
     rel = ROOT / "scorecards" / "consumer" / "dev"
     if (rel / "scorecard.json").is_file():
         card = json.loads((rel / "scorecard.json").read_text())
