@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -241,3 +242,27 @@ def test_single_row_fast_path_equals_booster_predict(engine, apps):
     assert fast.handle is not None
     assert [fast.predict(r) for r in x] == pytest.approx(expected, rel=1e-12)
     assert [slow.predict(r) for r in x] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("removed", [["fraud_rings.csv"], ["fraud.txt", "fraud.json"]])
+def test_a_release_that_lost_fraud_artifacts_from_folder_and_manifest_is_refused(
+    release_dir, tmp_path, capsys, removed
+):
+    """Removing the ring list (or the fraud model) from both the folder and the manifest used
+    to verify and then decide without the ring rule or with NaN fraud scores, turning
+    referrals into approvals. The strategy's fraud rules need them: refused, one line."""
+    import json
+    import shutil
+
+    copy = Path(shutil.copytree(release_dir, tmp_path / "r"))
+    manifest = json.loads((copy / "manifest.json").read_text())
+    for name in removed:
+        (copy / name).unlink()
+        del manifest["artifacts"][name]
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(DataError, match=rf"{removed[0]}"):
+        DecisionEngine.from_release(copy)
+    code = main(["decide", str(copy), "in.csv", str(tmp_path / "out.csv")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and removed[0] in err[0]
+    assert not (tmp_path / "out.csv").exists()

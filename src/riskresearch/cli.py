@@ -186,11 +186,13 @@ def _score(args: argparse.Namespace) -> int:
 
     from riskresearch.atomic import atomic_output
     from riskresearch.errors import ConfigError, DataError
-    from riskresearch.release import load_scorer, read_manifest
+    from riskresearch.manifest import ReleaseFolder
     from riskresearch.scale import scored
+    from riskresearch.scoring import Scorer
 
-    scorer = load_scorer(args.release)
-    manifest = read_manifest(args.release)
+    release = ReleaseFolder.open(args.release, needs=("scorecard",), purpose="score")
+    scorer = Scorer(release.path("scorecard.json"))
+    manifest = release.manifest
     src, out = Path(args.input), Path(args.output)
     if getattr(args, "dask", False):
         return _score_dask(args, scorer, manifest)
@@ -313,10 +315,12 @@ def _partners_report(args: argparse.Namespace) -> int:
 
     scorer, cfg, where = None, PartnersConfig(), None
     if args.release:
-        from riskresearch.release import load_scorer, read_manifest
+        from riskresearch.manifest import ReleaseFolder
+        from riskresearch.scoring import Scorer
 
-        scorer = load_scorer(args.release)  # refuses a release whose hashes do not verify
-        config = read_manifest(args.release)["config"]
+        release = ReleaseFolder.open(args.release, needs=("scorecard",), purpose="score")
+        scorer = Scorer(release.path("scorecard.json"))
+        config = release.config
         cfg = PartnersConfig.model_validate(config.get("partners", {}))
         where = pd_rows(config["data"].get("filter", {}), cfg)
     t0 = time.perf_counter()

@@ -213,23 +213,20 @@ class DecisionEngine:
             The release fails verification, or lacks ``strategy.json`` / ``scorecard.json``.
         """
         from riskresearch.fraud import FraudScorer
-        from riskresearch.release import read_manifest, verify_release
+        from riskresearch.manifest import ReleaseFolder
         from riskresearch.scoring import Scorer
 
-        folder = Path(folder)
-        manifest = read_manifest(folder)
-        if verify:
-            check = verify_release(folder)
-            if not check.ok:
-                raise DataError(
-                    f"Refusing to decide: {check.describe()}. Rebuild or restore the release."
-                )
-        strategy = read_strategy(folder / "strategy.json")
-        scorer = Scorer(folder / "scorecard.json")
-        fraud = FraudScorer.read(folder) if (folder / "fraud.txt").is_file() else None
-        rings_path = folder / "fraud_rings.csv"
-        rings = pd.read_csv(rings_path) if rings_path.is_file() else None
-        config = manifest.get("config") or {}
+        rf = ReleaseFolder.open(
+            folder, needs=("scorecard", "strategy"), purpose="decide", verify=verify
+        )
+        strategy = read_strategy(rf.path("strategy.json"))
+        scorer = Scorer(rf.path("scorecard.json"))
+        fraud = rings = None
+        if strategy.get("fraud") is not None:  # its rules need the fraud model and ring list
+            rf.require("fraud", purpose="decide")
+            fraud = FraudScorer(rf.read_text("fraud.txt"), rf.read_text("fraud.json"))
+            rings = pd.read_csv(rf.path(strategy["fraud"].get("ring_list") or "fraud_rings.csv"))
+        config = rf.config
         kw.setdefault("id_column", (config.get("data") or {}).get("id_column"))
         kw.setdefault("n_reason_codes", (config.get("scorecard") or {}).get("n_reason_codes", 4))
         return cls(scorer, strategy, fraud, rings, **kw)

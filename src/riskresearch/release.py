@@ -11,7 +11,6 @@ leaves no release; an existing numbered version is never overwritten (``dev`` ma
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 import platform
@@ -27,9 +26,9 @@ from typing import Any
 
 import yaml
 
-from riskresearch.atomic import read_json
 from riskresearch.config import ModelConfig, config_from_dict, load_config, read_yaml
 from riskresearch.errors import BuildError, ConfigError, DataError
+from riskresearch.manifest import FORMAT, ReleaseFolder, Verification, sha256_file
 from riskresearch.parts import MODEL_ARTIFACTS, PARTS, plan, table_columns
 
 #: The release sequence, one notebook per part (:mod:`riskresearch.parts`).
@@ -58,10 +57,6 @@ def model_artifacts(cfg: ModelConfig, columns: list[str] | None = None) -> list[
     return [a for p in plan(cfg, columns) if p.included for a in p.part.artifacts]
 
 
-#: Manifest format: 2 stores the config's paths relative to the release folder (1: to the
-#: repository of the package).
-FORMAT = "riskresearch.release/2"
-FORMATS = ("riskresearch.release/1", FORMAT)
 #: The Jupyter kernel the notebooks name, for JupyterLab (``make lab`` registers it); a release
 #: runs them on its own interpreter whatever kernels are registered (kernel_manager_class).
 KERNEL = "riskresearch"
@@ -221,14 +216,6 @@ class Release:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-def sha256_file(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _run_git(cwd: Path, *args: str) -> str | None:
     try:
         res = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=20)
@@ -324,6 +311,11 @@ def build_release(
     _check_version(version)
     config_path = Path(config_path).resolve()
     cfg = load_config(config_path)
+    root = Path(root) if root is not None else config_path.parent
+    model_dir = root / cfg.model
+    target = model_dir / version
+    if model_dir.is_dir():  # whatever happens next, a killed build's leftovers go first
+        _remove_stale_builds(model_dir)
     columns = preflight(cfg)
     planned = plan(cfg, columns)
     skipped = {p.part.name: p.reason for p in planned if not p.included}
@@ -331,16 +323,12 @@ def build_release(
         for p in planned:
             if not p.included:
                 log(f"skipped   {p.part.title} ({p.part.notebook}): {p.reason}")
-    root = Path(root) if root is not None else config_path.parent
-    model_dir = root / cfg.model
-    target = model_dir / version
     if target.exists() and version != DEV:
         raise ConfigError(
             f"Release '{target}' exists and numbered versions are immutable. Choose a new "
             "--version (or build 'dev', which may be replaced)."
         )
     model_dir.mkdir(parents=True, exist_ok=True)
-    _remove_stale_builds(model_dir)
     tmp = Path(tempfile.mkdtemp(prefix=f".build-{version}-{os.getpid()}-", dir=model_dir))
     umask = os.umask(0)
     os.umask(umask)
@@ -405,11 +393,13 @@ def _relative_papermill_paths(path: Path) -> None:
 
 
 def _remove_stale_builds(model_dir: Path) -> None:
-    """Remove temporary folders of killed builds (their process is gone); a build still
+    """Remove the temporary folders of killed builds (``.build-<version>-<pid>-*``) and of
+    interrupted dev swaps (``.old-<version>-<pid>``) whose process is gone; a build still
     running in another process keeps its folder."""
-    for stale in model_dir.glob(".build-*"):
-        parts = stale.name.split("-")
-        pid = int(parts[-2]) if len(parts) >= 4 and parts[-2].isdigit() else None
+    for stale in [*model_dir.glob(".build-*"), *model_dir.glob(".old-*")]:
+        parts = stale.name.split("-")  # mkdtemp's random suffix has no '-'
+        pid_text = parts[-2] if stale.name.startswith(".build-") else parts[-1]
+        pid = int(pid_text) if len(parts) >= 3 and pid_text.isdigit() else None
         if pid is not None and pid != os.getpid() and _alive(pid):
             continue
         shutil.rmtree(stale, ignore_errors=True)
@@ -519,11 +509,21 @@ def seal(folder: str | Path, cfg: ModelConfig) -> Path:
     the sha256 of every file. It is no release (no data fingerprint, code version, notebooks).
     """
     folder = Path(folder)
+    artifacts = _artifacts(folder)
     manifest = {
         "format": FORMAT,
         "model": cfg.model,
         "config": cfg.model_dump(mode="json"),
-        "artifacts": _artifacts(folder),
+        "artifacts": artifacts,
+        # a part is in the folder when every one of its model artifacts was written
+        "parts": {
+            p.name: (
+                {"included": True, "reason": None}
+                if all(a in artifacts for a in p.artifacts)
+                else {"included": False, "reason": "not written"}
+            )
+            for p in PARTS
+        },
     }
     _write_json(folder / "manifest.json", manifest)
     return folder / "manifest.json"
@@ -594,63 +594,15 @@ def _manifest(
 # ------------------------------------------------------------------------------------------
 # verify and load
 # ------------------------------------------------------------------------------------------
-@dataclass
-class Verification:
-    """Outcome of checking a release folder against its manifest."""
-
-    folder: Path
-    changed: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-    extra: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not (self.changed or self.missing or self.extra)
-
-    def describe(self) -> str:
-        if self.ok:
-            return f"{self.folder}: all artifacts match the manifest"
-        parts = [
-            f"{k}: {', '.join(v)}"
-            for k, v in (
-                ("changed", self.changed),
-                ("missing", self.missing),
-                ("extra", self.extra),
-            )
-            if v
-        ]
-        return f"{self.folder} does not match its manifest ({'; '.join(parts)})"
-
-
 def read_manifest(folder: str | Path) -> dict[str, Any]:
-    folder = Path(folder)
-    manifest = read_json(
-        folder / "manifest.json",
-        f"'{folder}' is not a release: it has no manifest.json. Give a folder such as "
-        "scorecards/consumer/1.0.0.",
-    )
-    if manifest.get("format") not in FORMATS or "artifacts" not in manifest:
-        raise DataError(f"The manifest of '{folder}' is not a riskresearch release manifest.")
-    return manifest
+    """The validated ``manifest.json`` of a release folder (no hashes checked)."""
+    return ReleaseFolder(folder).manifest
 
 
 def verify_release(folder: str | Path) -> Verification:
-    """Check every artifact's sha256 against the manifest; list changed, missing, extra files."""
-    folder = Path(folder)
-    manifest = read_manifest(folder)
-    result = Verification(folder)
-    listed = manifest["artifacts"]
-    for rel, info in listed.items():
-        path = folder / rel
-        if not path.is_file():
-            result.missing.append(rel)
-        elif sha256_file(path) != info["sha256"]:
-            result.changed.append(rel)
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        rel = path.relative_to(folder).as_posix()
-        if rel != "manifest.json" and rel not in listed:
-            result.extra.append(rel)
-    return result
+    """Check every artifact's sha256 against the manifest; list changed, missing, extra files
+    and the model artifacts of included parts that the manifest does not list."""
+    return ReleaseFolder(folder).verify()
 
 
 def release_config(folder: str | Path, manifest: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -700,20 +652,14 @@ def load_gbm(folder: str | Path):
     verifying its hashes."""
     from riskresearch.gbm import GbmScorer
 
-    check = verify_release(folder)
-    if not check.ok:
-        raise DataError(f"Refusing to load: {check.describe()}. Rebuild or restore the release.")
-    folder = Path(folder)
-    if not (folder / "gbm.txt").is_file():
-        raise DataError(f"The release '{folder}' has no GBM (gbm.enabled was false).")
-    return GbmScorer((folder / "gbm.txt").read_text(), (folder / "gbm.json").read_text())
+    rf = ReleaseFolder.open(folder, needs=("gbm",), purpose="load the GBM")
+    return GbmScorer(rf.read_text("gbm.txt"), rf.read_text("gbm.json"))
 
 
 def load_scorer(folder: str | Path):
     """The :class:`~riskresearch.scoring.Scorer` of a release, after verifying its hashes."""
     from riskresearch.scoring import Scorer
 
-    check = verify_release(folder)
-    if not check.ok:
-        raise DataError(f"Refusing to score: {check.describe()}. Rebuild or restore the release.")
-    return Scorer(Path(folder) / "scorecard.json")
+    return Scorer(
+        ReleaseFolder.open(folder, needs=("scorecard",), purpose="score").path("scorecard.json")
+    )

@@ -47,24 +47,23 @@ def champion_comparison(cfg: ModelConfig, out_dir: str | os.PathLike) -> pd.Data
     None when the config names no champion. The champion's hashes are verified first.
     """
     from riskresearch.development import load_split
-    from riskresearch.release import read_manifest, verify_release
+    from riskresearch.manifest import ReleaseFolder, sha256_file
     from riskresearch.scoring import Scorer
 
     champion = cfg.monitoring.champion
     if champion is None:
         return None
-    folder = champion  # resolved against the config's folder and checked by the config
-    check = verify_release(folder)
-    if not check.ok:
-        raise DataError(f"The champion does not verify: {check.describe()}.")
+    # resolved against the config's folder and checked by the config; verified here
+    rf = ReleaseFolder.open(champion, needs=("scorecard",), purpose="compare with the champion")
+    folder = rf.folder
     _, test = load_split(cfg)
     if test.empty:
         raise DataError("The config has no out-of-time rows to compare champion and challenger.")
     y = test[cfg.data.target].to_numpy(dtype=float)
-    manifest = read_manifest(folder)
+    manifest = rf.manifest
     rows = []
     for name, card in (
-        (f"champion {manifest['version']}", folder / "scorecard.json"),
+        (f"champion {manifest['version']}", rf.path("scorecard.json")),
         ("challenger", Path(out_dir) / "scorecard.json"),
     ):
         pd_ = Scorer(card).pd_(test).to_numpy()
@@ -74,14 +73,8 @@ def champion_comparison(cfg: ModelConfig, out_dir: str | os.PathLike) -> pd.Data
     table["oot_first"] = str(month.min().date()) if month is not None else None
     table["oot_last"] = str(month.max().date()) if month is not None else None
     table["champion"] = manifest["version"]
-    table["champion_manifest_sha256"] = _sha_file(folder / "manifest.json")
+    table["champion_manifest_sha256"] = sha256_file(folder / "manifest.json")
     return table
-
-
-def _sha_file(path: Path) -> str:
-    from riskresearch.release import sha256_file
-
-    return sha256_file(path)
 
 
 def write_comparison(table: pd.DataFrame | None, out_dir: str | os.PathLike) -> list[Path]:
@@ -126,19 +119,12 @@ def retrain(
     -------
     riskresearch.release.Release
     """
-    from riskresearch.release import (
-        build_release,
-        read_manifest,
-        release_config,
-        sha256_file,
-        verify_release,
-    )
+    from riskresearch.manifest import ReleaseFolder
+    from riskresearch.release import build_release, release_config, sha256_file
 
-    folder = Path(release).resolve()
-    check = verify_release(folder)
-    if not check.ok:
-        raise DataError(f"Refusing to retrain from {check.describe()}. Restore the champion.")
-    manifest = read_manifest(folder)
+    rf = ReleaseFolder.open(release, needs=("scorecard",), purpose="retrain")
+    folder = rf.folder.resolve()
+    manifest = rf.manifest
     config = release_config(folder, manifest)  # paths absolute: the build runs elsewhere
     if table is not None:
         path = Path(table)
@@ -183,17 +169,14 @@ def promote(
     dict
         The ``promotion`` record written.
     """
-    from riskresearch.release import read_manifest, verify_release
+    from riskresearch.manifest import ReleaseFolder
 
     if decision not in ("promote", "reject"):
         raise ConfigError(f"The decision must be 'promote' or 'reject'. Got {decision!r} instead.")
     if not by.strip():
         raise ConfigError("Name who decides the promotion (--by NAME).")
-    folder = Path(release)
-    check = verify_release(folder)
-    if not check.ok:
-        raise DataError(f"Refusing to promote: {check.describe()}.")
-    manifest = read_manifest(folder)
+    rf = ReleaseFolder.open(release, needs=(), purpose="promote")
+    folder, manifest = rf.folder, rf.manifest
     if "promotion" in manifest:
         raise ConfigError(
             f"'{folder}' already records a promotion decision ({manifest['promotion']['decision']}"

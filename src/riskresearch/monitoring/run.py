@@ -118,12 +118,10 @@ def monitor_release(
     months : (first, last), optional
         Monitored months ``'YYYY-MM'`` (default: after the development window).
     """
-    from riskresearch.release import verify_release
+    from riskresearch.manifest import ReleaseFolder
 
-    folder = Path(release)
-    check = verify_release(folder)
-    if not check.ok:
-        raise DataError(f"Refusing to monitor: {check.describe()}. Rebuild or restore the release.")
+    rf = ReleaseFolder.open(release, needs=("scorecard", "monitoring"), purpose="monitor")
+    folder = rf.folder
     baseline = Baseline.read(folder)
     table, db = read_new_data(new_data)
     db = Path(warehouse) if warehouse is not None else db
@@ -131,5 +129,8 @@ def monitor_release(
         from riskresearch.monitoring.signals import with_early_indicators
 
         table = with_early_indicators(table, db)
-    fraud = _fraud_of(folder) if db is not None and baseline.data.get("fraud") else None
+    fraud = None
+    if db is not None and baseline.data.get("fraud"):  # the baseline has fraud signals
+        rf.require("fraud", purpose="monitor")
+        fraud = _fraud_of(folder)
     return monitor(baseline, table, fraud=fraud, warehouse=db, months=months)

@@ -82,7 +82,7 @@ def swap_set(
         approved, ``swap_out`` = newly declined, ``upgrade``, ``downgrade``), ``rows``,
         ``share``, ``observed_bad_rate`` and ``note``.
     """
-    from riskresearch.release import verify_release
+    from riskresearch.manifest import ReleaseFolder
     from riskresearch.scoring import Scorer
 
     def skipped(note: str) -> pd.DataFrame:
@@ -105,11 +105,12 @@ def swap_set(
     prev = Path(previous)
     if not (prev / "strategy.json").is_file():
         return skipped(f"the previous release '{prev.name}' has no strategy.json: swap set skipped")
-    check = verify_release(prev)
-    if not check.ok:
-        return skipped(f"the previous release '{prev.name}' fails verification: swap set skipped")
-    old_policy = read_strategy(prev / "strategy.json")
-    old_scores = Scorer(prev / "scorecard.json").score(rows).to_numpy()
+    try:
+        rf = ReleaseFolder.open(prev, needs=("scorecard", "strategy"), purpose="compare")
+    except DataError as exc:
+        return skipped(f"the previous release '{prev.name}' is refused ({exc}): swap set skipped")
+    old_policy = read_strategy(rf.path("strategy.json"))
+    old_scores = Scorer(rf.path("scorecard.json")).score(rows).to_numpy()
     old = assign_grades(old_scores, old_policy)
     new = assign_grades(rows[score].to_numpy(dtype=float), policy)
     order_old = {g["grade"]: i for i, g in enumerate(old_policy["grades"])}
