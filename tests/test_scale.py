@@ -136,6 +136,17 @@ def _best_value(feature: dict):
     return splits[i - 1] if i > 0 else splits[0] - 1.0
 
 
+def test_more_reason_codes_than_features_is_what_pandas_gives(dask_client, scorer, rows):
+    """A release may ask for more reason codes than its scorecard has features: Dask writes
+    the columns pandas writes (one per feature), not a mismatch with its own meta."""
+    n = len(scorer.columns) + 2
+    expected = scale.scored(rows, scorer, n, "application_id")
+    lazy = scale.score_frame(dd.from_pandas(rows, npartitions=3), scorer, n, "application_id")
+    assert list(lazy.columns) == list(expected.columns)
+    got = dask_client.compute(lazy, sync=True)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
 def test_partition_without_any_reason_keeps_the_text_dtype(scorer):
     """Rows in every feature's best bin have no reason at all: their reason columns must still
     be text, or such a partition disagrees with the others (and with the meta)."""
