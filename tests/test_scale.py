@@ -299,6 +299,39 @@ def test_cli_dask_bad_paths_are_one_line(release, rows, tmp_path, capsys, make, 
     assert re.search(match, _error_line(capsys.readouterr().err))
 
 
+@pytest.mark.parametrize("command", ["score", "decide"])
+@pytest.mark.parametrize("case", ["same folder", "file inside", "glob inside", "symlink"])
+def test_cli_dask_refuses_an_output_that_holds_the_input(
+    release, rows, tmp_path, capsys, command, case
+):
+    """Dask replaces OUTPUT as a whole: an OUTPUT that is (or holds) INPUT would delete it.
+    Refused before the release is even read (decide's needs strategy.json, absent here)."""
+    folder = tmp_path / "parts"
+    _parts(folder, rows.head(100), 2)
+    src, out = {
+        "same folder": (folder, folder),
+        "file inside": (folder / "in.01.parquet", folder),
+        "glob inside": (f"{folder}/*.parquet", tmp_path / "." / "parts"),
+        "symlink": (folder, tmp_path / "link"),
+    }[case]
+    if case == "symlink":
+        out.symlink_to(folder, target_is_directory=True)
+    before = {f.name: sha256_file(f) for f in folder.iterdir()}
+    assert cli.main([command, release, str(src), str(out), "--dask"]) == 2
+    err = capsys.readouterr().err
+    line = _error_line(err)
+    assert err == line + "\n"
+    if case in ("same folder", "symlink"):
+        assert f"The output '{out}' is the input '{src}'" in line
+    else:
+        assert f"The output folder '{out}' holds the input file '" in line
+        assert "Give another output folder" in line
+    assert {f.name: sha256_file(f) for f in folder.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["parts", *(["link"] if case == "symlink" else [])]
+    )
+
+
 def test_bad_scheduler_address_is_one_line(release, rows, tmp_path, capsys, monkeypatch):
     rows.head(5).to_parquet(tmp_path / "apps.parquet", index=False)
     monkeypatch.setattr(scale.cluster, "CONNECT_TIMEOUT", 2)

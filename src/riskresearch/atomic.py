@@ -5,12 +5,61 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from riskresearch.errors import ConfigError, DataError
+
+
+def input_file(path: str | os.PathLike, what: str, give: str, folder_hint: str = "") -> Path:
+    """``path`` as an existing file; a one-line ConfigError when it is missing or a folder.
+
+    Parameters
+    ----------
+    path : path-like
+    what : str
+        What the file is, e.g. ``"input file"``; named in the message.
+    give : str
+        What to give instead, e.g. ``"a CSV or Parquet file"``.
+    folder_hint : str
+        Appended when ``path`` is a folder, e.g. what reads a folder.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"The {what} '{path}' is a folder, not a file. Give {give}{folder_hint}.")
+    if not path.is_file():
+        raise ConfigError(f"The {what} '{path}' does not exist. Give {give}.")
+    return path
+
+
+def refuse_overwriting_input(
+    src: str | os.PathLike, out: str | os.PathLike, inputs: Iterable[Path] | None = None
+) -> None:
+    """Raise ConfigError when writing ``out`` would replace the input ``src``.
+
+    The same file is found through any spelling, symlink or hard link (``os.path.samefile``).
+    ``inputs`` are the input's files when ``out`` is a folder replaced as a whole (Dask
+    writes one): an input file inside it is refused too. Call it before reading anything.
+    """
+    out = Path(out)
+    if not out.exists():
+        return  # nothing there yet, so nothing of the input can be replaced
+    folder = out.resolve() if inputs is not None and out.is_dir() else None
+    for f in [Path(src), *(inputs or [])]:
+        if not f.exists():
+            continue
+        if os.path.samefile(f, out):
+            raise ConfigError(
+                f"The output '{out}' is the input '{src}': writing it would destroy the input. "
+                "Give another output path."
+            )
+        if folder is not None and f.resolve().is_relative_to(folder):
+            raise ConfigError(
+                f"The output folder '{out}' holds the input file '{f}': writing the output "
+                "replaces that folder and would delete the input. Give another output folder."
+            )
 
 
 def writable_folder(target: str | os.PathLike, what: str = "output") -> Path:

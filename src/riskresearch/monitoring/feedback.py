@@ -142,9 +142,9 @@ def retrain(
     manifest = read_manifest(folder)
     config = json.loads(json.dumps(manifest["config"]))
     if table is not None:
-        path = Path(table)
-        if not path.is_file():
-            raise ConfigError(f"The --table '{path}' does not exist. Give the new modeling table.")
+        from riskresearch.atomic import input_file
+
+        path = input_file(table, "--table", "the new modeling table (a CSV or Parquet file)")
         config["data"]["table"] = _portable(path)
     config.setdefault("monitoring", {})["champion"] = _portable(folder)
     new_table = _resolve(config["data"]["table"])
