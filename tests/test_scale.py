@@ -332,6 +332,25 @@ def test_cli_dask_refuses_an_output_that_holds_the_input(
     )
 
 
+def test_cli_dask_failing_partition_prints_one_line_only(release, rows, tmp_path, capfd):
+    """A task's DataError on a worker of the CLI's own LocalCluster: the user sees our one
+    line, not the worker's log of the same error and its traceback (capfd: the worker
+    processes write to the file descriptor, not to sys.stderr)."""
+    bad = rows.head(400).copy()
+    bad["utilisation"] = [None if pd.isna(v) else repr(float(v)) for v in bad["utilisation"]]
+    bad.loc[321, "utilisation"] = "lots"  # text in a numerical column: the partition fails
+    bad.to_parquet(tmp_path / "apps.parquet", index=False)
+    out = tmp_path / "o"
+    assert cli.main(["score", release, str(tmp_path / "apps.parquet"), str(out), "--dask"]) == 2
+    captured = capfd.readouterr()
+    assert captured.err == (
+        "riskresearch: error: Column 'utilisation' is numerical but holds text in 1 row(s) "
+        "(first: 'lots' at row 321). Convert it to numbers (NaN for missing).\n"
+    )
+    assert captured.out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["apps.parquet"]
+
+
 def test_bad_scheduler_address_is_one_line(release, rows, tmp_path, capsys, monkeypatch):
     rows.head(5).to_parquet(tmp_path / "apps.parquet", index=False)
     monkeypatch.setattr(scale.cluster, "CONNECT_TIMEOUT", 2)
