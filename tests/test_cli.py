@@ -1,5 +1,5 @@
 """`riskresearch data build`, `score` and `decide`: output, bad input (the same file as input and
-output, a folder, a file that is not DuckDB), and never a half-written file."""
+output, a folder, a file that is not DuckDB, a full disk), and never a half-written file."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 
 from riskresearch import cli
 from riskresearch.synth import warehouse as warehouse_module
+from tests.conftest import cli_with_file_size_limit
 
 
 def _run(capsys, *args):
@@ -259,6 +260,53 @@ def test_folder_as_input_is_named_a_folder(capsys, tmp_path, release, command):
     assert f"The input file '{src}' is a folder, not a file. Give a CSV or Parquet file" in line
     assert "--dask reads a folder" in line
     assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["score", "decide"])
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_disk_full_while_writing_the_output(tmp_path, release, apps, command, suffix):
+    """A write that fails for lack of room: one line naming the output, the previous output
+    kept, no temporary file left (a real write failure, not a mock)."""
+    src = tmp_path / "apps.csv"
+    apps.to_csv(src, index=False)
+    out = tmp_path / f"out{suffix}"
+    out.write_text("the previous output\n")
+    before = _listing(tmp_path)
+    res = cli_with_file_size_limit(20_000, command, release, src, out)
+    assert res.returncode == 2, res.stderr
+    assert res.stderr == (
+        f"riskresearch: error: No space left on device while writing '{out}' (File too large). "
+        "Free space or write elsewhere.\n"
+    )
+    assert _listing(tmp_path) == before
+
+
+def test_disk_full_while_building_the_warehouse(tmp_path):
+    db, table = tmp_path / "w.duckdb", tmp_path / "t.parquet"
+    args = ["data", "build", "--applications", "2000", "--out", db, "--table", table]
+    res = cli_with_file_size_limit(100_000, *args)
+    assert res.returncode == 2, res.stderr
+    assert _error_line(res.stderr) == (
+        f"riskresearch: error: No space left on device while writing '{db}' (File too large). "
+        "Free space or write elsewhere."
+    )
+    assert "Traceback" not in res.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_disk_full_while_writing_the_modeling_table(tmp_path, warehouse):
+    """DuckDB's own IOException (it writes the Parquet file) is the same one line."""
+    table = tmp_path / "t.parquet"
+    table.write_text("the previous table\n")
+    args = ["data", "build", "--if-missing", "--out", warehouse, "--table", table]
+    res = cli_with_file_size_limit(100_000, *args)
+    assert res.returncode == 2, res.stderr
+    assert res.stderr == (
+        f"riskresearch: error: No space left on device while writing '{table}' (File too "
+        "large). Free space or write elsewhere.\n"
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["t.parquet"]
+    assert table.read_text() == "the previous table\n"
 
 
 def test_if_missing_refuses_a_file_that_is_not_duckdb(capsys, tmp_path):

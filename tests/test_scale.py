@@ -23,7 +23,7 @@ from riskresearch.gbm import GbmClassifier, GbmScorer
 from riskresearch.release import sha256_file
 from riskresearch.scorecard import Scorecard
 from riskresearch.scoring import Scorer
-from tests.conftest import ROOT
+from tests.conftest import ROOT, cli_with_file_size_limit
 
 FEATURES = [
     "platform_credit_score",
@@ -349,6 +349,26 @@ def test_cli_dask_failing_partition_prints_one_line_only(release, rows, tmp_path
     )
     assert captured.out == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["apps.parquet"]
+
+
+def test_cli_dask_disk_full_is_one_line_and_keeps_the_old_output(release, rows, tmp_path):
+    """The workers (child processes) cannot write their parts: one line naming OUTPUT, the
+    previous OUTPUT kept, no temporary folder left."""
+    rows.to_parquet(tmp_path / "apps.parquet", index=False)
+    out = tmp_path / "scores"
+    _parts(out, rows.head(10), 1)  # a previous run's output
+    old = sha256_file(out / "in.00.parquet")
+    res = cli_with_file_size_limit(
+        20_000, "score", release, tmp_path / "apps.parquet", out, "--dask"
+    )
+    assert res.returncode == 2, res.stderr
+    assert res.stderr == (
+        f"riskresearch: error: No space left on device while writing '{out}' (File too "
+        "large). Free space or write elsewhere.\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["apps.parquet", "scores"]
+    assert [p.name for p in out.iterdir()] == ["in.00.parquet"]
+    assert sha256_file(out / "in.00.parquet") == old
 
 
 def test_bad_scheduler_address_is_one_line(release, rows, tmp_path, capsys, monkeypatch):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -10,7 +11,36 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from riskresearch.errors import ConfigError, DataError
+from riskresearch.errors import BuildError, ConfigError, DataError
+
+#: errno of a write that failed for lack of room: a full disk, a quota, a file-size limit
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def _no_space_errno(exc: BaseException) -> int | None:
+    if isinstance(exc, OSError):
+        return exc.errno if exc.errno in NO_SPACE else None
+    if type(exc).__module__.lstrip("_").startswith("duckdb"):
+        # DuckDB's IOException (or a failed commit) keeps only the system's text
+        text = str(exc)
+        return next((code for code in NO_SPACE if os.strerror(code) in text), None)
+    return None
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` is a write failing for lack of room: an OSError with an errno of
+    :data:`NO_SPACE`, or a DuckDB error carrying one."""
+    return _no_space_errno(exc) is not None
+
+
+def no_space(target: str | os.PathLike, exc: BaseException | None = None) -> BuildError:
+    """The one line for :func:`is_disk_full`, naming the file or folder being written."""
+    code = None if exc is None else _no_space_errno(exc)
+    # a quota or a file-size limit (ulimit -f) says so
+    why = f" ({os.strerror(code)})" if code not in (None, errno.ENOSPC) else ""
+    return BuildError(
+        f"No space left on device while writing '{target}'{why}. Free space or write elsewhere."
+    )
 
 
 def input_file(path: str | os.PathLike, what: str, give: str, folder_hint: str = "") -> Path:
@@ -96,6 +126,12 @@ def atomic_output(target: str | os.PathLike, what: str = "output") -> Iterator[P
     On any error (or interrupt) the temporary file and DuckDB's ``.wal`` beside it are removed
     and ``target`` is left as it was. The yielded path does not exist yet, so tools that insist
     on creating their file (DuckDB) can use it.
+
+    Raises
+    ------
+    BuildError
+        When the disk fills up (or a quota or file-size limit is hit): one line naming
+        ``target`` instead of the writer's own error.
     """
     target = Path(target)
     folder = writable_folder(target, what)
@@ -106,6 +142,10 @@ def atomic_output(target: str | os.PathLike, what: str = "output") -> Iterator[P
     try:
         yield tmp
         os.replace(tmp, target)
+    except Exception as exc:
+        if is_disk_full(exc):
+            raise no_space(target, exc) from None
+        raise
     finally:
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             leftover.unlink(missing_ok=True)

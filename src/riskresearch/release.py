@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from riskresearch.atomic import read_json
+from riskresearch.atomic import is_disk_full, no_space, read_json
 from riskresearch.config import ModelConfig, config_from_dict, load_config
 from riskresearch.errors import BuildError, ConfigError, DataError
 
@@ -341,8 +341,10 @@ def build_release(
         manifest = _manifest(tmp, cfg, config_path, version)
         _write_json(tmp / "manifest.json", manifest)
         _move_into_place(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if is_disk_full(exc):  # papermill or the report: one line naming the release
+            raise no_space(target, exc) from None
         raise
     if progress:
         progress("done", total, total)
