@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -27,13 +28,14 @@ def query(db: Path, sql: str) -> pd.DataFrame:
 
 
 def cli_with_file_size_limit(
-    limit: int, *args: str, cwd: Path | None = None
+    limit: int, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:
     """``riskresearch ARGS`` in a subprocess that cannot write a file beyond ``limit`` bytes.
 
     A write past the limit fails with EFBIG (SIGXFSZ is ignored), as a write to a full disk
     fails with ENOSPC: no root, mount or real full disk needed. Child processes (Dask workers,
-    the notebook kernel) inherit the limit.
+    the notebook kernel) inherit the limit. ``env`` adds to the environment (e.g. an
+    ``IPYTHONDIR`` under ``tmp_path``, so that a kernel's history is not the user's).
     """
     code = (
         "import resource, signal, sys\n"
@@ -47,6 +49,7 @@ def cli_with_file_size_limit(
         capture_output=True,
         text=True,
         cwd=cwd,
+        env={**os.environ, **(env or {})},
         timeout=600,  # a hang is a failure, not a wait
     )
 

@@ -310,7 +310,10 @@ def test_disk_full_during_a_build_is_one_line_and_leaves_nothing(
     dev = tmp_path / "consumer" / "dev"
     dev.mkdir(parents=True)
     (dev / "scorecard.json").write_text("{}\n")
-    res = cli_with_file_size_limit(200_000, "release", path, "--version", "dev")
+    # the kernel's IPython history (an SQLite file that cannot grow either) in tmp_path: a
+    # full disk must not make IPython set the user's own history aside as corrupt
+    ipython = {"IPYTHONDIR": str(tmp_path / "ipython")}
+    res = cli_with_file_size_limit(200_000, "release", path, "--version", "dev", env=ipython)
     assert res.returncode == 2, res.stderr
     assert "Traceback" not in res.stderr
     # the one line of ours is the last; the progress bar and the notebook kernel's own
