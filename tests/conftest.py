@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -22,6 +25,33 @@ def query(db: Path, sql: str) -> pd.DataFrame:
         return con.sql(sql).df()
     finally:
         con.close()
+
+
+def cli_with_file_size_limit(
+    limit: int, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """``riskresearch ARGS`` in a subprocess that cannot write a file beyond ``limit`` bytes.
+
+    A write past the limit fails with EFBIG (SIGXFSZ is ignored), as a write to a full disk
+    fails with ENOSPC: no root, mount or real full disk needed. Child processes (Dask workers,
+    the notebook kernel) inherit the limit. ``env`` adds to the environment (e.g. an
+    ``IPYTHONDIR`` under ``tmp_path``, so that a kernel's history is not the user's).
+    """
+    code = (
+        "import resource, signal, sys\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))\n"
+        "from riskresearch import cli\n"
+        "sys.exit(cli.main(sys.argv[1:]))\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        timeout=600,  # a hang is a failure, not a wait
+    )
 
 
 @pytest.fixture(scope="session")

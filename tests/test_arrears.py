@@ -424,3 +424,21 @@ def test_write_arrears_artifacts(analysis, tmp_path):
     policy = pd.read_csv(tmp_path / "release" / "ladder_policy.csv")
     assert policy.columns[:3].tolist() == ["band", "score_from", "score_to"]
     assert (policy["dpd_120"] == "device_recovery").all()
+
+
+@pytest.mark.parametrize("kind", ["text file", "folder"])
+def test_cli_report_on_a_warehouse_that_is_not_duckdb(tmp_path, capsys, kind):
+    from riskresearch import cli
+
+    db = tmp_path / "leasing.duckdb"
+    if kind == "folder":
+        db.mkdir()
+        expected = f"The warehouse '{db}' is a folder, not a DuckDB file. Give the database file"
+    else:
+        db.write_text("application_id,segment\n1,consumer\n")
+        expected = f"'{db}' is not a DuckDB database (it lacks DuckDB's file header). Give a"
+    out = tmp_path / "report.html"
+    assert cli.main(["arrears", "report", str(db), str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"riskresearch: error: {expected}") and err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["leasing.duckdb"]

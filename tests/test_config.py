@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from riskresearch import cli
 from riskresearch.config import ModelConfig, config_from_dict, load_config
 from riskresearch.errors import ConfigError
 from tests.conftest import ROOT
@@ -403,6 +404,55 @@ def test_invalid_yaml_names_the_line(tmp_path):
     with pytest.raises(ConfigError, match=r"'.*model.yaml' is not valid YAML at line \d+") as exc:
         load_config(path)
     _one_line(exc)
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "lines"),
+    [
+        ("model: m\ndata:\n  table: {table}\nmodel: n\n", "model", "1 and 4"),
+        (
+            "model: m\ndata:\n  table: {table}\n  target: bad\n  table: other.csv\n",
+            "table",
+            "3 and 5",
+        ),
+        ("model: m\ndata: {{table: {table}, table: {table}}}\n", "table", "2 and 2"),
+    ],
+)
+def test_duplicate_key_is_refused_naming_key_and_lines(tmp_path, table, text, key, lines):
+    """PyYAML keeps the last of two equal keys; a config that says two things is refused."""
+    path = _write(tmp_path, text.format(table=table))
+    with pytest.raises(ConfigError) as exc:
+        load_config(path)
+    assert _one_line(exc) == (
+        f"The config file '{path}' has the key '{key}' twice, at lines {lines}. Keep one of them."
+    )
+
+
+def test_duplicate_key_is_one_line_from_the_cli(tmp_path, table, capsys):
+    path = _write(tmp_path, f"model: m\ndata:\n  table: {table}\n  table: {table}\n")
+    assert cli.main(["release", str(path), "--version", "1.0.0"]) == 2
+    # what is left on the terminal once the progress bar has erased itself ('\r')
+    assert capsys.readouterr().err.rsplit("\r", 1)[-1] == (
+        f"riskresearch: error: The config file '{path}' has the key 'table' twice, at lines 3 "
+        "and 4. Keep one of them.\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "model.yaml"]
+
+
+def test_merge_key_may_be_overridden(tmp_path, table):
+    """A key given after a '<<' merge overrides the merged one: not a duplicate."""
+    text = f"""\
+    model: m
+    data:
+      table: {table}
+      target: bad
+    reject_inference:
+      declined_filter:
+        <<: {{segment: consumer, bad_mature: true}}
+        bad_mature: false
+    """
+    cfg = load_config(_write(tmp_path, text))
+    assert cfg.reject_inference.declined_filter == {"segment": "consumer", "bad_mature": False}
 
 
 @pytest.mark.parametrize(("text", "kind"), [("- a\n- b\n", "list"), ("", "NoneType")])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import subprocess
+import sys
 
 import duckdb
 import numpy as np
@@ -11,7 +13,7 @@ import pandas as pd
 import pytest
 
 from riskresearch.errors import BuildError, ConfigError, DataError
-from riskresearch.features import REQUIRED_COLUMNS, build_modeling_table
+from riskresearch.features import REQUIRED_COLUMNS, build_modeling_table, connect
 
 TARGET_COLUMNS = [
     "started_on",
@@ -232,6 +234,81 @@ def test_thin_file_bureau_features_are_missing_not_zero(modeling):
 def test_missing_warehouse_file(tmp_path):
     with pytest.raises(ConfigError, match=r"warehouse file '.*nope.duckdb' does not exist"):
         build_modeling_table(tmp_path / "nope.duckdb", tmp_path / "t.parquet")
+
+
+def _not_duckdb(tmp_path, kind: str):
+    path = tmp_path / "w.duckdb"
+    if kind == "csv":
+        path.write_text("application_id,segment\n1,consumer\n")
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "sqlite":  # DuckDB would go online for its sqlite extension
+        import sqlite3
+
+        con = sqlite3.connect(path)
+        con.execute("CREATE TABLE applications (application_id INTEGER)")
+        con.commit()
+        con.close()
+    return path
+
+
+@pytest.mark.parametrize("kind", ["csv", "empty", "sqlite"])
+def test_file_that_is_not_duckdb_is_one_line(tmp_path, kind):
+    """One check where every warehouse is opened (fraud, behaviour, arrears, partners,
+    monitoring and the modeling table all go through it)."""
+    path = _not_duckdb(tmp_path, kind)
+    before = path.read_bytes()
+    expected = (
+        f"'{path}' is not a DuckDB database (it lacks DuckDB's file header). Give a warehouse "
+        "built by 'riskresearch data build' or your own DuckDB file."
+    )
+    with pytest.raises(ConfigError) as exc:
+        build_modeling_table(path, tmp_path / "t.parquet")
+    assert str(exc.value) == expected
+    with pytest.raises(ConfigError) as exc:
+        connect(path)
+    assert str(exc.value) == expected
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.duckdb"]
+
+
+def test_folder_as_warehouse_is_named_a_folder(tmp_path):
+    folder = tmp_path / "leasing.duckdb"
+    folder.mkdir()
+    for call in (
+        lambda: build_modeling_table(folder, tmp_path / "t.parquet"),
+        lambda: connect(folder),
+    ):
+        with pytest.raises(
+            ConfigError, match=r"The warehouse '.*leasing.duckdb' is a folder, not a DuckDB file"
+        ):
+            call()
+    assert not (tmp_path / "t.parquet").exists()
+
+
+def test_warehouse_locked_by_a_writer_is_one_line(warehouse, tmp_path):
+    """Another process writes the warehouse (a `data build` still running): DuckDB refuses
+    the lock; one line naming the file and what to do."""
+    path = tmp_path / "w.duckdb"
+    shutil.copy(warehouse, path)
+    hold = "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('open', flush=True); input()"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", hold, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert writer.stdout.readline() == b"open\n"
+        with pytest.raises(ConfigError) as exc:
+            connect(path)
+    finally:
+        writer.communicate(b"\n")
+    message = str(exc.value)
+    assert "\n" not in message
+    assert message.startswith(f"Cannot open the DuckDB database '{path}' (IO Error: Could not ")
+    assert message.endswith(
+        "Close the program writing it, or give a database this DuckDB "
+        f"({duckdb.__version__}) can read."
+    )
+    connect(path).close()  # once the writer is gone
 
 
 def test_missing_table_is_named(warehouse, tmp_path):

@@ -364,3 +364,62 @@ def test_retrain_refuses_a_missing_table_before_building(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         M.retrain(champion, "1.2.0", table=tmp_path / "nope.parquet")
     assert not (tmp_path / "scorecards" / "mon" / "1.2.0").exists()
+
+
+@pytest.mark.parametrize(
+    "mistake", ["text as .duckdb", "text as --warehouse", "folder as --warehouse", "empty folder"]
+)
+def test_cli_monitor_wrong_files_are_one_line(
+    baseline, card, modeling_path, tmp_path, capsys, mistake
+):
+    from riskresearch.monitoring._common import rounded
+
+    rel = _fake_release(
+        tmp_path / "rel",
+        {
+            "scorecard.json": json.dumps(card),
+            "monitoring_baseline.json": json.dumps(rounded(baseline.data)),
+        },
+        {"model": "mon", "data": {"table": str(modeling_path)}},
+    )
+    new, extra = modeling_path, []
+    bad = tmp_path / "bad.duckdb"
+    if mistake.startswith("text"):
+        bad.write_text("application_id,segment\n1,consumer\n")
+        expected = f"'{bad}' is not a DuckDB database (it lacks DuckDB's file header)."
+    elif mistake.startswith("folder"):
+        bad.mkdir()
+        expected = f"The warehouse '{bad}' is a folder, not a DuckDB file."
+    else:
+        bad = tmp_path / "new"
+        bad.mkdir()
+        (bad / "apps.csv").write_text("application_id\n1\n")
+        expected = f"The new data '{bad}' is a folder without Parquet files."
+    if mistake.endswith("--warehouse"):
+        extra = ["--warehouse", str(bad)]
+    else:
+        new = bad
+    out = tmp_path / "out"
+    assert cli.main(["monitor", str(rel), str(new), "--out", str(out), *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"riskresearch: error: {expected}") and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_cli_retrain_names_a_folder_given_as_table(tmp_path, capsys):
+    table = tmp_path / "t.parquet"
+    pd.DataFrame({"a": [1]}).to_parquet(table)
+    champion = _fake_release(
+        tmp_path / "scorecards" / "mon" / "1.0.0",
+        {"scorecard.json": "{}"},
+        {"model": "mon", "data": {"table": str(table)}},
+    )
+    folder = tmp_path / "new_table.parquet"
+    folder.mkdir()
+    assert cli.main(["retrain", str(champion), "--version", "1.2.0", "--table", str(folder)]) == 2
+    err = capsys.readouterr().err.rsplit("\r", 1)[-1]  # after the progress bar erased itself
+    assert err == (
+        f"riskresearch: error: The --table '{folder}' is a folder, not a file. Give the new "
+        "modeling table (a CSV or Parquet file).\n"
+    )
+    assert sorted(p.name for p in (tmp_path / "scorecards" / "mon").iterdir()) == ["1.0.0"]

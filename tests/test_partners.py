@@ -510,3 +510,29 @@ def test_cli_partners_report(warehouse, modeling_path, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "worst decile recall" in printed
     assert (tmp_path / "art" / "partners.json").is_file()
+
+
+@pytest.mark.parametrize("mistake", ["csv as warehouse", "folder as warehouse", "folder as table"])
+def test_cli_partners_report_wrong_files_are_one_line(warehouse, tmp_path, capsys, mistake):
+    db, table = warehouse, None
+    if mistake == "csv as warehouse":
+        db = tmp_path / "apps.csv"
+        db.write_text("application_id,partner_id\n1,31\n")
+        expected = f"'{db}' is not a DuckDB database (it lacks DuckDB's file header)."
+    elif mistake == "folder as warehouse":
+        db = tmp_path / "leasing.duckdb"
+        db.mkdir()
+        expected = f"The warehouse '{db}' is a folder, not a DuckDB file."
+    else:
+        table = tmp_path / "table.parquet"
+        table.mkdir()
+        expected = (
+            f"The modeling table '{table}' is a folder, not a file. Give a CSV or Parquet file, "
+            "or omit it."
+        )
+    before = sorted(p.name for p in tmp_path.iterdir())
+    args = ["partners", "report", str(db), "--out", str(tmp_path / "partners.html")]
+    assert cli.main(args + (["--table", str(table)] if table else [])) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"riskresearch: error: {expected}") and err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == before

@@ -31,7 +31,7 @@ from riskresearch.config import load_config
 from riskresearch.errors import BuildError, ConfigError, DataError
 from riskresearch.release import build_release, load_scorer, verify_release
 from riskresearch.scoring import Scorer
-from tests.conftest import ROOT
+from tests.conftest import ROOT, cli_with_file_size_limit
 
 SCORECARD_ARTIFACTS = {
     "binning.json",
@@ -326,6 +326,37 @@ def test_failing_notebook_stops_the_build(warehouse, modeling_path, tmp_path):
         build_release(path, version="2.0.0", root=root)
     assert not (root / "consumer" / "2.0.0").exists()
     assert sorted(p.name for p in (root / "consumer").iterdir()) == ["dev"]
+
+
+def test_disk_full_during_a_build_is_one_line_and_leaves_nothing(
+    warehouse, modeling_path, tmp_path
+):
+    """The real command in a process that cannot write a file past 200 kB (EFBIG, as a full
+    disk's ENOSPC): an executed notebook cannot be written. One line naming the
+    release, the temporary build folder removed, an existing dev release untouched."""
+    path = _write_config(tmp_path, _config(warehouse, modeling_path))
+    dev = tmp_path / "consumer" / "dev"
+    dev.mkdir(parents=True)
+    (dev / "scorecard.json").write_text("{}\n")
+    # the kernel's IPython history (an SQLite file that cannot grow either) in tmp_path: a
+    # full disk must not make IPython set the user's own history aside as corrupt
+    ipython = {"IPYTHONDIR": str(tmp_path / "ipython")}
+    res = cli_with_file_size_limit(200_000, "release", path, "--version", "dev", env=ipython)
+    assert res.returncode == 2, res.stderr
+    assert "Traceback" not in res.stderr
+    # the one line of ours is the last; the progress bar and the notebook kernel's own
+    # start-up warnings precede it on stderr
+    assert (
+        _error_line(res.stderr)
+        == res.stderr.splitlines()[-1]
+        == (
+            f"riskresearch: error: No space left on device while writing '{dev}' (File too "
+            "large). Free space or write elsewhere."
+        )
+    )
+    assert sorted(p.name for p in (tmp_path / "consumer").iterdir()) == ["dev"]  # no .build-*
+    assert _files(dev) == {"scorecard.json": _sha(dev / "scorecard.json")}
+    assert (dev / "scorecard.json").read_text() == "{}\n"
 
 
 # ------------------------------------------------------------------------------------------

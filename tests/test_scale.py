@@ -23,7 +23,7 @@ from riskresearch.gbm import GbmClassifier, GbmScorer
 from riskresearch.release import sha256_file
 from riskresearch.scorecard import Scorecard
 from riskresearch.scoring import Scorer
-from tests.conftest import ROOT
+from tests.conftest import ROOT, cli_with_file_size_limit
 
 FEATURES = [
     "platform_credit_score",
@@ -134,6 +134,17 @@ def _best_value(feature: dict):
         return feature["groups"][i][0]
     splits = feature["splits"]
     return splits[i - 1] if i > 0 else splits[0] - 1.0
+
+
+def test_more_reason_codes_than_features_is_what_pandas_gives(dask_client, scorer, rows):
+    """A release may ask for more reason codes than its scorecard has features: Dask writes
+    the columns pandas writes (one per feature), not a mismatch with its own meta."""
+    n = len(scorer.columns) + 2
+    expected = scale.scored(rows, scorer, n, "application_id")
+    lazy = scale.score_frame(dd.from_pandas(rows, npartitions=3), scorer, n, "application_id")
+    assert list(lazy.columns) == list(expected.columns)
+    got = dask_client.compute(lazy, sync=True)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
 
 
 def test_partition_without_any_reason_keeps_the_text_dtype(scorer):
@@ -286,6 +297,78 @@ def test_cli_dask_bad_paths_are_one_line(release, rows, tmp_path, capsys, make, 
     code = cli.main(["score", release, str(src), str(out), *args])
     assert code == 2
     assert re.search(match, _error_line(capsys.readouterr().err))
+
+
+@pytest.mark.parametrize("command", ["score", "decide"])
+@pytest.mark.parametrize("case", ["same folder", "file inside", "glob inside", "symlink"])
+def test_cli_dask_refuses_an_output_that_holds_the_input(
+    release, rows, tmp_path, capsys, command, case
+):
+    """Dask replaces OUTPUT as a whole: an OUTPUT that is (or holds) INPUT would delete it.
+    Refused before the release is even read (decide's needs strategy.json, absent here)."""
+    folder = tmp_path / "parts"
+    _parts(folder, rows.head(100), 2)
+    src, out = {
+        "same folder": (folder, folder),
+        "file inside": (folder / "in.01.parquet", folder),
+        "glob inside": (f"{folder}/*.parquet", tmp_path / "." / "parts"),
+        "symlink": (folder, tmp_path / "link"),
+    }[case]
+    if case == "symlink":
+        out.symlink_to(folder, target_is_directory=True)
+    before = {f.name: sha256_file(f) for f in folder.iterdir()}
+    assert cli.main([command, release, str(src), str(out), "--dask"]) == 2
+    err = capsys.readouterr().err
+    line = _error_line(err)
+    assert err == line + "\n"
+    if case in ("same folder", "symlink"):
+        assert f"The output '{out}' is the input '{src}'" in line
+    else:
+        assert f"The output folder '{out}' holds the input file '" in line
+        assert "Give another output folder" in line
+    assert {f.name: sha256_file(f) for f in folder.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["parts", *(["link"] if case == "symlink" else [])]
+    )
+
+
+def test_cli_dask_failing_partition_prints_one_line_only(release, rows, tmp_path, capfd):
+    """A task's DataError on a worker of the CLI's own LocalCluster: the user sees our one
+    line, not the worker's log of the same error and its traceback (capfd: the worker
+    processes write to the file descriptor, not to sys.stderr)."""
+    bad = rows.head(400).copy()
+    bad["utilisation"] = [None if pd.isna(v) else repr(float(v)) for v in bad["utilisation"]]
+    bad.loc[321, "utilisation"] = "lots"  # text in a numerical column: the partition fails
+    bad.to_parquet(tmp_path / "apps.parquet", index=False)
+    out = tmp_path / "o"
+    assert cli.main(["score", release, str(tmp_path / "apps.parquet"), str(out), "--dask"]) == 2
+    captured = capfd.readouterr()
+    assert captured.err == (
+        "riskresearch: error: Column 'utilisation' is numerical but holds text in 1 row(s) "
+        "(first: 'lots' at row 321). Convert it to numbers (NaN for missing).\n"
+    )
+    assert captured.out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["apps.parquet"]
+
+
+def test_cli_dask_disk_full_is_one_line_and_keeps_the_old_output(release, rows, tmp_path):
+    """The workers (child processes) cannot write their parts: one line naming OUTPUT, the
+    previous OUTPUT kept, no temporary folder left."""
+    rows.to_parquet(tmp_path / "apps.parquet", index=False)
+    out = tmp_path / "scores"
+    _parts(out, rows.head(10), 1)  # a previous run's output
+    old = sha256_file(out / "in.00.parquet")
+    res = cli_with_file_size_limit(
+        20_000, "score", release, tmp_path / "apps.parquet", out, "--dask"
+    )
+    assert res.returncode == 2, res.stderr
+    assert res.stderr == (
+        f"riskresearch: error: No space left on device while writing '{out}' (File too "
+        "large). Free space or write elsewhere.\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["apps.parquet", "scores"]
+    assert [p.name for p in out.iterdir()] == ["in.00.parquet"]
+    assert sha256_file(out / "in.00.parquet") == old
 
 
 def test_bad_scheduler_address_is_one_line(release, rows, tmp_path, capsys, monkeypatch):

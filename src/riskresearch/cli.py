@@ -53,7 +53,7 @@ def _data_build(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from riskresearch.atomic import writable_folder
-    from riskresearch.features import build_modeling_table
+    from riskresearch.features import build_modeling_table, warehouse_path
     from riskresearch.synth import SimulationConfig, build_warehouse
 
     try:
@@ -66,6 +66,7 @@ def _data_build(args: argparse.Namespace) -> int:
     writable_folder(out, "warehouse")  # fail before minutes of work, not after
     writable_folder(table, "modeling table")
     if args.if_missing and out.is_file():
+        warehouse_path(out, "riskresearch data build")  # a file of another kind: one line
         print(f"warehouse      {out} (exists; delete it or drop --if-missing to rebuild)")
     else:
         bar = _Bar("simulating platform")
@@ -181,15 +182,28 @@ def _verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refuse_overwriting_input(args: argparse.Namespace) -> None:
+    """OUTPUT must not be INPUT (nor, with --dask, a folder holding it); before any reading."""
+    from riskresearch.atomic import refuse_overwriting_input
+
+    inputs = None
+    if getattr(args, "dask", False):
+        from riskresearch.scale import parquet_files
+
+        inputs = parquet_files(args.input)
+    refuse_overwriting_input(args.input, args.output, inputs)
+
+
 def _score(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from riskresearch.atomic import atomic_output
+    from riskresearch.atomic import atomic_output, input_file
     from riskresearch.errors import ConfigError, DataError
     from riskresearch.manifest import ReleaseFolder
     from riskresearch.scale import scored
     from riskresearch.scoring import Scorer
 
+    _refuse_overwriting_input(args)
     release = ReleaseFolder.open(args.release, needs=("scorecard",), purpose="score")
     scorer = Scorer(release.path("scorecard.json"))
     manifest = release.manifest
@@ -198,8 +212,9 @@ def _score(args: argparse.Namespace) -> int:
         return _score_dask(args, scorer, manifest)
     if getattr(args, "scheduler", None):
         raise ConfigError("--scheduler names a Dask scheduler: add --dask, or drop --scheduler.")
-    if not src.is_file():
-        raise ConfigError(f"The input file '{src}' does not exist. Give a CSV or Parquet file.")
+    input_file(
+        src, "input file", "a CSV or Parquet file", " (--dask reads a folder of Parquet files)"
+    )
     kinds = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
     if src.suffix.lower() not in kinds or out.suffix.lower() not in kinds:
         raise ConfigError(
@@ -240,6 +255,7 @@ def _score_dask(args: argparse.Namespace, scorer, manifest: dict) -> int:
 def _decide(args: argparse.Namespace) -> int:
     from riskresearch.decision import DecisionEngine, read_applications, write_decisions
 
+    _refuse_overwriting_input(args)
     # refuses a tampered release; a pandas batch scores the fraud model on every core, Dask
     # workers on one thread each
     dask = getattr(args, "dask", False)

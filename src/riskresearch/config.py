@@ -723,9 +723,34 @@ def declined_filter(cfg: ModelConfig) -> dict[str, Any]:
     return {**keep, **ri.declined_filter}
 
 
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A key given twice in one mapping (PyYAML would silently keep the last)."""
+
+
 class _Loader(yaml.SafeLoader):
     """YAML without its own date parsing: dates reach pydantic as text, so an impossible date
-    is a ConfigError naming the key rather than a parser crash."""
+    is a ConfigError naming the key rather than a parser crash. A key given twice in one
+    mapping is refused (PyYAML keeps the last one silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            first: dict = {}
+            for key_node, _ in node.value:  # before '<<' merges, whose keys may be overridden
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line + 1
+                try:
+                    again = key in first
+                except TypeError:
+                    continue  # an unhashable key: the base class names it
+                if again:
+                    raise _DuplicateKey(
+                        problem=f"has the key '{key}' twice, at lines {first[key]} and {line}",
+                        problem_mark=key_node.start_mark,
+                    )
+                first[key] = line
+        return super().construct_mapping(node, deep=deep)
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -746,6 +771,8 @@ def read_yaml(path: str | Path) -> Any:
         raise ConfigError(f"The config file '{path}' does not exist. Give the path of a YAML file.")
     try:
         return yaml.load(path.read_text(), Loader=_Loader)
+    except _DuplicateKey as exc:
+        raise ConfigError(f"The config file '{path}' {exc.problem}. Keep one of them.") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""

@@ -787,11 +787,12 @@ def write_decisions(decisions: pd.DataFrame, output: str | os.PathLike) -> Path:
 
 def read_applications(path: str | os.PathLike) -> pd.DataFrame:
     """Read a CSV or Parquet file of applications."""
+    from riskresearch.atomic import input_file
     from riskresearch.errors import ConfigError
 
-    src = Path(path)
-    if not src.is_file():
-        raise ConfigError(f"The input file '{src}' does not exist. Give a CSV or Parquet file.")
+    src = input_file(
+        path, "input file", "a CSV or Parquet file", " (--dask reads a folder of Parquet files)"
+    )
     kind = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}.get(src.suffix.lower())
     if kind is None:
         raise ConfigError(f"The input must be a .csv or .parquet file. Got '{src.name}'.")

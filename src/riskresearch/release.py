@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from riskresearch.atomic import is_disk_full, no_space
 from riskresearch.config import ModelConfig, config_from_dict, load_config, read_yaml
 from riskresearch.errors import BuildError, ConfigError, DataError
 from riskresearch.manifest import FORMAT, ReleaseFolder, Verification, sha256_file
@@ -371,8 +372,10 @@ def build_release(
         manifest = _manifest(tmp, cfg, planned, version, target)
         _write_json(tmp / "manifest.json", manifest)
         _move_into_place(tmp, target, replace=version == DEV)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if is_disk_full(exc):  # papermill or the report: one line naming the release
+            raise no_space(target, exc) from None
         raise
     if progress:
         progress("done", total, total)

@@ -127,9 +127,9 @@ def retrain(
     manifest = rf.manifest
     config = release_config(folder, manifest)  # paths absolute: the build runs elsewhere
     if table is not None:
-        path = Path(table)
-        if not path.is_file():
-            raise ConfigError(f"The --table '{path}' does not exist. Give the new modeling table.")
+        from riskresearch.atomic import input_file
+
+        path = input_file(table, "--table", "the new modeling table (a CSV or Parquet file)")
         config["data"]["table"] = str(path.resolve())
     config.setdefault("monitoring", {})["champion"] = str(folder)
     new_table = Path(config["data"]["table"])

@@ -76,6 +76,14 @@ def read_new_data(path: str | os.PathLike) -> tuple[pd.DataFrame, Path | None]:
             "DuckDB warehouse (.duckdb)."
         )
     suffix = path.suffix.lower()
+    if path.is_dir() and suffix != ".duckdb":
+        if not any(f.suffix.lower() in {".parquet", ".pq"} for f in path.rglob("*")):
+            raise ConfigError(
+                f"The new data '{path}' is a folder without Parquet files. Give a modeling "
+                "table (.parquet/.csv, or a folder of Parquet files) or a DuckDB warehouse "
+                "(.duckdb)."
+            )
+        suffix = ".parquet"  # a folder of Parquet files (one table)
     if suffix == ".duckdb":
         from riskresearch.features import connect, modeling_frame, warehouse_as_of
 
@@ -90,7 +98,7 @@ def read_new_data(path: str | os.PathLike) -> tuple[pd.DataFrame, Path | None]:
     try:
         if suffix == ".csv":
             return pd.read_csv(path), None
-        if suffix in {".parquet", ".pq"} or path.is_dir():
+        if suffix in {".parquet", ".pq"}:
             return pd.read_parquet(path), None
     except (OSError, ValueError) as exc:
         raise DataError(f"Cannot read the new data '{path}': {exc}") from None

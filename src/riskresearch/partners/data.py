@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from importlib import resources
-from pathlib import Path
 
 import pandas as pd
 
@@ -64,9 +63,9 @@ def load_partner_data(
     if isinstance(table, pd.DataFrame):
         apps = table
     elif table is not None:
-        p = Path(table)
-        if not p.is_file():
-            raise ConfigError(f"The modeling table '{p}' does not exist. Build it or omit it.")
+        from riskresearch.atomic import input_file
+
+        p = input_file(table, "modeling table", "a CSV or Parquet file, or omit it")
         apps = pd.read_csv(p) if p.suffix.lower() == ".csv" else pd.read_parquet(p)
     _check(partners, PARTNER_COLUMNS, f"The 'partners' table of '{path}'")
     _check(apps, APPLICATION_COLUMNS, "The modeling table")

@@ -94,7 +94,9 @@ def _empty_result(
         cols[ROW] = pd.Series(dtype="int64", index=part.index)
     cols["score"] = pd.Series(dtype="float64", index=part.index)
     cols["pd"] = pd.Series(dtype="float64", index=part.index)
-    for i in range(1, n_reason_codes + 1):
+    # as many as Scorer.reason_codes gives: never more than the scorecard has features
+    features = {f.name for s in scorer.segments for f in s["card"].features}
+    for i in range(1, min(n_reason_codes, len(features)) + 1):
         cols[f"reason_{i}"] = pd.Series(dtype="str", index=part.index)
         cols[f"points_lost_{i}"] = pd.Series(dtype="float64", index=part.index)
     return pd.DataFrame(cols, index=part.index)

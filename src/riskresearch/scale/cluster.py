@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import warnings
 
@@ -84,6 +85,9 @@ def client(
         processes=True,
         memory_limit=memory_limit,
         dashboard_address=":0",  # any free port: several clusters may share a machine
-        silence_logs=40,  # errors only; library code never prints
+        # nothing below CRITICAL: a task's error reaches the caller as an exception (one line
+        # in the CLI), so the worker's own log of it ("Compute Failed" and a traceback) would
+        # only print it twice
+        silence_logs=logging.CRITICAL,
         set_as_default=False,
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from riskresearch.atomic import is_disk_full, no_space
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.woe import check_columns
 
@@ -152,7 +153,9 @@ def write_parts(result, out: Path, dask_client=None) -> int:
         _compute(dask_client, write)
         n_rows = _rows_written(tmp)
         _replace_folder(tmp, out)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if is_disk_full(exc):  # raised in a worker, re-raised here: name the folder
+            raise no_space(out, exc) from None
         raise
     return n_rows

@@ -9,7 +9,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from riskresearch.atomic import atomic_output
+from riskresearch.atomic import atomic_output, is_disk_full
 from riskresearch.errors import BuildError
 from riskresearch.features import connect, out_of_memory
 from riskresearch.synth.config import SimulationConfig
@@ -202,7 +202,10 @@ def _write(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, appen
             con.execute(f"CREATE TABLE {name} AS SELECT {select} FROM _frame")
     except duckdb.OutOfMemoryException:
         raise  # the caller names the memory cap
-    except duckdb.Error as exc:  # pragma: no cover - a bug in the simulator, not user input
+    except duckdb.Error as exc:
+        if is_disk_full(exc):
+            raise  # atomic_output names the warehouse
+        # anything else is a bug in the simulator, not user input
         first = str(exc).strip().splitlines()[0]
         raise BuildError(f"Writing the table '{name}' failed: {first}") from exc
     finally:
