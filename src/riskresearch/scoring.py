@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from riskresearch.errors import DataError
+from riskresearch.textfmt import number_text
 from riskresearch.woe import CATEGORICAL, NUMERICAL, as_frame, check_columns
 
 SCORECARD_FORMAT = "riskresearch.scorecard/1"
@@ -149,7 +150,8 @@ def _bin_of(x: np.ndarray, splits: np.ndarray) -> np.ndarray:
 
 
 def _num(x: float) -> str:
-    return repr(float(x))
+    """A SQL number literal, at the artifacts' fixed precision (:mod:`riskresearch.textfmt`)."""
+    return number_text(float(x), "A number of the scorecard's SQL")
 
 
 def _str(s: str) -> str:
