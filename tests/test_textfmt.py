@@ -93,6 +93,28 @@ def test_number_text_refuses_a_boolean():
         number_text(True, "the split")
 
 
+def test_sql_refuses_a_nan_point_naming_the_feature():
+    card = {
+        "format": "riskresearch.scorecard/1",
+        "scaling": {"offset": 487.1228762045055, "factor": 28.85390081777927},
+        "features": {
+            "age": {
+                "dtype": "numerical",
+                "splits": [30.000000000000004],
+                "points": [10.123456789012345, float("nan"), 0.0, -0.0],
+                "unseen_points": 0.0,
+            }
+        },
+    }
+    with pytest.raises(DataError, match="A point of feature 'age' is nan; a model artifact"):
+        Scorer(card).to_sql()
+    card["features"]["age"]["points"][1] = 20.0
+    assert Scorer(card).to_sql() == (
+        '(CASE WHEN "age" IS NULL THEN 0.0 WHEN isnan(CAST("age" AS DOUBLE)) THEN 0.0 '
+        'WHEN CAST("age" AS DOUBLE) < 30.0 THEN 10.123456789 ELSE 20.0 END)'
+    )
+
+
 def test_json_text_exact():
     data = {
         "format": "x/1",

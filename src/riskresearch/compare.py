@@ -97,11 +97,12 @@ def compare_artifacts(
         A fixed set of rows (e.g. the first 2,000 of the release's modeling table) that the
         models scoring rows are scored on: ``scorecard.json``, ``behavior.json``,
         ``collection_score.json`` (any JSON scorecard, single or segmented), ``gbm.txt`` with
-        ``gbm.json`` and ``fraud.txt`` with ``fraud.json``. A column a model needs and the
-        sample lacks is scored as missing. Every such model is also scored on probe rows built
-        from the original version itself (a value inside every bin or between every pair of
-        tree thresholds of every feature, every category, an unseen category, missing), so a
-        model whose columns the sample lacks, or a comparison without a sample, still scores.
+        ``gbm.json`` and ``fraud.txt`` with ``fraud.json``; a model whose columns the sample
+        does not all hold is not scored on it. Every such model is also scored on probe rows
+        built from the original version itself (a value inside every bin or between every pair
+        of tree thresholds of every feature, every category, an unseen category, missing), so
+        a model whose columns the sample lacks, or a comparison without a sample, still
+        scores.
     tolerance : float, default 1e-9
         Two numbers agree when ``|a - b| <= tolerance * max(1, |a|, |b|)`` (or both are NaN);
         the same rule holds for scores, PDs and fraud scores.
@@ -114,6 +115,16 @@ def compare_artifacts(
         the sample within ``tolerance``) or ``"differs"``; ``reason`` says why
         (:meth:`ArtifactComparison.describe` gives one line per artifact).
 
+    Raises
+    ------
+    ConfigError
+        A folder does not exist, a name is not a plain relative path inside the folders, the
+        sample is not a DataFrame or the tolerance is not a positive number.
+    DataError
+        The original version of a model cannot score the sample (the sample is unusable).
+
+    Notes
+    -----
     How each kind of file is compared:
 
     - JSON: parsed; the same keys in the same order, the same list lengths, equal text,
@@ -128,14 +139,6 @@ def compare_artifacts(
     - Any other text (SQL): token by token, numbers within the tolerance; a difference quotes
       the text before it.
 
-    Raises
-    ------
-    ConfigError
-        A folder does not exist, a name is not a plain relative path inside the folders, the
-        sample is not a DataFrame or the tolerance is not a positive number.
-    DataError
-        The original version of a model cannot score the sample (the sample is unusable).
-
     Examples
     --------
     >>> results = compare_artifacts("scorecards/consumer/1.1.0", rebuilt,
@@ -143,7 +146,8 @@ def compare_artifacts(
     >>> for r in results:                                                 # doctest: +SKIP
     ...     print(r.describe())
     scorecard.json: identical
-    gbm.txt: equal within tolerance (numbers agree to 2.2e-16; pd on 2,840 rows agree to 1.1e-16)
+    scorecard.json: equal within tolerance (numbers agree to 4.2e-12; score and pd on 2,010 ...
+    gbm.txt: differs (Tree=7, threshold: 0.20085000000000003 vs 0.70085)
     """
     old, new = Path(old_folder), Path(new_folder)
     for folder in (old, new):

@@ -98,7 +98,7 @@ class _Feature:
     # SQL ----------------------------------------------------------------------------------
     def sql(self) -> str:
         col = '"' + self.name.replace('"', '""') + '"'
-        p = [_num(v) for v in self.points]
+        p = [_num(v, f"A point of feature '{self.name}'") for v in self.points]
         parts = [f"WHEN {col} IS NULL THEN {p[self.n_regular + 1]}"]
         if self.dtype == NUMERICAL:
             x = f"CAST({col} AS DOUBLE)"
@@ -149,9 +149,9 @@ def _bin_of(x: np.ndarray, splits: np.ndarray) -> np.ndarray:
     return idx
 
 
-def _num(x: float) -> str:
+def _num(x: float, where: str = "A number of the scorecard's SQL") -> str:
     """A SQL number literal, at the artifacts' fixed precision (:mod:`riskresearch.textfmt`)."""
-    return number_text(float(x), "A number of the scorecard's SQL")
+    return number_text(float(x), where)
 
 
 def _str(s: str) -> str:
