@@ -27,6 +27,8 @@ from riskresearch.compare import (
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.fraud import FraudModel, write_fraud_model
 from riskresearch.gbm import GbmClassifier
+from riskresearch.monitoring._common import BASELINE_FORMAT
+from riskresearch.monitoring.baseline import _sha
 from riskresearch.scorecard import Scorecard
 from riskresearch.scoring import SEGMENTED_FORMAT
 from riskresearch.textfmt import write_csv, write_json
@@ -341,6 +343,36 @@ def test_a_segmented_scorecard_is_scored_per_segment(original, tmp_path, sample)
     write_json(new / "scorecard.json", segmented)
     (got,) = compare_artifacts(old, new, ["scorecard.json"], sample)
     assert got.reason.startswith("segments[1].scorecard.features.education.points[0]: ")
+
+
+def test_the_monitoring_baseline_may_hash_its_own_rounded_scorecard(
+    original, rebuilt, sample, tmp_path
+):
+    """monitoring_baseline.json holds the sha256 of its release's scorecard: a last digit of
+    the scorecard changes it. When each version's hash is that of the scorecard.json beside it
+    (the baseline's own loader checks it), the hash is not compared."""
+    old = tmp_path / "original"
+    shutil.copytree(original, old)
+    _last_digit_up(rebuilt / "scorecard.json", r'"offset": ' + LONG)
+    for folder in (old, rebuilt):
+        baseline = {
+            "format": BASELINE_FORMAT,
+            "scorecard_sha256": _sha(_card(folder)),
+            "noise_floor": 0.0123456789012,
+        }
+        write_json(folder / "monitoring_baseline.json", baseline, sort_keys=True)
+    names = ["scorecard.json", "monitoring_baseline.json"]
+    got = _by_name(compare_artifacts(old, rebuilt, names, sample))
+    assert got["scorecard.json"].status == EQUAL
+    assert got["monitoring_baseline.json"].status == EQUAL
+    assert got["monitoring_baseline.json"].reason == "numbers agree to 0.0e+00"
+
+    baseline["scorecard_sha256"] = "0" * 64  # the hash of no scorecard of the release
+    write_json(rebuilt / "monitoring_baseline.json", baseline, sort_keys=True)
+    got = _by_name(compare_artifacts(old, rebuilt, names, sample))
+    assert got["monitoring_baseline.json"].status == DIFFERS
+    assert got["monitoring_baseline.json"].reason.startswith("scorecard_sha256: ")
+    assert got["monitoring_baseline.json"].reason.endswith(" vs '" + "0" * 36 + "...")
 
 
 # ------------------------------------------------------------------------------------------
