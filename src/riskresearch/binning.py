@@ -24,6 +24,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from riskresearch import textfmt
 from riskresearch.config import Trend
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.woe import (
@@ -439,8 +440,9 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         }
 
     def to_json(self, path: str | Path | None = None) -> str:
-        """The bins as JSON text (written to ``path`` when given)."""
-        text = json.dumps(self.to_dict(), indent=1, sort_keys=False)
+        """The bins as JSON text, floats at :data:`~riskresearch.textfmt.SIGNIFICANT_DIGITS`
+        significant digits (written to ``path`` when given)."""
+        text = textfmt.json_text(self.to_dict())
         if path is not None:
             Path(path).write_text(text + "\n")
         return text

@@ -23,6 +23,7 @@ from riskresearch.parts import Skipped
 from riskresearch.scorecard import Scorecard, SegmentedScorecard
 from riskresearch.scoring import Scorer
 from riskresearch.selection import FeatureSelector
+from riskresearch.textfmt import json_text, write_csv
 
 
 def read_table(
@@ -625,10 +626,10 @@ def write_scorecard(dev: Development, out_dir: str | Path) -> list[Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     model_dict = dev.model.to_dict()
-    _write_text(out / "scorecard.json", json.dumps(model_dict, indent=1))
+    _write_text(out / "scorecard.json", json_text(model_dict))
     _write_text(out / "scorecard.sql", dev.scorer.to_sql())
     points = _points_table(dev.model)
-    points.to_csv(out / "points.csv", index=False)
+    write_csv(points, out / "points.csv")
     _selection_report(dev.model).to_csv(out / "selection.csv", index=False)
     summary = dict(dev.metrics)
     summary["split"] = {"mode": dev.cfg.split_mode, "test": test_name(dev.cfg)}

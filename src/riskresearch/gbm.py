@@ -25,6 +25,7 @@ from riskresearch import metrics
 from riskresearch.atomic import merge_metrics
 from riskresearch.config import ModelConfig
 from riskresearch.errors import ConfigError, DataError
+from riskresearch.textfmt import json_text
 from riskresearch.woe import (
     NUMERICAL,
     FeatureBins,
@@ -397,7 +398,7 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
             "best_iteration": self.best_iteration_,
             "monotone": {f: int(c) for f, c in (self.monotone or {}).items() if c},
         }
-        return text, json.dumps(meta, indent=1, sort_keys=True)
+        return text, json_text(meta, sort_keys=True)
 
     def scorer(self) -> GbmScorer:
         return GbmScorer(*self.to_text())

@@ -7,7 +7,6 @@ A higher score means lower risk. ``y == 1`` is bad.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
+from riskresearch import textfmt
 from riskresearch.binning import WoeBinner
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.scoring import SCORECARD_FORMAT, SEGMENTED_FORMAT, Scorer
@@ -294,7 +294,9 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         return round(pts) if self.rounding else pts
 
     def to_json(self, path: str | Path | None = None) -> str:
-        text = json.dumps(self.to_dict(), indent=1)
+        """The scorecard as JSON text, floats at :data:`~riskresearch.textfmt.SIGNIFICANT_DIGITS`
+        significant digits (written to ``path`` when given)."""
+        text = textfmt.json_text(self.to_dict())
         if path is not None:
             Path(path).write_text(text + "\n")
         return text

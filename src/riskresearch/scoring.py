@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from riskresearch.errors import DataError
+from riskresearch.textfmt import number_text
 from riskresearch.woe import CATEGORICAL, NUMERICAL, as_frame, check_columns
 
 SCORECARD_FORMAT = "riskresearch.scorecard/1"
@@ -97,7 +98,7 @@ class _Feature:
     # SQL ----------------------------------------------------------------------------------
     def sql(self) -> str:
         col = '"' + self.name.replace('"', '""') + '"'
-        p = [_num(v) for v in self.points]
+        p = [_num(v, f"A point of feature '{self.name}'") for v in self.points]
         parts = [f"WHEN {col} IS NULL THEN {p[self.n_regular + 1]}"]
         if self.dtype == NUMERICAL:
             x = f"CAST({col} AS DOUBLE)"
@@ -148,8 +149,9 @@ def _bin_of(x: np.ndarray, splits: np.ndarray) -> np.ndarray:
     return idx
 
 
-def _num(x: float) -> str:
-    return repr(float(x))
+def _num(x: float, where: str = "A number of the scorecard's SQL") -> str:
+    """A SQL number literal, at the artifacts' fixed precision (:mod:`riskresearch.textfmt`)."""
+    return number_text(float(x), where)
 
 
 def _str(s: str) -> str:

@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.fraud.features import FRAUD_FORMAT, FRAUD_PARAMS, METHODS
 from riskresearch.gbm import _encode, lgbm_params
+from riskresearch.textfmt import json_text
 from riskresearch.woe import as_frame, check_columns, check_target
 
 
@@ -241,7 +242,7 @@ class FraudModel(ClassifierMixin, BaseEstimator):
             "impute": None if impute is None else [float(v) for v in impute.statistics_],
             "params": self.get_params(deep=False),
         }
-        text = json.dumps(meta, indent=1, sort_keys=True, default=str)
+        text = json_text(meta, sort_keys=True, default=str)
         return self.booster_.model_to_string(), text
 
     def scorer(self) -> FraudScorer:

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from riskresearch import textfmt
 from riskresearch.atomic import read_json
 from riskresearch.config import ModelConfig
 from riskresearch.errors import DataError
@@ -36,7 +37,6 @@ from riskresearch.monitoring._common import (
     month_of,
     psi,
     scorecard_variables,
-    write_json,
 )
 from riskresearch.monitoring.counts import frame_counts, prepare
 from riskresearch.monitoring.stats import grade_of, histogram_auc_ks
@@ -379,5 +379,10 @@ def build_baseline(
 
 
 def write_baseline(baseline: Baseline, out_dir: str | os.PathLike) -> Path:
-    """Write ``monitoring_baseline.json`` (sorted keys, rounded floats: byte-reproducible)."""
-    return write_json(Path(out_dir) / "monitoring_baseline.json", baseline.data)
+    """Write ``monitoring_baseline.json``: sorted keys, floats at the fixed precision of
+    :mod:`riskresearch.textfmt` (NaN as null), so it is byte-reproducible."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return textfmt.write_json(
+        out / "monitoring_baseline.json", baseline.data, sort_keys=True, nonfinite="null"
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from riskresearch.partners.data import load_partner_data
 from riskresearch.partners.monitoring import flag_partners, monitor
 from riskresearch.partners.qualification import qualify
 from riskresearch.partners.stats import expected_pd
+from riskresearch.textfmt import PARTNERS_CSV_DIGITS, write_csv, write_json
 
 
 @dataclass
@@ -222,11 +222,14 @@ def write_partners(
     }
     files = []
     for name, frame in tables.items():
-        frame.to_csv(out / name, index=False, float_format="%.6g", lineterminator="\n")
+        if name == "partners.csv":  # a model artifact: the fixed precision of riskresearch.textfmt
+            write_csv(frame, out / name, digits=PARTNERS_CSV_DIGITS)
+        else:
+            frame.to_csv(out / name, index=False, float_format="%.6g", lineterminator="\n")
         files.append(out / name)
     doc = {**analysis.metrics, "params": analysis.params}
     if detection is not None:
         doc["detection"] = detection
-    (out / "partners.json").write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    write_json(out / "partners.json", doc, indent=2, sort_keys=True, nonfinite="null")
     files.append(out / "partners.json")
     return sorted(files)

@@ -35,9 +35,9 @@ class DaskGbm:
 
     def to_text(self) -> tuple[str, str]:
         """``(gbm.txt, gbm.json)`` contents, as ``GbmClassifier.to_text`` gives them."""
-        import json
+        from riskresearch.textfmt import json_text
 
-        return self.model_text, json.dumps(self.meta, indent=1, sort_keys=True)
+        return self.model_text, json_text(self.meta, sort_keys=True)
 
 
 def _quiet_lightgbm() -> None:

@@ -3,7 +3,6 @@ the previous release, and :func:`develop_strategy` / :func:`write_strategy` (not
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from riskresearch.strategy.optimise import (
     through_the_door,
 )
 from riskresearch.strategy.rules import fraud_policy
+from riskresearch.textfmt import write_csv, write_json
 
 STRATEGY_FORMAT = "riskresearch.strategy/1"
 
@@ -347,8 +347,8 @@ def write_strategy(sdev: StrategyDevelopment, out_dir: str | os.PathLike) -> lis
     out.mkdir(parents=True, exist_ok=True)
     result = sdev.result
     doc = sdev.document()
-    (out / "strategy.json").write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
-    sdev.rings.to_csv(out / "fraud_rings.csv", index=False)
+    write_json(out / "strategy.json", doc, sort_keys=True, nonfinite="null")
+    write_csv(sdev.rings, out / "fraud_rings.csv")
     result.terms.to_csv(out / "strategy_terms.csv", index=False)
     grades = [
         result.grades.assign(sample="development"),
