@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -241,3 +242,80 @@ def test_single_row_fast_path_equals_booster_predict(engine, apps):
     assert fast.handle is not None
     assert [fast.predict(r) for r in x] == pytest.approx(expected, rel=1e-12)
     assert [slow.predict(r) for r in x] == pytest.approx(expected, rel=1e-12)
+
+
+# ------------------------------------------------------------------------------------------
+# inputs that must not shift decisions: column types
+# ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def cat_release(modeling_path, warehouse, tmp_path_factory):
+    """A release whose scorecard has the integer-coded categorical feature partner_id."""
+    from tests.test_strategy import FEATURES
+
+    raw = raw_config(modeling_path, warehouse)
+    raw["features"] = {"include": [*FEATURES, "partner_id"], "categorical": ["partner_id"]}
+    raw["binning"]["unseen"] = "worst"  # as the shipped config: an unseen partner is riskiest
+    cfg = config_from_dict(raw)
+    out = tmp_path_factory.mktemp("cat_release")
+    dev = development.develop(cfg)
+    development.write_scorecard(dev, out)
+    fraud.write_fraud(fraud.develop_fraud(cfg), out)
+    strategy.write_strategy(strategy.develop_strategy(cfg, out), out)
+    release.seal(out, cfg)
+    card = json.loads((out / "scorecard.json").read_text())
+    assert card["features"]["partner_id"]["dtype"] == "categorical"
+    return out
+
+
+def _with_one_blank(rows: pd.DataFrame, column: str) -> pd.DataFrame:
+    dirty = rows.copy()
+    dirty[column] = dirty[column].astype("Int64")
+    dirty.loc[dirty.index[0], column] = pd.NA
+    return dirty
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_one_blank_category_cell_changes_no_other_row(cat_release, apps, tmp_path, suffix):
+    """Issue 18: one empty partner_id cell made pandas read the column as floats, 31 became
+    31.0, matched no trained group, and every row fell into the worst bin."""
+    rows = apps[apps.segment == "consumer"].head(400).reset_index(drop=True)
+    clean, dirty = tmp_path / f"clean{suffix}", tmp_path / f"dirty{suffix}"
+    for frame, path in ((rows, clean), (_with_one_blank(rows, "partner_id"), dirty)):
+        if suffix == ".csv":
+            frame.to_csv(path, index=False)
+        else:  # as DuckDB or Spark write it: no pandas metadata to restore an Int64 column
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            pq.write_table(table.replace_schema_metadata(None), path)
+    # read naively, the blank (the NULL) does turn the integer column into floats
+    naive = pd.read_csv(dirty) if suffix == ".csv" else pd.read_parquet(dirty)
+    assert naive["partner_id"].dtype == np.float64
+    for command in ("score", "decide"):
+        outputs = []
+        for src in (clean, dirty):
+            dst = tmp_path / f"{command}_{src.stem}.csv"
+            assert main([command, str(cat_release), str(src), str(dst)]) == 0
+            outputs.append(pd.read_csv(dst))
+        a, b = (o.iloc[1:].reset_index(drop=True) for o in outputs)
+        pd.testing.assert_frame_equal(a, b)
+        assert outputs[1]["application_id"].tolist() == rows["application_id"].tolist()
+
+
+def test_category_column_type_changes_no_decision(cat_release, apps):
+    engine = DecisionEngine.from_release(cat_release)
+    rows = apps[apps.segment == "consumer"].head(300).reset_index(drop=True)
+    base = engine.decide(rows)
+    assert base["reason_1"].notna().any()
+    spellings = {
+        "float": rows["partner_id"].astype(float),
+        "text": rows["partner_id"].astype(str),
+        "text_float": rows["partner_id"].astype(float).astype(str),  # '31.0'
+    }
+    for name, column in spellings.items():
+        got = engine.decide(rows.assign(partner_id=column))
+        pd.testing.assert_frame_equal(got, base, obj=name)
+        one = engine.decide_one(rows.assign(partner_id=column).iloc[5].to_dict())
+        assert one["score"] == base["score"].iloc[5], name
+        assert one["decision_reason"] == base["decision_reason"].iloc[5], name

@@ -33,6 +33,13 @@ bureau data; the scorecard's Missing bin and LightGBM handle them); the terms fi
 (:data:`riskresearch.strategy.TERMS_FIELDS`) and the population columns must have values.
 Bad input never raises: it is referred with the field named.
 
+**Input types.** Every scorecard input is read as the scorecard declares it, whatever its
+column's dtype: a categorical value is compared as text
+(:func:`riskresearch.woe.category_key`: ``31``, ``31.0`` and ``'31.0'`` are ``'31'``, so
+one blank cell that turns an integer column into floats changes no other row), a numerical
+one as a number (text that reads as a number is that number). The fraud model's categories
+are read the same way.
+
 Output (:meth:`DecisionEngine.decide`, one row per input row, same index; columns in this
 order, dtypes fixed so that ``dask.dataframe.map_partitions`` can rely on them):
 
@@ -68,6 +75,7 @@ import numpy as np
 import pandas as pd
 
 from riskresearch.errors import DataError
+from riskresearch.scoring import read_applications
 from riskresearch.strategy import (
     DECLINE,
     OPTIONAL_FIELDS,
@@ -75,6 +83,7 @@ from riskresearch.strategy import (
     grade_index,
     read_strategy,
 )
+from riskresearch.woe import category_codes, category_key, to_number, to_numbers
 
 APPROVE, REFER = "approve", "refer"
 _TEXT_COLUMNS = ("decision", "decision_reason", "grade")
@@ -169,6 +178,10 @@ class DecisionEngine:
         ][::-1]
         self.score_fields = list(scorer.columns)
         self.fraud_fields = list(fraud.features) if fraud is not None else []
+        #: categorical inputs of the scorecard and the fraud model (read as text)
+        self.text_columns = list(
+            dict.fromkeys([*scorer.categorical, *(fraud.categories if fraud is not None else ())])
+        )
         #: fields whose column (key) must be present
         self.required = list(
             dict.fromkeys(
@@ -185,9 +198,7 @@ class DecisionEngine:
         self.not_null = list(dict.fromkeys([*self.applies_to, *TERMS_FIELDS]))
         self._numeric_terms = [c for c in TERMS_FIELDS if c != "device_category"]
         self._fraud_cats = (
-            {f: {c: i for i, c in enumerate(v)} for f, v in fraud.categories.items()}
-            if fraud is not None
-            else {}
+            {f: category_codes(v) for f, v in fraud.categories.items()} if fraud is not None else {}
         )
         self._cards = []
         for s in scorer.segments:
@@ -458,7 +469,8 @@ class DecisionEngine:
                 lookup = self._fraud_cats[f]
                 codes, uniques = pd.factorize(s, use_na_sentinel=True)
                 table = np.array(
-                    [float(lookup.get(str(u), np.nan)) for u in uniques] + [np.nan], dtype=float
+                    [float(lookup.get(category_key(u), np.nan)) for u in uniques] + [np.nan],
+                    dtype=float,
                 )
                 cols.append(table[codes])
             else:
@@ -538,10 +550,9 @@ class DecisionEngine:
             for f in self.fraud_fields:
                 v = app.get(f)
                 if f in self._fraud_cats:
+                    key = category_key(v)
                     row.append(
-                        math.nan
-                        if _missing(v)
-                        else float(self._fraud_cats[f].get(str(v), math.nan))
+                        math.nan if key is None else float(self._fraud_cats[f].get(key, math.nan))
                     )
                 else:
                     x, bad = _float(v)
@@ -707,36 +718,24 @@ def _missing(v: Any) -> bool:
 
 
 def _float(v: Any) -> tuple[float, bool]:
-    """A value as float (NaN when missing) and whether it was an invalid (non-number) value."""
+    """A value as float (NaN when missing) and whether it was an invalid (non-number) value
+    (read as :func:`riskresearch.woe.to_number` reads it; +/-inf is invalid)."""
     if _missing(v):
         return math.nan, False
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return math.nan, True
-    if math.isinf(x):
+    x = to_number(v)
+    if x is None or math.isinf(x):
         return math.nan, True
     return x, False
 
 
 def _floats(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """A column as float64 (NaN for missing) and the mask of invalid values (text, inf)."""
-    if s.dtype == np.float64:
-        x = s.to_numpy()
-        inf = np.isinf(x)
-        if inf.any():
-            x = np.where(inf, np.nan, x)
-        return x, inf
-    if s.dtype == bool or str(s.dtype) == "boolean":
-        return s.astype("Float64").to_numpy(dtype=float, na_value=np.nan), np.zeros(len(s), bool)
-    if pd.api.types.is_numeric_dtype(s):
-        x = s.to_numpy(dtype=float, na_value=np.nan)
-        inf = np.isinf(x)
-        return np.where(inf, np.nan, x), inf
-    converted = pd.to_numeric(s, errors="coerce")
-    x = converted.to_numpy(dtype=float, na_value=np.nan)
-    bad = (converted.isna() & s.notna()).to_numpy() | np.isinf(x)
-    return np.where(np.isinf(x), np.nan, x), bad
+    """A column as float64 (NaN for missing) and the mask of invalid values (text, inf),
+    row by row as :func:`_float`."""
+    x, bad = to_numbers(s)
+    inf = np.isinf(x)
+    if inf.any():
+        x = np.where(inf, np.nan, x)
+    return x, bad | inf
 
 
 def _isin_sorted(values: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -786,22 +785,6 @@ def write_decisions(decisions: pd.DataFrame, output: str | os.PathLike) -> Path:
         else:
             decisions.to_parquet(tmp, index=False)
     return out
-
-
-def read_applications(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a CSV or Parquet file of applications."""
-    from riskresearch.errors import ConfigError
-
-    src = Path(path)
-    if not src.is_file():
-        raise ConfigError(f"The input file '{src}' does not exist. Give a CSV or Parquet file.")
-    kind = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}.get(src.suffix.lower())
-    if kind is None:
-        raise ConfigError(f"The input must be a .csv or .parquet file. Got '{src.name}'.")
-    try:
-        return pd.read_csv(src) if kind == "csv" else pd.read_parquet(src)
-    except (OSError, ValueError) as exc:
-        raise DataError(f"Cannot read '{src}': {exc}") from None
 
 
 __all__ = [
