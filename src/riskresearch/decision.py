@@ -282,6 +282,8 @@ class DecisionEngine:
         problem = np.full(n, None, dtype=object)  # missing / invalid field
 
         def flag(mask: np.ndarray, reason: str) -> None:
+            if not mask.any():  # most fields of most batches: skip the object-array compare
+                return
             take = mask & (problem == None)  # noqa: E711  (elementwise on an object array)
             problem[take] = reason
 
