@@ -460,3 +460,47 @@ def test_config_must_be_a_mapping(tmp_path, text, kind):
     path = _write(tmp_path, text)
     with pytest.raises(ConfigError, match=rf"must be a mapping of keys. Got {kind}"):
         load_config(path)
+
+
+# ------------------------------------------------------------------------------------------
+# input ranges of the decision engine (strategy.range_factor, strategy.physical_limits)
+# ------------------------------------------------------------------------------------------
+def test_physical_limits_default_and_merge_with_a_config(table):
+    limits = config_from_dict(_minimal(table)).strategy.physical_limits
+    assert (limits["age"].min, limits["age"].max) == (16, 120)
+    assert limits["monthly_rent"].min == 0 and limits["monthly_rent"].max is None
+    assert limits["lease_term_months"].min == 1
+    raw = _minimal(table)
+    raw["strategy"] = {
+        "range_factor": 2,
+        "physical_limits": {"age": {"min": 18}, "retail_price": None, "fee": {"max": 99}},
+    }
+    cfg = config_from_dict(raw)
+    limits = cfg.strategy.physical_limits
+    assert cfg.strategy.range_factor == 2
+    assert (limits["age"].min, limits["age"].max) == (18, None)  # the entry replaces the default
+    assert "retail_price" not in limits  # null removes a default
+    assert limits["fee"].max == 99 and limits["monthly_rent"].min == 0  # the rest stay
+    raw["strategy"] = {"range_factor": None}
+    assert config_from_dict(raw).strategy.range_factor is None  # no development-range rule
+
+
+@pytest.mark.parametrize(
+    ("section", "match"),
+    [
+        ({"range_factor": -1}, r"'strategy.range_factor'.*greater than or equal to 0"),
+        (
+            {"physical_limits": {"age": {"min": 120, "max": 16}}},
+            r"'strategy.physical_limits.age'.*min \(120.0\) exceeds max \(16.0\)",
+        ),
+        ({"physical_limits": {"age": {"low": 1}}}, r"'strategy.physical_limits.age.low'"),
+        (
+            {"physical_limits": {"age": {"max": float("inf")}}},
+            r"'strategy.physical_limits.age.max'.*finite",
+        ),
+    ],
+)
+def test_bad_input_limits_are_one_line(table, section, match):
+    with pytest.raises(ConfigError, match=match) as exc:
+        config_from_dict({**_minimal(table), "strategy": section})
+    _one_line(exc)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from riskresearch import development, fraud, release, strategy
 from riskresearch.cli import main
@@ -266,3 +269,311 @@ def test_a_release_that_lost_fraud_artifacts_from_folder_and_manifest_is_refused
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and removed[0] in err[0]
     assert not (tmp_path / "out.csv").exists()
+
+
+# ------------------------------------------------------------------------------------------
+# inputs that must not shift decisions: column types, out-of-range numbers
+# ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def cat_release(modeling_path, warehouse, tmp_path_factory):
+    """A release whose scorecard has the integer-coded categorical feature partner_id."""
+    from tests.test_strategy import FEATURES
+
+    raw = raw_config(modeling_path, warehouse)
+    raw["features"] = {"include": [*FEATURES, "partner_id"], "categorical": ["partner_id"]}
+    raw["binning"]["unseen"] = "worst"  # as the shipped config: an unseen partner is riskiest
+    cfg = config_from_dict(raw)
+    out = tmp_path_factory.mktemp("cat_release")
+    dev = development.develop(cfg)
+    development.write_scorecard(dev, out)
+    fraud.write_fraud(fraud.develop_fraud(cfg), out)
+    strategy.write_strategy(strategy.develop_strategy(cfg, out), out)
+    release.seal(out, cfg)
+    card = json.loads((out / "scorecard.json").read_text())
+    assert card["features"]["partner_id"]["dtype"] == "categorical"
+    return out
+
+
+def _with_one_blank(rows: pd.DataFrame, column: str) -> pd.DataFrame:
+    dirty = rows.copy()
+    dirty[column] = dirty[column].astype("Int64")
+    dirty.loc[dirty.index[0], column] = pd.NA
+    return dirty
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_one_blank_category_cell_changes_no_other_row(cat_release, apps, tmp_path, suffix):
+    """Issue 18: one empty partner_id cell made pandas read the column as floats, 31 became
+    31.0, matched no trained group, and every row fell into the worst bin."""
+    rows = apps[apps.segment == "consumer"].head(400).reset_index(drop=True)
+    clean, dirty = tmp_path / f"clean{suffix}", tmp_path / f"dirty{suffix}"
+    for frame, path in ((rows, clean), (_with_one_blank(rows, "partner_id"), dirty)):
+        if suffix == ".csv":
+            frame.to_csv(path, index=False)
+        else:  # as DuckDB or Spark write it: no pandas metadata to restore an Int64 column
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            pq.write_table(table.replace_schema_metadata(None), path)
+    # read naively, the blank (the NULL) does turn the integer column into floats
+    naive = pd.read_csv(dirty) if suffix == ".csv" else pd.read_parquet(dirty)
+    assert naive["partner_id"].dtype == np.float64
+    for command in ("score", "decide"):
+        outputs = []
+        for src in (clean, dirty):
+            dst = tmp_path / f"{command}_{src.stem}.csv"
+            assert main([command, str(cat_release), str(src), str(dst)]) == 0
+            outputs.append(pd.read_csv(dst))
+        a, b = (o.iloc[1:].reset_index(drop=True) for o in outputs)
+        pd.testing.assert_frame_equal(a, b)
+        assert outputs[1]["application_id"].tolist() == rows["application_id"].tolist()
+
+
+def test_category_column_type_changes_no_decision(cat_release, apps):
+    engine = DecisionEngine.from_release(cat_release)
+    rows = apps[apps.segment == "consumer"].head(300).reset_index(drop=True)
+    base = engine.decide(rows)
+    assert base["reason_1"].notna().any()
+    spellings = {
+        "float": rows["partner_id"].astype(float),
+        "text": rows["partner_id"].astype(str),
+        "text_float": rows["partner_id"].astype(float).astype(str),  # '31.0'
+    }
+    for name, column in spellings.items():
+        got = engine.decide(rows.assign(partner_id=column))
+        pd.testing.assert_frame_equal(got, base, obj=name)
+        one = engine.decide_one(rows.assign(partner_id=column).iloc[5].to_dict())
+        assert one["score"] == base["score"].iloc[5], name
+        assert one["decision_reason"] == base["decision_reason"].iloc[5], name
+
+
+def test_release_records_the_development_ranges(release_dir, cfg, engine):
+    ranges = strategy.read_strategy(release_dir / "strategy.json")["input_ranges"]
+    assert ranges["range_factor"] == cfg.strategy.range_factor == 1.0
+    fields = ranges["fields"]
+    numerical = [
+        f.name for f in engine.scorer.segments[0]["card"].features if f.dtype == "numerical"
+    ]
+    assert set(numerical) | {"monthly_rent", "retail_price", "lease_term_months"} <= set(fields)
+    rows = strategy.through_the_door(cfg)
+    rent = rows["monthly_rent"]
+    assert (
+        fields["monthly_rent"]["min"] == rent.min() and fields["monthly_rent"]["max"] == rent.max()
+    )
+    assert fields["monthly_rent"]["physical_min"] == 0.0
+    assert fields["lease_term_months"]["physical_min"] == 1.0
+
+
+def _engine_without_ranges(release_dir, engine) -> DecisionEngine:
+    """The same release as an older one that recorded no ranges."""
+    old = {k: v for k, v in engine.strategy.items() if k != "input_ranges"}
+    rings = pd.read_csv(release_dir / "fraud_rings.csv")
+    return DecisionEngine(engine.scorer, old, engine.fraud, rings, id_column=engine.id_column)
+
+
+def test_ranges_change_no_in_range_decision(release_dir, engine, apps, decided):
+    assert not decided["decision_reason"].str.startswith("out_of_range").any()
+    pd.testing.assert_frame_equal(_engine_without_ranges(release_dir, engine).decide(apps), decided)
+
+
+def test_out_of_range_number_is_referred_naming_the_field(release_dir, engine, apps):
+    rows = apps[apps.segment == "consumer"].head(60).reset_index(drop=True)
+    rows = rows.astype(
+        {c: float for c in ("monthly_rent", "retail_price", "platform_credit_score")}
+    )
+    base = engine.decide(rows)
+    assert (base["decision"] == "approve").sum() > 20
+    ranges = engine.strategy["input_ranges"]["fields"]
+    rent_lo, rent_hi = (ranges["monthly_rent"][k] for k in ("min", "max"))
+    score_lo, score_hi = (ranges["platform_credit_score"][k] for k in ("min", "max"))
+    bad = {
+        1: ("monthly_rent", 1e308),  # approved with that rent before
+        2: ("retail_price", -50.0),  # physically impossible
+        3: ("monthly_rent", np.inf),  # not finite
+        4: ("platform_credit_score", score_hi + 1.01 * (score_hi - score_lo)),  # a model input
+        5: ("monthly_rent", -np.inf),
+    }
+    edited = rows.copy()
+    for i, (column, value) in bad.items():
+        edited.loc[i, column] = value
+    edited.loc[6, "monthly_rent"] = rent_hi + 0.9 * (rent_hi - rent_lo)  # within f = 1 widths
+    out = engine.decide(edited)
+    for i, (column, _) in bad.items():
+        assert (out["decision"][i], out["decision_reason"][i]) == (
+            "refer",
+            f"out_of_range:{column}",
+        )
+    assert np.isnan(out["offered_monthly_rent"][1])  # no terms from an impossible rent
+    assert out["decision_reason"][6] == base["decision_reason"][6]
+    keep = [i for i in range(len(rows)) if i not in bad and i != 6]
+    pd.testing.assert_frame_equal(out.iloc[keep], base.iloc[keep])
+    # the single-application path decides alike
+    for i in [*bad, 6]:
+        one = engine.decide_one(edited.iloc[i].to_dict())
+        assert (one["decision"], one["decision_reason"]) == tuple(
+            out.loc[i, ["decision", "decision_reason"]]
+        )
+        assert one["offered_monthly_rent"] == pytest.approx(
+            out["offered_monthly_rent"][i], nan_ok=True
+        )
+    # an older release without recorded ranges has no range rule (inf is still referred)
+    old = _engine_without_ranges(release_dir, engine).decide(edited)
+    assert old["decision_reason"][1] != "out_of_range:monthly_rent"
+    assert old["decision_reason"][3] == "out_of_range:monthly_rent"
+
+
+TINY_CARD = {
+    "format": "riskresearch.scorecard/1",
+    "scaling": {"offset": 500.0, "factor": 20.0},
+    "features": {
+        "income": {
+            "dtype": "numerical",
+            "splits": [1000.0],
+            "special_codes": [-999],
+            "points": [10.0, 40.0, 20.0, 5.0],
+            "unseen_points": 0.0,
+        }
+    },
+}
+TINY_STRATEGY = {
+    "grades": [
+        {
+            "grade": "A",
+            "min_score": 0.0,
+            "max_device_value": 5000.0,
+            "deposit_share": 0.1,
+            "max_term_months": 24,
+            "price_multiplier": 1.0,
+        }
+    ],
+    "applies_to": {"segment": "consumer"},
+    "input_ranges": {
+        "range_factor": 0.5,
+        "fields": {
+            # development [1000, 3000], 0.5 widths beyond: [0, 4000]
+            "income": {"min": 1000.0, "max": 3000.0, "physical_min": None, "physical_max": None},
+            # [-50, 350], physically >= 0: [0, 350]
+            "monthly_rent": {"min": 50.0, "max": 250.0, "physical_min": 0.0, "physical_max": None},
+            # no development values: only the physical limit
+            "devices_requested": {
+                "min": None,
+                "max": None,
+                "physical_min": 1.0,
+                "physical_max": None,
+            },
+        },
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({}, "approved"),
+        ({"income": 4000.0}, "approved"),  # the bounds are inside
+        ({"income": 0.0}, "approved"),
+        ({"income": 4000.5}, "out_of_range:income"),
+        ({"income": -0.5}, "out_of_range:income"),
+        ({"income": -999.0}, "approved"),  # a special code is never out of range
+        ({"income": np.nan}, "approved"),  # missing is the Missing bin, not out of range
+        ({"income": "4e3"}, "approved"),  # text that reads as a number is that number
+        ({"income": "5e3"}, "out_of_range:income"),
+        ({"income": "lots"}, "invalid_value:income"),
+        ({"monthly_rent": 350.0}, "approved"),
+        ({"monthly_rent": -0.01}, "out_of_range:monthly_rent"),  # physically impossible
+        ({"monthly_rent": 1e308}, "out_of_range:monthly_rent"),
+        ({"monthly_rent": np.inf}, "out_of_range:monthly_rent"),
+        ({"monthly_rent": 1e308, "income": 1e9}, "out_of_range:income"),  # first in order
+        ({"devices_requested": 0.0}, "out_of_range:devices_requested"),
+        ({"devices_requested": 3.0}, "approved"),
+        ({"monthly_rent": 1e308, "segment": "enterprise"}, "not_covered:segment"),
+    ],
+)
+def test_range_rule_bounds(change, reason):
+    engine = DecisionEngine(Scorer(TINY_CARD), TINY_STRATEGY, id_column=None)
+    app = {
+        "income": 2000.0,
+        "segment": "consumer",
+        "retail_price": 1000.0,
+        "price_vs_retail": 1.0,
+        "lease_term_months": 12,
+        "monthly_rent": 100.0,
+        "device_category": "phone",
+        **change,
+    }
+    frame = pd.DataFrame([app, app])  # as a column of one dtype (object when text)
+    batch = engine.decide(frame).iloc[0]
+    one = engine.decide_one(app)
+    assert batch["decision_reason"] == one["decision_reason"] == reason
+    expected = "approve" if reason == "approved" else "refer"
+    assert batch["decision"] == one["decision"] == expected
+    for key in ("score", "deposit", "offered_monthly_rent"):
+        assert one[key] == pytest.approx(batch[key], nan_ok=True), key
+
+
+def test_input_ranges_leave_out_special_codes_missing_values_and_text(cfg):
+    dev = pd.DataFrame(
+        {"income": [-999.0, 1500.0, np.nan, 900.0], "monthly_rent": [10, 20, 30, 40]}
+    )
+    oot = pd.DataFrame({"income": ["5000", "n/a", None, "-inf"]})  # a second sample, as text
+    ranges = strategy.input_ranges(cfg, Scorer(TINY_CARD), dev, oot)
+    assert ranges["range_factor"] == 1.0
+    fields = ranges["fields"]
+    assert fields["income"] == {
+        "min": 900.0,
+        "max": 5000.0,
+        "physical_min": None,
+        "physical_max": None,
+    }
+    assert fields["monthly_rent"] == {
+        "min": 10.0,
+        "max": 40.0,
+        "physical_min": 0.0,
+        "physical_max": None,
+    }
+    # a terms field absent from the data keeps its physical limits
+    assert fields["retail_price"] == {
+        "min": None,
+        "max": None,
+        "physical_min": 0.0,
+        "physical_max": None,
+    }
+    assert fields["devices_requested"]["physical_min"] == 1.0
+
+
+_NUMBERS = st.one_of(
+    st.floats(allow_nan=False),  # +/-inf and huge values included
+    st.sampled_from([None, np.nan, -999.0, 0.0, 350.0, 4000.0, "250", "abc"]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "income": _NUMBERS,
+                "monthly_rent": _NUMBERS,
+                "devices_requested": st.sampled_from([None, 0.0, 1.0, 2.0, np.inf]),
+                "segment": st.sampled_from(["consumer", "consumer", "enterprise"]),
+            }
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_decide_batch_equals_decide_one_on_any_numbers(apps):
+    engine = DecisionEngine(Scorer(TINY_CARD), TINY_STRATEGY, id_column=None)
+    fixed = {"retail_price": 1000.0, "price_vs_retail": 1.0, "lease_term_months": 12}
+    apps = [{**fixed, "device_category": "phone", **a} for a in apps]
+    batch = engine.decide(pd.DataFrame(apps))
+    for i, app in enumerate(apps):
+        one = engine.decide_one(app)
+        alone = engine.decide(pd.DataFrame([app])).iloc[0]
+        for key, value in one.items():
+            for other in (batch[key].iloc[i], alone[key]):
+                if value is None or (isinstance(value, float) and math.isnan(value)):
+                    assert pd.isna(other), (key, app)
+                else:
+                    assert value == other, (key, app)

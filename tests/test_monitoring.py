@@ -99,6 +99,10 @@ def test_feature_bins_numerical_and_categorical():
     # an integer column read back as floats is still the same categories
     assert cat.index(pd.Series([1.0, 3.0, np.nan])).tolist() == [0, 1, 3]
     assert category_keys(pd.Series([31.0, np.nan])).tolist() == ["31", None]
+    # value by value, with the scorer's rule: whole floats and their text in any one column
+    mixed = pd.Series([1.0, 2.5, "3.0", "3", np.nan], dtype=object)
+    assert cat.index(mixed).tolist() == [0, 4, 1, 1, 3]
+    assert cat.index(pd.Series([1.0, 2.5, np.nan])).tolist() == [0, 4, 3]
     assert cat.unseen_values(pd.Series([9, 9, 1])).to_dict() == {"9": 2}
 
 

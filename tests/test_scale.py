@@ -176,6 +176,22 @@ def test_score_parquet_writes_ordered_parts_and_matches_pandas(dask_client, scor
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "scores"]
 
 
+def test_dask_scores_a_category_column_with_one_null_as_the_clean_rows(
+    dask_client, scorer, rows, tmp_path
+):
+    """One NULL partner_id makes the column float in every file; no other row's score moves."""
+    clean = scorer.score(rows).to_numpy()
+    dirty = rows.astype({"partner_id": float})
+    dirty.loc[0, "partner_id"] = np.nan
+    _parts(tmp_path / "in", dirty, 3)
+    out = tmp_path / "scores"
+    scale.score_parquet(
+        scorer, tmp_path / "in", out, N_CODES, "application_id", dask_client=dask_client
+    )
+    got = pd.read_parquet(out)
+    np.testing.assert_array_equal(got["score"].to_numpy()[1:], clean[1:])
+
+
 def test_repeated_index_labels_do_not_multiply_rows(scorer, rows):
     """Dask fuses small files into one partition whose index labels repeat (every file starts
     at 0): the output must keep one row per input row, in order."""

@@ -8,6 +8,7 @@ scorecards give scores that are added up by hand.
 from __future__ import annotations
 
 import copy
+import decimal
 import json
 import math
 
@@ -15,6 +16,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from riskresearch.binning import WoeBinner
 from riskresearch.errors import DataError
@@ -22,6 +25,7 @@ from riskresearch.scorecard import Scorecard, SegmentedScorecard
 from riskresearch.scoring import SCORECARD_FORMAT, SEGMENTED_FORMAT, Scorer
 from riskresearch.selection import FeatureSelector
 from riskresearch.textfmt import round_float
+from riskresearch.woe import category_key
 
 FACTOR = 20 / math.log(2)
 OFFSET = 600 - FACTOR * math.log(50)
@@ -586,3 +590,220 @@ def test_pd_from_score_is_pd_and_needs_the_rows_when_segment_scales_differ():
     assert pd_[thin_rows] == pytest.approx(expected)
     with pytest.raises(DataError, match="different scales"):
         seg.pd_from_score(score)
+
+
+# ------------------------------------------------------------------------------------------
+# a value scores the same whatever else is in its column
+# ------------------------------------------------------------------------------------------
+PARTNER = {  # an integer-coded category, as partner_id
+    "dtype": "categorical",
+    "groups": [["31", "32"], ["7"]],
+    "special_codes": [],
+    "points": [30.0, 10.0, 0.0, 2.5],  # 2 groups, Special, Missing
+    "unseen_points": 1.0,
+}
+MIXED = _card({"income": INCOME, "partner": PARTNER, "job": JOB})
+
+
+def _oracle(income, partner, job) -> float:
+    """Points of one application added up by hand from its values (None = missing)."""
+    if income is None or math.isnan(income):
+        total = 0.0
+    elif income == -999.0:
+        total = 5.0
+    else:
+        total = 10.0 if income < 1000.0 else 30.0 if income < 2500.5 else 50.0
+    total += 2.5 if partner is None else {31: 30.0, 32: 30.0, 7: 10.0}.get(partner, 1.0)
+    jobs = {"owner": 40.0, "clerk": 15.0, "nurse": 15.0, "UNKNOWN": 20.0}
+    return total + (2.0 if job is None else jobs.get(job, 12.5))
+
+
+def _partner_column(values: list, kind: str, spellings: list[int]):
+    """The same partner ids as the column types real inputs arrive in."""
+    if kind == "int":  # an integer column (nullable when one is missing)
+        return pd.array(values, dtype="Int64")
+    if kind == "float":  # what one blank CSV cell or one Parquet NULL makes of it
+        return np.array([np.nan if v is None else float(v) for v in values])
+    if kind == "text":
+        return pd.array([None if v is None else str(v) for v in values], dtype="string")
+    if kind == "text_float":
+        return np.array([None if v is None else f"{v}.0" for v in values], dtype=object)
+    spell = [int, float, str, lambda v: f"{v}.0"]  # "mixed": an object column of all of them
+    return np.array(
+        [None if v is None else spell[k](v) for v, k in zip(values, spellings)], dtype=object
+    )
+
+
+def _income_column(values: list, kind: str):
+    if kind == "float":
+        return np.array([np.nan if v is None else v for v in values], dtype=float)
+    if kind == "nullable":
+        return pd.array(values, dtype="Float64")
+    return np.array(values, dtype=object)  # floats and None
+
+
+@st.composite
+def applications(draw, partner_kinds=("int", "float", "text", "text_float", "mixed")):
+    """A frame of 1-12 applications with missing values, special codes, split values and
+    unseen categories, and each row's points added up by hand."""
+    n = draw(st.integers(1, 12))
+    incomes = draw(
+        st.lists(
+            st.one_of(
+                st.sampled_from([None, -999.0, 999.99, 1000.0, 2500.5]),
+                st.floats(-1e7, 1e7, allow_nan=False),
+            ),
+            min_size=n,
+            max_size=n,
+        )
+    )
+    partners = draw(st.lists(st.sampled_from([31, 32, 7, 99, 0, -5, None]), min_size=n, max_size=n))
+    jobs = draw(
+        st.lists(
+            st.sampled_from(["owner", "clerk", "nurse", "UNKNOWN", "astronaut", None]),
+            min_size=n,
+            max_size=n,
+        )
+    )
+    partner_kind = draw(st.sampled_from(partner_kinds))
+    spellings = draw(st.lists(st.integers(0, 3), min_size=n, max_size=n))
+    income_kind = draw(st.sampled_from(["float", "nullable", "object"]))
+    frame = pd.DataFrame(
+        {
+            "income": _income_column(incomes, income_kind),
+            "partner": _partner_column(partners, partner_kind, spellings),
+            "job": np.array(jobs, dtype=object),
+        }
+    )
+    return frame, [_oracle(*row) for row in zip(incomes, partners, jobs)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(applications())
+def test_a_row_scores_alike_alone_in_any_batch_and_whatever_its_column_type(case):
+    frame, expected = case
+    scorer = Scorer(MIXED)
+    score = scorer.score(frame)
+    assert score.tolist() == expected
+    pd_ = scorer.pd_(frame)
+    reasons = scorer.reason_codes(frame, 3)
+    for i in range(len(frame)):
+        alone = frame.iloc[[i]]
+        assert scorer.score(alone).iloc[0] == score.iloc[i]
+        assert scorer.pd_(alone).iloc[0] == pd_.iloc[i]
+        pd.testing.assert_frame_equal(scorer.reason_codes(alone, 3), reasons.iloc[[i]])
+        assert scorer.score_one(frame.iloc[i].to_dict()) == score.iloc[i]
+
+
+@settings(max_examples=40, deadline=None)
+@given(applications(partner_kinds=("int", "float", "text", "text_float")))
+def test_sql_expression_scores_alike_in_duckdb_whatever_the_column_type(case):
+    frame, expected = case  # a float partner column becomes a DOUBLE with NULLs in DuckDB
+    assert _sql_scores(Scorer(MIXED), frame).tolist() == expected
+
+
+@pytest.mark.parametrize("sql_type", ["DOUBLE", "FLOAT", "DECIMAL(10, 2)", "BIGINT", "VARCHAR"])
+def test_sql_reads_a_category_column_of_any_type_as_python_does(sql_type):
+    texts = ["31", "7", None, "99", "32", "0"]
+    partners = [None if t is None else int(t) for t in texts]
+    con = duckdb.connect()
+    try:
+        values = ", ".join(
+            f"({i}, {'NULL' if t is None else repr(t)})" for i, t in enumerate(texts)
+        )
+        con.execute(
+            f"CREATE TABLE t AS SELECT i AS _rid, 500.0 AS income, "
+            f"CAST(p AS {sql_type}) AS partner, 'owner' AS job FROM (VALUES {values}) v(i, p)"
+        )
+        if sql_type in ("DOUBLE", "FLOAT"):  # a real NaN (a Parquet file may hold one)
+            con.execute(f"INSERT INTO t VALUES (6, 500.0, 'nan'::{sql_type}, 'owner')")
+            partners.append(None)
+        got = con.sql(f"SELECT {Scorer(MIXED).to_sql()} AS s FROM t ORDER BY _rid").df()
+    finally:
+        con.close()
+    assert got["s"].tolist() == [_oracle(500.0, p, "owner") for p in partners]
+
+
+@pytest.mark.parametrize(
+    ("value", "key"),
+    [
+        (31, "31"),
+        (np.int64(31), "31"),
+        (31.0, "31"),
+        (np.float32(31.0), "31"),
+        ("31", "31"),
+        ("31.0", "31"),
+        ("31.000", "31"),
+        (decimal.Decimal("31.00"), "31"),
+        (-2.0, "-2"),
+        (-0.0, "0"),
+        (31.5, "31.5"),
+        (1e16, "1e+16"),  # as DuckDB spells a DOUBLE
+        ("007", "007"),  # text stays text
+        ("007.0", "007"),
+        (" 31", " 31"),
+        ("31.", "31."),
+        (True, "True"),
+        (np.bool_(False), "False"),
+        ("owner", "owner"),
+        (None, None),
+        (np.nan, None),
+        (pd.NA, None),
+    ],
+)
+def test_category_key(value, key):
+    assert category_key(value) == key
+
+
+def test_fitting_and_scoring_read_categories_with_one_rule():
+    rng = np.random.default_rng(3)
+    n = 4000
+    partner = rng.choice([3, 7, 31, 45], size=n)
+    rate = np.select([partner == 3, partner == 7, partner == 31], [0.02, 0.1, 0.3], 0.06)
+    y = (rng.uniform(size=n) < rate).astype(int)
+    ints = pd.DataFrame({"partner": partner, "x": rng.normal(size=n)})
+    floats = ints.astype({"partner": float})
+    floats.loc[0, "partner"] = np.nan  # one missing value: the column is float
+
+    def fit(frame):
+        binner = WoeBinner(categorical_features=["partner"], overrides={"x": {"splits": [0.0]}})
+        return Scorecard(binner=binner, selector=None).fit(frame, y)
+
+    from_ints, from_floats = fit(ints), fit(floats)
+    keys = {c for g in from_floats.binner_.bins_["partner"].groups for c in g}
+    assert keys == {"3", "7", "31", "45"}  # not '31.0'
+    assert from_ints.binner_.bins_["partner"].groups == from_floats.binner_.bins_["partner"].groups
+    scorer = from_floats.scorer()
+    probe = pd.DataFrame({"partner": [31, 31.0, "31", "31.0", 7, None], "x": 0.5})
+    points = scorer.feature_points(probe)["partner"].tolist()
+    assert points[0] == points[1] == points[2] == points[3] != points[4]
+    assert [scorer.score_one(r.to_dict()) for _, r in probe.iterrows()] == scorer.score(
+        probe
+    ).tolist()
+    # the fitted (WoE) path reads them alike too, and warns of no unseen category
+    for column in (ints["partner"], floats["partner"], ints["partner"].astype(str)):
+        woe = from_ints.binner_.transform(ints.assign(partner=column))["partner"]
+        assert (
+            woe.iloc[1:].tolist() == from_ints.binner_.transform(ints)["partner"].iloc[1:].tolist()
+        )
+
+
+def test_scorecard_written_with_float_category_keys_still_matches():
+    old = copy.deepcopy(MIXED)  # e.g. fitted on a float column before categories were keyed
+    old["features"]["partner"]["groups"] = [["31.0", "32.0"], ["7.0"]]
+    partner = pd.array([31, 7, 99, None], dtype="Int64")
+    frame = pd.DataFrame({"income": [500.0] * 4, "partner": partner, "job": "owner"})
+    want = [_oracle(500.0, p, "owner") for p in (31, 7, 99, None)]
+    assert Scorer(old).score(frame).tolist() == want
+    assert _sql_scores(Scorer(old), frame).tolist() == want
+
+
+def test_numerical_text_reads_as_the_number_in_batch_one_and_sql():
+    frame = pd.DataFrame(
+        {"income": ["999.99", " 2500.5", "1e3", "nan", None], "partner": 31, "job": "owner"}
+    )
+    want = [_oracle(x, 31, "owner") for x in (999.99, 2500.5, 1000.0, None, None)]
+    scorer = Scorer(MIXED)
+    assert scorer.score(frame).tolist() == want
+    assert [scorer.score_one(r.to_dict()) for _, r in frame.iterrows()] == want
+    assert _sql_scores(scorer, frame).tolist() == want

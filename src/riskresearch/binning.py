@@ -32,6 +32,8 @@ from riskresearch.woe import (
     NUMERICAL,
     FeatureBins,
     as_frame,
+    category_key,
+    category_keys,
     check_columns,
     check_target,
     column_values,
@@ -203,9 +205,10 @@ class WoeBinner(TransformerMixin, BaseEstimator):
             x = values.to_numpy(dtype=float, na_value=np.nan)
             regular = present & ~np.isin(x, np.asarray(fb.special_codes, dtype=float))
         else:
-            text = values.astype("str").to_numpy(dtype=object)
+            # categories as scoring reads them (31, 31.0 and '31' are one category '31')
+            text = category_keys(values).to_numpy(dtype=object)
             x = np.where(present, text, np.nan)
-            regular = present & ~np.isin(text, [str(c) for c in fb.special_codes])
+            regular = present & ~np.isin(text, [category_key(c) for c in fb.special_codes])
         fb.source = "optimal"
         fb.monotonic_trend = trend if fb.dtype == NUMERICAL else None
         if not regular.any():  # only missing or special values: nothing for optbinning to split
@@ -230,9 +233,7 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         else:
             fb.groups = [sorted(str(c) for c in g) for g in ob.splits]
             seen = {c for g in fb.groups for c in g}
-            rest = sorted(
-                set(x[values.notna().to_numpy()]) - seen - {str(c) for c in fb.special_codes}
-            )
+            rest = sorted(set(x[present]) - seen - {category_key(c) for c in fb.special_codes})
             if rest:  # categories optbinning left out still deserve a bin of their own
                 fb.groups.append(rest)
         return fb
@@ -330,12 +331,12 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         else:
             if "groups" not in spec:
                 raise ConfigError(f"{owner} must give 'groups': the feature is categorical.")
-            groups = [[str(c) for c in g] for g in spec["groups"]]
+            groups = [[category_key(c) for c in g] for g in spec["groups"]]
             flat = [c for g in groups for c in g]
             dupes = sorted({c for c in flat if flat.count(c) > 1})
             if dupes:
                 raise ConfigError(f"{owner} puts categories {dupes} in more than one group.")
-            seen = set(values.dropna().astype("str")) - {str(c) for c in fb.special_codes}
+            seen = set(category_keys(values).dropna()) - {category_key(c) for c in fb.special_codes}
             left = sorted(seen - set(flat))
             if left:
                 raise ConfigError(
@@ -486,7 +487,7 @@ class WoeBinner(TransformerMixin, BaseEstimator):
 def _warn_unseen(fb: FeatureBins, values: pd.Series) -> None:
     idx = fb.bin_index(values)
     if (idx == -1).any():
-        cats = sorted(set(values[idx == -1].astype("str")))
+        cats = sorted(set(category_keys(values[idx == -1])))
         policy = {
             "missing": "the Missing bin's WoE",
             "neutral": "WoE 0",

@@ -195,13 +195,11 @@ def _refuse_overwriting_input(args: argparse.Namespace) -> None:
 
 
 def _score(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     from riskresearch.atomic import atomic_output, input_file
-    from riskresearch.errors import ConfigError, DataError
+    from riskresearch.errors import ConfigError
     from riskresearch.manifest import ReleaseFolder
     from riskresearch.scale import scored
-    from riskresearch.scoring import Scorer
+    from riskresearch.scoring import Scorer, read_applications
 
     _refuse_overwriting_input(args)
     release = ReleaseFolder.open(args.release, needs=("scorecard",), purpose="score")
@@ -220,10 +218,7 @@ def _score(args: argparse.Namespace) -> int:
         raise ConfigError(
             f"Input and output must be .csv or .parquet files. Got '{src.name}' and '{out.name}'."
         )
-    try:
-        frame = pd.read_csv(src) if kinds[src.suffix.lower()] == "csv" else pd.read_parquet(src)
-    except (OSError, ValueError) as exc:
-        raise DataError(f"Cannot read '{src}': {exc}") from None
+    frame = read_applications(src, scorer.categorical)  # categories as text
     n_codes = manifest["config"]["scorecard"]["n_reason_codes"]
     id_col = manifest["config"]["data"].get("id_column")
     result = scored(frame, scorer, n_codes, id_col)  # the very function Dask maps on partitions
@@ -266,7 +261,7 @@ def _decide(args: argparse.Namespace) -> int:
         from riskresearch.errors import ConfigError
 
         raise ConfigError("--scheduler names a Dask scheduler: add --dask, or drop --scheduler.")
-    frame = read_applications(args.input)
+    frame = read_applications(args.input, engine.text_columns)
     t0 = time.perf_counter()
     decisions = engine.decide(frame)
     seconds = time.perf_counter() - t0

@@ -457,11 +457,85 @@ class StrategyEconomicsConfig(_Strict):
 RingKey = Literal["device_fingerprint_id", "contact_phone_id", "address_id"]
 
 
+class InputLimits(_Strict):
+    """Physically possible values of one numeric input (None: no limit on that side)."""
+
+    min: float | None = Field(None, allow_inf_nan=False, description="smallest possible value")
+    max: float | None = Field(None, allow_inf_nan=False, description="largest possible value")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> InputLimits:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) exceeds max ({self.max}); swap them")
+        return self
+
+
+#: Physical limits of the simulated platform's numeric columns (``strategy.physical_limits``).
+PHYSICAL_LIMITS: dict[str, tuple[float | None, float | None]] = {
+    "age": (16, 120),
+    "application_hour": (0, 24),
+    "lease_term_months": (1, None),
+    "devices_requested": (1, None),
+    **{
+        c: (0, None)
+        for c in (
+            "retail_price",
+            "price_vs_retail",
+            "monthly_rent",
+            "stated_monthly_income",
+            "employment_years",
+            "phone_tenure_months",
+            "registration_to_application_minutes",
+            "payment_to_income",
+            "inquiries_1m",
+            "inquiries_3m",
+            "inquiries_6m",
+            "open_accounts",
+            "lenders_6m",
+            "max_dpd_24m",
+            "outstanding_debt",
+            "utilisation",
+            "debt_to_income",
+            "hist_leases",
+            "hist_active_leases",
+            "hist_writeoffs",
+            "hist_max_dpd",
+            "hist_months_since_first_lease",
+            "hist_applications",
+            "hist_declined_applications",
+            "company_age_years",
+            "registered_capital",
+            "employees",
+            "annual_revenue",
+            "legal_disputes",
+            "debt_ratio",
+            "current_ratio",
+        )
+    },
+}
+
+
+def _default_physical_limits() -> dict[str, InputLimits]:
+    return {c: InputLimits(min=lo, max=hi) for c, (lo, hi) in PHYSICAL_LIMITS.items()}
+
+
 class StrategyConfig(_Strict):
     """Credit grades, lease terms per grade and the policy optimiser (notebook 08).
 
     ``grades`` is the reviewable terms table, best grade first; terms must not improve as the
     grade worsens (limit and term never rise, deposit never falls).
+
+    ``range_factor`` and ``physical_limits`` set which numeric inputs the decision engine refers
+    as ``out_of_range:<field>`` (:mod:`riskresearch.decision`): a value below
+    ``min - f * (max - min)`` or above ``max + f * (max - min)`` of the development data, or
+    outside its physical limits. The default ``f = 1`` allows one whole development range
+    beyond each end: the scorecard still scores such a value (in its end bin) and the terms
+    still make sense, while the usual input errors land far outside it: a rent or price keyed
+    in cents or with two extra digits is 100 times a typical value, and a placeholder such as
+    ``1e308`` or ``999999`` is thousands of widths away. A smaller ``f`` refers real but rare
+    applicants (a high income just above the development maximum); each referral costs a
+    manual review, not an approval. ``null`` switches the development-range rule off (the
+    physical limits stay).
     """
 
     enabled: bool = True
@@ -494,6 +568,24 @@ class StrategyConfig(_Strict):
         description="release folder of the swap-set comparison (default: newest numbered one)",
     )
     economics: StrategyEconomicsConfig = Field(default_factory=StrategyEconomicsConfig)
+    range_factor: float | None = Field(
+        1.0,
+        ge=0,
+        description="refer a numeric input below min - f*(max-min) or above max + f*(max-min) "
+        "of the development data (null: no development-range rule)",
+    )
+    physical_limits: dict[str, InputLimits | None] = Field(
+        default_factory=_default_physical_limits,
+        description="possible values of numeric inputs ({field: {min, max}}); an entry replaces "
+        "the default of its field, null removes it",
+    )
+
+    @model_validator(mode="after")
+    def _merge_physical_limits(self) -> StrategyConfig:
+        # the defaults stay for the fields a config does not name
+        merged = {**_default_physical_limits(), **self.physical_limits}
+        self.physical_limits = {c: v for c, v in merged.items() if v is not None}
+        return self
 
     def check_terms(self) -> None:
         """Raise ValueError naming the key when the terms table is malformed (ModelConfig

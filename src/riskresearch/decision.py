@@ -15,6 +15,10 @@ an id linked to a confirmed ring      decline     ``fraud_ring:<key>``
 a field the models need is absent     refer       ``missing_field:<name>``
 (or null where null is not allowed)
 a value that is not a number          refer       ``invalid_value:<name>``
++/-inf in a numeric field             refer       ``out_of_range:<name>``
+a numeric input outside its range     refer       ``out_of_range:<name>``
+(only applications the strategy
+covers; see below)
 fraud score >= decline threshold      decline     ``fraud_score``
 outside the strategy's population     refer       ``not_covered:<column>``
 score below the cut-off               decline     ``score_below_cutoff``
@@ -32,6 +36,23 @@ Missing values of scorecard and fraud features are legitimate (a thin-file appli
 bureau data; the scorecard's Missing bin and LightGBM handle them); the terms fields
 (:data:`riskresearch.strategy.TERMS_FIELDS`) and the population columns must have values.
 Bad input never raises: it is referred with the field named.
+
+**Input types.** Every scorecard input is read as the scorecard declares it, whatever its
+column's dtype: a categorical value is compared as text
+(:func:`riskresearch.woe.category_key`: ``31``, ``31.0`` and ``'31.0'`` are ``'31'``, so
+one blank cell that turns an integer column into floats changes no other row), a numerical
+one as a number (text that reads as a number is that number). The fraud model's categories
+are read the same way.
+
+**Ranges.** ``strategy.json``'s ``input_ranges`` (:func:`riskresearch.strategy.input_ranges`)
+holds, for the numerical scorecard features and the numeric terms fields, the smallest and
+largest value of the development data and physical limits. With ``f = range_factor`` a value
+below ``min - f * (max - min)`` or above ``max + f * (max - min)``, or outside the physical
+limits, refers the application as ``out_of_range:<name>`` (the first such field in that
+order); special codes of a scorecard feature are never out of range. The rule applies to the
+applications the strategy covers (others are ``not_covered``), and no terms are offered from
+such a value (the terms built from it are NaN). A release whose ``strategy.json`` has no
+``input_ranges`` has no range rule.
 
 Output (:meth:`DecisionEngine.decide`, one row per input row, same index; columns in this
 order, dtypes fixed so that ``dask.dataframe.map_partitions`` can rely on them):
@@ -68,6 +89,7 @@ import numpy as np
 import pandas as pd
 
 from riskresearch.errors import DataError
+from riskresearch.scoring import read_applications
 from riskresearch.strategy import (
     DECLINE,
     OPTIONAL_FIELDS,
@@ -75,6 +97,7 @@ from riskresearch.strategy import (
     grade_index,
     read_strategy,
 )
+from riskresearch.woe import NUMERICAL, category_codes, category_key, to_number, to_numbers
 
 APPROVE, REFER = "approve", "refer"
 _TEXT_COLUMNS = ("decision", "decision_reason", "grade")
@@ -169,6 +192,10 @@ class DecisionEngine:
         ][::-1]
         self.score_fields = list(scorer.columns)
         self.fraud_fields = list(fraud.features) if fraud is not None else []
+        #: categorical inputs of the scorecard and the fraud model (read as text)
+        self.text_columns = list(
+            dict.fromkeys([*scorer.categorical, *(fraud.categories if fraud is not None else ())])
+        )
         #: fields whose column (key) must be present
         self.required = list(
             dict.fromkeys(
@@ -185,10 +212,9 @@ class DecisionEngine:
         self.not_null = list(dict.fromkeys([*self.applies_to, *TERMS_FIELDS]))
         self._numeric_terms = [c for c in TERMS_FIELDS if c != "device_category"]
         self._fraud_cats = (
-            {f: {c: i for i, c in enumerate(v)} for f, v in fraud.categories.items()}
-            if fraud is not None
-            else {}
+            {f: category_codes(v) for f, v in fraud.categories.items()} if fraud is not None else {}
         )
+        self._ranges = _input_bounds(strategy.get("input_ranges"), scorer)
         self._cards = []
         for s in scorer.segments:
             card = s["card"]
@@ -253,6 +279,8 @@ class DecisionEngine:
         problem = np.full(n, None, dtype=object)  # missing / invalid field
 
         def flag(mask: np.ndarray, reason: str) -> None:
+            if not mask.any():  # most fields of most batches: skip the object-array compare
+                return
             take = mask & (problem == None)  # noqa: E711  (elementwise on an object array)
             problem[take] = reason
 
@@ -265,18 +293,21 @@ class DecisionEngine:
         numbers: dict[str, np.ndarray] = {}
         for c in self._numeric_terms:
             if c in frame.columns:
-                x, bad = _floats(frame[c])
+                x, bad, inf = _floats(frame[c])
                 numbers[c] = x
                 flag(bad, f"invalid_value:{c}")
+                flag(inf, f"out_of_range:{c}")
             else:
                 numbers[c] = np.full(n, np.nan)
         units = frame.get("devices_requested")
         if units is None:
-            numbers["units"] = np.full(n, OPTIONAL_FIELDS["devices_requested"])
+            numbers["devices_requested"] = np.full(n, OPTIONAL_FIELDS["devices_requested"])
         else:
-            x, bad = _floats(units)
-            numbers["units"] = np.where(np.isnan(x), OPTIONAL_FIELDS["devices_requested"], x)
+            x, bad, inf = _floats(units)
+            default = OPTIONAL_FIELDS["devices_requested"]
+            numbers["devices_requested"] = np.where(np.isnan(x), default, x)
             flag(bad, "invalid_value:devices_requested")
+            flag(inf, "out_of_range:devices_requested")
 
         # credit score, PD and reason codes --------------------------------------------
         score, pdv, reasons, uncovered = self._score(frame, flag)
@@ -288,7 +319,7 @@ class DecisionEngine:
         ring_hit = np.full(n, None, dtype=object)
         for key in self.ring_keys:
             if key in frame.columns and key in self.rings:
-                ids, _ = _floats(frame[key])
+                ids, _, _ = _floats(frame[key])
                 hit = _isin_sorted(ids, self.rings[key])
                 ring_hit[hit & (ring_hit == None)] = f"fraud_ring:{key}"  # noqa: E711
         # population ---------------------------------------------------------------------
@@ -300,10 +331,26 @@ class DecisionEngine:
                 not_covered[miss & (not_covered == None)] = f"not_covered:{col}"  # noqa: E711
         if uncovered is not None:
             not_covered[uncovered & (not_covered == None)] = "not_covered:segment"  # noqa: E711
+        # ranges (covered applications only); no terms from a value out of its range -------
+        out_of_range = np.full(n, None, dtype=object)
+        covered = not_covered == None  # noqa: E711
+        for c, (lo, hi, special) in self._ranges.items():
+            if c not in frame.columns:
+                continue
+            x = numbers[c] if c in numbers else _floats(frame[c])[0]
+            out = ((x < lo) | (x > hi)) & covered
+            if special.size:
+                out &= ~np.isin(x, special)
+            out_of_range[out & (out_of_range == None)] = f"out_of_range:{c}"  # noqa: E711
+            if c in numbers and out.any():
+                numbers[c] = np.where(out, np.nan, x)
         # grade and terms ----------------------------------------------------------------
         gi = grade_index(score, self.strategy)
         terms = self._terms[gi]
-        value = numbers["retail_price"] * numbers["units"]
+        with np.errstate(over="ignore"):  # a huge value of a row not covered stays inf
+            value = numbers["retail_price"] * numbers["devices_requested"]
+            deposit = terms[:, 1] * value
+            rent = numbers["monthly_rent"] * terms[:, 3]
         requested = numbers["lease_term_months"]
         offered_term = np.fmin(requested, terms[:, 2])
         offered_term = np.where(np.isnan(terms[:, 2]), np.nan, offered_term)
@@ -326,6 +373,7 @@ class DecisionEngine:
         conditions = [
             ring_hit != None,  # noqa: E711
             problem != None,  # noqa: E711
+            out_of_range != None,  # noqa: E711
             fraud_decline,
             not_covered != None,  # noqa: E711
             declined,
@@ -334,12 +382,13 @@ class DecisionEngine:
             self._enterprise_review[gi] & enterprise,
             capped,
         ]
-        decisions = [DECLINE, REFER, DECLINE, REFER, DECLINE, REFER, REFER, REFER, APPROVE]
+        decisions = [DECLINE, REFER, REFER, DECLINE, REFER, DECLINE, REFER, REFER, REFER, APPROVE]
         reason = np.select(
             conditions,
             [
                 ring_hit,
                 problem,
+                out_of_range,
                 "fraud_score",
                 not_covered,
                 "score_below_cutoff",
@@ -366,10 +415,10 @@ class DecisionEngine:
                 "fraud_score": np.asarray(fraud_score, dtype=float),
                 "max_device_value": terms[:, 0],
                 "deposit_share": terms[:, 1],
-                "deposit": terms[:, 1] * value,
+                "deposit": deposit,
                 "offered_term_months": offered_term,
                 "price_multiplier": terms[:, 3],
-                "offered_monthly_rent": numbers["monthly_rent"] * terms[:, 3],
+                "offered_monthly_rent": rent,
             }
         )
         for i in range(self.n_reason_codes):
@@ -417,12 +466,13 @@ class DecisionEngine:
                     ok = False
                     continue
                 s = sub[f.name]
-                if f.dtype == "numerical":
-                    x, bad = _floats(s)
-                    if bad.any():
-                        inv = np.zeros(n, dtype=bool)
-                        inv[np.flatnonzero(rows)[bad]] = True
-                        flag(inv, f"invalid_value:{f.name}")
+                if f.dtype == NUMERICAL:
+                    x, bad, inf = _floats(s)
+                    for mask, kind in ((bad, "invalid_value"), (inf, "out_of_range")):
+                        if mask.any():
+                            whole = np.zeros(n, dtype=bool)
+                            whole[np.flatnonzero(rows)[mask]] = True
+                            flag(whole, f"{kind}:{f.name}")
                     pts = f.batch(pd.Series(x, copy=False))
                 else:
                     pts = f.batch(s)
@@ -455,13 +505,15 @@ class DecisionEngine:
                 lookup = self._fraud_cats[f]
                 codes, uniques = pd.factorize(s, use_na_sentinel=True)
                 table = np.array(
-                    [float(lookup.get(str(u), np.nan)) for u in uniques] + [np.nan], dtype=float
+                    [float(lookup.get(category_key(u), np.nan)) for u in uniques] + [np.nan],
+                    dtype=float,
                 )
                 cols.append(table[codes])
             else:
-                v, bad = _floats(s)
+                v, bad, inf = _floats(s)
                 cols.append(v)
                 flag(bad, f"invalid_value:{f}")
+                flag(inf, f"out_of_range:{f}")
         x = np.column_stack(cols) if cols else np.empty((n, 0))
         if self.fraud.fill is not None:
             x = np.where(np.isnan(x), self.fraud.fill, x)
@@ -485,17 +537,17 @@ class DecisionEngine:
                     break
         nums: dict[str, float] = {}
         for c in self._numeric_terms:
-            v, bad = _float(app.get(c))
+            v, bad, inf = _float(app.get(c))
             nums[c] = v
-            if bad and problem is None:
-                problem = f"invalid_value:{c}"
+            if (bad or inf) and problem is None:
+                problem = f"{'invalid_value' if bad else 'out_of_range'}:{c}"
         if "devices_requested" in app:
-            v, bad = _float(app["devices_requested"])
-            if bad and problem is None:
-                problem = "invalid_value:devices_requested"
-            nums["units"] = OPTIONAL_FIELDS["devices_requested"] if math.isnan(v) else v
+            v, bad, inf = _float(app["devices_requested"])
+            if (bad or inf) and problem is None:
+                problem = f"{'invalid_value' if bad else 'out_of_range'}:devices_requested"
+            nums["devices_requested"] = OPTIONAL_FIELDS["devices_requested"] if math.isnan(v) else v
         else:
-            nums["units"] = OPTIONAL_FIELDS["devices_requested"]
+            nums["devices_requested"] = OPTIONAL_FIELDS["devices_requested"]
 
         # score
         card = self._cards[0]
@@ -517,12 +569,11 @@ class DecisionEngine:
                     ok = False
                     continue
                 v = app[f.name]
-                try:
-                    pts = float(f.one(v))
-                except DataError:
-                    if problem is None:
-                        problem = f"invalid_value:{f.name}"
-                    pts = float(f.one(None))
+                if f.dtype == NUMERICAL:  # as the batch: text and +/-inf score as Missing
+                    v, bad, inf = _float(v)
+                    if (bad or inf) and problem is None:
+                        problem = f"{'invalid_value' if bad else 'out_of_range'}:{f.name}"
+                pts = float(f.one(v))
                 total += pts
                 lost[f.name] = f.best - pts
             if ok:
@@ -535,15 +586,14 @@ class DecisionEngine:
             for f in self.fraud_fields:
                 v = app.get(f)
                 if f in self._fraud_cats:
+                    key = category_key(v)
                     row.append(
-                        math.nan
-                        if _missing(v)
-                        else float(self._fraud_cats[f].get(str(v), math.nan))
+                        math.nan if key is None else float(self._fraud_cats[f].get(key, math.nan))
                     )
                 else:
-                    x, bad = _float(v)
-                    if bad and problem is None and f in app:
-                        problem = f"invalid_value:{f}"
+                    x, bad, inf = _float(v)
+                    if (bad or inf) and problem is None and f in app:
+                        problem = f"{'invalid_value' if bad else 'out_of_range'}:{f}"
                     row.append(x)
             x = np.asarray(row, dtype=np.float64)
             if self.fraud.fill is not None:
@@ -551,8 +601,8 @@ class DecisionEngine:
             fraud_score = self._fast_row().predict(x)
         ring = None
         for key in self.ring_keys:
-            v, bad = _float(app.get(key))
-            if not bad and not math.isnan(v) and int(v) in self._ring_sets.get(key, ()):
+            v, _, _ = _float(app.get(key))
+            if not math.isnan(v) and int(v) in self._ring_sets.get(key, ()):
                 ring = f"fraud_ring:{key}"
                 break
         not_covered = None
@@ -563,6 +613,16 @@ class DecisionEngine:
                 break
         if not_covered is None and uncovered:
             not_covered = "not_covered:segment"
+        out_of_range = None
+        if not_covered is None:  # as the batch: the first field out of its range
+            for c, (lo, hi, special) in self._ranges.items():
+                if c not in app:
+                    continue
+                x = nums[c] if c in nums else _float(app[c])[0]
+                if (x < lo or x > hi) and x not in special:
+                    out_of_range = out_of_range or f"out_of_range:{c}"
+                    if c in nums:
+                        nums[c] = math.nan
         # grade and terms
         if math.isnan(score):
             gi = len(self.grades)
@@ -570,7 +630,7 @@ class DecisionEngine:
             pos = bisect.bisect_right(self._bounds, score)
             gi = len(self.grades) if pos == 0 else len(self.grades) - pos
         t = self._terms[gi]
-        value = nums["retail_price"] * nums["units"]
+        value = nums["retail_price"] * nums["devices_requested"]
         requested = nums["lease_term_months"]
         offered_term = math.nan if math.isnan(t[2]) else float(np.fmin(requested, t[2]))
         review = self.review_score is not None and fraud_score >= self.review_score
@@ -578,6 +638,8 @@ class DecisionEngine:
             decision, reason = DECLINE, ring
         elif problem:
             decision, reason = REFER, problem
+        elif out_of_range:
+            decision, reason = REFER, out_of_range
         elif self.decline_score is not None and fraud_score >= self.decline_score:
             decision, reason = DECLINE, "fraud_score"
         elif not_covered:
@@ -703,37 +765,54 @@ def _missing(v: Any) -> bool:
     return np.ndim(v) == 0 and bool(pd.isna(v))
 
 
-def _float(v: Any) -> tuple[float, bool]:
-    """A value as float (NaN when missing) and whether it was an invalid (non-number) value."""
+def _float(v: Any) -> tuple[float, bool, bool]:
+    """A value as float (NaN when missing, not a number or infinite), whether it is not a
+    number and whether it is +/-inf (as :func:`riskresearch.woe.to_number` reads it)."""
     if _missing(v):
-        return math.nan, False
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return math.nan, True
+        return math.nan, False, False
+    x = to_number(v)
+    if x is None:
+        return math.nan, True, False
     if math.isinf(x):
-        return math.nan, True
-    return x, False
+        return math.nan, False, True
+    return x, False, False
 
 
-def _floats(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """A column as float64 (NaN for missing) and the mask of invalid values (text, inf)."""
-    if s.dtype == np.float64:
-        x = s.to_numpy()
-        inf = np.isinf(x)
-        if inf.any():
-            x = np.where(inf, np.nan, x)
-        return x, inf
-    if s.dtype == bool or str(s.dtype) == "boolean":
-        return s.astype("Float64").to_numpy(dtype=float, na_value=np.nan), np.zeros(len(s), bool)
-    if pd.api.types.is_numeric_dtype(s):
-        x = s.to_numpy(dtype=float, na_value=np.nan)
-        inf = np.isinf(x)
-        return np.where(inf, np.nan, x), inf
-    converted = pd.to_numeric(s, errors="coerce")
-    x = converted.to_numpy(dtype=float, na_value=np.nan)
-    bad = (converted.isna() & s.notna()).to_numpy() | np.isinf(x)
-    return np.where(np.isinf(x), np.nan, x), bad
+def _floats(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A column as float64 (NaN when missing, not a number or infinite) and the masks of the
+    values that are not numbers and of +/-inf (row by row as :func:`_float`)."""
+    x, bad = to_numbers(s)
+    inf = np.isinf(x)
+    if inf.any():
+        x = np.where(inf, np.nan, x)
+    return x, bad, inf
+
+
+def _input_bounds(ranges: Mapping[str, Any] | None, scorer) -> dict[str, tuple]:
+    """``{field: (low, high, special codes)}`` of ``strategy.json``'s ``input_ranges``: the
+    development range widened by ``range_factor`` times its width on each side, within the
+    physical limits. A field a scorecard feature holds special codes for keeps them in range."""
+    if not ranges:
+        return {}
+    special: dict[str, set[float]] = {}
+    for seg in scorer.segments:
+        for f in seg["card"].features:
+            if f.dtype == NUMERICAL:
+                special.setdefault(f.name, set()).update(f.special_set)
+    factor = ranges.get("range_factor")
+    out = {}
+    for name, r in (ranges.get("fields") or {}).items():
+        lo, hi = -math.inf, math.inf
+        if factor is not None and r.get("min") is not None and r.get("max") is not None:
+            span = float(r["max"]) - float(r["min"])
+            lo, hi = float(r["min"]) - factor * span, float(r["max"]) + factor * span
+        if r.get("physical_min") is not None:
+            lo = max(lo, float(r["physical_min"]))
+        if r.get("physical_max") is not None:
+            hi = min(hi, float(r["physical_max"]))
+        if lo > -math.inf or hi < math.inf:
+            out[name] = (lo, hi, np.asarray(sorted(special.get(name, ())), dtype=float))
+    return out
 
 
 def _isin_sorted(values: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -783,23 +862,6 @@ def write_decisions(decisions: pd.DataFrame, output: str | os.PathLike) -> Path:
         else:
             decisions.to_parquet(tmp, index=False)
     return out
-
-
-def read_applications(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a CSV or Parquet file of applications."""
-    from riskresearch.atomic import input_file
-    from riskresearch.errors import ConfigError
-
-    src = input_file(
-        path, "input file", "a CSV or Parquet file", " (--dask reads a folder of Parquet files)"
-    )
-    kind = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}.get(src.suffix.lower())
-    if kind is None:
-        raise ConfigError(f"The input must be a .csv or .parquet file. Got '{src.name}'.")
-    try:
-        return pd.read_csv(src) if kind == "csv" else pd.read_parquet(src)
-    except (OSError, ValueError) as exc:
-        raise DataError(f"Cannot read '{src}': {exc}") from None
 
 
 __all__ = [

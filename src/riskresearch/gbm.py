@@ -30,6 +30,8 @@ from riskresearch.woe import (
     NUMERICAL,
     FeatureBins,
     as_frame,
+    category_codes,
+    category_keys,
     check_columns,
     check_target,
     column_values,
@@ -115,10 +117,9 @@ def _encode(frame: pd.DataFrame, features: list[str], categories: dict, owner: s
     out = np.empty((len(frame), len(features)), dtype=np.float64)
     for j, f in enumerate(features):
         if f in categories:
-            lookup = {c: i for i, c in enumerate(categories[f])}
-            s = frame[f]
-            out[:, j] = s.astype("str").map(lookup).astype("float64").to_numpy()
-            out[s.isna().to_numpy(), j] = np.nan
+            lookup = category_codes(categories[f])
+            # compared as category_key spells them, as the scorecard does (31.0 is '31')
+            out[:, j] = category_keys(frame[f]).map(lookup).astype("float64").to_numpy()
         else:
             stub = FeatureBins(name=f, dtype=NUMERICAL)
             s = column_values(frame, stub, owner)
@@ -291,7 +292,7 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
             raise ConfigError(
                 f"The 'monotone' parameter of GbmClassifier names unknown feature(s) {unknown}."
             )
-        self.categories_ = {c: sorted(set(frame[c].dropna().astype("str"))) for c in categorical}
+        self.categories_ = {c: sorted(set(category_keys(frame[c]).dropna())) for c in categorical}
         self.features_ = features
         monotone = [int((self.monotone or {}).get(f, 0)) for f in features]
         params = lgbm_params(self.params, self.random_state, monotone)

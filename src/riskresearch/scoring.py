@@ -4,6 +4,12 @@ Needs numpy and pandas only: no scikit-learn, optbinning or OR-Tools, so a relea
 scored anywhere. A :class:`Scorer` gives the same points as the fitted scorecard, batch
 (vectorised) or one application at a time, and reason codes; :meth:`Scorer.to_sql` writes one
 ``CASE WHEN`` expression that DuckDB evaluates to the same scores.
+
+Inputs are read as the scorecard declares them, whatever their column's dtype: a categorical
+value is compared as its :func:`riskresearch.woe.category_key` (``31``, ``31.0``, ``'31'`` and
+``'31.0'`` are all ``'31'``), a numerical one as a number (text that reads as a number is that
+number). So a value scores the same whatever else is in its column: one blank cell that turns
+an integer column into floats changes no other row. Fitting uses the same rule.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import bisect
 import json
 import math
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,9 +25,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskresearch.errors import DataError
+from riskresearch.errors import ConfigError, DataError
 from riskresearch.textfmt import number_text
-from riskresearch.woe import CATEGORICAL, NUMERICAL, as_frame, check_columns
+from riskresearch.woe import (
+    CATEGORICAL,
+    NUMERICAL,
+    WHOLE_TEXT_SQL,
+    as_frame,
+    category_key,
+    check_columns,
+    is_missing,
+    to_number,
+    to_numbers,
+)
 
 SCORECARD_FORMAT = "riskresearch.scorecard/1"
 SEGMENTED_FORMAT = "riskresearch.segmented_scorecard/1"
@@ -43,8 +60,13 @@ class _Feature:
             if len(self.splits) + 1 != self.n_regular:
                 raise DataError(f"Scorecard feature '{name}': splits and points disagree.")
         elif self.dtype == CATEGORICAL:
-            self.lookup = {c: i for i, g in enumerate(d["groups"]) for c in g}
-            self.special_set = {str(c) for c in self.special_codes}
+            # keys as category_key spells them, so a scorecard written with '31.0' still
+            # matches 31 (the first group naming a key keeps it)
+            self.lookup: dict[str, int] = {}
+            for i, g in enumerate(d["groups"]):
+                for c in g:
+                    self.lookup.setdefault(category_key(c), i)
+            self.special_set = {category_key(c) for c in self.special_codes}
             if len(d["groups"]) != self.n_regular:
                 raise DataError(f"Scorecard feature '{name}': groups and points disagree.")
         else:
@@ -62,14 +84,17 @@ class _Feature:
             return self.points[idx]
         # factorize once, then look up each distinct value (few) instead of every row
         codes, uniques = pd.factorize(s, use_na_sentinel=True)
-        table = np.array([self.one_category(str(u)) for u in uniques] + [self.missing])
+        table = np.array([self.one_category(category_key(u)) for u in uniques] + [self.missing])
         return table[codes]
 
     @property
     def missing(self) -> float:
         return float(self.points[self.n_regular + 1])
 
-    def one_category(self, key: str) -> float:
+    def one_category(self, key: str | None) -> float:
+        """Points of a category given as its :func:`~riskresearch.woe.category_key`."""
+        if key is None:
+            return self.missing
         i = self.lookup.get(key)
         if i is not None:
             return float(self.points[i])
@@ -79,28 +104,29 @@ class _Feature:
 
     # one value ----------------------------------------------------------------------------
     def one(self, v: Any) -> float:
-        if _is_missing(v):
+        if is_missing(v):
             return self.points[self.n_regular + 1]
         if self.dtype == NUMERICAL:
-            try:
-                x = float(v)
-            except (TypeError, ValueError):
+            x = to_number(v)  # text that reads as a number is that number, as in batch
+            if x is None:
                 raise DataError(
                     f"Feature '{self.name}' is numerical; got {v!r}. Pass a number or None."
-                ) from None
+                )
+            if math.isnan(x):  # e.g. the text 'nan'
+                return self.points[self.n_regular + 1]
             if math.isinf(x):
                 raise DataError(f"Feature '{self.name}' is {x}. Pass a finite number or None.")
             if x in self.special_set:
                 return self.points[self.n_regular]
             return self.points[bisect.bisect_right(self.split_list, x)]
-        return self.one_category(str(v))
+        return self.one_category(category_key(v))
 
     # SQL ----------------------------------------------------------------------------------
     def sql(self) -> str:
         col = '"' + self.name.replace('"', '""') + '"'
         p = [_num(v, f"A point of feature '{self.name}'") for v in self.points]
-        parts = [f"WHEN {col} IS NULL THEN {p[self.n_regular + 1]}"]
         if self.dtype == NUMERICAL:
+            parts = [f"WHEN {col} IS NULL THEN {p[self.n_regular + 1]}"]
             x = f"CAST({col} AS DOUBLE)"
             parts.append(f"WHEN isnan({x}) THEN {p[self.n_regular + 1]}")
             if self.special_set:
@@ -110,24 +136,28 @@ class _Feature:
                 parts.append(f"WHEN {x} < {_num(s)} THEN {p[i]}")
             parts.append(f"ELSE {p[self.n_regular - 1]}")
         else:
-            x = f"CAST({col} AS VARCHAR)"
+            # the category_key of the value: NULL when missing (NULL, or NaN of a DOUBLE
+            # column), else its text with a zero fraction dropped ('31.0' is '31', '-0' is '0')
+            text = f"regexp_replace(CAST({col} AS VARCHAR), {_str(WHOLE_TEXT_SQL)}, '\\1')"
+            key = (
+                f"(CASE WHEN typeof({col}) IN ('DOUBLE', 'FLOAT') AND "
+                f"isnan(TRY_CAST({col} AS DOUBLE)) THEN NULL "
+                f"ELSE regexp_replace({text}, '^-0$', '0') END)"
+            )
+            # the key leads the first WHEN, so DuckDB computes it once, not once per group
+            parts = [f"WHEN {key} IS NULL THEN {p[self.n_regular + 1]}"]
             groups: dict[int, list[str]] = {}
             for c, i in self.lookup.items():
                 groups.setdefault(i, []).append(c)
             for i in sorted(groups):
                 # DuckDB writes a BOOLEAN as 'true'/'false', Python as 'True'/'False'
                 cats = ", ".join(_str(c) for c in _with_sql_spellings(groups[i]))
-                parts.append(f"WHEN {x} IN ({cats}) THEN {p[i]}")
+                parts.append(f"WHEN {key} IN ({cats}) THEN {p[i]}")
             if self.special_set:
                 codes = ", ".join(_str(c) for c in sorted(self.special_set))
-                parts.append(f"WHEN {x} IN ({codes}) THEN {p[self.n_regular]}")
+                parts.append(f"WHEN {key} IN ({codes}) THEN {p[self.n_regular]}")
             parts.append(f"ELSE {_num(self.unseen)}")
         return "(CASE " + " ".join(parts) + " END)"
-
-
-def _is_missing(v: Any) -> bool:
-    """None, NaN of any float type, pandas NA/NaT: everything that scores as Missing."""
-    return v is None or (np.ndim(v) == 0 and bool(pd.isna(v)))
 
 
 def _with_sql_spellings(categories: list[str]) -> list[str]:
@@ -159,24 +189,13 @@ def _str(s: str) -> str:
 
 
 def _numeric(s: pd.Series, name: str) -> np.ndarray:
-    if s.dtype == np.float64:  # fast path: no copy
-        x = s.to_numpy()
-        if np.isinf(x).any():
-            return _numeric(s.astype("Float64"), name)  # the slow path words the error
-        return x
-    if s.dtype == bool or str(s.dtype) == "boolean":
-        return s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    if not pd.api.types.is_numeric_dtype(s):
-        converted = pd.to_numeric(s, errors="coerce")
-        bad = converted.isna() & s.notna()
-        if bad.any():
-            raise DataError(
-                f"Column '{name}' is numerical but holds text in {int(bad.sum())} row(s) "
-                f"(first: {s[bad].iloc[0]!r} at row {s.index[bad][0]!r}). Convert it to numbers "
-                "(NaN for missing)."
-            )
-        s = converted
-    x = s.to_numpy(dtype=float, na_value=np.nan)
+    x, bad = to_numbers(s)  # the float64 fast path: no copy
+    if bad.any():
+        raise DataError(
+            f"Column '{name}' is numerical but holds text in {int(bad.sum())} row(s) "
+            f"(first: {s[bad].iloc[0]!r} at row {s.index[bad][0]!r}). Convert it to numbers "
+            "(NaN for missing)."
+        )
     inf = np.isinf(x)
     if inf.any():
         raise DataError(
@@ -206,6 +225,14 @@ class Scorer:
     model : dict, str or Path
         ``Scorecard.to_dict()`` / ``SegmentedScorecard.to_dict()`` output, JSON text, or the
         path of a JSON file.
+
+    Attributes
+    ----------
+    columns : list of str
+        Every column scoring reads (segment columns, then features).
+    categorical : list of str
+        The categorical features (compared as text, see
+        :func:`riskresearch.woe.category_key`).
 
     Examples
     --------
@@ -240,6 +267,11 @@ class Scorer:
             cols += [c for c in s["when"] if c not in cols]
             cols += [f.name for f in s["card"].features if f.name not in cols]
         self.columns = cols
+        self.categorical = list(
+            dict.fromkeys(
+                f.name for s in self.segments for f in s["card"].features if f.dtype == CATEGORICAL
+            )
+        )
 
     @staticmethod
     def assign_segments(frame: pd.DataFrame, segments: list[dict]) -> pd.Series:
@@ -402,6 +434,37 @@ def _sql_literal(v: Any) -> str:
     if isinstance(v, int | float):
         return _num(v)
     return _str(v)
+
+
+def read_applications(
+    path: str | os.PathLike, text_columns: list[str] | tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Read a CSV or Parquet file of applications.
+
+    Parameters
+    ----------
+    path : path-like
+        A ``.csv`` or ``.parquet`` file.
+    text_columns : list of str
+        Columns read from a CSV as text (:attr:`Scorer.categorical`, or
+        :attr:`riskresearch.decision.DecisionEngine.text_columns`), so a blank cell cannot
+        turn ``31`` into ``31.0`` and ``'007'`` stays ``'007'``. Absent columns are ignored;
+        Parquet keeps its types (the scorer normalises categories itself).
+    """
+    from riskresearch.atomic import input_file
+
+    src = input_file(
+        path, "input file", "a CSV or Parquet file", " (--dask reads a folder of Parquet files)"
+    )
+    kind = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}.get(src.suffix.lower())
+    if kind is None:
+        raise ConfigError(f"The input must be a .csv or .parquet file. Got '{src.name}'.")
+    try:
+        if kind == "csv":
+            return pd.read_csv(src, dtype={c: "string" for c in text_columns})
+        return pd.read_parquet(src)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"Cannot read '{src}': {exc}") from None
 
 
 def from_optbinning(scorecard, pdo: float, base_score: float, base_odds: float) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,11 +139,14 @@ class FeatureBins:
             out[regular] = np.searchsorted(np.asarray(self.splits, float), x[regular], side="right")
             out[special] = self.special_index
             return out
-        present = values.notna().to_numpy()
-        # look up each distinct category once, not each row
-        rows, distinct = pd.factorize(values.astype("str"), use_na_sentinel=True)
-        lookup = {c: i for i, g in enumerate(self.groups) for c in g}
-        specials = {str(c) for c in self.special_codes}
+        keys = category_keys(values)  # once per distinct value, not per row
+        present = keys.notna().to_numpy()
+        rows, distinct = pd.factorize(keys, use_na_sentinel=True)
+        lookup: dict[str | None, int] = {}
+        for i, g in enumerate(self.groups):
+            for c in g:
+                lookup.setdefault(category_key(c), i)
+        specials = {category_key(c) for c in self.special_codes}
         per_category = np.array(  # the last entry is for missing values (factorize's -1)
             [*(lookup.get(v, -2 if v in specials else -1) for v in distinct), -1], dtype=np.int64
         )
@@ -214,6 +218,107 @@ def _fmt(x: float) -> str:
 
 
 # ------------------------------------------------------------------------------------------
+# values as fitting and scoring read them: one rule for both
+# ------------------------------------------------------------------------------------------
+#: A whole number written with a zero fraction ("31.0", "-2.00"): group 1 is the number.
+_WHOLE_TEXT = re.compile(r"(-?[0-9]+)\.0+")
+#: The same pattern for DuckDB's ``regexp_replace`` (:meth:`riskresearch.scoring.Scorer.to_sql`).
+WHOLE_TEXT_SQL = r"^(-?[0-9]+)\.0+$"
+
+
+def is_missing(value: Any) -> bool:
+    """None, NaN of any float type, pandas NA/NaT: everything that scores as Missing."""
+    return value is None or (np.ndim(value) == 0 and bool(pd.isna(value)))
+
+
+def category_key(value: Any) -> str | None:
+    """The text a categorical value is compared as, when bins are fitted and when scored.
+
+    Missing values (None, NaN, ``pd.NA``) give None. Any other value is compared as its text
+    (``str``; booleans are ``'True'`` / ``'False'``), with one normalisation: a whole number
+    written with a zero fraction loses it, and ``-0`` is ``0``. So ``31``, ``31.0``, ``'31'``
+    and ``'31.0'`` are all ``'31'``: a category keeps its key when its column arrives as
+    floats (an integer column with one blank CSV cell or one Parquet NULL, a DuckDB DOUBLE) or
+    as text. Other text is kept as given (``'007'`` stays ``'007'``; no trimming).
+
+    Floats print as Python's ``repr``, which DuckDB's ``CAST(x AS VARCHAR)`` of a DOUBLE
+    matches (``0.5``, ``1e+16``), so the SQL expression applies the same rule to the cast
+    text (:data:`WHOLE_TEXT_SQL`).
+
+    Examples
+    --------
+    >>> [category_key(v) for v in (31, 31.0, "31", "31.0", "007", None, float("nan"))]
+    ['31', '31', '31', '31', '007', None, None]
+    """
+    if is_missing(value):
+        return None
+    if isinstance(value, bool | np.bool_):
+        return "True" if value else "False"
+    text = str(value)
+    whole = _WHOLE_TEXT.fullmatch(text)
+    if whole is not None:
+        text = whole.group(1)
+    return "0" if text == "-0" else text
+
+
+def category_keys(values: pd.Series) -> pd.Series:
+    """:func:`category_key` of every value (object dtype, None for missing), computed once
+    per distinct value, not per row."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    keys = np.array([*(category_key(u) for u in uniques), None], dtype=object)
+    return pd.Series(keys[codes], index=values.index, dtype=object)
+
+
+def category_codes(categories: list) -> dict[str, int]:
+    """Position of every category of a fitted model's list, keyed by :func:`category_key`
+    (a model written with ``'31.0'`` still reads 31; the first spelling of a key keeps it)."""
+    out: dict[str, int] = {}
+    for i, c in enumerate(categories):
+        out.setdefault(category_key(c), i)
+    return out
+
+
+def to_number(value: Any) -> float | None:
+    """One value of a numerical feature as float (NaN when missing), or None when it is not
+    a number. Text that Python's ``float`` reads is that number (``' 31.5'``, ``'1e3'``;
+    ``'nan'`` is missing); +/-inf is returned as is (callers refuse it)."""
+    if is_missing(value):
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def to_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A numerical feature's column as float64 (NaN when missing) and the mask of values that
+    are not numbers: row by row what :func:`to_number` gives (booleans are 0 / 1).
+
+    +/-inf is kept in the values (callers refuse it). The float64 column is returned without
+    a copy.
+    """
+    n = len(values)
+    if values.dtype == np.float64:
+        return values.to_numpy(), np.zeros(n, dtype=bool)
+    if values.dtype == bool or str(values.dtype) == "boolean":
+        x = values.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        return x, np.zeros(n, dtype=bool)
+    if pd.api.types.is_numeric_dtype(values):
+        return values.to_numpy(dtype=float, na_value=np.nan), np.zeros(n, dtype=bool)
+    converted = pd.to_numeric(values, errors="coerce")
+    x = np.array(converted.to_numpy(dtype=float, na_value=np.nan), dtype=float)
+    bad = np.array(converted.isna() & values.notna(), dtype=bool)
+    if bad.any():  # what pandas did not parse, Python's float may ('nan', '1_000'): as one value
+        codes, uniques = pd.factorize(values[bad], use_na_sentinel=True)
+        parsed = [to_number(u) for u in uniques]
+        number = np.array([math.nan if v is None else v for v in parsed] + [math.nan])
+        text = np.array([v is None for v in parsed] + [False])
+        rows = np.flatnonzero(bad)
+        x[rows], bad[rows] = number[codes], text[codes]
+    return x, bad
+
+
+# ------------------------------------------------------------------------------------------
 # input validation shared by binning and scoring
 # ------------------------------------------------------------------------------------------
 def as_frame(X, owner: str) -> pd.DataFrame:
@@ -279,8 +384,7 @@ def column_values(frame: pd.DataFrame, fb: FeatureBins, owner: str) -> pd.Series
     if s.dtype == bool or str(s.dtype) == "boolean":
         return s.astype("Float64")
     if not pd.api.types.is_numeric_dtype(s):
-        converted = pd.to_numeric(s, errors="coerce")
-        bad = converted.isna() & s.notna()
+        converted, bad = to_numbers(s)  # text that reads as a number is that number
         if bad.any():
             first = s[bad].iloc[0]
             raise DataError(
@@ -288,7 +392,7 @@ def column_values(frame: pd.DataFrame, fb: FeatureBins, owner: str) -> pd.Series
                 f"row(s) (first: {first!r} at row {s.index[bad][0]!r}). Convert it to numbers "
                 "(use NaN for missing)."
             )
-        s = converted
+        s = pd.Series(converted, index=s.index, name=s.name)
     x = s.to_numpy(dtype=float, na_value=np.nan)
     inf = np.isinf(x)
     if inf.any():

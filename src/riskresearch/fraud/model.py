@@ -16,7 +16,7 @@ from riskresearch.errors import ConfigError, DataError
 from riskresearch.fraud.features import FRAUD_FORMAT, FRAUD_PARAMS, METHODS
 from riskresearch.gbm import _encode, lgbm_params
 from riskresearch.textfmt import json_text
-from riskresearch.woe import as_frame, check_columns, check_target
+from riskresearch.woe import as_frame, category_keys, check_columns, check_target
 
 
 # ------------------------------------------------------------------------------------------
@@ -64,7 +64,7 @@ def _fit_encoding(frame: pd.DataFrame, feats: list[str], owner: str):
     """Categories of the text columns (sorted; unseen and missing values become NaN)."""
     check_columns(frame, feats, owner)
     cats = {
-        c: sorted(set(frame[c].dropna().astype("str")))
+        c: sorted(set(category_keys(frame[c]).dropna()))
         for c in feats
         if not pd.api.types.is_numeric_dtype(frame[c]) and frame[c].dtype != bool
     }

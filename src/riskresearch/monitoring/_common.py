@@ -13,7 +13,7 @@ import pandas as pd
 
 from riskresearch.errors import DataError
 from riskresearch.scoring import Scorer, _Feature
-from riskresearch.woe import NUMERICAL
+from riskresearch.woe import NUMERICAL, category_keys, to_numbers
 
 BASELINE_FORMAT = "riskresearch.monitoring_baseline/1"
 ALERTS_FORMAT = "riskresearch.monitoring_alerts/1"
@@ -89,29 +89,20 @@ class FeatureBins:
         """Bin of every value (numpy int array)."""
         f = self.feature
         if self.dtype == NUMERICAL:
-            if s.dtype == bool or str(s.dtype) == "boolean":
-                x = s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-                invalid = np.zeros(len(s), dtype=bool)
-            elif pd.api.types.is_numeric_dtype(s):
-                x = s.to_numpy(dtype=float, na_value=np.nan)
-                invalid = np.zeros(len(s), dtype=bool)
-            else:
-                conv = pd.to_numeric(s, errors="coerce")
-                x = conv.to_numpy(dtype=float, na_value=np.nan)
-                invalid = (conv.isna() & s.notna()).to_numpy()
+            x, invalid = to_numbers(s)  # as the scorer reads numbers
             idx = np.searchsorted(f.splits, x, side="right").astype(np.int64)
             if f.special_set:
                 idx[np.isin(x, list(f.special_set))] = f.n_regular
             idx[np.isnan(x)] = f.n_regular + 1
             idx[invalid] = self.unseen
             return idx
-        keys = category_keys(s)
-        codes, uniques = pd.factorize(keys, use_na_sentinel=True)
+        # each distinct value once, spelled as the scorer compares it (31.0 is '31')
+        codes, uniques = pd.factorize(category_keys(s), use_na_sentinel=True)
         table = np.empty(len(uniques) + 1, dtype=np.int64)
         for i, u in enumerate(uniques):
-            j = f.lookup.get(str(u))
+            j = f.lookup.get(u)
             if j is None:
-                j = f.n_regular if str(u) in f.special_set else self.unseen
+                j = f.n_regular if u in f.special_set else self.unseen
             table[i] = j
         table[-1] = f.n_regular + 1
         return table[codes]
@@ -123,24 +114,6 @@ class FeatureBins:
             return pd.Series(dtype="int64")
         shown = category_keys(s[mask]) if self.dtype != NUMERICAL else s[mask].astype(str)
         return shown.value_counts()
-
-
-def category_keys(s: pd.Series) -> pd.Series:
-    """Text keys of categorical values as the scorecard spells them.
-
-    Whole numbers stored as floats (``31.0``, e.g. an integer column read back with missing
-    values) are written ``'31'`` as an integer column would be, so a changed dtype does not by
-    itself make every category unseen (the dtype change is reported separately).
-    """
-    if pd.api.types.is_float_dtype(s):
-        x = s.to_numpy(dtype=float, na_value=np.nan)
-        whole = np.isfinite(x) & (np.floor(x) == x)
-        if whole[~np.isnan(x)].all():
-            out = pd.Series([None] * len(s), index=s.index, dtype=object)
-            ok = ~np.isnan(x)
-            out[ok] = [str(int(v)) for v in x[ok]]
-            return out
-    return s.astype(object).where(s.notna(), None).map(lambda v: v if v is None else str(v))
 
 
 def _group_label(group: list[str], show: int = 4) -> str:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from riskresearch.errors import ConfigError
-from riskresearch.woe import check_columns
+from riskresearch.woe import category_keys, check_columns
 
 
 @dataclass
@@ -114,7 +114,10 @@ def train_gbm(
     import dask
 
     uniques = dask.compute(
-        *[frame[c].dropna().astype("str").unique() for c in categorical],
+        *[
+            frame[c].map_partitions(category_keys, meta=(c, object)).dropna().unique()
+            for c in categorical
+        ],
         **({"scheduler": dask_client} if dask_client is not None else {}),
     )
     categories = {c: sorted(set(u)) for c, u in zip(categorical, uniques)}

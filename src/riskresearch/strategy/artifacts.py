@@ -149,14 +149,67 @@ def swap_set(
 # ------------------------------------------------------------------------------------------
 # persistence
 # ------------------------------------------------------------------------------------------
+def input_ranges(cfg: ModelConfig, scorer, *samples: pd.DataFrame) -> dict[str, Any]:
+    """The numeric inputs' ranges the decision engine checks (``strategy.json``
+    ``input_ranges``).
+
+    For every numerical scorecard feature, every numeric terms field (``retail_price``,
+    ``price_vs_retail``, ``lease_term_months``, ``monthly_rent``) and ``devices_requested``:
+    the smallest and largest value in ``samples`` (missing values, text, +/-inf and the
+    feature's special codes left out; null when none is left) and the physical limits of
+    ``strategy.physical_limits``. ``range_factor`` is ``strategy.range_factor``. Values are
+    written exactly (no rounding), so the recorded bounds hold the development rows.
+
+    Parameters
+    ----------
+    cfg : ModelConfig
+    scorer : riskresearch.scoring.Scorer
+        The release's scorecard.
+    *samples : DataFrame
+        The development data (e.g. the development and out-of-time through-the-door rows).
+    """
+    from riskresearch.woe import NUMERICAL, to_numbers
+
+    special: dict[str, set[float]] = {}
+    for seg in scorer.segments:
+        for f in seg["card"].features:
+            if f.dtype == NUMERICAL:
+                special.setdefault(f.name, set()).update(f.special_set)
+    numeric_terms = [c for c in TERMS_FIELDS if c != "device_category"]
+    names = list(dict.fromkeys([*special, *numeric_terms, *OPTIONAL_FIELDS]))
+    limits = cfg.strategy.physical_limits
+    fields: dict[str, Any] = {}
+    for name in names:
+        lo = hi = None
+        seen = [to_numbers(rows[name])[0] for rows in samples if name in rows.columns]
+        x = np.concatenate(seen) if seen else np.empty(0)
+        x = x[np.isfinite(x)]
+        if special.get(name):
+            x = x[~np.isin(x, sorted(special[name]))]
+        if x.size:
+            lo, hi = float(x.min()), float(x.max())
+        limit = limits.get(name)
+        if lo is None and limit is None:
+            continue
+        fields[name] = {
+            "min": lo,
+            "max": hi,
+            "physical_min": None if limit is None else limit.min,
+            "physical_max": None if limit is None else limit.max,
+        }
+    return {"range_factor": cfg.strategy.range_factor, "fields": fields}
+
+
 def strategy_document(
     result: Strategy,
     cfg: ModelConfig,
     scorer_columns: list[str],
     fraud: dict[str, Any] | None = None,
     fraud_features: list[str] | None = None,
+    ranges: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The content of ``strategy.json`` (see the schema in :func:`write_strategy`)."""
+    """The content of ``strategy.json`` (see the schema in :func:`write_strategy`);
+    ``ranges`` (:func:`input_ranges`) is written unrounded as ``input_ranges``."""
     policy = result.policy
     ring_keys = list(cfg.strategy.ring_keys) if fraud is not None else []
     required = list(
@@ -170,7 +223,7 @@ def strategy_document(
             ]
         )
     )
-    return _clean(
+    doc = _clean(
         {
             "format": STRATEGY_FORMAT,
             "model": cfg.model,
@@ -193,6 +246,9 @@ def strategy_document(
             "optional_fields": OPTIONAL_FIELDS,
         }
     )
+    if ranges is not None:  # exact values: a rounded minimum could refer its own row
+        doc["input_ranges"] = ranges
+    return doc
 
 
 def _clean(x):
@@ -259,11 +315,17 @@ class StrategyDevelopment:
     swap: pd.DataFrame
     previous: Path | None = None
     fraud_features: list[str] = field(default_factory=list)
+    ranges: dict[str, Any] | None = None
 
     def document(self) -> dict[str, Any]:
         """The content of ``strategy.json``."""
         return strategy_document(
-            self.result, self.cfg, list(self.scorer.columns), self.fraud, self.fraud_features
+            self.result,
+            self.cfg,
+            list(self.scorer.columns),
+            self.fraud,
+            self.fraud_features,
+            self.ranges,
         )
 
 
@@ -312,6 +374,7 @@ def develop_strategy(
         features = list(FraudScorer.read(out).features)
     previous = previous_release(cfg, config_path, exclude=out) if config_path is not None else None
     swap = swap_set(test_rows, result.policy, previous, target=target)
+    ranges = input_ranges(cfg, scorer, rows, test_rows)
     return StrategyDevelopment(
         cfg,
         scorer,
@@ -325,6 +388,7 @@ def develop_strategy(
         swap,
         previous,
         features,
+        ranges,
     )
 
 
@@ -337,7 +401,10 @@ def write_strategy(sdev: StrategyDevelopment, out_dir: str | os.PathLike) -> lis
       ``expected_loss``, ``expected_profit``, ``rows``); ``decline``; ``expected``
       (portfolio approval rate, bad rates, profit per application, and the flat policy's);
       ``constraints``; ``fraud`` (score thresholds, ring keys, ring list file; null without
-      a fraud model); ``applies_to``; ``economics``; ``required_fields``.
+      a fraud model); ``applies_to``; ``economics``; ``required_fields``; ``input_ranges``
+      (:func:`input_ranges`: ``range_factor`` and, per numeric input, its development
+      ``min`` / ``max`` and ``physical_min`` / ``physical_max``; a release without it has no
+      range rule).
     - ``fraud_rings.csv``: ``key``, ``value`` (empty without a warehouse).
     - ``strategy_terms.csv``, ``strategy_grades.csv`` (``sample`` = development and
       out-of-time), ``strategy_tradeoff.csv``, ``strategy_comparison.csv``,
