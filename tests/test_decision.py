@@ -455,6 +455,8 @@ TINY_STRATEGY = {
             "income": {"min": 1000.0, "max": 3000.0, "physical_min": None, "physical_max": None},
             # [-50, 350], physically >= 0: [0, 350]
             "monthly_rent": {"min": 50.0, "max": 250.0, "physical_min": 0.0, "physical_max": None},
+            # one value seen in development: no development range, only the physical one
+            "price_vs_retail": {"min": 1.0, "max": 1.0, "physical_min": 0.0, "physical_max": None},
             # no development values: only the physical limit
             "devices_requested": {
                 "min": None,
@@ -486,6 +488,8 @@ TINY_STRATEGY = {
         ({"monthly_rent": np.inf}, "out_of_range:monthly_rent"),
         ({"monthly_rent": 1e308, "income": 1e9}, "out_of_range:income"),  # first in order
         ({"devices_requested": 0.0}, "out_of_range:devices_requested"),
+        ({"price_vs_retail": 1.3}, "approved"),
+        ({"price_vs_retail": -0.1}, "out_of_range:price_vs_retail"),
         ({"devices_requested": 3.0}, "approved"),
         ({"monthly_rent": 1e308, "segment": "enterprise"}, "not_covered:segment"),
     ],

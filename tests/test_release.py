@@ -260,6 +260,19 @@ def test_rebuild_gives_identical_model_artifacts_and_replaces_dev(
     assert re.search(r"out-of-time AUC 0\.\d{4}", out)
 
 
+def test_verify_rebuild_reports_each_model_artifact(built, manifest, capsys):
+    """`verify --rebuild` builds the release again from its manifest (paths stored relative to
+    the release folder, resolved back) and reports every model artifact; on this machine each
+    is byte-identical."""
+    code = cli.main(["verify", str(built.path), "--rebuild"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    model = sorted(k for k, v in manifest["artifacts"].items() if v["kind"] == "model")
+    for name in model:
+        assert re.search(rf"^  {re.escape(name)} +byte-identical$", out, re.M), name
+    assert f"rebuild: all {len(model)} model artifacts are byte-identical" in out
+
+
 def test_existing_numbered_version_is_never_overwritten(built, config_path):
     before = _files(built.path)
     with pytest.raises(ConfigError, match=r"Release '.*1\.0\.0' exists and numbered versions"):

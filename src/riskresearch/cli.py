@@ -170,15 +170,23 @@ def _verify(args: argparse.Namespace) -> int:
             result = rebuild_and_compare(args.release, progress=bar)
         finally:
             bar.close()
-        width = max(map(len, result["artifacts"]), default=0) + 2
-        for name, (old, new) in result["artifacts"].items():
-            print(f"  {name:<{width}}{'identical' if old == new else 'DIFFERS'}  {old}")
-        print(
-            "rebuild: model artifacts are byte-identical"
-            if result["identical"]
-            else "rebuild: model artifacts DIFFER"
-        )
-        return 0 if result["identical"] else 1
+        width = max((len(a.name) for a in result.artifacts), default=0) + 2
+        labels = {"identical": "byte-identical", "differs": "DIFFERS"}
+        for a in result.artifacts:
+            status = labels.get(a.status, a.status)
+            print(f"  {a.name:<{width}}{status}" + (f"  ({a.reason})" if a.reason else ""))
+        same = sum(a.status == "identical" for a in result.artifacts)
+        if result.identical:
+            print(f"rebuild: all {same} model artifacts are byte-identical")
+        elif result.ok:
+            print(
+                f"rebuild: {same} model artifacts byte-identical, "
+                f"{len(result.artifacts) - same} equal within tolerance (numbers and the "
+                "scores of a fixed sample within 1e-9)"
+            )
+        else:
+            print("rebuild: model artifacts DIFFER")
+        return 0 if result.ok else 1
     return 0
 
 

@@ -27,13 +27,14 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from riskresearch.errors import ConfigError, DataError
+from riskresearch.manifest import check_name
 from riskresearch.scoring import SCORECARD_FORMAT, SEGMENTED_FORMAT, Scorer
 
 IDENTICAL = "identical"
@@ -179,12 +180,11 @@ def compare_artifacts(
 
 
 def _check_name(name: Any) -> None:
-    parts = PurePosixPath(name).parts if isinstance(name, str) else ()
-    if not parts or PurePosixPath(name).is_absolute() or ".." in parts or "\\" in name:
+    why = check_name(name)
+    if why:
         raise ConfigError(
-            f"compare_artifacts: the artifact name {name!r} is not a plain relative name inside "
-            "the release folders (no '..', no absolute path). Give names such as "
-            "'scorecard.json'."
+            f"compare_artifacts: the artifact name {name!r} is refused: {why}. Give names such "
+            "as 'scorecard.json' (plain relative names inside the release folders)."
         )
 
 

@@ -49,10 +49,11 @@ holds, for the numerical scorecard features and the numeric terms fields, the sm
 largest value of the development data and physical limits. With ``f = range_factor`` a value
 below ``min - f * (max - min)`` or above ``max + f * (max - min)``, or outside the physical
 limits, refers the application as ``out_of_range:<name>`` (the first such field in that
-order); special codes of a scorecard feature are never out of range. The rule applies to the
-applications the strategy covers (others are ``not_covered``), and no terms are offered from
-such a value (the terms built from it are NaN). A release whose ``strategy.json`` has no
-``input_ranges`` has no range rule.
+order); a field development saw with a single value has no development range (only its
+physical limits); special codes of a scorecard feature are never out of range. The rule
+applies to the applications the strategy covers (others are ``not_covered``), and no terms
+are offered from such a value (the terms built from it are NaN). A release whose
+``strategy.json`` has no ``input_ranges`` has no range rule.
 
 Output (:meth:`DecisionEngine.decide`, one row per input row, same index; columns in this
 order, dtypes fixed so that ``dask.dataframe.map_partitions`` can rely on them):
@@ -805,7 +806,8 @@ def _input_bounds(ranges: Mapping[str, Any] | None, scorer) -> dict[str, tuple]:
         lo, hi = -math.inf, math.inf
         if factor is not None and r.get("min") is not None and r.get("max") is not None:
             span = float(r["max"]) - float(r["min"])
-            lo, hi = float(r["min"]) - factor * span, float(r["max"]) + factor * span
+            if span > 0:  # one value seen (every consumer leases 1 device) says no range
+                lo, hi = float(r["min"]) - factor * span, float(r["max"]) + factor * span
         if r.get("physical_min") is not None:
             lo = max(lo, float(r["physical_min"]))
         if r.get("physical_max") is not None:

@@ -622,10 +622,40 @@ def release_config(folder: str | Path, manifest: dict[str, Any] | None = None) -
     return config
 
 
-def rebuild_and_compare(folder: str | Path, progress: Progress | None = None) -> dict[str, Any]:
-    """Rebuild a release from its manifest's config in a temporary folder and compare the
-    model artifacts' hashes. Returns ``{"identical": bool, "artifacts": {name: (old, new)}}``.
+@dataclass
+class Rebuild:
+    """The model artifacts of a release compared with a rebuild from its manifest.
+
+    Attributes
+    ----------
+    artifacts : list of riskresearch.compare.ArtifactComparison
+        One per model artifact of either version: ``identical`` (same bytes), ``equal within
+        tolerance`` (numbers, and the scores of a fixed sample, within 1e-9) or ``differs``.
     """
+
+    artifacts: list
+
+    @property
+    def identical(self) -> bool:
+        """Every model artifact byte-identical."""
+        return all(a.status == "identical" for a in self.artifacts)
+
+    @property
+    def ok(self) -> bool:
+        """No real difference (byte-identical or equal within tolerance)."""
+        return all(a.ok for a in self.artifacts)
+
+
+#: Rows of the release's table the rebuilt and original models score in the comparison.
+REBUILD_SAMPLE = 2000
+
+
+def rebuild_and_compare(folder: str | Path, progress: Progress | None = None) -> Rebuild:
+    """Rebuild a release from its manifest's config in a temporary folder and compare its
+    model artifacts with the release's (:func:`riskresearch.compare.compare_artifacts`, on
+    the first :data:`REBUILD_SAMPLE` rows of its table)."""
+    from riskresearch.compare import compare_artifacts
+
     folder = Path(folder)
     manifest = read_manifest(folder)
     config = release_config(folder, manifest)
@@ -642,12 +672,11 @@ def rebuild_and_compare(folder: str | Path, progress: Progress | None = None) ->
             cfg_path, version="rebuild", root=Path(tmp) / "out", progress=progress
         )
         new = read_manifest(rebuilt.path)["artifacts"]
-    compared = {
-        name: (manifest["artifacts"].get(name, {}).get("sha256"), new.get(name, {}).get("sha256"))
-        for name in MODEL_ARTIFACTS
-        if name in manifest["artifacts"] or name in new
-    }
-    return {"identical": all(a == b and a for a, b in compared.values()), "artifacts": compared}
+        names = [n for n in MODEL_ARTIFACTS if n in manifest["artifacts"] or n in new]
+        from riskresearch.development import load_table
+
+        sample = load_table(load_config(cfg_path)).head(REBUILD_SAMPLE)
+        return Rebuild(compare_artifacts(folder, rebuilt.path, names, sample))
 
 
 def load_gbm(folder: str | Path):
