@@ -463,7 +463,9 @@ def test_score_writes_id_score_pd_and_reasons(built, rows, tmp_path, capsys, suf
     factor = 20 / math.log(2)
     offset = 600 - factor * math.log(50)
     pd_ = 1 / (1 + np.exp((expected - offset) / factor))
-    np.testing.assert_allclose(result.pd.to_numpy(), pd_, rtol=1e-12)
+    # scorecard.json stores factor and offset at 12 significant digits (textfmt): PDs agree
+    # with the exact design to ~1e-11
+    np.testing.assert_allclose(result.pd.to_numpy(), pd_, rtol=1e-9)
 
     con = duckdb.connect()
     con.register("frame", rows)
