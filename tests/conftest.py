@@ -76,3 +76,24 @@ def modeling(modeling_path) -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def oracle(warehouse) -> pd.DataFrame:
     return query(warehouse, "SELECT * FROM oracle_applications ORDER BY application_id")
+
+
+#: Stand-ins for the scorecard part's other artifacts when a test writes only scorecard.json
+#: (a reader hashes them; only scorecard.json is read).
+SCORECARD_STUBS = {"points.csv": "feature,bin,points\n", "scorecard.sql": "0\n"}
+
+
+def sealed_release(folder: Path, files: dict, table: Path, version: str = "1.0.0", **config):
+    """A release folder of the given files, sealed with a valid manifest (its config: model
+    'mon', ``table`` with target 'bad', plus ``config``'s sections, merged one level deep)."""
+    from riskresearch.config import config_from_dict
+    from riskresearch.release import seal
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    raw = {"model": "mon", "data": {"table": str(table), "target": "bad"}}
+    for key, value in config.items():
+        raw[key] = {**raw.get(key, {}), **value} if isinstance(value, dict) else value
+    seal(folder, config_from_dict(raw), version=version)
+    return folder

@@ -17,7 +17,8 @@ from riskresearch import monitoring as M
 from riskresearch.config import config_from_dict
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.monitoring._common import FeatureBins, category_keys
-from riskresearch.release import sha256_file, verify_release
+from riskresearch.release import verify_release
+from tests.conftest import SCORECARD_STUBS, sealed_release
 
 FEATURES = [
     "partner_id",
@@ -281,23 +282,11 @@ def test_fraud_signals_flag_share_per_week_and_partner(cfg, card, table, tmp_pat
 # ------------------------------------------------------------------------------------------
 # releases: CLI exit code, champion comparison, promotion, retrain
 # ------------------------------------------------------------------------------------------
-def _fake_release(folder, files: dict, config: dict, version="1.0.0"):
-    """A release folder whose manifest lists the files' hashes (enough for verify)."""
-    folder.mkdir(parents=True)
-    for name, text in files.items():
-        (folder / name).write_text(text)
-    manifest = {
-        "format": "riskresearch.release/1",
-        "model": config.get("model", "mon"),
-        "version": version,
-        "config": config,
-        "data": {"table": config["data"]["table"], "sha256": "0"},
-        "artifacts": {
-            n: {"sha256": sha256_file(folder / n), "bytes": 1, "kind": "model"} for n in files
-        },
-    }
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
-    return folder
+def _fake_release(folder, files: dict, table, version="1.0.0", **config):
+    """A sealed release folder of ``files`` (its scorecard part completed with stand-ins)."""
+    if "scorecard.json" in files:
+        files = {**SCORECARD_STUBS, **files}
+    return sealed_release(folder, files, table, version=version, **config)
 
 
 def test_cli_monitor_writes_alerts_and_exits_3_on_red(baseline, card, modeling_path, tmp_path):
@@ -309,7 +298,7 @@ def test_cli_monitor_writes_alerts_and_exits_3_on_red(baseline, card, modeling_p
             "scorecard.json": json.dumps(card),
             "monitoring_baseline.json": json.dumps(rounded(baseline.data)),
         },
-        {"model": "mon", "data": {"table": str(modeling_path)}},
+        modeling_path,
     )
     code = cli.main(["monitor", str(rel), str(modeling_path), "--out", str(tmp_path / "out")])
     assert code == 3
@@ -320,9 +309,9 @@ def test_cli_monitor_writes_alerts_and_exits_3_on_red(baseline, card, modeling_p
     assert cli.main(["monitor", str(rel), str(modeling_path)]) == 2
 
 
-def test_champion_comparison_and_promotion(cfg, card, tmp_path, capsys):
+def test_champion_comparison_and_promotion(cfg, card, modeling_path, tmp_path, capsys):
     champion = _fake_release(
-        tmp_path / "champ", {"scorecard.json": json.dumps(card)}, {"data": {"table": "t"}}
+        tmp_path / "champ", {"scorecard.json": json.dumps(card)}, modeling_path
     )
     out = tmp_path / "challenger"
     out.mkdir()
@@ -340,8 +329,9 @@ def test_champion_comparison_and_promotion(cfg, card, tmp_path, capsys):
     rel = _fake_release(
         tmp_path / "rel",
         {f.name: f.read_text() for f in files},
-        {"data": {"table": "t"}, "monitoring": {"champion": str(champion)}},
+        modeling_path,
         version="1.1.0",
+        monitoring={"champion": str(champion)},
     )
     before = {p.name: p.read_bytes() for p in champion.iterdir()}
     assert cli.main(["promote", str(rel), "--by", "ana", "--note", "AUC +0.01"]) == 0
@@ -361,9 +351,7 @@ def test_retrain_refuses_a_missing_table_before_building(tmp_path):
     table = tmp_path / "t.parquet"
     pd.DataFrame({"a": [1]}).to_parquet(table)
     champion = _fake_release(
-        tmp_path / "scorecards" / "mon" / "1.0.0",
-        {"scorecard.json": "{}"},
-        {"model": "mon", "data": {"table": str(table)}},
+        tmp_path / "scorecards" / "mon" / "1.0.0", {"scorecard.json": "{}"}, table
     )
     with pytest.raises(ConfigError, match="does not exist"):
         M.retrain(champion, "1.2.0", table=tmp_path / "nope.parquet")
@@ -384,7 +372,7 @@ def test_cli_monitor_wrong_files_are_one_line(
             "scorecard.json": json.dumps(card),
             "monitoring_baseline.json": json.dumps(rounded(baseline.data)),
         },
-        {"model": "mon", "data": {"table": str(modeling_path)}},
+        modeling_path,
     )
     new, extra = modeling_path, []
     bad = tmp_path / "bad.duckdb"
@@ -414,9 +402,7 @@ def test_cli_retrain_names_a_folder_given_as_table(tmp_path, capsys):
     table = tmp_path / "t.parquet"
     pd.DataFrame({"a": [1]}).to_parquet(table)
     champion = _fake_release(
-        tmp_path / "scorecards" / "mon" / "1.0.0",
-        {"scorecard.json": "{}"},
-        {"model": "mon", "data": {"table": str(table)}},
+        tmp_path / "scorecards" / "mon" / "1.0.0", {"scorecard.json": "{}"}, table
     )
     folder = tmp_path / "new_table.parquet"
     folder.mkdir()

@@ -23,7 +23,7 @@ from riskresearch.gbm import GbmClassifier, GbmScorer
 from riskresearch.release import sha256_file
 from riskresearch.scorecard import Scorecard
 from riskresearch.scoring import Scorer
-from tests.conftest import ROOT, cli_with_file_size_limit
+from tests.conftest import ROOT, SCORECARD_STUBS, cli_with_file_size_limit, sealed_release
 
 FEATURES = [
     "platform_credit_score",
@@ -67,23 +67,19 @@ def rows(modeling) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def release(tmp_path_factory, scorer) -> str:
-    """A release folder of the smallest kind `score` accepts: scorecard.json and a manifest
-    holding its sha256 (the tamper check is the real one)."""
+def release(tmp_path_factory, scorer, modeling_path) -> str:
+    """A release folder of the smallest kind `score` accepts: the scorecard part and a sealed
+    manifest holding its sha256 (the tamper check is the real one)."""
     folder = tmp_path_factory.mktemp("release") / "1.0.0"
-    folder.mkdir()
-    (folder / "scorecard.json").write_text(json.dumps(scorer.model, indent=1) + "\n")
-    manifest = {
-        "format": "riskresearch.release/1",
-        "model": "consumer",
-        "version": "1.0.0",
-        "config": {
-            "scorecard": {"n_reason_codes": N_CODES},
-            "data": {"id_column": "application_id"},
-        },
-        "artifacts": {"scorecard.json": {"sha256": sha256_file(folder / "scorecard.json")}},
-    }
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    files = {**SCORECARD_STUBS, "scorecard.json": json.dumps(scorer.model, indent=1) + "\n"}
+    sealed_release(
+        folder,
+        files,
+        modeling_path,
+        model="consumer",
+        scorecard={"n_reason_codes": N_CODES},
+        data={"id_column": "application_id"},
+    )
     return str(folder)
 
 
@@ -513,24 +509,22 @@ def test_dask_decisions_equal_pandas_exactly(dask_client, engine, rows, tmp_path
 
 
 def test_cli_decide_dask_equals_the_pandas_command(
-    dask_client, engine, scorer, rows, tmp_path, capsys
+    dask_client, engine, scorer, rows, modeling_path, tmp_path, capsys
 ):
     folder = tmp_path / "release"
-    folder.mkdir()
-    (folder / "scorecard.json").write_text(json.dumps(scorer.model, indent=1) + "\n")
-    (folder / "strategy.json").write_text(json.dumps(engine.strategy, indent=1) + "\n")
-    manifest = {
-        "format": "riskresearch.release/1",
-        "config": {
-            "scorecard": {"n_reason_codes": N_CODES},
-            "data": {"id_column": "application_id"},
-        },
-        "artifacts": {
-            name: {"sha256": sha256_file(folder / name)}
-            for name in ("scorecard.json", "strategy.json")
-        },
+    files = {
+        **SCORECARD_STUBS,
+        "scorecard.json": json.dumps(scorer.model, indent=1) + "\n",
+        "strategy.json": json.dumps(engine.strategy, indent=1) + "\n",
+        "fraud_rings.csv": "key,value\n",
     }
-    (folder / "manifest.json").write_text(json.dumps(manifest) + "\n")
+    sealed_release(
+        folder,
+        files,
+        modeling_path,
+        scorecard={"n_reason_codes": N_CODES},
+        data={"id_column": "application_id"},
+    )
     _parts(tmp_path / "in", rows, 3)
     rows.to_parquet(tmp_path / "all.parquet", index=False)
     args = ["decide", str(folder), str(tmp_path / "in"), str(tmp_path / "d")]

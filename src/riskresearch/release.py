@@ -503,7 +503,7 @@ def _artifacts(folder: Path) -> dict[str, dict[str, Any]]:
     return artifacts
 
 
-def seal(folder: str | Path, cfg: ModelConfig) -> Path:
+def seal(folder: str | Path, cfg: ModelConfig, version: str | None = None) -> Path:
     """Write ``manifest.json`` for a folder of artifacts written through the library.
 
     Without papermill (a script, a test, a benchmark that calls ``write_scorecard``,
@@ -516,6 +516,7 @@ def seal(folder: str | Path, cfg: ModelConfig) -> Path:
     manifest = {
         "format": FORMAT,
         "model": cfg.model,
+        "version": version,
         "config": cfg.model_dump(mode="json"),
         "artifacts": artifacts,
         # a part is in the folder when every one of its model artifacts was written
