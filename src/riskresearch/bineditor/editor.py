@@ -93,6 +93,7 @@ class BinEditor:
         self.config_path = Path(config_path) if config_path is not None else cfg.source
         self.bins: dict[str, FeatureBins] = {f: copy.deepcopy(fb) for f, fb in binner.bins_.items()}
         self._opened = copy.deepcopy(self.bins)
+        self._ivs: dict[str, float] = {}
         self._optimal = {f: fb for f, fb in self._opened.items() if fb.source == "optimal"}
         unknown = [f for f in selected if f not in self.bins]
         if unknown:
@@ -413,7 +414,7 @@ class BinEditor:
         return {
             "feature": feature,
             "dtype": fb.dtype,
-            "iv": fb.iv(),
+            "iv": self._iv(feature),
             "n_bins": fb.n_regular,
             "monotonic": monotonicity(fb),
             "source": fb.source,
@@ -429,7 +430,7 @@ class BinEditor:
         rows = [
             {
                 "feature": f,
-                "iv": fb.iv(),
+                "iv": self._iv(f),
                 "n_bins": fb.n_regular,
                 "dtype": fb.dtype,
                 "monotonic": monotonicity(fb),
@@ -447,7 +448,7 @@ class BinEditor:
         included."""
         fb = self._feature(feature)
         trend = "" if fb.dtype == CATEGORICAL else f", {monotonicity(fb)}"
-        title = f"{feature}: IV {fb.iv():.3f}{trend}" + (
+        title = f"{feature}: IV {self._iv(feature):.3f}{trend}" + (
             " (override)" if fb.source == "override" else ""
         )
         return view.bin_chart(fb, self.table(feature), title)
@@ -520,7 +521,14 @@ class BinEditor:
         self._changed(feature)
         return self
 
+    def _iv(self, feature: str) -> float:
+        """A feature's IV, kept until its bins change (the picker lists every feature's)."""
+        if feature not in self._ivs:
+            self._ivs[feature] = self.bins[feature].iv()
+        return self._ivs[feature]
+
     def _changed(self, feature: str) -> None:
+        self._ivs.pop(feature, None)
         if feature not in self.selected:
             return  # the scorecard does not use it: only its own IV changed
         col = self.selected.index(feature)

@@ -28,7 +28,12 @@ def bin_chart(fb: FeatureBins, table: pd.DataFrame, title: str) -> Figure:
     """
     tab = table.drop(index="Total", errors="ignore")
     n = len(tab)
-    fig = Figure(figsize=(max(7.0, 0.95 * n), 3.9), layout="constrained", dpi=100)
+    wide = n > 6  # long labels: slanted
+    width = max(7.0, 0.95 * n) + (0.6 if wide else 0.0)
+    fig = Figure(figsize=(width, 3.9 if wide else 3.3), dpi=100)
+    # fixed margins: a constrained layout would take longer than the refit itself
+    left = (1.4 if wide else 0.75) / width
+    fig.subplots_adjust(left=left, right=1 - 0.75 / width, top=0.9, bottom=0.3 if wide else 0.12)
     ax = fig.add_subplot()
     pos = np.arange(n)
     share = tab["share"].to_numpy(dtype=float)
@@ -45,8 +50,13 @@ def bin_chart(fb: FeatureBins, table: pd.DataFrame, title: str) -> Figure:
         f"{i}: {_short(lab)}" if isinstance(i, int | np.integer) else f"{lab} {note}".strip()
         for i, lab, note in zip(tab.index, tab["bin"], tab["note"])
     ]
-    wide = n > 6
-    ax.set_xticks(pos, labels, rotation=25 if wide else 0, ha="right" if wide else "center")
+    ax.set_xticks(
+        pos,
+        labels,
+        rotation=25 if wide else 0,
+        ha="right" if wide else "center",
+        rotation_mode="anchor" if wide else "default",
+    )
     ax.tick_params(axis="x", labelsize=8)
     rate = ax.twinx()
     shown = count > 0
