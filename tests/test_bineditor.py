@@ -334,6 +334,7 @@ def test_widget_select_merge_reason_save(editor):
     f = _numeric_with_bins(editor)
     ui.feature.value = f
     before = list(editor.bins[f].splits)
+    assert ui.bin.value == 0  # a picker always holds a bin
     ui.bin.value = 1
     ui.merge.click()
     assert editor.bins[f].splits == [s for i, s in enumerate(before) if i != 1]
@@ -353,7 +354,7 @@ def test_widget_select_merge_reason_save(editor):
     assert "outside the observed range" in ui.status.value and "#b00020" in ui.status.value
     ui.feature.value = "education"
     assert ui.category_row.layout.display is None and ui.numeric_row.layout.display == "none"
-    ui.category.value = editor.categories("education")[0]
+    assert ui.category.value == editor.categories("education")[0] and ui.group.value == 0
     ui.group.value = editor.bins["education"].n_regular  # a new group
     ui.move.click()
     assert [editor.categories("education")[0]] in editor.bins["education"].groups

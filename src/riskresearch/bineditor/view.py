@@ -39,11 +39,11 @@ def bin_chart(fb: FeatureBins, table: pd.DataFrame, title: str) -> Figure:
     share = tab["share"].to_numpy(dtype=float)
     count = tab["count"].to_numpy(dtype=float)
     colors = [SHARE_COLOR] * fb.n_regular + [OTHER_COLOR] * (n - fb.n_regular)
-    bars = ax.bar(pos, share, color=colors, alpha=0.75, label="share of rows")
+    bars = ax.bar(pos, share, color=colors, alpha=0.75)
     ax.bar_label(
         bars, labels=[f"{s:.0%}\nn={c:,.0f}" if c else "" for s, c in zip(share, count)], fontsize=8
     )
-    ax.set_ylabel("share of rows")
+    ax.set_ylabel("share of rows (bars)", color=SHARE_COLOR)
     ax.set_ylim(0, max(0.05, float(share.max()) * 1.3))
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     labels = [
@@ -65,14 +65,11 @@ def bin_chart(fb: FeatureBins, table: pd.DataFrame, title: str) -> Figure:
         tab["bad_rate"].to_numpy(dtype=float)[shown],
         color=RATE_COLOR,
         marker="o",
-        label="bad rate",
     )
-    rate.set_ylabel("bad rate", color=RATE_COLOR)
+    rate.set_ylabel("bad rate (line)", color=RATE_COLOR)
     rate.set_ylim(bottom=0)
     rate.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
-    ax.set_title(title, fontsize=10)
-    handles = [*ax.get_legend_handles_labels()[0], *rate.get_legend_handles_labels()[0]]
-    ax.legend(handles=handles, loc="upper left", fontsize=8)
+    ax.set_title(title, fontsize=10, loc="left")  # the axis labels say bars and line: no legend
     return fig
 
 
@@ -87,7 +84,7 @@ def table_html(table: pd.DataFrame) -> str:
     """The bins table as a compact HTML table (shares and bad rates in %, Special, Missing
     and Total rows in grey)."""
     head = ["bin", "range / categories", "count", "share", "bad rate", "WoE", "IV", ""]
-    style = "padding:2px 8px;text-align:right;border-bottom:1px solid #ddd"
+    style = "padding:2px 8px;text-align:right;border-bottom:1px solid #ddd;white-space:nowrap"
     rows = []
     for i, r in table.iterrows():
         grey = "" if isinstance(i, int | np.integer) else "color:#666;"
@@ -98,7 +95,7 @@ def table_html(table: pd.DataFrame) -> str:
             f"{r['share']:.1%}",
             "" if pd.isna(r["bad_rate"]) else f"{r['bad_rate']:.2%}",
             "" if pd.isna(r["woe"]) else f"{r['woe']:+.3f}",
-            f"{r['iv']:.4f}",
+            f"{r['iv'] + 0.0:.4f}",  # + 0.0: an empty bin's -0.0 shows as 0.0000
             html.escape(str(r["note"])),
         ]
         rows.append(

@@ -14,6 +14,7 @@ import ipywidgets as w
 
 from riskresearch.bineditor import view
 from riskresearch.errors import RiskResearchError
+from riskresearch.release import display_path
 from riskresearch.woe import CATEGORICAL
 
 OWN_BIN = ("its own bin", -1)  # the Missing/Special pickers' choice of no assignment
@@ -36,12 +37,16 @@ class BinEditorUI:
     def __init__(self, editor):
         self.editor = editor
         self._busy = False
-        layout = w.Layout(width="auto")
+        layout = w.Layout(width="auto", align_self="flex-start")
         self.feature = w.Dropdown(description="Feature", layout=w.Layout(width="520px"))
         self.info = w.HTML()
         self.model = w.HTML()
-        self.table = w.HTML()
-        self.chart = w.Image(format="png", layout=w.Layout(max_width="100%"))
+        self.table = w.HTML(layout=w.Layout(flex="0 0 auto", margin="0 24px 0 0"))
+        # full width at most, never stretched: a chart to read, not a thumbnail
+        self.chart = w.Image(
+            format="png",
+            layout=w.Layout(max_width="100%", height="auto", object_fit="contain"),
+        )
         self.bin = w.Dropdown(description="Bin", layout=w.Layout(width="330px"))
         self.merge = w.Button(description="Merge with next bin", layout=layout)
         self.split_at = w.Text(
@@ -58,22 +63,37 @@ class BinEditorUI:
             description="Reason",
             placeholder="why this override (saved with it in the config and binning.json)",
             continuous_update=False,
-            layout=w.Layout(width="760px", height="56px"),
+            layout=w.Layout(width="520px", height="56px"),
         )
-        self.save = w.Button(description="Save overrides to config", button_style="primary")
+        self.save = w.Button(
+            description="Save overrides to config", button_style="primary", layout=layout
+        )
         self.status = w.HTML()
-        self.numeric_row = w.HBox([self.bin, self.merge, self.split_at, self.split])
-        self.category_row = w.HBox([self.category, self.group, self.move])
+        self.numeric_row = w.VBox(
+            [w.HBox([self.bin, self.merge]), w.HBox([self.split_at, self.split])]
+        )
+        self.category_row = w.VBox([self.category, w.HBox([self.group, self.move])])
+        controls = w.VBox(
+            [
+                self.numeric_row,
+                self.category_row,
+                w.HBox([self.missing_to, self.special_to]),
+                self.reset,
+                self.reason,
+                self.save,
+                self.status,
+            ],
+            layout=w.Layout(flex="1 1 420px", min_width="420px"),
+        )
         self.widget = w.VBox(
             [
                 w.HBox([self.feature, self.info]),
                 self.model,
-                w.HBox([self.table, self.chart]),
-                self.numeric_row,
-                self.category_row,
-                w.HBox([self.missing_to, self.special_to, self.reset]),
-                self.reason,
-                w.HBox([self.save, self.status]),
+                self.chart,
+                w.HBox(
+                    [self.table, controls],
+                    layout=w.Layout(flex_flow="row wrap", align_items="flex-start"),
+                ),
             ]
         )
         self.feature.observe(self._on_feature, names="value")
@@ -137,7 +157,8 @@ class BinEditorUI:
             self._say(str(exc), error=True)
             return
         n = len(self.editor.to_overrides())
-        self._say(f"Saved {n} override{'s' if n != 1 else ''} to {path}.")
+        shown = display_path(path, self.editor.cfg)  # relative to the project, like notebooks
+        self._say(f"Saved {n} override{'s' if n != 1 else ''} to {shown}.")
 
     def _on_feature(self, change) -> None:
         if not self._busy:
@@ -181,19 +202,21 @@ class BinEditorUI:
             self.model.value = _model_html(ed.model)
             table = ed.table(feature)
             self.table.value = view.table_html(table)
-            self.chart.value = view.png(ed.chart(feature))
+            fig = ed.chart(feature)
+            self.chart.value = view.png(fig)
+            self.chart.layout.width = f"{round(fig.get_figwidth() * fig.dpi)}px"  # its own size
             regular = [(f"{i}: {table.loc[i, 'bin']}", i) for i in range(fb.n_regular)]
             numeric = fb.dtype != CATEGORICAL
             self.numeric_row.layout.display = None if numeric else "none"
             self.category_row.layout.display = "none" if numeric else None
             if numeric:
-                self.bin.options = regular[:-1] or regular
+                _refill(self.bin, regular[:-1] or regular)
                 self.merge.disabled = fb.n_regular < 2
             else:
                 cats = ed.categories(feature)
                 where = {c: i for i, g in enumerate(fb.groups) for c in g}
-                self.category.options = [(f"{c} (group {where.get(c)})", c) for c in cats]
-                self.group.options = [*regular, (f"{fb.n_regular}: a new group", fb.n_regular)]
+                _refill(self.category, [(f"{c} (group {where.get(c)})", c) for c in cats])
+                _refill(self.group, [*regular, (f"{fb.n_regular}: a new group", fb.n_regular)])
             self.missing_to.options = [OWN_BIN, *regular]
             self.missing_to.value = OWN_BIN[1] if fb.missing_bin is None else fb.missing_bin
             self.special_to.options = [OWN_BIN, *regular]
@@ -204,6 +227,15 @@ class BinEditorUI:
             self.reason.disabled = fb.source != "override"
         finally:
             self._busy = False
+
+
+def _refill(dropdown: w.Dropdown, options: list[tuple[str, Any]]) -> None:
+    """New options; the picked value stays when it is still offered, else the first one."""
+    picked = dropdown.value
+    dropdown.options = options
+    values = [v for _, v in options]
+    if values:
+        dropdown.value = picked if picked in values else values[0]
 
 
 def _model_html(model: dict) -> str:
