@@ -7,6 +7,7 @@ import copy
 import json
 import math
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -424,6 +425,10 @@ def test_reason_and_assignment_are_recorded_in_binning_json_and_scored():
     probe = pd.DataFrame({"x": [np.nan, 6.0], "c": ["a", "a"]})
     points = scorer.feature_points(probe)
     assert points["x"].iloc[0] == points["x"].iloc[1]
+    con = duckdb.connect()
+    con.register("t", probe.assign(_rid=[0, 1]))
+    sql = con.sql(f"SELECT {scorer.to_sql()} AS s FROM t ORDER BY _rid").df()["s"]
+    assert sql.iloc[0] == sql.iloc[1] == pytest.approx(scorer.score(probe).iloc[0], abs=1e-9)
 
 
 def test_a_bad_assignment_is_refused(tmp_path):
