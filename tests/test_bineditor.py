@@ -274,6 +274,7 @@ def test_save_writes_the_overrides_and_keeps_every_other_line(editor):
     assert text.count("#") == original.count("#")
     cfg = load_config(editor.config_path)  # validates
     assert cfg.binning.overrides == editor.to_overrides()
+    assert BinEditor.from_config(editor.config_path).to_overrides() == editor.to_overrides()
     assert cfg.binning.overrides[f]["reason"] == 'credit policy: "round" bands'
     assert cfg.binning.overrides["lenders_6m"]["missing_bin"] == 0
     # the next release bins them so: the config's binning equals the editor's bins
@@ -429,6 +430,18 @@ def test_reason_and_assignment_are_recorded_in_binning_json_and_scored():
     con.register("t", probe.assign(_rid=[0, 1]))
     sql = con.sql(f"SELECT {scorer.to_sql()} AS s FROM t ORDER BY _rid").df()["s"]
     assert sql.iloc[0] == sql.iloc[1] == pytest.approx(scorer.score(probe).iloc[0], abs=1e-9)
+
+
+def test_special_codes_assigned_to_a_bin_count_there():
+    binner = WoeBinner(
+        special_codes={"x": [6.0]}, overrides={"x": {"splits": [3.0], "special_bin": 0}}
+    ).fit(X[["x"]], Y)
+    fb = binner.bins_["x"]
+    # bin 0 holds 1 and 2 (20 rows) and the special code 6 (10 rows); Special is empty
+    assert (
+        fb.good[0] + fb.bad[0] == 30 and fb.good[fb.special_index] + fb.bad[fb.special_index] == 0
+    )
+    assert fb.transform(pd.Series([6.0]))[0] == fb.woe()[0] == fb.woe()[fb.special_index]
 
 
 def test_a_bad_assignment_is_refused(tmp_path):

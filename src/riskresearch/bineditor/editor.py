@@ -262,7 +262,8 @@ class BinEditor:
                 "Put each in one group."
             )
         known = self._categories(feature)
-        unknown = sorted(set(flat) - set(known))
+        kept = {c for g in fb.groups for c in g}  # e.g. a config's group naming a rare category
+        unknown = sorted(set(flat) - set(known) - kept)
         if unknown:
             raise ConfigError(
                 f"Cannot regroup '{feature}': {unknown} are not categories of its development "
