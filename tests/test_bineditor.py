@@ -187,6 +187,17 @@ def test_refit_auc_equals_a_scorecard_fitted_from_scratch_on_the_overrides(edito
     assert editor.model["auc"] != editor.model["auc_at_open"]
 
 
+def test_reselect_runs_the_configs_selection_on_the_current_bins(editor, opened):
+    assert editor.reselect().selected == opened.selected  # same bins: same scorecard
+    assert editor.model["auc"] == pytest.approx(opened.model["auc"], abs=1e-12)
+    f = _numeric_with_bins(editor)
+    editor.merge(f, 0, 1).merge(f, 0, 1)  # a coarser feature: the selection may change
+    ui = editor.ui()
+    ui.reselect.click()
+    stars = {v for label, v in ui.feature.options if label.startswith("★")}
+    assert stars == set(editor.selected) and "Updated" in ui.status.value
+
+
 def test_monotonicity_reads_the_bad_rate_of_regular_bins():
     fb = FeatureBins("x", "numerical", splits=[1, 2, 3], good=[90, 80, 70, 60, 0, 5],
                      bad=[10, 20, 30, 40, 0, 50])  # fmt: skip

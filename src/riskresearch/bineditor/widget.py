@@ -59,6 +59,11 @@ class BinEditorUI:
         self.missing_to = w.Dropdown(description="Missing →", layout=w.Layout(width="330px"))
         self.special_to = w.Dropdown(description="Special →", layout=w.Layout(width="330px"))
         self.reset = w.Button(description="Reset to optimal", layout=layout)
+        self.reselect = w.Button(
+            description="Select features again",
+            tooltip="the config's selection on the current bins (a few seconds)",
+            layout=layout,
+        )
         self.reason = w.Textarea(
             description="Reason",
             placeholder="why this override (saved with it in the config and binning.json)",
@@ -78,7 +83,7 @@ class BinEditorUI:
                 self.numeric_row,
                 self.category_row,
                 w.HBox([self.missing_to, self.special_to]),
-                self.reset,
+                w.HBox([self.reset, self.reselect]),
                 self.reason,
                 self.save,
                 self.status,
@@ -101,6 +106,7 @@ class BinEditorUI:
         self.split.on_click(lambda _: self._edit(self._split))
         self.move.on_click(lambda _: self._edit(self._move))
         self.reset.on_click(lambda _: self._edit(lambda f: self.editor.reset(f)))
+        self.reselect.on_click(lambda _: self._edit(lambda f: self.editor.reselect()))
         self.missing_to.observe(lambda ch: self._assign("missing", ch), names="value")
         self.special_to.observe(lambda ch: self._assign("special", ch), names="value")
         self.reason.observe(self._on_reason, names="value")
