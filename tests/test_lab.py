@@ -28,6 +28,7 @@ import websocket
 
 from riskresearch import release
 from tests.conftest import ROOT
+from tests.test_notebooks import TOOLS
 
 # A guard against a hung server or kernel, not a timing check: a healthy start takes seconds.
 TIMEOUT = 60
@@ -219,12 +220,12 @@ def test_server_requires_the_token(lab):
 def test_server_lists_the_release_notebooks(lab):
     listing = lab.get("/api/contents")
     names = sorted(item["name"] for item in listing["content"] if item["type"] == "notebook")
-    assert names == list(release.NOTEBOOKS)
+    assert names == sorted([*release.NOTEBOOKS, *TOOLS])  # and the tools beside them
 
 
 def test_notebooks_name_the_registered_kernel(lab):
     specs = lab.get("/api/kernelspecs")["kernelspecs"]
-    for name in release.NOTEBOOKS:
+    for name in [*release.NOTEBOOKS, *TOOLS]:
         notebook = lab.get(f"/api/contents/{name}")
         assert notebook["type"] == "notebook"
         kernel_name = notebook["content"]["metadata"]["kernelspec"]["name"]

@@ -12,16 +12,27 @@ from riskresearch import release
 from tests.conftest import ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+#: Notebooks beside the release sequence: tools a modeler opens (nbval runs them too); they
+#: take the release's parameters but out_dir, and write nothing on their own.
+TOOLS = ("review_bins.ipynb",)
+RELEASE = [p for p in NOTEBOOKS if p.name not in TOOLS]
 MARK = "# NBVAL_CHECK_OUTPUT"
 
 
-def test_release_sequence_is_every_notebook_in_order():
-    assert [p.name for p in NOTEBOOKS] == list(release.NOTEBOOKS)
-    assert all(re.match(r"\d\d_[a-z_]+\.ipynb$", p.name) for p in NOTEBOOKS)
+def test_release_sequence_is_every_numbered_notebook_in_order():
+    assert [p.name for p in RELEASE] == list(release.NOTEBOOKS)
+    assert all(re.match(r"\d\d_[a-z_]+\.ipynb$", p.name) for p in RELEASE)
+    assert sorted(p.name for p in NOTEBOOKS if p not in RELEASE) == sorted(TOOLS)
+    assert not any(re.match(r"\d\d_", name) for name in TOOLS)
 
 
 @pytest.fixture(params=NOTEBOOKS, ids=lambda p: p.name)
 def notebook(request):
+    return nbformat.read(request.param, as_version=4)
+
+
+@pytest.fixture(params=RELEASE, ids=lambda p: p.name)
+def release_notebook(request):
     return nbformat.read(request.param, as_version=4)
 
 
@@ -35,7 +46,15 @@ def test_exactly_one_parameters_cell_of_literals(notebook):
         assert isinstance(stmt.targets[0], ast.Name)
         ast.literal_eval(stmt.value)  # raises on anything but a literal
         names.append(stmt.targets[0].id)
-    assert tuple(names) == release.NOTEBOOK_PARAMETERS
+    if "out_dir" in names:
+        assert tuple(names) == release.NOTEBOOK_PARAMETERS
+    else:  # a tool: the release's parameters but out_dir, in their order
+        assert tuple(names) == tuple(p for p in release.NOTEBOOK_PARAMETERS if p != "out_dir")
+
+
+def test_release_notebooks_take_out_dir(release_notebook):
+    (cell,) = [c for c in release_notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    assert "out_dir = " in cell.source
 
 
 def test_no_definitions_and_no_absolute_paths(notebook):
@@ -77,4 +96,15 @@ def test_structure_title_imports_parameters_config(notebook):
     assert cells[1].source.startswith(("import ", "from "))
     assert "parameters" in cells[2].metadata.get("tags", [])
     assert cells[3].source.startswith("cfg = ")
-    assert "write_" in cells[-1].source  # the last cell writes artifacts through the library
+
+
+def test_release_notebooks_end_writing_artifacts(release_notebook):
+    # the last cell writes artifacts through the library
+    assert "write_" in release_notebook.cells[-1].source
+
+
+def test_tool_notebooks_write_nothing():
+    for name in TOOLS:
+        nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+        code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+        assert "write_" not in code and ".save(" not in code, name

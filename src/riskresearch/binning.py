@@ -42,6 +42,9 @@ from riskresearch.woe import (
 FORMAT = "riskresearch.binning/1"
 TRENDS = set(get_args(Trend))
 UNSEEN_POLICIES = {"missing", "neutral", "worst"}
+#: Keys an override may give besides its splits or groups: the regular bin (0 = first) that
+#: missing values or special codes join, and the modeler's reason (kept in ``binning.json``).
+OVERRIDE_EXTRAS = ("missing_bin", "special_bin", "reason")
 
 
 # ------------------------------------------------------------------------------------------
@@ -71,8 +74,10 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         Bins fixed by the modeler, like SAS interactive grouping:
         ``{feature: {"splits": [..]}}`` for numerical features (strictly increasing, inside the
         observed range) or ``{feature: {"groups": [[..], [..]]}}`` for categorical ones (every
-        category seen in training in exactly one group). Overridden features are recorded with
-        ``source="override"``.
+        category seen in training in exactly one group). Optional keys: ``"missing_bin"`` and
+        ``"special_bin"``, the regular bin (0 = first) that missing values or special codes
+        join, and ``"reason"``, the modeler's reason. Overridden features are recorded with
+        ``source="override"`` and the reason.
     unseen : {"missing", "neutral", "worst"}, default "missing"
         WoE for a category never seen in training: that of the Missing bin, 0, or the riskiest
         bin's. A warning names the feature and categories.
@@ -304,10 +309,15 @@ class WoeBinner(TransformerMixin, BaseEstimator):
 
     def _override(self, fb, values, spec) -> FeatureBins:
         owner = f"The override of feature '{fb.name}'"
-        if not isinstance(spec, dict) or set(spec) - {"splits", "groups"} or len(spec) != 1:
+        if (
+            not isinstance(spec, dict)
+            or set(spec) - {"splits", "groups", *OVERRIDE_EXTRAS}
+            or len(set(spec) & {"splits", "groups"}) != 1
+        ):
             raise ConfigError(
                 f"{owner} must be {{'splits': [...]}} (numerical) or {{'groups': [[...], ...]}} "
-                f"(categorical). Got {spec!r} instead."
+                f"(categorical), optionally with {', '.join(map(repr, OVERRIDE_EXTRAS))}. Got "
+                f"{spec!r} instead."
             )
         if fb.dtype == NUMERICAL:
             if "splits" not in spec:
@@ -343,7 +353,24 @@ class WoeBinner(TransformerMixin, BaseEstimator):
                     f"{owner} leaves categories {left} out of every group. Add them to a group."
                 )
             fb.groups = groups
-        fb.source = "override"
+        reason = spec.get("reason")
+        if reason is not None and not isinstance(reason, str):
+            raise ConfigError(f"{owner} must give its 'reason' as text. Got {reason!r} instead.")
+        for key in ("missing_bin", "special_bin"):
+            joined = spec.get(key)
+            if joined is None:
+                continue
+            if (
+                not isinstance(joined, int | np.integer)
+                or isinstance(joined, bool)
+                or not 0 <= joined < fb.n_regular
+            ):
+                raise ConfigError(
+                    f"{owner} gives {key} {joined!r}, not one of its regular bins 0 to "
+                    f"{fb.n_regular - 1} (0 is the first). Give a bin number or remove the key."
+                )
+            setattr(fb, key, int(joined))
+        fb.source, fb.reason = "override", reason or None
         return fb
 
     @staticmethod
@@ -418,7 +445,8 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         return self.bins_[feature].table()
 
     def iv_summary(self) -> pd.DataFrame:
-        """Information value, number of bins and source of every feature, highest IV first."""
+        """Information value, number of bins, source and override reason of every feature,
+        highest IV first."""
         check_is_fitted(self, "bins_")
         rows = [
             {
@@ -427,6 +455,7 @@ class WoeBinner(TransformerMixin, BaseEstimator):
                 "n_bins": fb.n_regular,
                 "dtype": fb.dtype,
                 "source": fb.source,
+                "reason": fb.reason,
             }
             for n, fb in self.bins_.items()
         ]

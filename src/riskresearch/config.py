@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -20,6 +21,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from typing_extensions import TypedDict
 
 from riskresearch.errors import ConfigError, from_validation_error
 
@@ -117,13 +119,44 @@ Trend = Literal[
 ]
 
 
+class BinOverride(TypedDict, total=False):
+    """One feature's bins fixed by the modeler (``binning.overrides.<feature>``).
+
+    ``splits`` (numerical) or ``groups`` (categorical), exactly one; optionally the regular bin
+    (0 = first) that missing values (``missing_bin``) or special codes (``special_bin``) join,
+    and the ``reason``, recorded in ``binning.json`` with ``source: override``.
+    """
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+
+    splits: list[float]
+    groups: list[list[str | int | float | bool]]
+    missing_bin: int
+    special_bin: int
+    reason: str
+
+
+def _one_kind(spec: BinOverride) -> BinOverride:
+    kinds = [k for k in ("splits", "groups") if k in spec]
+    if len(kinds) != 1:
+        raise ValueError(
+            "an override gives either 'splits' (numerical) or 'groups' (categorical)"
+            + ("" if kinds else "; it gives neither")
+        )
+    return spec
+
+
 class BinningConfig(_Strict):
     max_n_bins: int = Field(8, ge=2)
     min_bin_size: float = Field(0.05, gt=0, le=0.5)
     monotonic_trend: Trend = "auto_asc_desc"
     monotonic_trends: dict[str, Trend] = Field(default_factory=dict)
     special_codes: dict[str, list] = Field(default_factory=dict)
-    overrides: dict[str, dict[str, list]] = Field(default_factory=dict)
+    overrides: dict[str, Annotated[BinOverride, AfterValidator(_one_kind)]] = Field(
+        default_factory=dict,
+        description="{feature: {splits: [...]} or {groups: [[...], ...]}}, optionally with "
+        "missing_bin, special_bin and a reason",
+    )
     unseen: Literal["missing", "neutral", "worst"] = "missing"
     time_limit: float = Field(20, gt=0)
 

@@ -31,6 +31,11 @@ class FeatureBins:
 
     Regular bins come first (``len(splits) + 1`` intervals, or one per category group), then
     the *Special* bin, then the *Missing* bin. ``good`` and ``bad`` are weighted counts.
+
+    A modeler may assign missing values (``missing_bin``) or special codes (``special_bin``)
+    to a regular bin: those values then fall in that bin (its counts and WoE), and the empty
+    Missing or Special bin carries that bin's WoE, so every scorer of the points follows.
+    ``reason`` is the modeler's reason for an override (``source == "override"``).
     """
 
     name: str
@@ -43,6 +48,9 @@ class FeatureBins:
     source: str = "optimal"
     monotonic_trend: str | None = None
     unseen: str = "missing"
+    reason: str | None = None
+    missing_bin: int | None = None
+    special_bin: int | None = None
 
     @property
     def n_regular(self) -> int:
@@ -73,7 +81,10 @@ class FeatureBins:
         empty = (good + bad) == 0
         smooth = np.where((good == 0) | (bad == 0), SMOOTHING, 0.0)
         woe = np.log(((good + smooth) / total_good) / ((bad + smooth) / total_bad))
-        return np.where(empty, 0.0, woe)
+        woe = np.where(empty, 0.0, woe)
+        for own, joined in self._joined():
+            woe[own] = woe[joined]
+        return woe
 
     def unseen_woe(self) -> float:
         """WoE given to a category never seen in training."""
@@ -138,7 +149,7 @@ class FeatureBins:
             regular = present & ~special
             out[regular] = np.searchsorted(np.asarray(self.splits, float), x[regular], side="right")
             out[special] = self.special_index
-            return out
+            return self._assigned(out)
         keys = category_keys(values)  # once per distinct value, not per row
         present = keys.notna().to_numpy()
         rows, distinct = pd.factorize(keys, use_na_sentinel=True)
@@ -154,7 +165,18 @@ class FeatureBins:
         out[present & (codes >= 0)] = codes[present & (codes >= 0)]
         out[present & (codes == -2)] = self.special_index
         out[present & (codes == -1)] = -1  # unseen category
-        return out
+        return self._assigned(out)
+
+    def _assigned(self, idx: np.ndarray) -> np.ndarray:
+        """Move missing values and special codes into the regular bins they are assigned to."""
+        for own, joined in self._joined():
+            idx[idx == own] = joined
+        return idx
+
+    def _joined(self) -> list[tuple[int, int]]:
+        """(Special or Missing bin, the regular bin it is assigned to) of every assignment."""
+        pairs = ((self.special_index, self.special_bin), (self.missing_index, self.missing_bin))
+        return [(own, joined) for own, joined in pairs if joined is not None]
 
     def transform(self, values: pd.Series) -> np.ndarray:
         idx = self.bin_index(values)
@@ -170,9 +192,13 @@ class FeatureBins:
             d["splits"] = [float(s) for s in self.splits]
         else:
             d["groups"] = [[str(c) for c in g] for g in self.groups]
+        d.update(special_codes=list(self.special_codes), source=self.source)
+        if self.reason is not None:
+            d["reason"] = self.reason
+        for key in ("missing_bin", "special_bin"):
+            if getattr(self, key) is not None:
+                d[key] = getattr(self, key)
         d.update(
-            special_codes=list(self.special_codes),
-            source=self.source,
             monotonic_trend=self.monotonic_trend,
             unseen=self.unseen,
             bins=[
@@ -197,6 +223,9 @@ class FeatureBins:
                 source=d.get("source", "optimal"),
                 monotonic_trend=d.get("monotonic_trend"),
                 unseen=d.get("unseen", "missing"),
+                reason=d.get("reason"),
+                missing_bin=d.get("missing_bin"),
+                special_bin=d.get("special_bin"),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise DataError(
@@ -208,6 +237,15 @@ class FeatureBins:
                 f"The binning of feature '{name}' has {len(fb.good)} bins but its splits/groups "
                 f"define {fb.n_regular + 2}. Export it again with WoeBinner.to_json."
             )
+        for key in ("missing_bin", "special_bin"):
+            value = getattr(fb, key)
+            if value is not None and not (
+                isinstance(value, int) and not isinstance(value, bool) and 0 <= value < fb.n_regular
+            ):
+                raise DataError(
+                    f"The binning of feature '{name}' has {key} {value!r}, not a regular bin "
+                    f"(0 to {fb.n_regular - 1}). Export it again with WoeBinner.to_json."
+                )
         return fb
 
 
