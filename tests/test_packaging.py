@@ -12,6 +12,9 @@ from tests.conftest import ROOT
 
 # conda-forge names of PyPI packages whose names differ there
 CONDA_NAMES = {"duckdb": "python-duckdb"}
+# packages conda-forge does not have: environment.yml's `pip: [-e .]` installs them with the
+# package's own requirements
+PIP_ONLY = {"noto-cjk-sans-otc"}
 
 
 def _pyproject_requirements() -> dict[str, str]:
@@ -19,6 +22,8 @@ def _pyproject_requirements() -> dict[str, str]:
     reqs = {}
     for spec in [*meta["dependencies"], *meta["optional-dependencies"]["dev"]]:
         req = Requirement(spec)
+        if req.name in PIP_ONLY:
+            continue
         name = CONDA_NAMES.get(req.name, req.name)
         reqs[name] = str(req.specifier)
         # extras of dask pull in distributed; conda lists it by name

@@ -226,7 +226,7 @@ def _score(args: argparse.Namespace) -> int:
         raise ConfigError(
             f"Input and output must be .csv or .parquet files. Got '{src.name}' and '{out.name}'."
         )
-    frame = read_applications(src, scorer.categorical)  # categories as text
+    frame = read_applications(src, scorer.categorical, args.encoding)  # categories as text
     n_codes = manifest["config"]["scorecard"]["n_reason_codes"]
     id_col = manifest["config"]["data"].get("id_column")
     result = scored(frame, scorer, n_codes, id_col)  # the very function Dask maps on partitions
@@ -269,7 +269,7 @@ def _decide(args: argparse.Namespace) -> int:
         from riskresearch.errors import ConfigError
 
         raise ConfigError("--scheduler names a Dask scheduler: add --dask, or drop --scheduler.")
-    frame = read_applications(args.input, engine.text_columns)
+    frame = read_applications(args.input, engine.text_columns, args.encoding)
     t0 = time.perf_counter()
     decisions = engine.decide(frame)
     seconds = time.perf_counter() - t0
@@ -539,6 +539,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ADDRESS",
         help="Dask scheduler, e.g. tcp://host:8786 (default: a local cluster); needs --dask",
     )
+    sco.add_argument(
+        "--encoding",
+        default=None,
+        metavar="CODEC",
+        help="text encoding of a CSV INPUT (default UTF-8; e.g. gb18030 for GBK from Excel)",
+    )
     sco.set_defaults(func=_score)
     dec = sub.add_parser(
         "decide", help="decide applications (approve/refer/decline, grade, terms) with a release"
@@ -556,6 +562,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="ADDRESS",
         help="Dask scheduler, e.g. tcp://host:8786 (default: a local cluster); needs --dask",
+    )
+    dec.add_argument(
+        "--encoding",
+        default=None,
+        metavar="CODEC",
+        help="text encoding of a CSV INPUT (default UTF-8; e.g. gb18030 for GBK from Excel)",
     )
     dec.set_defaults(func=_decide)
     arr = sub.add_parser("arrears", help="post-lease analytics: collections and recovery")

@@ -44,9 +44,29 @@ class DataConfig(_Strict):
         description="the target value that means bad when the target has two labels that are "
         "not 0/1 (e.g. 'default')",
     )
+    encoding: str | None = Field(
+        None,
+        description="text encoding of a CSV table (default UTF-8 with or without BOM; "
+        "gb18030 for GBK files from Chinese Excel)",
+    )
     date_column: str | None = Field(
         None, description="date of each row; gives the out-of-time split"
     )
+
+    @model_validator(mode="after")
+    def _encoding(self) -> DataConfig:
+        if self.encoding is not None:
+            import codecs
+
+            try:
+                codecs.lookup(self.encoding)
+            except LookupError:
+                raise ValueError(
+                    f"data.encoding {self.encoding!r} is not a text encoding Python knows; use "
+                    "e.g. utf-8 or gb18030"
+                ) from None
+        return self
+
     weight_column: str | None = None
     id_column: str | None = Field(
         None, description="application id (default: none; scores then carry the row number)"

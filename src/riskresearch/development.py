@@ -34,14 +34,9 @@ def read_table(
     With ``encode_target`` the target becomes 1 (bad), 0 (good) or NaN (missing, or a value
     that is neither; :func:`load_table` refuses those on the rows it keeps).
     """
-    path = cfg.data.table
-    try:
-        if path.suffix.lower() == ".csv":
-            df = pd.read_csv(path, usecols=columns)
-        else:
-            df = pd.read_parquet(path, columns=columns)
-    except (OSError, ValueError) as exc:
-        raise DataError(f"Cannot read the modeling table '{path}': {exc}") from None
+    from riskresearch.tables import read_table as read
+
+    df = read(cfg.data.table, columns, cfg.data.encoding, what="modeling table")
     if encode_target and cfg.data.target in df.columns:
         df[cfg.data.target] = encode_target_values(df[cfg.data.target], cfg)[0]
     return df

@@ -23,7 +23,6 @@ from typing import Any
 import pandas as pd
 
 from riskresearch.config import ModelConfig
-from riskresearch.errors import DataError
 
 
 @dataclass(frozen=True)
@@ -62,21 +61,11 @@ def passes_skipped(func: Callable) -> Callable:
     return wrapper
 
 
-def table_columns(path: str | Path) -> list[str]:
+def table_columns(path: str | Path, encoding: str | None = None) -> list[str]:
     """The column names of a CSV or Parquet table, read from its header only."""
-    path = Path(path)
-    try:
-        if path.suffix.lower() == ".csv":
-            return list(pd.read_csv(path, nrows=0).columns)
-        import pyarrow.parquet as pq
+    from riskresearch.tables import read_header
 
-        return list(pq.read_schema(path).names)
-    except (OSError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(
-            f"Cannot read the header of the table '{path}': {first.rstrip('.')}. Give a CSV or "
-            "Parquet file."
-        ) from None
+    return read_header(path, encoding)
 
 
 #: Columns the strategy's economics need per application (strategy.economics.TERMS_FIELDS).
@@ -226,7 +215,7 @@ def plan(cfg: ModelConfig, columns: list[str] | None = None) -> list[Planned]:
     ``columns`` are the table's columns (default: read from the header of ``data.table``).
     """
     if columns is None:
-        columns = table_columns(cfg.data.table)
+        columns = table_columns(cfg.data.table, cfg.data.encoding)
     return [Planned(p, p.why_not(cfg, columns)) for p in PARTS]
 
 

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import matplotlib
 import numpy as np
 import pandas
+from matplotlib import font_manager
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure as _MplFigure
+from matplotlib.text import Text
 from sklearn.metrics import roc_curve
 
 from riskresearch.errors import ConfigError, DataError
@@ -61,6 +64,54 @@ def _show_figures_inline() -> None:
 
 
 _show_figures_inline()
+
+
+def _register_cjk_font() -> str | None:
+    """Register the Noto Sans CJK font shipped by the ``noto-cjk-sans-otc`` package with
+    matplotlib's font manager (no download, no change to the user's rcParams) and return the
+    family name charts fall back to for Chinese (and Japanese, Korean) characters."""
+    try:
+        import noto_cjk_sans_otc
+    except ImportError:  # pragma: no cover - a dependency; charts then draw CJK as boxes
+        return None
+    path = str(noto_cjk_sans_otc.FONT_PATH)
+    if not any(f.fname == path for f in font_manager.fontManager.ttflist):
+        font_manager.fontManager.addfont(path)
+    return "Noto Sans CJK SC"
+
+
+#: The font family our charts' text uses: the user's default, then the CJK font for any
+#: character the default lacks (matplotlib's per-glyph fallback).
+CJK_FONT = _register_cjk_font()
+
+
+def _families() -> list[str]:
+    default = list(matplotlib.rcParams["font.family"])
+    return [*default, CJK_FONT] if CJK_FONT and CJK_FONT not in default else default
+
+
+class Figure(_MplFigure):
+    """A matplotlib Figure whose text falls back to a CJK font, so Chinese column names and
+    category values are drawn, not shown as empty boxes; the user's global settings are not
+    touched (only this figure's text gets the fallback family, when it is drawn)."""
+
+    def draw(self, renderer) -> None:
+        use_cjk_fallback(self)
+        super().draw(renderer)
+
+
+def use_cjk_fallback(fig: _MplFigure) -> _MplFigure:
+    """Give every text of ``fig`` that uses the default font family a CJK fallback (also the
+    tick labels drawn later). Works on any matplotlib Figure; returns it."""
+    default, families = list(matplotlib.rcParams["font.family"]), _families()
+    if families == default:
+        return fig
+    for text in fig.findobj(Text):
+        if list(text.get_fontfamily()) == default:
+            text.set_fontfamily(families)
+    for ax in fig.get_axes():
+        ax.tick_params(labelfontfamily=families)
+    return fig
 
 
 def _figure_axes(ax: Axes | None, figsize=(6.4, 4.8)) -> tuple[Figure, Axes]:

@@ -469,7 +469,7 @@ def load_declines(
 def no_declines(cfg: ModelConfig) -> str | None:
     """Why the table has no declined applications to infer from (one sentence), or None."""
     filt = declined_filter(cfg)
-    columns = table_columns(cfg.data.table)
+    columns = table_columns(cfg.data.table, cfg.data.encoding)
     missing = [c for c in filt if c not in columns]
     if missing:
         return (

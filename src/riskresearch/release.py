@@ -260,7 +260,7 @@ def preflight(cfg: ModelConfig) -> list[str]:
     """
     from riskresearch import development
 
-    columns = table_columns(cfg.data.table)
+    columns = table_columns(cfg.data.table, cfg.data.encoding)
     development.check_table_columns(cfg, columns)
     needed = [c for cols in development.named_columns(cfg).values() for c in cols]
     needed = [c for c in dict.fromkeys(needed) if c in columns]

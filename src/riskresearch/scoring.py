@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskresearch.errors import ConfigError, DataError
+from riskresearch.errors import DataError
 from riskresearch.textfmt import number_text
 from riskresearch.woe import (
     CATEGORICAL,
@@ -437,7 +437,9 @@ def _sql_literal(v: Any) -> str:
 
 
 def read_applications(
-    path: str | os.PathLike, text_columns: list[str] | tuple[str, ...] = ()
+    path: str | os.PathLike,
+    text_columns: list[str] | tuple[str, ...] = (),
+    encoding: str | None = None,
 ) -> pd.DataFrame:
     """Read a CSV or Parquet file of applications.
 
@@ -450,21 +452,18 @@ def read_applications(
         :attr:`riskresearch.decision.DecisionEngine.text_columns`), so a blank cell cannot
         turn ``31`` into ``31.0`` and ``'007'`` stays ``'007'``. Absent columns are ignored;
         Parquet keeps its types (the scorer normalises categories itself).
+    encoding : str, optional
+        Text encoding of a CSV (default UTF-8, with or without BOM; e.g. ``"gb18030"``).
     """
     from riskresearch.atomic import input_file
+    from riskresearch.tables import read_header, read_table
 
     src = input_file(
         path, "input file", "a CSV or Parquet file", " (--dask reads a folder of Parquet files)"
     )
-    kind = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}.get(src.suffix.lower())
-    if kind is None:
-        raise ConfigError(f"The input must be a .csv or .parquet file. Got '{src.name}'.")
-    try:
-        if kind == "csv":
-            return pd.read_csv(src, dtype={c: "string" for c in text_columns})
-        return pd.read_parquet(src)
-    except (OSError, ValueError) as exc:
-        raise DataError(f"Cannot read '{src}': {exc}") from None
+    present = set(read_header(src, encoding, "input file"))
+    text = [c for c in text_columns if c in present]
+    return read_table(src, encoding=encoding, text_columns=text, what="input file")
 
 
 def from_optbinning(scorecard, pdo: float, base_score: float, base_odds: float) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from riskresearch.arrears._common import STATUSES
 from riskresearch.arrears.analysis import ArrearsAnalysis, analyse
@@ -19,7 +18,7 @@ from riskresearch.arrears.tracking import _last_months
 from riskresearch.arrears.vintages import vintage_plot
 from riskresearch.atomic import atomic_output
 from riskresearch.errors import ConfigError
-from riskresearch.plots import _figure_axes, ks_plot
+from riskresearch.plots import Figure, _figure_axes, ks_plot
 
 _CSS = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1150px; color: #222; }

@@ -8,8 +8,8 @@ import io
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
+from riskresearch.plots import Figure
 from riskresearch.woe import FeatureBins
 
 SHARE_COLOR, OTHER_COLOR, RATE_COLOR = "tab:blue", "tab:gray", "tab:red"

@@ -95,13 +95,10 @@ def read_new_data(path: str | os.PathLike) -> tuple[pd.DataFrame, Path | None]:
             return modeling_frame(con, as_of).df(), path
         finally:
             con.close()
-    try:
-        if suffix == ".csv":
-            return pd.read_csv(path), None
-        if suffix in {".parquet", ".pq"}:
-            return pd.read_parquet(path), None
-    except (OSError, ValueError) as exc:
-        raise DataError(f"Cannot read the new data '{path}': {exc}") from None
+    if suffix in {".csv", ".parquet", ".pq"}:
+        from riskresearch.tables import read_table
+
+        return read_table(path, what="new data"), None
     raise ConfigError(
         f"The new data '{path}' must be .parquet, .csv or .duckdb. Got '{path.suffix}'."
     )

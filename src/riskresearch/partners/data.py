@@ -66,7 +66,9 @@ def load_partner_data(
         from riskresearch.atomic import input_file
 
         p = input_file(table, "modeling table", "a CSV or Parquet file, or omit it")
-        apps = pd.read_csv(p) if p.suffix.lower() == ".csv" else pd.read_parquet(p)
+        from riskresearch.tables import read_table
+
+        apps = read_table(p, what="modeling table")
     _check(partners, PARTNER_COLUMNS, f"The 'partners' table of '{path}'")
     _check(apps, APPLICATION_COLUMNS, "The modeling table")
     apps = apps.drop(columns=[c for c in leases.columns[1:] if c in apps.columns])
