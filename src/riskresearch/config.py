@@ -751,6 +751,32 @@ class MonitoringConfig(_Strict):
         return self
 
 
+class FairnessConfig(_Strict):
+    """Personal information and fairness (see :mod:`riskresearch.fairness`).
+
+    ``prohibited`` columns never drive a decision: naming one as a feature is refused; present
+    in the table (for testing only) it is no candidate, and candidates associated with it at
+    ``proxy_threshold`` or more (Cramér's V) are left out as proxies. ``protected`` groups get
+    approval rate, bad rate, scores and the adverse-impact ratio in the release:
+    ``{column: null}`` for its values, ``{column: [edges]}`` for bands of a number.
+    """
+
+    prohibited: list[str] = Field(
+        default_factory=list,
+        description="columns a release must not use, e.g. ethnicity, religion, health",
+    )
+    proxy_threshold: float = Field(
+        0.5, gt=0, le=1, description="association with a prohibited column that makes a proxy"
+    )
+    protected: dict[str, list[float] | None] = Field(
+        default_factory=dict,
+        description="groups reported for fairness: {column: null} or {column: [band edges]}",
+    )
+    approval_rate: float = Field(
+        0.7, gt=0, lt=1, description="approval rate of the fairness table without a strategy"
+    )
+
+
 class ModelConfig(_Strict):
     """A scorecard model: data, split, features, binning, selection, scaling and segments."""
 
@@ -776,6 +802,7 @@ class ModelConfig(_Strict):
     reject_inference: RejectInferenceConfig = Field(default_factory=RejectInferenceConfig)
     strategy: StrategyConfig = Field(default_factory=StrategyConfig)
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
+    fairness: FairnessConfig = Field(default_factory=FairnessConfig)
 
     #: the YAML file read (absolute), None for a config given as a dict
     _source: Path | None = PrivateAttr(None)
@@ -817,6 +844,22 @@ class ModelConfig(_Strict):
                         f"split.{key} needs data.date_column (the column dating each row); "
                         "add it or remove the key"
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _no_prohibited_feature(self) -> ModelConfig:
+        banned = set(self.fairness.prohibited)
+        for key, listed in (
+            ("features.include", self.features.include),
+            ("features.categorical", self.features.categorical),
+            ("gbm.features", self.gbm.features),
+        ):
+            used = [c for c in listed or [] if c in banned]
+            if used:
+                raise ValueError(
+                    f"{key} names {used}, which fairness.prohibited forbids a release to use; "
+                    "remove them from the features"
+                )
         return self
 
     @model_validator(mode="after")

@@ -292,12 +292,15 @@ def feature_roles(df: pd.DataFrame, cfg: ModelConfig) -> pd.DataFrame:
     include = cfg.features.include
     exclude = set(cfg.features.exclude)
     listed_cat = cfg.features.categorical
+    prohibited = set(cfg.fairness.prohibited)
     rows = []
     for col in df.columns:
         s = df[col]
         row = {"column": col, "role": "feature", "type": None, "why": "", "override": ""}
         if col in reserved:
             row.update(role=reserved[col], why=f"named by the config ({reserved[col]})")
+        elif col in prohibited:
+            row.update(role="prohibited", why="fairness.prohibited: never used by a release")
         elif col in exclude:
             row.update(role="excluded", why="features.exclude")
         elif include is not None and col not in include:
@@ -329,7 +332,21 @@ def feature_roles(df: pd.DataFrame, cfg: ModelConfig) -> pd.DataFrame:
                 override="features.categorical (list the categorical ones), features.exclude",
             )
         rows.append(row)
-    return pd.DataFrame(rows)
+    roles = pd.DataFrame(rows)
+    if prohibited & set(df.columns):
+        from riskresearch.fairness import proxies
+
+        feats = roles.column[roles.role == "feature"].tolist()
+        found = proxies(df, feats, sorted(prohibited), cfg.fairness.proxy_threshold)
+        for p in found.drop_duplicates("feature").itertuples(index=False):
+            at = roles.column == p.feature
+            roles.loc[at, ["role", "type"]] = ["excluded", None]
+            roles.loc[at, "why"] = (
+                f"a proxy for the prohibited '{p.prohibited}' (association {p.association:.2f} "
+                f">= fairness.proxy_threshold {cfg.fairness.proxy_threshold:g})"
+            )
+            roles.loc[at, "override"] = "fairness.proxy_threshold"
+    return roles
 
 
 def _identifier_like(s: pd.Series) -> bool:
@@ -632,10 +649,25 @@ def write_scorecard(dev: Development, out_dir: str | Path) -> list[Path]:
     if oracle is not None:
         summary["oracle"] = oracle
     _write_text(out / "metrics.json", json.dumps(summary, indent=1, sort_keys=True))
-    return [
+    written = [
         out / n
         for n in ("scorecard.json", "scorecard.sql", "points.csv", "selection.csv", "metrics.json")
     ]
+    table = fairness_table(dev)
+    if not table.empty:
+        table.to_csv(out / "fairness.csv", index=False)
+        written.append(out / "fairness.csv")
+    return written
+
+
+def fairness_table(dev: Development) -> pd.DataFrame:
+    """Approval rate, bad rate and scores by protected group (``fairness.protected``) on the
+    test rows, approving the config's ``fairness.approval_rate`` of them
+    (:func:`riskresearch.fairness.fairness_table`); empty without protected columns."""
+    from riskresearch import fairness
+
+    rows = dev.test if not dev.test.empty else dev.train
+    return fairness.fairness_table(dev.cfg, rows, dev.scorer.score(rows).to_numpy())
 
 
 def test_name(cfg: ModelConfig) -> str:
