@@ -182,7 +182,7 @@ def check_document(folder: Path, cfg, forbidden_paths: list[Path]) -> BeautifulS
     soup = BeautifulSoup(text, "html.parser")
     for img in soup.find_all("img"):
         img["src"] = "data:"  # the figures' base64 is no text of the document
-    visible = re.sub(r"\b[0-9a-f]{64}\b", "", soup.get_text(" "))  # sha256 hex is no number
+    visible = re.sub(r"\b[0-9a-f]{40,64}\b", "", soup.get_text(" "))  # hashes are no numbers
     # no code, repr, warning or machine path
     for bad in ("Traceback", "Warning", "PosixPath", "dtype:", "<Figure", "np.float", "array("):
         assert bad not in text, bad

@@ -61,6 +61,19 @@ def num(x: Any, digits: int = 3) -> str:
     return text.lstrip("-") if not text.strip("-0.,") else text  # no "-0.000"
 
 
+def sig(x: Any, digits: int = 4) -> str:
+    """A number to ``digits`` significant digits, never an exponent, for columns whose rows
+    differ in scale (``0.0213``, ``14,086``, ``6,787,340``)."""
+    if _missing(x):
+        return DASH
+    x = float(x)
+    if x == 0 or math.isinf(x):
+        return num(x, 0)
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+    text = num(x, decimals)
+    return text.rstrip("0").rstrip(".") if decimals else text
+
+
 def money(x: Any) -> str:
     """An amount of money: whole units with thousands separators, never an exponent."""
     return num(x, 0)
@@ -422,6 +435,7 @@ __all__ = [
     "number_sections",
     "pct",
     "plain",
+    "sig",
     "signed",
     "table",
     "today",

@@ -401,8 +401,8 @@ def partners(ctx: Context) -> Section:
             f"Of {f.count(doc.get('partners'))} partners, the qualification score and knock-out "
             f"rules approve {q.get('approve', 0)}, send {q.get('review', 0)} to review and "
             f"decline {q.get('decline', 0)}. Monitored against the outcomes their customers' "
-            f"scores predict, {a.get('suspend', 0)} are to be suspended, "
-            f"{a.get('restrict', 0)} restricted and {a.get('watch', 0)} watched."
+            f"scores predict, {a.get('suspend', 0)} are flagged for suspension, "
+            f"{a.get('restrict', 0)} for restriction and {a.get('watch', 0)} to watch."
         )
     )
     ranked = ctx.csv("partners.csv")

@@ -86,7 +86,13 @@ def data(ctx: Context) -> Section:
             "Every column of the table, what the config makes of it and why (on the "
             "development rows); 'override' names the config key that changes it."
         ),
-        f.table(profile, caption="Columns of the table", collapse=True),
+        f.table(
+            profile,
+            caption="Columns of the table",
+            collapse=True,
+            formats={"min": f.sig, "median": f.sig, "max": f.sig},
+            css="wrap",
+        ),
     )
     return sec
 
