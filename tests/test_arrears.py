@@ -172,6 +172,22 @@ def test_written_off_contract_and_its_balance(tiny):
     assert lgd["age_months"] == 7 and lgd["age_band"] == "6-11"
 
 
+def test_a_recovery_above_the_exposure_is_no_negative_loss(tiny):
+    """A device resold for more than the rent still owed: LGD 0 and the excess as surplus,
+    never a negative loss (which gave short laptop leases a mean LGD of -0.096)."""
+    con = duckdb.connect(str(tiny))
+    con.execute(
+        "UPDATE collection_actions SET resale_value = 2000 "
+        "WHERE application_id = 2 AND outcome = 'device_recovered'"
+    )
+    con.close()
+    lgd = arrears.contract_lgd(tiny).set_index("application_id").loc[2]
+    assert lgd["loss"] == 0.0 and lgd["lgd"] == 0.0
+    assert lgd["surplus"] == pytest.approx(100 + 2000 - 196.6 - 1000)
+    table = arrears.lgd_table(arrears.contract_lgd(tiny))
+    assert (table["lgd"].dropna() >= 0).all() and (table["mean_lgd"].dropna() >= 0).all()
+
+
 def test_ended_leases_stop_with_their_end_state(tiny):
     m = arrears.contract_months(tiny)
     bought = m[m.application_id == 3]

@@ -129,6 +129,29 @@ def test_ks_plot_marks_the_ks(sample, tmp_path):
     assert_png(fig, tmp_path / "ks.png")
 
 
+def test_ks_plot_of_a_score_shows_the_score(sample, tmp_path):
+    """A score (higher = better) is drawn as itself, labelled as a score: not as a negated
+    'Predicted PD'."""
+    y, _, _, score = sample
+    fig = ks_plot(y, score=score)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "Score (threshold)"
+    _, _, segment = ax.lines
+    t = segment.get_xdata()[0]
+    assert score.min() <= t <= score.max()
+    assert abs(np.diff(segment.get_ydata())[0]) == pytest.approx(ks(y, -score), abs=1e-12)
+    # below the threshold: more of the bads than of the goods
+    assert max(segment.get_ydata()) == pytest.approx(np.mean(score[y == 1] <= t))
+    assert f"at score = {t:.4g}" in ax.get_legend().get_texts()[-1].get_text()
+    assert_png(fig, tmp_path / "ks_score.png")
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"pd": [0.1, 0.2], "score": [600, 500]}])
+def test_ks_plot_needs_one_of_pd_and_score(kwargs):
+    with pytest.raises(ConfigError, match=r"ks_plot needs exactly one of 'pd' or 'score'"):
+        ks_plot([0, 1], **kwargs)
+
+
 def test_score_distribution_plot_goods_and_bads(sample, tmp_path):
     y, _, _, score = sample
     fig = score_distribution_plot(score, y_true=y, bins=25)

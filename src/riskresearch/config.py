@@ -83,6 +83,21 @@ class DataConfig(_Strict):
         default_factory=dict,
         description="keep rows where every column equals the value (e.g. bad_mature: true)",
     )
+    target_description: str | None = Field(
+        None,
+        description="what a bad outcome is, in words, for the model documentation (e.g. "
+        "'ever 60+ days past due within 6 months on book'); default: a sentence built from "
+        "target and bad_value",
+    )
+
+    def describe_target(self) -> str:
+        """The target definition in words: ``target_description``, else a sentence built from
+        the target column and its bad value."""
+        if self.target_description and self.target_description.strip():
+            return " ".join(self.target_description.split())
+        if self.bad_value is None:
+            return f"the column '{self.target}' is 1 (or true): bad; 0 (or false): good"
+        return f"the column '{self.target}' is {self.bad_value!r}: bad; its other value: good"
 
 
 class SplitConfig(_Strict):

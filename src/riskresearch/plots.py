@@ -190,34 +190,47 @@ def roc_plot(y_true, pd, label: str | None = None, ax: Axes | None = None) -> Fi
     return fig
 
 
-def ks_plot(y_true, pd, ax: Axes | None = None) -> Figure:
-    """Cumulative distributions of predicted PD among bads and among goods, KS marked.
+def ks_plot(y_true, pd=None, ax: Axes | None = None, *, score=None) -> Figure:
+    """Cumulative distributions of a predicted PD, or of a score, among bads and among goods,
+    KS marked.
 
     Parameters
     ----------
     y_true : array-like of shape (n,)
         1 = bad, 0 = good.
-    pd : array-like of shape (n,)
-        Predicted probability of bad (any risk measure where higher = riskier works).
+    pd : array-like of shape (n,), optional
+        Predicted probability of bad (higher = riskier).
     ax : matplotlib.axes.Axes, optional
         Axes to draw into; a new figure is created by default.
+    score : array-like of shape (n,), optional
+        A score where higher = better (a credit, behaviour or collection score), instead of
+        ``pd``: the x axis is then the score itself, labelled as such. Pass exactly one of
+        ``pd`` and ``score``.
 
     Returns
     -------
     matplotlib.figure.Figure
-        Two step curves (share of bads and of goods with pd at or below the threshold) and a
-        vertical segment at the threshold where they are furthest apart (the KS).
+        Two step curves (share of bads and of goods at or below the threshold) and a vertical
+        segment at the threshold where they are furthest apart (the KS).
 
     Examples
     --------
     >>> fig = ks_plot(y, pd)  # doctest: +SKIP
+    >>> fig = ks_plot(y, score=collection_score)  # doctest: +SKIP
     """
-    y, x, w = _validate(y_true, pd, "pd")
+    if (pd is None) == (score is None):
+        got = "both" if pd is not None else "neither"
+        raise ConfigError(
+            f"ks_plot needs exactly one of 'pd' or 'score'. Got {got}; pass pd=... for "
+            "predicted probabilities or score=... for a score (higher = better)."
+        )
+    name, what = ("pd", "Predicted PD") if score is None else ("score", "Score")
+    y, x, w = _validate(y_true, pd if score is None else score, name)
     values, cdf_bad, cdf_good = _cdfs(y, x, w)
     gap = np.abs(cdf_bad - cdf_good)
     k = int(np.argmax(gap))
     fig, ax = _figure_axes(ax)
-    # start both curves at 0 just below the smallest pd
+    # start both curves at 0 just below the smallest value
     xs = np.r_[values[0], values]
     ax.step(xs, np.r_[0.0, cdf_good], where="post", color=GOOD_COLOR, label="goods")
     ax.step(xs, np.r_[0.0, cdf_bad], where="post", color=BAD_COLOR, label="bads")
@@ -227,15 +240,16 @@ def ks_plot(y_true, pd, ax: Axes | None = None) -> Figure:
         color="black",
         linewidth=2,
         marker="o",
-        label=f"KS = {gap[k]:.3f} at pd = {values[k]:.4g}",
+        label=f"KS = {gap[k]:.3f} at {name} = {values[k]:.4g}",
     )
     ax.set(
         ylim=(0, 1.02),
-        xlabel="Predicted PD (threshold)",
-        ylabel="Cumulative share with pd at or below threshold",
+        xlabel=f"{what} (threshold)",
+        ylabel=f"Cumulative share with {name} at or below threshold",
         title="KS: cumulative distributions of goods and bads",
     )
-    ax.legend(loc="lower right")
+    # below the axes: the two curves cross the upper left and the lower right between them
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2, fontsize=9)
     return fig
 
 

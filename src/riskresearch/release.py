@@ -1,10 +1,12 @@
 """Reproducible scorecard releases: papermill runs the notebooks, the library writes artifacts.
 
 ``build_release(config)`` executes the numbered notebooks of ``notebooks/`` in order with
-papermill, each writing its artifacts through library calls into a temporary folder, renders
-``report.html`` from the executed notebooks with nbconvert, writes ``manifest.json`` (config,
-data fingerprint, code and package versions, seed, the sha256 of every artifact, metrics) and
-moves the folder into ``scorecards/<model>/<version>/`` at the end. A failed or killed build
+papermill, each writing its artifacts through library calls into a temporary folder, writes
+``report.html``, the model documentation built from those artifacts and the config's data
+(:mod:`riskresearch.report`; the executed notebooks stay in ``notebooks/``), writes
+``manifest.json`` (config, data fingerprint, code and package versions, seed, the sha256 of
+every artifact, the release fingerprint, metrics) and moves the folder into
+``scorecards/<model>/<version>/`` at the end. A failed or killed build
 leaves no release; an existing numbered version is never overwritten (``dev`` may be replaced).
 """
 
@@ -368,7 +370,9 @@ def build_release(
             _relative_papermill_paths(tmp / "notebooks" / name)
         if progress:
             progress("report", len(notebooks), total)
-        _render_report(tmp, cfg, version, notebooks)
+        from riskresearch.report import write_report
+
+        write_report(tmp, cfg, version, planned)
         manifest = _manifest(tmp, cfg, planned, version, target)
         _write_json(tmp / "manifest.json", manifest)
         _move_into_place(tmp, target, replace=version == DEV)
@@ -443,33 +447,6 @@ def _move_into_place(tmp: Path, target: Path, replace: bool) -> None:
     except OSError:
         target.rmdir()
         raise
-
-
-def _render_report(folder: Path, cfg: ModelConfig, version: str, notebooks: list[str]) -> None:
-    """One HTML document from the executed notebooks: inputs hidden, outputs and plots shown.
-    Cells tagged ``oracle`` (text about the simulator's truth) are left out without an
-    oracle."""
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    drop = {"parameters", "injected-parameters"}
-    if cfg.data.oracle is None:
-        drop.add("oracle")
-    merged = None
-    for name in notebooks:
-        nb = nbformat.read(folder / "notebooks" / name, as_version=4)
-        cells = [c for c in nb.cells if not drop & set(c.metadata.get("tags", []))]
-        if merged is None:
-            merged = nb
-            merged.cells = cells
-        else:
-            merged.cells.extend(cells)
-    merged.metadata["title"] = f"{cfg.model} scorecard {version}"
-    exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
-    )
-    body, _ = exporter.from_notebook_node(merged)
-    (folder / "report.html").write_text(body)
 
 
 def _relative_to(path: Path, folder: Path, project: Path) -> str:
@@ -572,6 +549,8 @@ def _manifest(
     metrics_path = folder / "metrics.json"
     metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
     config_file = cfg.source
+    from riskresearch.report import release_fingerprint
+
     return {
         "format": FORMAT,
         "model": cfg.model,
@@ -591,6 +570,9 @@ def _manifest(
         "parts": {p.part.name: {"included": p.included, "reason": p.reason} for p in planned},
         "notebooks": [p.part.notebook for p in planned if p.included],
         "artifacts": artifacts,
+        "fingerprint": release_fingerprint(
+            {n: a["sha256"] for n, a in artifacts.items() if a["kind"] == "model"}
+        ),
         "metrics": metrics,
     }
 

@@ -97,9 +97,18 @@ def contract_lgd(db: str | os.PathLike, as_of=None) -> pd.DataFrame:
         ``arrears`` (billed rent unpaid at the write-off), ``ead`` (outstanding rent at the
         write-off: contract value - rent paid), ``deposit``, ``partial_payments``,
         ``recovered`` / ``resale_value`` (device), ``collection_cost`` (final episode),
-        ``loss`` = ead - deposit - partial payments - resale + cost, ``lgd`` = loss / ead and
-        ``loss_to_device_cost`` = loss / (listed price x units), the share of the device's
-        purchase price lost.
+        ``loss`` = max(0, ead - deposit - partial payments - resale + cost), ``surplus`` (what
+        the recoveries brought in beyond the outstanding rent and the cost, else 0), ``lgd`` =
+        loss / ead and ``loss_to_device_cost`` = loss / (listed price x units), the share of
+        the device's purchase price lost.
+
+    Notes
+    -----
+    The loss is floored at 0 per lease, as loss given default is: a short lease that defaults
+    near its end owes little rent, and the resale of its recovered device can exceed it. The
+    exposure is then recovered in full (LGD 0) and the excess is reported as ``surplus``;
+    without the floor such a lease had an LGD of -5 or below, and the mean LGD of short laptop
+    leases came out negative.
     """
     with _warehouse(db, "recovery", as_of, "contract_lgd") as (con, as_of):
         frame = _query(con, "arrears_lgd", as_of)
@@ -108,13 +117,15 @@ def contract_lgd(db: str | os.PathLike, as_of=None) -> pd.DataFrame:
     frame.insert(
         frame.columns.get_loc("age_months") + 1, "age_band", _age_band(frame["age_months"])
     )
-    frame["loss"] = (
+    net = (
         frame["ead"]
         - frame["deposit"]
         - frame["partial_payments"]
         - frame["resale_value"]
         + frame["collection_cost"]
     )
+    frame["loss"] = net.clip(lower=0.0)
+    frame["surplus"] = (-net).clip(lower=0.0)
     frame["lgd"] = frame["loss"] / frame["ead"].where(frame["ead"] > 0)
     frame["loss_to_device_cost"] = frame["loss"] / frame["device_cost"].where(
         frame["device_cost"] > 0

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter
 
 from riskresearch.arrears._common import STATUSES
 from riskresearch.arrears.analysis import ArrearsAnalysis, analyse
@@ -83,7 +84,7 @@ def _report_figures(an: ArrearsAnalysis) -> dict[str, str]:
     figs["cures"] = _png(fig)
 
     oot = an.score.oot
-    figs["ks"] = _png(ks_plot(oot["rolled"].astype(np.int64), -oot["score"]))
+    figs["ks"] = _png(ks_plot(oot["rolled"].astype(np.int64), score=oot["score"]))
 
     comp = an.comparison
     fig = Figure(figsize=(12, 3.8), layout="constrained")
@@ -100,6 +101,7 @@ def _report_figures(an: ArrearsAnalysis) -> dict[str, str]:
             color=["grey", "tab:gray", "tab:green"][: len(comp)],
         )
         ax.set_xticks(range(len(comp)), comp["ladder"], rotation=20, ha="right", fontsize=8)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))  # no "1e7"
         ax.set_title(title, fontsize=10)
     figs["ladder"] = _png(fig)
 

@@ -7,6 +7,7 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 from riskresearch.arrears._common import BAD_WINDOW_MONTHS
 from riskresearch.arrears.tracking import _months
@@ -150,13 +151,15 @@ def vintage_plot(
             )
             shown_immature = True
     ax.axvline(BAD_WINDOW_MONTHS, color="black", linestyle=":", linewidth=0.8)
+    share = "share of contract value" if by == "amount" else "share of leases"
     ax.set(
         xlabel="Month on book",
-        ylabel=f"Ever {dpd}+ dpd ({'share of contract value' if by == 'amount' else 'share'})",
+        ylabel=f"Ever {dpd}+ dpd ({share})",
         title=f"Vintages: ever {dpd}+ days past due by {by}",
     )
     ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.legend(
-        fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), title="cohort", title_fontsize=7
+        fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="cohort", title_fontsize=9
     )
     return fig
