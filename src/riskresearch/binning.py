@@ -236,7 +236,7 @@ class WoeBinner(TransformerMixin, BaseEstimator):
             else:
                 fb = self._optimal(stub, values, target, trend)
             fb.unseen = self.unseen
-            self._count(fb, values, y_arr, w)
+            self._count(fb, values, y_arr, w, target)
             self.bins_[name] = fb
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
         self.n_features_in_ = frame.shape[1]
@@ -271,11 +271,17 @@ class WoeBinner(TransformerMixin, BaseEstimator):
             min_prebin_size=self._min_prebin_size(),
         )
         everything = bool(regular.all())
+        if fb.dtype == NUMERICAL:
+            fb.splits = binsolver.numerical_splits(
+                x,
+                target.bad,
+                None if target.unit else target.w,
+                rules,
+                None if everything else regular,
+            )
+            return fb
         bad = target.bad if everything else target.bad[regular]
         w = None if target.unit else (target.w if everything else target.w[regular])
-        if fb.dtype == NUMERICAL:
-            fb.splits = binsolver.numerical_splits(x if everything else x[regular], bad, w, rules)
-            return fb
         # categories in order of (weighted) event rate, ties by name, as optbinning orders them
         codes, names = pd.factorize(pd.Series(x[regular], dtype=object), sort=True)
         k = names.size
@@ -441,13 +447,25 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         return fb
 
     @staticmethod
-    def _count(fb: FeatureBins, values: pd.Series, y: np.ndarray, w: np.ndarray) -> None:
+    def _count(
+        fb: FeatureBins,
+        values: pd.Series,
+        y: np.ndarray,
+        w: np.ndarray,
+        target: _Target | None = None,
+    ) -> None:
         idx = fb.bin_index(values)
         n_bins = fb.n_regular + 2
         # a category no bin holds (recount on rows the reviewed bins never saw, e.g. declined
         # applicants of a new partner) is in no bin's count; transform scores it as `unseen`
         seen = idx >= 0
-        idx, y, w = idx[seen], y[seen], w[seen]
+        if not seen.all():
+            idx, y, w, target = idx[seen], y[seen], w[seen], None
+        if target is not None and target.unit:  # whole counts: the same sums as weights of 1
+            n_bad = np.bincount(idx[target.bad], minlength=n_bins)
+            n_good = np.bincount(idx, minlength=n_bins) - n_bad
+            fb.bad, fb.good = n_bad.astype(float).tolist(), n_good.astype(float).tolist()
+            return
         fb.bad = np.bincount(idx, weights=w * (y == 1), minlength=n_bins).tolist()
         fb.good = np.bincount(idx, weights=w * (y == 0), minlength=n_bins).tolist()
 

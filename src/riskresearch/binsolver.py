@@ -110,29 +110,36 @@ class Constraints:
 # entry points
 # ------------------------------------------------------------------------------------------
 def numerical_splits(
-    x: np.ndarray, bad: np.ndarray, w: np.ndarray | None, rules: Constraints
+    x: np.ndarray,
+    bad: np.ndarray,
+    w: np.ndarray | None,
+    rules: Constraints,
+    rows: np.ndarray | None = None,
 ) -> list[float]:
     """Optimal split points of a numerical feature's regular values.
 
     Parameters
     ----------
     x : ndarray of float64
-        The regular values (no NaN, no special code, no inf).
+        The feature's column.
     bad : ndarray of bool
-        True where the row is bad, aligned with ``x``.
+        True where the row is bad.
     w : ndarray of float64 or None
-        Row weights aligned with ``x``; None means every row weighs 1.
+        Row weights; None means every row weighs 1.
     rules : Constraints
+    rows : ndarray of bool, optional
+        The regular rows (no NaN, no special code); None: every row is regular.
 
     Returns
     -------
     list of float
         Increasing split points; a value equal to a split belongs to the bin above it.
     """
-    values, good_w, bad_w = distinct_counts(x, bad, w)
+    values, good_w, bad_w = distinct_counts(x, bad, w, rows)
     if values.size < 2:
         return []
-    fit_weight = float(x.size) if w is None else float(np.sum(w))
+    n = x.size if rows is None else int(np.count_nonzero(rows))
+    fit_weight = float(n) if w is None else float(np.sum(w if rows is None else w[rows]))
     prebin_splits = cart_prebins(values, good_w, bad_w, rules, fit_weight)
     return _optimise_splits(values, good_w, bad_w, prebin_splits, rules)
 
@@ -175,41 +182,59 @@ def _optimise_splits(values, good_w, bad_w, prebin_splits, rules) -> list[float]
 # distinct values and their weights
 # ------------------------------------------------------------------------------------------
 def distinct_counts(
-    x: np.ndarray, bad: np.ndarray, w: np.ndarray | None
+    x: np.ndarray, bad: np.ndarray, w: np.ndarray | None, rows: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sorted distinct values of ``x`` and the weight of goods and bads at each.
+    """Sorted distinct values of ``x[rows]`` and the weight of goods and bads at each.
 
-    Unit weights sort the goods' and the bads' values apart (a plain sort, no argsort);
-    other weights sort once with an argsort.
+    ``x``, ``bad`` and ``w`` cover the whole column; ``rows`` (a mask, None for all) picks
+    the rows to count. Unit weights (``w`` None) need only plain sorts, of the rows' values
+    and of the bads' values; other weights sort once with an argsort. Memory: a few arrays
+    of the rows' size, never a copy of the frame.
     """
-    if x.size == 0:
-        empty = np.empty(0)
-        return empty, empty, empty
     if w is None:
-        v_bad, n_bad = _runs(np.sort(x[bad]))
-        v_good, n_good = _runs(np.sort(x[~bad]))
-        values = np.union1d(v_bad, v_good)
+        xs = x[rows] if rows is not None else x.copy()
+        xs.sort()
+        values, good_w = _runs(xs)
+        del xs
+        xb = x[rows & bad] if rows is not None else x[bad]  # bads are the few: a small sort
+        xb.sort()
+        v_bad, n_bad = _runs(xb)
+        del xb
         bad_w = np.zeros(values.size)
-        good_w = np.zeros(values.size)
         bad_w[np.searchsorted(values, v_bad)] = n_bad
-        good_w[np.searchsorted(values, v_good)] = n_good
+        good_w -= bad_w
         return values, good_w, bad_w
-    order = np.argsort(x, kind="stable")
-    xs = x[order]
+    xr = x[rows] if rows is not None else x
+    order = np.argsort(xr, kind="stable")
+    xs = xr[order]
+    del xr
     start = np.flatnonzero(np.concatenate(([True], xs[1:] != xs[:-1])))
-    ws = w[order]
-    wb = np.where(bad[order], ws, 0.0)
-    del order
-    bad_w = np.add.reduceat(wb, start)
-    good_w = np.add.reduceat(ws, start) - bad_w
-    return xs[start], good_w, bad_w
+    values = xs[start]
+    del xs
+    ws = (w[rows] if rows is not None else w)[order]
+    total = np.add.reduceat(ws, start)
+    ws[~(bad[rows] if rows is not None else bad)[order]] = 0.0
+    bad_w = np.add.reduceat(ws, start)
+    return values, total - bad_w, bad_w
 
 
 def _runs(sorted_x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    if sorted_x.size == 0:
+    """Distinct values of a sorted array and how often each occurs (the array itself when
+    every value is distinct)."""
+    n = sorted_x.size
+    if n == 0:
         return sorted_x, np.empty(0)
-    start = np.flatnonzero(np.concatenate(([True], sorted_x[1:] != sorted_x[:-1])))
-    counts = np.diff(np.append(start, sorted_x.size)).astype(np.float64)
+    change = sorted_x[1:] != sorted_x[:-1]
+    k = int(np.count_nonzero(change)) + 1
+    if k == n:
+        return sorted_x, np.ones(n)
+    start = np.zeros(k, dtype=np.int64)
+    start[1:] = np.flatnonzero(change)
+    start[1:] += 1
+    del change
+    counts = np.empty(k)
+    counts[:-1] = np.diff(start)
+    counts[-1] = n - start[-1]
     return sorted_x[start], counts
 
 
@@ -229,57 +254,13 @@ def cart_prebins(
     optbinning gives the tree ``min_weight_fraction_leaf = min(0.5, min_prebin_weight /
     fit_weight)``, which scikit-learn turns back into a minimum leaf weight.
     """
-    if fit_weight <= 0:
+    if fit_weight <= 0 or values.size < 2:
         return np.empty(0)
     min_leaf = min(0.5, rules.min_prebin_weight / fit_weight) * fit_weight
-    v32 = np.clip(values, -_F32_MAX, _F32_MAX).astype(np.float32)
-    start = np.flatnonzero(np.concatenate(([True], v32[1:] != v32[:-1])))
-    v = v32[start]  # distinct float32 values: what the tree sees
-    c0 = np.concatenate(([0.0], np.cumsum(np.add.reduceat(good_w, start))))
-    c1 = np.concatenate(([0.0], np.cumsum(np.add.reduceat(bad_w, start))))
-    cw = c0 + c1
-    # positions p where a split between v[p-1] and v[p] is allowed
-    candidates = np.flatnonzero(v[1:] > v[:-1] + _FEATURE_THRESHOLD) + 1
-    total = cw[-1]
-
-    def best_split(lo: int, hi: int, impurity: float):
-        w0, w1 = c0[hi] - c0[lo], c1[hi] - c1[lo]
-        wn = w0 + w1
-        if wn < 2 * min_leaf or impurity <= _EPSILON:
-            return None
-        # only positions leaving min_leaf on both sides can win (a slack keeps float ties)
-        first = np.searchsorted(cw, cw[lo] + min_leaf * (1 - 1e-9), side="left")
-        last = np.searchsorted(cw, cw[hi] - min_leaf * (1 - 1e-9), side="right")
-        i0 = np.searchsorted(candidates, max(lo + 1, first), side="left")
-        i1 = np.searchsorted(candidates, min(hi - 1, last), side="right")
-        if i1 <= i0:
-            return None
-        p = candidates[i0:i1]
-        l0, l1 = c0[p] - c0[lo], c1[p] - c1[lo]
-        wl = l0 + l1
-        wr = wn - wl
-        ok = (wl >= min_leaf) & (wr >= min_leaf)
-        if not ok.any():
-            return None
-        p, l0, l1, wl, wr = p[ok], l0[ok], l1[ok], wl[ok], wr[ok]
-        r0, r1 = w0 - l0, w1 - l1
-        gini_l = 1.0 - (l0 * l0 + l1 * l1) / (wl * wl)
-        gini_r = 1.0 - (r0 * r0 + r1 * r1) / (wr * wr)
-        best = int(np.argmax(-wr * gini_r - wl * gini_l))  # first of equal proxies, as sklearn
-        imp_l, imp_r = float(gini_l[best]), float(gini_r[best])
-        gain = (wn / total) * (impurity - (wr[best] / wn * imp_r) - (wl[best] / wn * imp_l))
-        if gain + _EPSILON < 0:  # scikit-learn's min_impurity_decrease=0 test
-            return None
-        return float(gain), int(p[best]), imp_l, imp_r
-
-    def impurity_of(lo: int, hi: int) -> float:
-        w0, w1 = c0[hi] - c0[lo], c1[hi] - c1[lo]
-        wn = w0 + w1
-        return 1.0 - (w0 * w0 + w1 * w1) / (wn * wn) if wn > 0 else 0.0
-
+    tree = _Tree(values, good_w, bad_w, min_leaf)
     frontier = _Frontier()
-    root = (0, v.size)
-    frontier.push(root, best_split(*root, impurity_of(*root)))
+    root = (0, tree.v.size)
+    frontier.push(root, tree.best_split(*root, tree.impurity(*root)))
     budget = rules.max_n_prebins - 1
     thresholds = []
     while budget > 0 and frontier:
@@ -288,10 +269,140 @@ def cart_prebins(
             continue
         budget -= 1
         _, p, imp_l, imp_r = split
-        thresholds.append(float(v[p - 1]) / 2.0 + float(v[p]) / 2.0)
-        frontier.push((lo, p), best_split(lo, p, imp_l))
-        frontier.push((p, hi), best_split(p, hi, imp_r))
+        thresholds.append(float(tree.v[p - 1]) / 2.0 + float(tree.v[p]) / 2.0)
+        frontier.push((lo, p), tree.best_split(lo, p, imp_l))
+        frontier.push((p, hi), tree.best_split(p, hi, imp_r))
     return np.unique(np.asarray(thresholds, dtype=np.float64))
+
+
+class _Tree:
+    """One feature's distinct float32 values with cumulative good/bad weights, and
+    scikit-learn's best split (Gini, ``min_weight_leaf``) of any run of them.
+
+    Node ``(lo, hi)`` holds values ``lo..hi-1``; a split at position ``p`` sends values
+    ``< v[p]`` left. Candidate positions are those where neighbours differ by more than
+    ``FEATURE_THRESHOLD``; they are evaluated in chunks so that memory stays small.
+    """
+
+    CHUNK = 1 << 20
+
+    def __init__(self, values, good_w, bad_w, min_leaf) -> None:
+        if values[0] < -_F32_MAX or values[-1] > _F32_MAX:
+            values = np.clip(values, -_F32_MAX, _F32_MAX)
+        v = values.astype(np.float32)
+        change = v[1:] != v[:-1]
+        if not change.all():  # values that are one float32 are one value for the tree
+            start = np.flatnonzero(np.concatenate(([True], change)))
+            v, good_w, bad_w = (
+                v[start],
+                np.add.reduceat(good_w, start),
+                np.add.reduceat(bad_w, start),
+            )
+        del change
+        self.v, self.min_leaf = v, min_leaf
+        self.c0 = np.zeros(v.size + 1)
+        np.cumsum(good_w, out=self.c0[1:])
+        self.c1 = np.zeros(v.size + 1)
+        np.cumsum(bad_w, out=self.c1[1:])
+        self.cw = self.c0 + self.c1
+        self.total = float(self.cw[-1])
+        ok = v[1:] > v[:-1] + _FEATURE_THRESHOLD
+        if ok.all():  # every position is a candidate: slices, no copies
+            self.cand = None
+            self.k0, self.k1, self.kw = self.c0[1:-1], self.c1[1:-1], self.cw[1:-1]
+        else:
+            self.cand = np.flatnonzero(ok) + 1
+            self.k0, self.k1 = self.c0[self.cand], self.c1[self.cand]
+            self.kw = self.cw[self.cand]
+
+    def impurity(self, lo: int, hi: int) -> float:
+        w0, w1 = self.c0[hi] - self.c0[lo], self.c1[hi] - self.c1[lo]
+        wn = w0 + w1
+        return 1.0 - (w0 * w0 + w1 * w1) / (wn * wn) if wn > 0 else 0.0
+
+    def best_split(self, lo: int, hi: int, impurity: float):
+        """``(improvement, position, impurity left, impurity right)`` or None for a leaf."""
+        c0, c1, cw, min_leaf = self.c0, self.c1, self.cw, self.min_leaf
+        w0, w1 = c0[hi] - c0[lo], c1[hi] - c1[lo]
+        wn = w0 + w1
+        if wn < 2 * min_leaf or impurity <= _EPSILON:
+            return None
+        # candidates inside the node leaving about min_leaf on both sides (the exact test
+        # is in _chunk; the slack keeps positions that pass it only by rounding)
+        if self.cand is None:
+            inside = lo, hi - 1
+        else:
+            inside = (
+                np.searchsorted(self.cand, lo, side="right"),
+                np.searchsorted(self.cand, hi, side="left"),
+            )
+        i0 = max(inside[0], np.searchsorted(self.kw, cw[lo] + min_leaf * (1 - 1e-9), "left"))
+        i1 = min(inside[1], np.searchsorted(self.kw, cw[hi] - min_leaf * (1 - 1e-9), "right"))
+        best = None
+        for a in range(int(i0), int(i1), self.CHUNK):
+            found = self._chunk(lo, a, min(a + self.CHUNK, int(i1)), w0, w1)
+            if found is not None and (best is None or found[0] > best[0]):
+                best = found  # strictly better only: the first of equal proxies wins
+        if best is None:
+            return None
+        _, i, wl, wr, imp_l, imp_r = best
+        gain = (wn / self.total) * (impurity - (wr / wn * imp_r) - (wl / wn * imp_l))
+        if gain + _EPSILON < 0:  # scikit-learn's min_impurity_decrease=0 test
+            return None
+        p = i + 1 if self.cand is None else int(self.cand[i])
+        return float(gain), p, imp_l, imp_r
+
+    def _chunk(self, lo, i0, i1, w0, w1):
+        """Best candidate ``i0 <= i < i1`` of node starting at ``lo``: sklearn's proxy, the
+        candidate, its left and right weights and impurities."""
+        l0 = self.k0[i0:i1] - self.c0[lo]
+        l1 = self.k1[i0:i1] - self.c1[lo]
+        wl = l0 + l1
+        wr = (w0 + w1) - wl
+        # wl never decreases along the node and wr never increases, so the candidates
+        # leaving min_leaf on both sides are one run
+        a = int(np.searchsorted(wl, self.min_leaf, side="left"))
+        z = _last_at_least(wr, self.min_leaf)
+        if z < a:
+            return None
+        if a > 0 or z < wl.size - 1:
+            l0, l1, wl, wr, i0 = l0[a : z + 1], l1[a : z + 1], wl[a : z + 1], wr[a : z + 1], i0 + a
+        r0, r1 = w0 - l0, w1 - l1
+        sq_l = l0 * l0
+        sq_l += l1 * l1
+        sq_r = r0 * r0
+        sq_r += r1 * r1
+        # sklearn keeps the first candidate of the largest -wr*gini_r - wl*gini_l; the same
+        # maximum in fewer operations (sq_l / wl + sq_r / wr, equal up to rounding) narrows
+        # the search to near-ties, where sklearn's own expression decides
+        quick = sq_l / wl
+        quick += sq_r / wr
+        near = np.flatnonzero(quick >= quick.max() - 1e-9 * (w0 + w1))
+        sq_l, sq_r, wl, wr = sq_l[near], sq_r[near], wl[near], wr[near]
+        gini_l = 1.0 - sq_l / (wl * wl)
+        gini_r = 1.0 - sq_r / (wr * wr)
+        proxy = -wr * gini_r - wl * gini_l
+        b = int(np.argmax(proxy))
+        return (
+            float(proxy[b]),
+            i0 + int(near[b]),
+            float(wl[b]),
+            float(wr[b]),
+            float(gini_l[b]),
+            float(gini_r[b]),
+        )
+
+
+def _last_at_least(a: np.ndarray, bound: float) -> int:
+    """Last index of a non-increasing array whose value is >= bound (-1 if none)."""
+    lo, hi = 0, a.size  # invariant: a[:lo] >= bound, a[hi:] < bound
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if a[mid] >= bound:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo - 1
 
 
 class _Frontier:
