@@ -363,6 +363,18 @@ GOOD_Y = np.array([0, 0, 0, 1] * 10)
         ({"monotonic_trend": "up"}, r"'monotonic_trend' parameter of WoeBinner .* Got 'up'"),
         ({"monotonic_trends": {"x": "sideways"}}, r"'monotonic_trends\['x'\]' .* Got 'sideways'"),
         ({"unseen": "ignore"}, r"'unseen' parameter of WoeBinner must be one of .* Got 'ignore'"),
+        (
+            {"solver": "cp"},
+            r"'solver' parameter of WoeBinner must be one of \['dp', 'optbinning'\]\. Got 'cp'",
+        ),
+        (
+            {"min_bin_n_event": 0},
+            r"'min_bin_n_event' parameter of WoeBinner must be a positive .* Got 0 ",
+        ),
+        ({"min_bin_n_event": -3}, r"'min_bin_n_event' parameter .* Got -3 instead"),
+        ({"min_bin_n_event": True}, r"'min_bin_n_event' parameter .* Got True instead"),
+        ({"min_bin_n_event": "30"}, r"'min_bin_n_event' parameter .* Got '30' instead"),
+        ({"min_bin_n_event": float("nan")}, r"'min_bin_n_event' parameter .* Got nan instead"),
     ],
 )
 def test_bad_parameter_raises(params, match):

@@ -284,7 +284,7 @@ class _Tree:
     ``FEATURE_THRESHOLD``; they are evaluated in chunks so that memory stays small.
     """
 
-    CHUNK = 1 << 20
+    CHUNK = 1 << 18
 
     def __init__(self, values, good_w, bad_w, min_leaf) -> None:
         if values[0] < -_F32_MAX or values[-1] > _F32_MAX:
@@ -460,12 +460,11 @@ def pure_free_prebins(
     A pure pre-bin loses the split on its right (the last pre-bin the split on its left),
     repeated until none is pure, as optbinning's ``_compute_prebins``.
     """
-    cg = np.concatenate(([0.0], np.cumsum(good_w)))
-    cb = np.concatenate(([0.0], np.cumsum(bad_w)))
     splits = np.asarray(splits, dtype=np.float64)
     while True:
-        edges = np.concatenate(([0], np.searchsorted(values, splits, side="left"), [values.size]))
-        good, bad = np.diff(cg[edges]), np.diff(cb[edges])
+        edges = [0, *np.searchsorted(values, splits, side="left").tolist(), values.size]
+        good = np.array([good_w[a:b].sum() for a, b in itertools.pairwise(edges)])
+        bad = np.array([bad_w[a:b].sum() for a, b in itertools.pairwise(edges)])
         pure = (good <= 0) | (bad <= 0)
         if not pure.any() or splits.size == 0:
             return splits, good, bad
