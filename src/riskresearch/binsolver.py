@@ -291,29 +291,34 @@ class _Tree:
             values = np.clip(values, -_F32_MAX, _F32_MAX)
         v = values.astype(np.float32)
         change = v[1:] != v[:-1]
+        start = None
         if not change.all():  # values that are one float32 are one value for the tree
-            start = np.flatnonzero(np.concatenate(([True], change)))
-            v, good_w, bad_w = (
-                v[start],
-                np.add.reduceat(good_w, start),
-                np.add.reduceat(bad_w, start),
-            )
-        del change
+            start = np.flatnonzero(change)
+            del change
+            start += 1
+            start = np.concatenate(([0], start))
+            v = v[start]
+        else:
+            del change
         self.v, self.min_leaf = v, min_leaf
-        self.c0 = np.zeros(v.size + 1)
-        np.cumsum(good_w, out=self.c0[1:])
-        self.c1 = np.zeros(v.size + 1)
-        np.cumsum(bad_w, out=self.c1[1:])
+        # cumulative weights, built one at a time (each temporary freed before the next)
+        self.c0 = self._cumulative(good_w, start)
+        self.c1 = self._cumulative(bad_w, start)
+        del start
         self.cw = self.c0 + self.c1
         self.total = float(self.cw[-1])
         ok = v[1:] > v[:-1] + _FEATURE_THRESHOLD
-        if ok.all():  # every position is a candidate: slices, no copies
+        if ok.all():  # every position is a candidate
             self.cand = None
-            self.k0, self.k1, self.kw = self.c0[1:-1], self.c1[1:-1], self.cw[1:-1]
         else:
-            self.cand = np.flatnonzero(ok) + 1
-            self.k0, self.k1 = self.c0[self.cand], self.c1[self.cand]
-            self.kw = self.cw[self.cand]
+            self.cand = np.flatnonzero(ok)
+            self.cand += 1
+
+    @staticmethod
+    def _cumulative(w, start) -> np.ndarray:
+        out = np.zeros((w.size if start is None else start.size) + 1)
+        np.cumsum(w if start is None else np.add.reduceat(w, start), out=out[1:])
+        return out
 
     def impurity(self, lo: int, hi: int) -> float:
         w0, w1 = self.c0[hi] - self.c0[lo], self.c1[hi] - self.c1[lo]
@@ -329,17 +334,15 @@ class _Tree:
             return None
         # candidates inside the node leaving about min_leaf on both sides (the exact test
         # is in _chunk; the slack keeps positions that pass it only by rounding)
-        if self.cand is None:
-            inside = lo, hi - 1
+        first = max(lo + 1, int(np.searchsorted(cw, cw[lo] + min_leaf * (1 - 1e-9), "left")))
+        last = min(hi - 1, int(np.searchsorted(cw, cw[hi] - min_leaf * (1 - 1e-9), "right")) - 1)
+        if self.cand is None:  # candidate i is position i + 1
+            i0, i1 = first - 1, last
         else:
-            inside = (
-                np.searchsorted(self.cand, lo, side="right"),
-                np.searchsorted(self.cand, hi, side="left"),
-            )
-        i0 = max(inside[0], np.searchsorted(self.kw, cw[lo] + min_leaf * (1 - 1e-9), "left"))
-        i1 = min(inside[1], np.searchsorted(self.kw, cw[hi] - min_leaf * (1 - 1e-9), "right"))
+            i0 = int(np.searchsorted(self.cand, first, side="left"))
+            i1 = int(np.searchsorted(self.cand, last, side="right"))
         best = None
-        for a in range(int(i0), int(i1), self.CHUNK):
+        for a in range(i0, i1, self.CHUNK):
             found = self._chunk(lo, a, min(a + self.CHUNK, int(i1)), w0, w1)
             if found is not None and (best is None or found[0] > best[0]):
                 best = found  # strictly better only: the first of equal proxies wins
@@ -355,8 +358,13 @@ class _Tree:
     def _chunk(self, lo, i0, i1, w0, w1):
         """Best candidate ``i0 <= i < i1`` of node starting at ``lo``: sklearn's proxy, the
         candidate, its left and right weights and impurities."""
-        l0 = self.k0[i0:i1] - self.c0[lo]
-        l1 = self.k1[i0:i1] - self.c1[lo]
+        if self.cand is None:
+            l0 = self.c0[i0 + 1 : i1 + 1] - self.c0[lo]
+            l1 = self.c1[i0 + 1 : i1 + 1] - self.c1[lo]
+        else:
+            at = self.cand[i0:i1]
+            l0 = self.c0[at] - self.c0[lo]
+            l1 = self.c1[at] - self.c1[lo]
         wl = l0 + l1
         wr = (w0 + w1) - wl
         # wl never decreases along the node and wr never increases, so the candidates
