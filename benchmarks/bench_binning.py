@@ -5,12 +5,18 @@ Prints one table: rows x features, WoeBinner (``solver="dp"``) time, optbinning
 ``auto_asc_desc``, the same special code) in the same run, the ratio, the total IV of both
 (each binning's bins counted and scored by the same code, so the IVs compare) with the number
 of features whose bins are identical, and the peak memory (RSS) of the process that binned,
-sampled with psutil; the data itself is part of it (10M x 30 float64 is 2.4 GB).
+sampled with psutil; the data itself is part of it (10M x 30 float64 is 2.24 GiB).
 
 Each size runs in a fresh process, so a peak belongs to one size. The 10M row is ours only
 (optbinning would take many minutes) and runs with ``--big``.
 
+``--defaults`` instead measures the binning defaults of the release config (issue 19): the
+out-of-time AUC of the consumer scorecard (scorecards/consumer.yaml) fitted on random
+development samples of several sizes of the simulated platform, with the earlier defaults
+(min_bin_size 0.05, no bads rule) and the current ones (0.02, sqrt of the bads).
+
     python benchmarks/bench_binning.py [--sizes 1000000] [--features 30] [--big]
+    python benchmarks/bench_binning.py --defaults [--applications 100000] [--samples 10]
 """
 
 from __future__ import annotations
@@ -144,13 +150,66 @@ def run_one(n: int, n_features: int, ours_only: bool) -> dict:
     return out
 
 
+DEFAULTS = {  # (min_bin_size, min_bin_n_event)
+    "0.05, no bads rule (earlier)": (0.05, None),
+    "0.02, sqrt (current)": (0.02, "sqrt"),
+}
+
+
+def defaults(n_applications: int, samples: int) -> None:
+    """Out-of-time AUC of the consumer scorecard under each binning default, by sample size."""
+    import tempfile
+
+    import yaml
+    from sklearn.metrics import roc_auc_score
+
+    from riskresearch import development
+    from riskresearch.config import config_from_dict
+    from riskresearch.features import build_modeling_table
+    from riskresearch.synth import SimulationConfig, build_warehouse
+
+    warnings.simplefilter("ignore")
+    with tempfile.TemporaryDirectory() as tmp:
+        db, table = Path(tmp) / "w.duckdb", Path(tmp) / "m.parquet"
+        build_warehouse(SimulationConfig(n_applications=n_applications), db)
+        build_modeling_table(db, table)
+        raw = yaml.safe_load((ROOT / "scorecards" / "consumer.yaml").read_text())
+        raw["data"].update(table=str(table), warehouse=str(db))
+        raw["data"].pop("oracle", None)
+        cfg = config_from_dict(raw)
+        train, test = development.load_split(cfg)
+    feats, categorical = development.candidate_features(train, cfg)
+    y_test = test[cfg.data.target].to_numpy()
+    sizes = [s for s in (1_000, 2_000, 5_000, 10_000) if s < len(train)] + [len(train)]
+    print(f"{'development rows':>17} " + " ".join(f"{name:>30}" for name in DEFAULTS))
+    for size in sizes:
+        aucs: dict[str, list[float]] = {name: [] for name in DEFAULTS}
+        for seed in range(samples if size < len(train) else 1):
+            sample = train.sample(size, random_state=seed) if size < len(train) else train
+            for name, (share, n_event) in DEFAULTS.items():
+                card = development.build_estimator(cfg, categorical)
+                card.binner.set_params(min_bin_size=share, min_bin_n_event=n_event)
+                card.fit(sample[feats], sample[cfg.data.target].to_numpy())
+                p = card.predict_proba(test[feats])[:, 1]
+                aucs[name].append(roc_auc_score(y_test, p))
+        print(f"{size:>17,} " + " ".join(f"{np.mean(a):>30.4f}" for a in aucs.values()))
+    print(f"out-of-time test: {len(test):,} rows; mean over {samples} samples below the full size")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--features", type=int, default=30)
     parser.add_argument("--big", action="store_true", help="add 10M rows (ours only, long)")
     parser.add_argument("--one", nargs=3, metavar=("ROWS", "FEATURES", "OURS_ONLY"))
+    parser.add_argument("--defaults", action="store_true", help="AUC of the binning defaults")
+    parser.add_argument("--applications", type=int, default=100_000)
+    parser.add_argument("--samples", type=int, default=10)
     args = parser.parse_args()
+    if args.defaults:
+        print(f"machine: {machine()}; load average at start {os.getloadavg()}")
+        defaults(args.applications, args.samples)
+        return
     if args.one:  # a child process: one size, one JSON line
         rows, feats, ours_only = int(args.one[0]), int(args.one[1]), args.one[2] == "1"
         print(json.dumps(run_one(rows, feats, ours_only)))
@@ -175,12 +234,12 @@ def main() -> None:
         size = f"{n:,} x {r['features']}"
         lines.append(
             f"{size:>18} {r['ours_s']:>8.2f} {optb:>13} "
-            f"{ratio:>6} {r['ours_iv']:>9.4f} {iv_t:>9} {same:>10} {r['peak_gb']:>7.2f}GB "
+            f"{ratio:>6} {r['ours_iv']:>9.4f} {iv_t:>9} {same:>10} {r['peak_gb']:>6.2f}GiB "
             f"{r['load']:>4.1f}-{r['load_end']:.1f}"
         )
     print(header)
     print("\n".join(lines))
-    print("peak RSS: the binning process's own, data included; load: 1-minute load average.")
+    print("peak RSS: the binning process's own (GiB), data included; load: 1-minute load average.")
 
 
 if __name__ == "__main__":

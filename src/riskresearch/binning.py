@@ -92,10 +92,12 @@ class WoeBinner(TransformerMixin, BaseEstimator):
     time_limit : float, default 20
         Seconds optbinning's CP-SAT solver may spend per feature (``solver="optbinning"`` and
         the trends only optbinning solves).
-    min_bin_n_event : float, optional
-        Minimum (weighted) number of bads in every regular bin; None: no such rule. Keeps the
-        WoE of a bin from resting on a handful of bads (its standard error is about
-        ``sqrt(1 / bads + 1 / goods)``).
+    min_bin_n_event : float, "sqrt" or None, default None
+        Minimum (weighted) number of bads in every regular bin; ``"sqrt"``: the square root of
+        the (weighted) bads of the rows fitted on (the square-root choice of histograms,
+        applied to the bads: 100 bads give bins of at least 10, 10,000 bads of at least 100);
+        None: no such rule. Keeps the WoE of a bin from resting on a handful of bads (its
+        standard error is about ``sqrt(1 / bads + 1 / goods)``).
     solver : {"dp", "optbinning"}, default "dp"
         ``"dp"``: the exact engine of :mod:`riskresearch.binsolver` (same pre-bins as
         optbinning, optimal partition by dynamic programming; its IV is at least
@@ -106,6 +108,8 @@ class WoeBinner(TransformerMixin, BaseEstimator):
     ----------
     bins_ : dict of str to FeatureBins
         The fitted bins of every feature.
+    min_bin_n_event_ : float or None
+        The minimum number of bads per regular bin the fit used (``"sqrt"`` resolved).
     feature_names_in_ : ndarray of str
         Columns seen in ``fit``.
     n_features_in_ : int
@@ -159,14 +163,18 @@ class WoeBinner(TransformerMixin, BaseEstimator):
                 f"Got {self.min_bin_size!r} instead."
             )
         n_event = self.min_bin_n_event
-        if n_event is not None and (
-            isinstance(n_event, bool)
-            or not isinstance(n_event, float | int | np.integer | np.floating)
-            or not 0 < n_event < math.inf
+        if (
+            n_event is not None
+            and n_event != "sqrt"
+            and (
+                isinstance(n_event, bool)
+                or not isinstance(n_event, float | int | np.integer | np.floating)
+                or not 0 < n_event < math.inf
+            )
         ):
             raise ConfigError(
-                "The 'min_bin_n_event' parameter of WoeBinner must be a positive number of bads "
-                f"or None. Got {n_event!r} instead."
+                "The 'min_bin_n_event' parameter of WoeBinner must be a positive number of bads, "
+                f"'sqrt' or None. Got {n_event!r} instead."
             )
         if self.solver not in SOLVERS:
             raise ConfigError(
@@ -224,6 +232,9 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         # shared by every feature: which rows are bad, the total weight and whether the
         # weights are all 1 (then the engine sorts values without carrying weights)
         target = _Target(y_arr, w, sample_weight is None or bool((w == 1).all()))
+        self.min_bin_n_event_ = (
+            math.sqrt(target.bads) if self.min_bin_n_event == "sqrt" else self.min_bin_n_event
+        )
         for name in features:
             dtype = CATEGORICAL if name in categorical else NUMERICAL
             stub = FeatureBins(
@@ -265,7 +276,7 @@ class WoeBinner(TransformerMixin, BaseEstimator):
             target.total,
             max_n_bins=self.max_n_bins,
             min_bin_size=self.min_bin_size,
-            min_bin_n_event=self.min_bin_n_event,
+            min_bin_n_event=self.min_bin_n_event_,
             trend=trend if fb.dtype == NUMERICAL else "ascending",
             max_n_prebins=MAX_N_PREBINS,
             min_prebin_size=self._min_prebin_size(),
@@ -333,7 +344,7 @@ class WoeBinner(TransformerMixin, BaseEstimator):
 
     def _optbinning_n_event(self) -> int | None:
         # optbinning counts whole bads (its weighted counts are truncated to integers)
-        n = self.min_bin_n_event
+        n = self.min_bin_n_event_
         return None if n is None else max(1, math.ceil(n))
 
     def _optimal_weighted_categories(self, fb, x, regular, y, w) -> FeatureBins:
@@ -621,3 +632,4 @@ class _Target:
         self.y, self.w, self.unit = y, w, unit
         self.bad = y == 1
         self.total = float(w.sum())
+        self.bads = float(w[self.bad].sum())
