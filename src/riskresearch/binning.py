@@ -75,7 +75,8 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         ``"dp"`` solver; ``"auto"``, ``"auto_heuristic"``, ``"convex"``, ``"concave"``,
         ``"peak_heuristic"`` and ``"valley_heuristic"`` always go to optbinning (its trend
         classifier, or constraints over every triple of bins, have no exact fast
-        counterpart here). Categories are ordered by event rate and binned ascending.
+        counterpart here). Categories are ordered by (weighted) event rate, ties by name, and
+        binned ascending, as optbinning does.
     monotonic_trends : dict, optional
         Per-feature trend, overriding ``monotonic_trend``.
     special_codes : dict, optional
