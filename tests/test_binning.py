@@ -213,6 +213,61 @@ def test_integer_weights_equal_duplicated_rows():
     pd.testing.assert_frame_equal(weighted.transform(X), duplicated.transform(X))
 
 
+def _small_table(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-(-2.8 + 0.9 * x)))).astype(int)
+    return pd.DataFrame({"x": x}), y
+
+
+def test_sqrt_rule_asks_each_bin_for_the_root_of_the_bads():
+    X, y = _small_table(1000, 1)
+    w = np.where(np.arange(1000) % 2 == 0, 0.5, 1.5)
+    binner = WoeBinner(min_bin_size=0.02, min_bin_n_event="sqrt").fit(X, y, sample_weight=w)
+    root = math.sqrt(float((w * y).sum()))
+    assert binner.min_bin_n_event_ == pytest.approx(root, rel=1e-12)
+    fb = binner.bins_["x"]
+    assert fb.n_regular >= 2
+    assert min(fb.bad[: fb.n_regular]) >= root
+    # without the rule the same table gets a bin of a few bads
+    loose = WoeBinner(min_bin_size=0.02).fit(X, y, sample_weight=w).bins_["x"]
+    assert min(loose.bad[: loose.n_regular]) < root
+
+
+def test_sqrt_rule_leaves_a_tiny_table_its_bins():
+    X, y = _small_table(250, 2)
+    assert y.sum() == 19
+    fb = WoeBinner(min_bin_size=0.02, min_bin_n_event="sqrt").fit(X, y).bins_["x"]
+    assert fb.n_regular == 3
+    assert min(fb.bad[: fb.n_regular]) >= math.sqrt(19)
+    # a fixed 10 bads per bin leaves one bin: a feature without information
+    assert WoeBinner(min_bin_size=0.02, min_bin_n_event=10).fit(X, y).bins_["x"].n_regular == 1
+
+
+def test_config_binning_defaults_reach_the_binner(tmp_path):
+    from riskresearch.config import BinningConfig, config_from_dict
+    from riskresearch.development import build_estimator
+
+    default = BinningConfig()
+    assert (default.max_n_bins, default.min_bin_size, default.min_bin_n_event) == (8, 0.02, "sqrt")
+    (tmp_path / "t.csv").write_text("x,bad\n1,0\n2,1\n")
+    raw = {"model": "m", "data": {"table": str(tmp_path / "t.csv"), "target": "bad"}}
+    for section, expected in [
+        ({}, "sqrt"),
+        ({"min_bin_n_event": 25}, 25.0),
+        ({"min_bin_n_event": None}, None),
+    ]:
+        cfg = config_from_dict(
+            {**raw, "binning": {"max_n_bins": 6, "min_bin_size": 0.05, **section}}
+        )
+        binner = build_estimator(cfg, []).binner
+        assert (binner.max_n_bins, binner.min_bin_size, binner.min_bin_n_event) == (
+            6,
+            0.05,
+            expected,
+        )
+
+
 def test_brute_force_iv_on_seeded_data(modeling):
     data = modeling[(modeling.segment == "consumer") & modeling.bad_mature]
     features = ["platform_credit_score", "utilisation", "occupation", "bureau_hit", "age"]
@@ -363,6 +418,18 @@ GOOD_Y = np.array([0, 0, 0, 1] * 10)
         ({"monotonic_trend": "up"}, r"'monotonic_trend' parameter of WoeBinner .* Got 'up'"),
         ({"monotonic_trends": {"x": "sideways"}}, r"'monotonic_trends\['x'\]' .* Got 'sideways'"),
         ({"unseen": "ignore"}, r"'unseen' parameter of WoeBinner must be one of .* Got 'ignore'"),
+        (
+            {"solver": "cp"},
+            r"'solver' parameter of WoeBinner must be one of \['dp', 'optbinning'\]\. Got 'cp'",
+        ),
+        (
+            {"min_bin_n_event": 0},
+            r"'min_bin_n_event' parameter of WoeBinner must be a positive .* Got 0 ",
+        ),
+        ({"min_bin_n_event": -3}, r"'min_bin_n_event' parameter .* Got -3 instead"),
+        ({"min_bin_n_event": True}, r"'min_bin_n_event' parameter .* Got True instead"),
+        ({"min_bin_n_event": "30"}, r"'min_bin_n_event' parameter .* Got '30' instead"),
+        ({"min_bin_n_event": float("nan")}, r"'min_bin_n_event' parameter .* Got nan instead"),
     ],
 )
 def test_bad_parameter_raises(params, match):

@@ -280,6 +280,15 @@ def test_unknown_key_inside_data_is_named(table):
         ("binning:\n  max_n_bins: 1", r"'binning.max_n_bins'.*greater than or equal to 2"),
         ("binning:\n  min_bin_size: 0.6", r"'binning.min_bin_size'.*Got 0.6 instead"),
         ("binning:\n  unseen: best", r"'binning.unseen'.*'missing', 'neutral'.*'best'"),
+        (
+            "binning:\n  min_bin_n_event: -3",
+            r"'binning.min_bin_n_event'.*positive number of bads, 'sqrt' or null\. "
+            r"Got -3 instead\.$",
+        ),
+        (
+            "binning:\n  min_bin_n_event: lots",
+            r"'binning.min_bin_n_event'.*'sqrt' or null\. Got 'lots' instead\.$",
+        ),
         ("seed: -1", r"'seed' parameter.*greater than or equal to 0. Got -1 instead"),
         ("scorecard:\n  pdo: -20", r"'scorecard.pdo'.*greater than 0. Got -20 instead"),
         ("split:\n  oot_months: 0", r"'split.oot_months'.*Got 0 instead"),

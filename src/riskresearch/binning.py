@@ -1,9 +1,11 @@
-"""WOE binning: a scikit-learn transformer over optbinning, with bins as reviewable data.
+"""WOE binning: a scikit-learn transformer with bins as reviewable data.
 
-optbinning (``OptimalBinning``) finds the split points or category groups at fit time. The
-result is kept as plain data (:class:`riskresearch.woe.FeatureBins`): split points or groups,
-and the weighted good/bad counts of every bin, including a *Special* bin for special codes and
-a *Missing* bin.
+The split points or category groups are found at fit time by an exact engine
+(:mod:`riskresearch.binsolver`: optbinning's CART pre-binning reproduced in numpy, then a
+dynamic programme for the IV-optimal partition) or, with ``solver="optbinning"``, by
+optbinning's ``OptimalBinning`` (CP-SAT). The result is kept as plain data
+(:class:`riskresearch.woe.FeatureBins`): split points or groups, and the weighted good/bad
+counts of every bin, including a *Special* bin for special codes and a *Missing* bin.
 Transforming applies those bins with numpy alone, so a binning loaded from JSON transforms
 exactly like the fitted one, without optbinning installed.
 
@@ -24,7 +26,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from riskresearch import textfmt
+from riskresearch import binsolver, textfmt
 from riskresearch.config import Trend
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.woe import (
@@ -45,6 +47,10 @@ UNSEEN_POLICIES = {"missing", "neutral", "worst"}
 #: Keys an override may give besides its splits or groups: the regular bin (0 = first) that
 #: missing values or special codes join, and the modeler's reason (kept in ``binning.json``).
 OVERRIDE_EXTRAS = ("missing_bin", "special_bin", "reason")
+SOLVERS = {"dp", "optbinning"}
+#: optbinning's pre-binning: at most 20 CART leaves of at least 5% of the rows each (less when
+#: ``min_bin_size`` is smaller, so that bins of ``min_bin_size`` can exist).
+MAX_N_PREBINS, MIN_PREBIN_SIZE = 20, 0.05
 
 
 # ------------------------------------------------------------------------------------------
@@ -62,10 +68,18 @@ class WoeBinner(TransformerMixin, BaseEstimator):
     max_n_bins : int, default 8
         Maximum number of regular bins per feature.
     min_bin_size : float, default 0.05
-        Minimum share of (weighted) observations in a regular bin.
+        Minimum share of (weighted) observations in a regular bin, counted as optbinning does:
+        at least ``ceil(min_bin_size * total weight)`` weighted rows, the total including the
+        missing and special rows. Pre-bins hold at least ``min(0.05, min_bin_size)``.
     monotonic_trend : str, default "auto_asc_desc"
-        Event-rate trend imposed on numerical features (optbinning's ``monotonic_trend``:
-        ``"ascending"``, ``"descending"``, ``"auto_asc_desc"``, ``"peak"``, ``"valley"`` ...).
+        Event-rate trend imposed on numerical features (optbinning's ``monotonic_trend``).
+        ``"ascending"``, ``"descending"``, ``"auto_asc_desc"`` (whichever of the two gives the
+        higher IV), ``"peak"``, ``"valley"`` and None (no trend) are solved exactly by the
+        ``"dp"`` solver; ``"auto"``, ``"auto_heuristic"``, ``"convex"``, ``"concave"``,
+        ``"peak_heuristic"`` and ``"valley_heuristic"`` always go to optbinning (its trend
+        classifier, or constraints over every triple of bins, have no exact fast
+        counterpart here). Categories are ordered by (weighted) event rate, ties by name, and
+        binned ascending, as optbinning does.
     monotonic_trends : dict, optional
         Per-feature trend, overriding ``monotonic_trend``.
     special_codes : dict, optional
@@ -82,12 +96,26 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         WoE for a category never seen in training: that of the Missing bin, 0, or the riskiest
         bin's. A warning names the feature and categories.
     time_limit : float, default 20
-        Seconds the optimiser may spend per feature.
+        Seconds optbinning's CP-SAT solver may spend per feature (``solver="optbinning"`` and
+        the trends only optbinning solves).
+    min_bin_n_event : float, "sqrt" or None, default None
+        Minimum (weighted) number of bads in every regular bin; ``"sqrt"``: the square root of
+        the (weighted) bads of the rows fitted on (the square-root choice of histograms,
+        applied to the bads: 100 bads give bins of at least 10, 10,000 bads of at least 100);
+        None: no such rule. Keeps the WoE of a bin from resting on a handful of bads (its
+        standard error is about ``sqrt(1 / bads + 1 / goods)``).
+    solver : {"dp", "optbinning"}, default "dp"
+        ``"dp"``: the exact engine of :mod:`riskresearch.binsolver` (same pre-bins as
+        optbinning, optimal partition by dynamic programming; its IV is at least
+        optbinning's under the same constraints). ``"optbinning"``: optbinning's
+        ``OptimalBinning`` with CP-SAT, the reference.
 
     Attributes
     ----------
     bins_ : dict of str to FeatureBins
         The fitted bins of every feature.
+    min_bin_n_event_ : float or None
+        The minimum number of bads per regular bin the fit used (``"sqrt"`` resolved).
     feature_names_in_ : ndarray of str
         Columns seen in ``fit``.
     n_features_in_ : int
@@ -111,6 +139,9 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         overrides=None,
         unseen="missing",
         time_limit=20,
+        *,
+        min_bin_n_event=None,
+        solver="dp",
     ):
         self.features = features
         self.categorical_features = categorical_features
@@ -122,6 +153,8 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         self.overrides = overrides
         self.unseen = unseen
         self.time_limit = time_limit
+        self.min_bin_n_event = min_bin_n_event
+        self.solver = solver
 
     # -- fit ---------------------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -134,6 +167,25 @@ class WoeBinner(TransformerMixin, BaseEstimator):
             raise ConfigError(
                 "The 'min_bin_size' parameter of WoeBinner must be a share in (0, 0.5]. "
                 f"Got {self.min_bin_size!r} instead."
+            )
+        n_event = self.min_bin_n_event
+        if (
+            n_event is not None
+            and n_event != "sqrt"
+            and (
+                isinstance(n_event, bool)
+                or not isinstance(n_event, float | int | np.integer | np.floating)
+                or not 0 < n_event < math.inf
+            )
+        ):
+            raise ConfigError(
+                "The 'min_bin_n_event' parameter of WoeBinner must be a positive number of bads, "
+                f"'sqrt' or None. Got {n_event!r} instead."
+            )
+        if self.solver not in SOLVERS:
+            raise ConfigError(
+                f"The 'solver' parameter of WoeBinner must be one of {sorted(SOLVERS)}. "
+                f"Got {self.solver!r} instead."
             )
         trends = {
             "monotonic_trend": self.monotonic_trend,
@@ -183,6 +235,12 @@ class WoeBinner(TransformerMixin, BaseEstimator):
                 f"Use features being binned, e.g. {features[:3]}."
             )
         self.bins_ = {}
+        # shared by every feature: which rows are bad, the total weight and whether the
+        # weights are all 1 (then the engine sorts values without carrying weights)
+        target = _Target(y_arr, w, sample_weight is None or bool((w == 1).all()))
+        self.min_bin_n_event_ = (
+            math.sqrt(target.bads) if self.min_bin_n_event == "sqrt" else self.min_bin_n_event
+        )
         for name in features:
             dtype = CATEGORICAL if name in categorical else NUMERICAL
             stub = FeatureBins(
@@ -193,18 +251,16 @@ class WoeBinner(TransformerMixin, BaseEstimator):
             if name in overrides:
                 fb = self._override(stub, values, overrides[name])
             else:
-                fb = self._optimal(stub, values, y_arr, w, trend)
+                fb = self._optimal(stub, values, target, trend)
             fb.unseen = self.unseen
-            self._count(fb, values, y_arr, w)
+            self._count(fb, values, y_arr, w, target)
             self.bins_[name] = fb
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
         self.n_features_in_ = frame.shape[1]
         self.features_ = features
         return self
 
-    def _optimal(self, fb, values, y, w, trend) -> FeatureBins:
-        from optbinning import OptimalBinning  # imported lazily: scoring never needs it
-
+    def _optimal(self, fb, values, target: _Target, trend) -> FeatureBins:
         present = values.notna().to_numpy()
         if fb.dtype == NUMERICAL:
             x = values.to_numpy(dtype=float, na_value=np.nan)
@@ -216,16 +272,65 @@ class WoeBinner(TransformerMixin, BaseEstimator):
             regular = present & ~np.isin(text, [category_key(c) for c in fb.special_codes])
         fb.source = "optimal"
         fb.monotonic_trend = trend if fb.dtype == NUMERICAL else None
-        if not regular.any():  # only missing or special values: nothing for optbinning to split
+        if not regular.any():  # only missing or special values: nothing to split
             fb.splits, fb.groups = [], []
             return fb
-        if fb.dtype == CATEGORICAL and w.min() != w.max():
+        exact = fb.dtype == CATEGORICAL or trend in binsolver.TRENDS
+        if self.solver == "optbinning" or not exact:
+            return self._optbinning(fb, x, present, regular, target, trend)
+        rules = binsolver.Constraints.of(
+            target.total,
+            max_n_bins=self.max_n_bins,
+            min_bin_size=self.min_bin_size,
+            min_bin_n_event=self.min_bin_n_event_,
+            trend=trend if fb.dtype == NUMERICAL else "ascending",
+            max_n_prebins=MAX_N_PREBINS,
+            min_prebin_size=self._min_prebin_size(),
+        )
+        everything = bool(regular.all())
+        if fb.dtype == NUMERICAL:
+            fb.splits = binsolver.numerical_splits(
+                x,
+                target.bad,
+                None if target.unit else target.w,
+                rules,
+                None if everything else regular,
+            )
+            return fb
+        bad = target.bad if everything else target.bad[regular]
+        w = None if target.unit else (target.w if everything else target.w[regular])
+        # categories in order of (weighted) event rate, ties by name, as optbinning orders them
+        codes, names = pd.factorize(pd.Series(x[regular], dtype=object), sort=True)
+        k = names.size
+        if w is None:
+            total = np.bincount(codes, minlength=k).astype(float)
+            bads = np.bincount(codes[bad], minlength=k).astype(float)
+        else:
+            total = np.bincount(codes, weights=w, minlength=k)
+            bads = np.bincount(codes[bad], weights=w[bad], minlength=k)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(total > 0, bads / total, 0.0)
+        order = np.lexsort((np.arange(k), rate))  # names are sorted: ties by name
+        groups = binsolver.ordered_groups(total[order] - bads[order], bads[order], rules)
+        fb.groups = [sorted(str(names[order[i]]) for i in g) for g in groups]
+        return fb
+
+    def _min_prebin_size(self) -> float:
+        return min(MIN_PREBIN_SIZE, float(self.min_bin_size))
+
+    def _optbinning(self, fb, x, present, regular, target: _Target, trend) -> FeatureBins:
+        from optbinning import OptimalBinning  # imported lazily: scoring never needs it
+
+        y, w = target.y, target.w
+        if fb.dtype == CATEGORICAL and not target.unit:
             return self._optimal_weighted_categories(fb, x, regular, y, w)
         ob = OptimalBinning(
             name=fb.name,
             dtype=fb.dtype,
             max_n_bins=self.max_n_bins,
             min_bin_size=self.min_bin_size,
+            min_prebin_size=self._min_prebin_size(),
+            min_bin_n_event=self._optbinning_n_event(),
             monotonic_trend=trend if fb.dtype == NUMERICAL else "auto",
             special_codes=fb.special_codes or None,
             time_limit=self.time_limit,
@@ -242,6 +347,11 @@ class WoeBinner(TransformerMixin, BaseEstimator):
             if rest:  # categories optbinning left out still deserve a bin of their own
                 fb.groups.append(rest)
         return fb
+
+    def _optbinning_n_event(self) -> int | None:
+        # optbinning counts whole bads (its weighted counts are truncated to integers)
+        n = self.min_bin_n_event_
+        return None if n is None else max(1, math.ceil(n))
 
     def _optimal_weighted_categories(self, fb, x, regular, y, w) -> FeatureBins:
         """Categorical binning under unequal weights.
@@ -269,6 +379,8 @@ class WoeBinner(TransformerMixin, BaseEstimator):
             dtype=NUMERICAL,
             max_n_bins=self.max_n_bins,
             min_bin_size=self.min_bin_size,
+            min_prebin_size=self._min_prebin_size(),
+            min_bin_n_event=self._optbinning_n_event(),
             monotonic_trend="ascending",
             special_codes=[-1.0] if special.any() else None,
             time_limit=self.time_limit,
@@ -374,13 +486,25 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         return fb
 
     @staticmethod
-    def _count(fb: FeatureBins, values: pd.Series, y: np.ndarray, w: np.ndarray) -> None:
+    def _count(
+        fb: FeatureBins,
+        values: pd.Series,
+        y: np.ndarray,
+        w: np.ndarray,
+        target: _Target | None = None,
+    ) -> None:
         idx = fb.bin_index(values)
         n_bins = fb.n_regular + 2
         # a category no bin holds (recount on rows the reviewed bins never saw, e.g. declined
         # applicants of a new partner) is in no bin's count; transform scores it as `unseen`
         seen = idx >= 0
-        idx, y, w = idx[seen], y[seen], w[seen]
+        if not seen.all():
+            idx, y, w, target = idx[seen], y[seen], w[seen], None
+        if target is not None and target.unit:  # whole counts: the same sums as weights of 1
+            n_bad = np.bincount(idx[target.bad], minlength=n_bins)
+            n_good = np.bincount(idx, minlength=n_bins) - n_bad
+            fb.bad, fb.good = n_bad.astype(float).tolist(), n_good.astype(float).tolist()
+            return
         fb.bad = np.bincount(idx, weights=w * (y == 1), minlength=n_bins).tolist()
         fb.good = np.bincount(idx, weights=w * (y == 0), minlength=n_bins).tolist()
 
@@ -529,3 +653,13 @@ def _warn_unseen(fb: FeatureBins, values: pd.Series) -> None:
             UserWarning,
             stacklevel=3,
         )
+
+
+class _Target:
+    """The fit's target as every feature's binning reads it (computed once per fit)."""
+
+    def __init__(self, y: np.ndarray, w: np.ndarray, unit: bool) -> None:
+        self.y, self.w, self.unit = y, w, unit
+        self.bad = y == 1
+        self.total = float(w.sum())
+        self.bads = float(w[self.bad].sum())

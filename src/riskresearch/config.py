@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from typing_extensions import TypedDict
@@ -182,8 +183,48 @@ def _one_kind(spec: BinOverride) -> BinOverride:
 
 
 class BinningConfig(_Strict):
+    """WOE binning (``binning:``), the settings of :class:`riskresearch.binning.WoeBinner`.
+
+    The defaults suit a table of 1,000 rows and one of 1,000,000 alike, because the rule that
+    binds changes with the size:
+
+    - ``min_bin_n_event: sqrt``: every regular bin holds at least the square root of the
+      development rows' (weighted) bads, the square-root choice of histograms applied to
+      the bads. 17 bads give bins of at least 4.1 bads, 100 of 10, 2,500 of 50 and 80,000
+      of 283. A bin's WoE has a standard error of about ``sqrt(1/bads + 1/goods)``, so on a
+      small table this is the binding rule: fewer, sturdier bins instead of bins of 3 bads,
+      yet never so few that a table of a few dozen bads loses every feature (a fixed 20 or
+      30 would). On a large table it asks for nothing the share below does not already
+      give.
+    - ``min_bin_size: 0.02``: every regular bin holds at least 2% of the rows. A large table
+      estimates a 2% bin as well as a small one a 20% bin, and the risky or safe tail of a
+      feature often sits in its last few percent; the 5% of optbinning's pre-binning would
+      merge it into its neighbour. Pre-bins hold ``min(0.05, min_bin_size)``.
+    - ``max_n_bins: 8``: what a validator reads at a glance. On small tables the bads rule
+      leaves fewer (3.8 bins per feature on 1,000 simulated rows, 6.4 on 35,000).
+
+    Measured with ``benchmarks/bench_binning.py --defaults`` on the simulated consumer
+    platform (7.2% bad): out-of-time AUC of the consumer scorecard fitted on random
+    development samples (mean of 10 per size up to 10k rows; all 35k development rows of
+    100,000 applications; 348k rows of 1,000,000 applications):
+
+    ==================  =====  =====  =====  =====  =====  =====
+    development rows       1k     2k     5k    10k    35k   348k
+    ==================  =====  =====  =====  =====  =====  =====
+    0.05, no bads rule  0.708  0.743  0.772  0.787  0.799  0.798
+    0.02, sqrt          0.733  0.762  0.786  0.797  0.807  0.806
+    ==================  =====  =====  =====  =====  =====  =====
+
+    (``min_bin_size``, ``min_bin_n_event``; the first row is the earlier default). A fixed
+    20 bads per bin lost 0.03 AUC at 1k rows (0.704); ``min_bin_size: 0.01`` was within
+    +/-0.01 at 1k-5k rows and 0.001-0.002 better from 10k on. A config that sets the keys
+    keeps its values (the consumer config sets ``max_n_bins: 8`` and ``min_bin_size:
+    0.05``); ``min_bin_n_event: null`` switches the bads rule off.
+    """
+
     max_n_bins: int = Field(8, ge=2)
-    min_bin_size: float = Field(0.05, gt=0, le=0.5)
+    min_bin_size: float = Field(0.02, gt=0, le=0.5)
+    min_bin_n_event: float | str | None = "sqrt"
     monotonic_trend: Trend = "auto_asc_desc"
     monotonic_trends: dict[str, Trend] = Field(default_factory=dict)
     special_codes: dict[str, list] = Field(default_factory=dict)
@@ -194,6 +235,15 @@ class BinningConfig(_Strict):
     )
     unseen: Literal["missing", "neutral", "worst"] = "missing"
     time_limit: float = Field(20, gt=0)
+
+    @field_validator("min_bin_n_event", mode="before")
+    @classmethod
+    def _bads_rule(cls, value: Any) -> Any:
+        if value is None or value == "sqrt":
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            raise ValueError("Input should be a positive number of bads, 'sqrt' or null")
+        return float(value)
 
 
 class SelectionConfig(_Strict):

@@ -391,6 +391,7 @@ def build_estimator(cfg: ModelConfig, categorical: list[str]) -> Scorecard | Seg
         categorical_features=categorical,
         max_n_bins=b.max_n_bins,
         min_bin_size=b.min_bin_size,
+        min_bin_n_event=b.min_bin_n_event,
         monotonic_trend=b.monotonic_trend,
         monotonic_trends=b.monotonic_trends or None,
         special_codes=b.special_codes or None,

@@ -528,6 +528,7 @@ def approval_model(cfg: ModelConfig, accepts: pd.DataFrame, declines: pd.DataFra
         categorical_features=categorical,
         max_n_bins=b.max_n_bins,
         min_bin_size=b.min_bin_size,
+        min_bin_n_event=b.min_bin_n_event,
         monotonic_trend=b.monotonic_trend,
         special_codes=b.special_codes or None,
         unseen=b.unseen,

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 from sklearn.metrics import roc_curve
 
 from riskresearch import plots
+from riskresearch.plots import Figure
 from riskresearch.report.rows import Sample, Samples
 
 SAMPLE_COLORS = ("tab:blue", "tab:orange")
