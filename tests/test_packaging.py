@@ -77,3 +77,19 @@ def test_readme_quick_start_has_exactly_two_commands():
 def test_requires_python_311():
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert meta["requires-python"] == ">=3.11"
+
+
+def test_docs_config_page_lists_every_key_of_the_schema():
+    """docs/config.md is generated from the config schema; regenerate it after changing a key:
+    python -c "from riskresearch.config import config_reference as r; print(r(), end='')" >
+    docs/config.md"""
+    from riskresearch.config import config_reference
+
+    assert (ROOT / "docs" / "config.md").read_text() == config_reference()
+
+
+def test_readme_links_resolve():
+    readme = (ROOT / "README.md").read_text()
+    links = re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", readme)
+    assert links, "the README links its docs pages"
+    assert [link for link in links if not (ROOT / link).exists()] == []

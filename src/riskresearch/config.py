@@ -1122,3 +1122,66 @@ def config_from_dict(
             f"'{cfg.data.table.suffix}'."
         )
     return cfg
+
+
+def config_reference() -> str:
+    """Every key of a release config, as the Markdown of ``docs/config.md``: one table per
+    section with the key, its default and its description (from the schema above, so the page
+    cannot drift from the code; a test compares them)."""
+    import json
+
+    from pydantic_core import PydanticUndefined
+
+    def default(field) -> str:
+        if field.is_required():
+            return "required"
+        value = field.get_default(call_default_factory=True)
+        if isinstance(value, BaseModel):
+            return "(section)"
+        if value is PydanticUndefined:
+            return ""
+        if value is None:
+            return "null"
+        text = json.dumps(value, default=str, ensure_ascii=False)
+        return text if len(text) <= 40 else text[:37] + "..."
+
+    def rows(model: type[BaseModel], prefix: str) -> list[str]:
+        out = []
+        for name, field in model.model_fields.items():
+            sub = field.annotation if isinstance(field.annotation, type) else None
+            if sub is not None and issubclass(sub, BaseModel):
+                continue  # a section of its own
+            doc = (field.description or "").replace("|", "\\|").replace("\n", " ")
+            out.append(f"| `{prefix}{name}` | `{default(field)}` | {doc} |")
+        return out
+
+    lines = [
+        "# Config keys",
+        "",
+        "A release config (`scorecards/<model>.yaml`, or `model.yaml` of `riskresearch init`) is",
+        "validated against this schema: an unknown key, a wrong type or a missing file is one line",
+        "naming the key. Only `model`, `data.table` and `data.target` are required; relative paths",
+        "resolve against the config file's folder. Generated from `riskresearch.config`",
+        "(`config_reference()`); a test keeps it current.",
+        "",
+        "## Top level",
+        "",
+        "| key | default | what |",
+        "| --- | --- | --- |",
+        *rows(ModelConfig, ""),
+    ]
+    for name, field in ModelConfig.model_fields.items():
+        model = field.annotation
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            doc = " ".join((model.__doc__ or "").split())
+            lines += ["", f"## `{name}`", ""]
+            if doc:
+                lines += [doc, ""]
+            lines += ["| key | default | what |", "| --- | --- | --- |", *rows(model, f"{name}.")]
+            for sub_name, sub in model.model_fields.items():
+                inner = sub.annotation
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    lines += ["", f"### `{name}.{sub_name}`", ""]
+                    lines += ["| key | default | what |", "| --- | --- | --- |"]
+                    lines += rows(inner, f"{name}.{sub_name}.")
+    return "\n".join(lines) + "\n"
