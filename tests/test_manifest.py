@@ -288,3 +288,18 @@ def test_leftovers_of_killed_builds_go_at_the_start_of_any_build_of_the_model(tm
         release.build_release(config, version="3.0")
     assert not stale.exists() and not old.exists()
     assert alive.exists()  # a build still running elsewhere keeps its folder
+
+
+def test_a_manifest_whose_fingerprint_does_not_match_its_artifacts_fails(folder):
+    """The fingerprint printed in report.html is the manifest's; an edit of either shows."""
+    from riskresearch.manifest import release_fingerprint
+
+    manifest = _manifest(folder)
+    models = {n: a["sha256"] for n, a in manifest["artifacts"].items() if a["kind"] == "model"}
+    manifest["fingerprint"] = release_fingerprint(models)
+    _rewrite(folder, manifest)
+    assert release.verify_release(folder).ok
+    manifest["fingerprint"] = "0" * 64
+    _rewrite(folder, manifest)
+    check = release.verify_release(folder)
+    assert not check.ok and "fingerprint does not match" in check.describe()

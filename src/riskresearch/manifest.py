@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
@@ -100,6 +101,24 @@ def sha256_file(path: str | os.PathLike) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def release_fingerprint(hashes: Mapping[str, str]) -> str:
+    """The release fingerprint: sha256 of the model artifacts' ``sha256sum`` lines, sorted.
+
+    ``hashes`` maps each model artifact's name to its sha256. The same value comes out of
+    ``sha256sum binning.json scorecard.json ... | LC_ALL=C sort | sha256sum`` in the release
+    folder, so a validator can match the document, the manifest (``fingerprint``) and the
+    files. Unlike the manifest's own sha256 it can be printed in ``report.html``, which the
+    manifest hashes.
+
+    Examples
+    --------
+    >>> release_fingerprint({"scorecard.json": "ab" * 32})[:12]
+    'c5a4f5b2bb4b'
+    """
+    lines = sorted(f"{sha}  {name}\n" for name, sha in hashes.items())
+    return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
 
 
 def read_manifest_json(folder: Path) -> dict[str, Any]:
@@ -331,6 +350,10 @@ class ReleaseFolder:
         for part, arts in PART_ARTIFACTS.items():
             if included.get(part):
                 result.unlisted += [a for a in arts if a not in listed]
+        recorded = self.manifest.get("fingerprint")
+        models = {n: a["sha256"] for n, a in listed.items() if a["kind"] == "model"}
+        if recorded is not None and recorded != release_fingerprint(models):
+            result.changed.append("manifest.json (its fingerprint does not match its artifacts)")
         return result
 
 

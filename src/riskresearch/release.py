@@ -31,7 +31,13 @@ import yaml
 from riskresearch.atomic import is_disk_full, no_space
 from riskresearch.config import ModelConfig, config_from_dict, load_config, read_yaml
 from riskresearch.errors import BuildError, ConfigError, DataError
-from riskresearch.manifest import FORMAT, ReleaseFolder, Verification, sha256_file
+from riskresearch.manifest import (
+    FORMAT,
+    ReleaseFolder,
+    Verification,
+    release_fingerprint,
+    sha256_file,
+)
 from riskresearch.parts import MODEL_ARTIFACTS, PARTS, plan, table_columns
 
 #: The release sequence, one notebook per part (:mod:`riskresearch.parts`).
@@ -549,7 +555,6 @@ def _manifest(
     metrics_path = folder / "metrics.json"
     metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
     config_file = cfg.source
-    from riskresearch.report import release_fingerprint
 
     return {
         "format": FORMAT,

@@ -3,9 +3,7 @@ artifacts, the parts built or skipped, and the rows scored in the report step.""
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -14,26 +12,8 @@ from typing import Any
 import pandas as pd
 
 from riskresearch.config import ModelConfig
-from riskresearch.manifest import sha256_file
+from riskresearch.manifest import release_fingerprint, sha256_file
 from riskresearch.parts import MODEL_ARTIFACTS, PARTS, Planned
-
-
-def release_fingerprint(hashes: Mapping[str, str]) -> str:
-    """The release fingerprint: sha256 of the model artifacts' ``sha256sum`` lines, sorted.
-
-    ``hashes`` maps each model artifact's name to its sha256. The same value comes out of
-    ``sha256sum binning.json scorecard.json ... | LC_ALL=C sort | sha256sum`` in the release
-    folder, so a validator can match the document, the manifest (``fingerprint``) and the
-    files. Unlike the manifest's own sha256 it can be printed in ``report.html``, which the
-    manifest hashes.
-
-    Examples
-    --------
-    >>> release_fingerprint({"scorecard.json": "ab" * 32})[:12]
-    'c5a4f5b2bb4b'
-    """
-    lines = sorted(f"{sha}  {name}\n" for name, sha in hashes.items())
-    return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
 
 
 def folder_fingerprint(folder: Path) -> tuple[str, dict[str, str]]:

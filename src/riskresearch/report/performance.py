@@ -122,6 +122,7 @@ def performance(ctx: Context) -> Section:
             )
     sec.subsections.append(_by_segment(ctx))
     sec.subsections.append(_challenger(ctx))
+    sec.subsections.append(_fairness(ctx))
     if ctx.oracle and "oracle" in ctx.metrics:
         o = ctx.metrics["oracle"]
         sec.sub(
@@ -242,3 +243,50 @@ def _challenger(ctx: Context) -> Section:
             )
         )
     return sec.add(*blocks)
+
+
+def _fairness(ctx: Context) -> Section:
+    """Outcomes by protected group (``fairness.csv``) and the prohibited features."""
+    sec = Section("performance-fairness", "Fairness and personal information")
+    fair = ctx.cfg.fairness
+    banned = ", ".join(fair.prohibited) if fair.prohibited else "none listed"
+    sec.add(
+        Text(
+            f"Prohibited features (fairness.prohibited): {banned}. A release refuses to use "
+            "them, and leaves out every candidate associated with one present in the table at "
+            f"{f.num(fair.proxy_threshold, 2)} or more (Cramér's V) as its proxy; section 2 "
+            "lists any such exclusion."
+        )
+    )
+    path = ctx.folder / "fairness.csv"
+    if not path.is_file():
+        return sec.add(
+            Text(
+                "No protected group is configured (fairness.protected), so outcomes by group "
+                "are not reported."
+            )
+        )
+    table = pd.read_csv(path)
+    sec.add(
+        Text(
+            f"Approval at the score approving {f.pct(fair.approval_rate, 0)} of the "
+            f"{ctx.test_name} rows; the adverse-impact ratio is a group's approval rate over "
+            "the highest group's in the same attribute (below 0.80 fails the four-fifths rule). "
+            "Bad rates use the rows with an observed outcome."
+        ),
+        f.table(
+            table,
+            caption=f"Outcomes by protected group, {ctx.test_name} rows",
+            formats={
+                "share": f.pct,
+                "approval_rate": f.pct,
+                "bad_rate": f.pct,
+                "approved_bad_rate": f.pct,
+                "adverse_impact_ratio": lambda v: f.num(v, 2),
+                "four_fifths": lambda v: "passes" if bool(v) else "fails",
+            },
+            labels={"four_fifths": "four-fifths rule", "adverse_impact_ratio": "AIR"},
+            collapse=False,
+        ),
+    )
+    return sec
