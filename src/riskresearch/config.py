@@ -129,14 +129,30 @@ class BinningConfig(_Strict):
 
 
 class SelectionConfig(_Strict):
+    """Feature selection: filters, then a cross-validated stepwise search
+    (:class:`riskresearch.selection.FeatureSelector`).
+
+    The folds are stratified (``cv_folds`` of them, the config's seed) or, with an out-of-time
+    split, time-ordered on ``data.date_column`` (each fold validates on later months than it
+    trains on). The L2 strength of the regression is chosen on the same folds unless
+    ``scorecard.C`` is set. The search keeps the smallest model on its path within
+    ``tolerance`` standard errors (of the paired fold differences) of the best one.
+    """
+
     min_iv: float = Field(0.02, ge=0)
     max_iv: float | None = None
     max_corr: float = Field(0.7, gt=0, le=1)
     max_vif: float = Field(5.0, ge=1)
-    forward: bool = True
+    forward: bool = Field(
+        True, description="run the cross-validated stepwise search (false: keep by IV)"
+    )
     max_features: int = Field(15, ge=1)
-    min_gain: float = Field(0.0005, ge=0)
-    valid_size: float = Field(0.3, gt=0, lt=1)
+    cv_folds: int = Field(5, ge=2, description="folds of the stepwise search and of C")
+    tolerance: float = Field(
+        1.0,
+        ge=0,
+        description="standard errors a smaller model may fall short of the best (0: the best)",
+    )
 
 
 class ScorecardConfig(_Strict):
@@ -164,14 +180,20 @@ class GbmConfig(_Strict):
     valid_months: int = Field(
         3, ge=1, description="latest development months used for early stopping (out of time)"
     )
-    valid_share: float = Field(
-        0.2,
-        gt=0,
-        lt=1,
-        description="share of development rows used for early stopping without a date split",
+    cv_folds: int = Field(
+        5,
+        ge=2,
+        description="stratified folds for early stopping without an out-of-time split",
+    )
+    size_params: bool = Field(
+        True,
+        description="size num_leaves, min_data_in_leaf and max_depth to the development rows "
+        "(gbm.sized_params); gbm.params still override",
     )
     refit: bool = Field(
-        True, description="refit on all development rows with the early-stopping optimum"
+        True,
+        description="refit on all development rows with the early-stopping optimum (out of "
+        "time; the cross-validated route always fits on all rows)",
     )
     monotone: Literal["woe", "none"] = Field(
         "woe", description="monotone constraints from the binning's bad-rate trends"

@@ -564,6 +564,53 @@ def gbm_features(cfg: ModelConfig, train: pd.DataFrame) -> tuple[list[str], list
     return feats, categorical
 
 
+def sized_params(n_rows: int) -> dict[str, Any]:
+    """LightGBM parameters sized to the number of development rows.
+
+    :data:`DEFAULT_PARAMS` suit tens of thousands of rows. On fewer rows the same trees would
+    fit noise: each leaf must hold enough rows for its bad rate to mean something, and a tree
+    must not be deeper than the rows can support. The rule, with ``n`` development rows:
+
+    - ``min_data_in_leaf = clip(n / 200, 20, 100)``: 0.5% of the rows, at least 20, at most the
+      default 100 (reached at 20,000 rows);
+    - ``num_leaves``: 4 below 2,000 rows, 7 below 20,000, else the default 15; ``max_depth``
+      ``2``, ``3`` or unlimited alike (a tree of 4 leaves is at most 2 splits deep);
+    - ``min_data_per_group`` (categories) follows ``min_data_in_leaf``.
+
+    From 20,000 rows on the defaults apply unchanged. ``gbm.params`` override every value.
+
+    Parameters
+    ----------
+    n_rows : int
+        Development rows the model is fitted on.
+
+    Returns
+    -------
+    dict
+        The sized parameters (only those that differ by size).
+
+    Examples
+    --------
+    >>> sized_params(1_000)
+    {'min_data_in_leaf': 20, 'min_data_per_group': 20, 'num_leaves': 4, 'max_depth': 2}
+    >>> sized_params(50_000)
+    {'min_data_in_leaf': 100, 'min_data_per_group': 100, 'num_leaves': 15, 'max_depth': -1}
+    """
+    leaf = int(np.clip(n_rows // 200, 20, 100))
+    if n_rows < 2_000:
+        leaves, depth = 4, 2
+    elif n_rows < 20_000:
+        leaves, depth = 7, 3
+    else:
+        leaves, depth = DEFAULT_PARAMS["num_leaves"], -1
+    return {
+        "min_data_in_leaf": leaf,
+        "min_data_per_group": leaf,
+        "num_leaves": leaves,
+        "max_depth": depth,
+    }
+
+
 def fit_gbm(
     cfg: ModelConfig,
     rows: pd.DataFrame,
@@ -573,45 +620,45 @@ def fit_gbm(
     categorical: list[str],
     monotone: dict[str, int] | None = None,
 ) -> tuple[GbmClassifier, dict[str, Any]]:
-    """Fit the config's GBM on ``rows``: early stopping on their latest ``gbm.valid_months``
-    months (out-of-time split) or on a stratified random ``gbm.valid_share`` of them (other
-    splits), then (``gbm.refit``) a refit on all of them. Returns the model and the
-    early-stopping summary. ``sample_weight`` (None: equal weights) reaches every fit and the
-    validation AUC."""
+    """Fit the config's GBM on ``rows``, with the number of rounds found by early stopping.
+
+    - Out-of-time split: early stopping on the rows' latest ``gbm.valid_months`` months, then
+      (``gbm.refit``) a refit on all rows with that number of rounds.
+    - Other splits (the rows carry no time order): ``gbm.cv_folds`` stratified folds (the
+      config's seed); the rounds are where the validation AUC averaged over the folds peaks
+      (``lightgbm.cv``), so no single noisy slice decides; the model is then fitted on all rows
+      with that number of rounds.
+
+    With ``gbm.size_params`` the parameters are sized to the rows (:func:`sized_params`);
+    ``gbm.params`` override them. ``sample_weight`` (None: equal weights) reaches every fit and
+    the validation AUC. Returns the model and the early-stopping summary.
+    """
     g = cfg.gbm
     y = np.asarray(y)
     weighted = sample_weight is not None
     w = np.asarray(sample_weight, dtype=float) if weighted else np.ones(len(rows))
-    if cfg.split_mode == "oot":
-        month = rows[cfg.data.date_column].dt.to_period("M")
-        months = np.sort(month.unique())
-        if len(months) <= g.valid_months:
-            raise DataError(
-                f"The development rows span {len(months)} month(s); gbm.valid_months = "
-                f"{g.valid_months} leaves nothing to fit on. Lower it."
-            )
-        valid = (month >= months[-g.valid_months]).to_numpy()
-        held_out = {"valid_months": [str(m) for m in months[-g.valid_months :]]}
-    else:  # no time order: a stratified random share of the development rows
-        from sklearn.model_selection import train_test_split
-
-        _, picked = train_test_split(
-            np.arange(len(rows)),
-            test_size=g.valid_share,
-            stratify=y,
-            random_state=cfg.seed % 2**32,
-        )
-        valid = np.zeros(len(rows), dtype=bool)
-        valid[picked] = True
-        held_out = {"valid_share": g.valid_share}
+    params = {**(sized_params(len(rows)) if g.size_params else {}), **g.params}
     est = GbmClassifier(
-        params=g.params,
+        params=params,
         num_boost_round=g.num_boost_round,
         early_stopping_rounds=g.early_stopping_rounds,
         monotone=monotone,
         categorical_features=categorical,
         random_state=cfg.seed,
     )
+    if cfg.split_mode != "oot":
+        rounds, stopping = _cv_rounds(est, rows[feats], y, w, g.cv_folds, cfg.seed)
+        model = clone(est).set_params(num_boost_round=rounds)
+        model.fit(rows[feats], y, sample_weight=w)
+        return model, stopping
+    month = rows[cfg.data.date_column].dt.to_period("M")
+    months = np.sort(month.unique())
+    if len(months) <= g.valid_months:
+        raise DataError(
+            f"The development rows span {len(months)} month(s); gbm.valid_months = "
+            f"{g.valid_months} leaves nothing to fit on. Lower it."
+        )
+    valid = (month >= months[-g.valid_months]).to_numpy()
     est.fit(
         rows.loc[~valid, feats],
         y[~valid],
@@ -625,13 +672,62 @@ def fit_gbm(
             est.predict_proba(rows.loc[valid, feats])[:, 1],
             w[valid] if weighted else None,
         ),
-        **held_out,
+        "valid_months": [str(m) for m in months[-g.valid_months :]],
     }
     model = est
     if g.refit:
         model = clone(est).set_params(num_boost_round=est.best_iteration_)
         model.fit(rows[feats], y, sample_weight=w)
     return model, stopping
+
+
+def _cv_rounds(
+    est: GbmClassifier, X: pd.DataFrame, y: np.ndarray, w: np.ndarray, folds: int, seed: int
+) -> tuple[int, dict[str, Any]]:
+    """Boosting rounds where the mean validation AUC over stratified folds peaks, and the
+    summary (rounds, mean and spread of the AUC there, folds)."""
+    import lightgbm as lgb
+    from sklearn.model_selection import StratifiedKFold
+
+    est._check_params()
+    k = max(2, min(folds, int(np.bincount(y, minlength=2).min())))
+    if np.bincount(y, minlength=2).min() < 2:
+        raise DataError(
+            f"Early stopping by cross-validation needs at least 2 bad and 2 good rows; the "
+            f"development rows have {int(y.sum())} bad of {len(y)}. Add rows."
+        )
+    categorical = list(est.categorical_features or [])
+    categories = {c: sorted(set(category_keys(X[c]).dropna())) for c in categorical}
+    features = list(X.columns)
+    monotone = [int((est.monotone or {}).get(f, 0)) for f in features]
+    params = lgbm_params(est.params, est.random_state, monotone)
+    data = lgb.Dataset(
+        _encode(X, features, categories, "fit_gbm"),
+        label=y,
+        weight=w,
+        feature_name=features,
+        categorical_feature=[features.index(c) for c in categorical],
+        free_raw_data=False,
+    )
+    splits = StratifiedKFold(k, shuffle=True, random_state=seed % 2**32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # LightGBM's notes on categorical args
+        history = lgb.cv(
+            params,
+            data,
+            num_boost_round=est.num_boost_round,
+            folds=list(splits.split(np.zeros(len(y)), y)),
+            callbacks=[lgb.early_stopping(est.early_stopping_rounds, verbose=False)],
+            seed=est.random_state,
+        )
+    mean, spread = history["valid auc-mean"], history["valid auc-stdv"]
+    best = int(np.argmax(mean))
+    return best + 1, {
+        "rounds": best + 1,
+        "valid_auc": float(mean[best]),
+        "valid_auc_std": float(spread[best]),
+        "cv_folds": k,
+    }
 
 
 def both_pds(gdev: GbmDevelopment, out_dir: str | Path) -> pd.DataFrame:
@@ -729,6 +825,7 @@ __all__ = [
     "gbm_features",
     "lgbm_params",
     "monotone_from_bins",
+    "sized_params",
     "swap_set",
     "write_gbm",
 ]
