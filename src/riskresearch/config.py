@@ -177,13 +177,17 @@ class GbmConfig(_Strict):
     )
     num_boost_round: int = Field(2000, ge=1)
     early_stopping_rounds: int = Field(100, ge=1)
-    valid_months: int = Field(
-        3, ge=1, description="latest development months used for early stopping (out of time)"
+    valid_months: int | None = Field(
+        None,
+        ge=1,
+        description="out of time only: stop early on the latest this many development months "
+        "(one slice) instead of time-ordered cross-validation",
     )
     cv_folds: int = Field(
         5,
         ge=2,
-        description="stratified folds for early stopping without an out-of-time split",
+        description="folds for early stopping: time-ordered with an out-of-time split, else "
+        "stratified",
     )
     size_params: bool = Field(
         True,
@@ -192,8 +196,8 @@ class GbmConfig(_Strict):
     )
     refit: bool = Field(
         True,
-        description="refit on all development rows with the early-stopping optimum (out of "
-        "time; the cross-validated route always fits on all rows)",
+        description="with gbm.valid_months: refit on all development rows with the "
+        "early-stopping optimum (cross-validated early stopping always fits on all rows)",
     )
     monotone: Literal["woe", "none"] = Field(
         "woe", description="monotone constraints from the binning's bad-rate trends"

@@ -632,7 +632,8 @@ def write_binning(binner: WoeBinner, out_dir: str | Path) -> list[Path]:
 
 
 def write_scorecard(dev: Development, out_dir: str | Path) -> list[Path]:
-    """Write the scorecard artifacts: JSON, points CSV, SQL, selection report and metrics."""
+    """Write the scorecard artifacts: JSON, points CSV, SQL, selection report and its
+    cross-validated path (``selection_path.csv``) and metrics."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     model_dict = dev.model.to_dict()
@@ -641,7 +642,7 @@ def write_scorecard(dev: Development, out_dir: str | Path) -> list[Path]:
     points = _points_table(dev.model)
     write_csv(points, out / "points.csv")
     _selection_report(dev.model).to_csv(out / "selection.csv", index=False)
-    selection_path(dev).to_csv(out / "selection_path.csv", index=False)
+    _selection_path(dev.model).to_csv(out / "selection_path.csv", index=False)
     summary = dict(dev.metrics)
     summary["split"] = {"mode": dev.cfg.split_mode, "test": test_name(dev.cfg)}
     oracle = oracle_summary(dev)
@@ -782,11 +783,21 @@ def selection_report(dev: Development) -> pd.DataFrame:
     return _selection_report(dev.model)
 
 
-def selection_path(dev: Development) -> pd.DataFrame:
+def selection_path(dev: Development) -> pd.DataFrame | Skipped:
     """The cross-validated stepwise path of the selection: per step the feature added or
     removed, the mean validation AUC over the folds and its spread, and the step kept (with a
-    ``segment`` column for segmented scorecards)."""
-    model = dev.model
+    ``segment`` column for segmented scorecards); a :class:`~riskresearch.parts.Skipped`
+    when no search ran."""
+    path = _selection_path(dev.model)
+    if path.empty:
+        return Skipped(
+            "the selection ran no cross-validated search (selection.forward is false, or too "
+            "few bads for folds), so the features were kept by IV"
+        )
+    return path
+
+
+def _selection_path(model) -> pd.DataFrame:
     if isinstance(model, SegmentedScorecard):
         return pd.concat(
             [sc.selection_path_.assign(segment=n) for n, sc in model.scorecards_.items()],

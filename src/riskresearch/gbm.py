@@ -478,7 +478,8 @@ class GbmDevelopment:
         Development and out-of-time rows (the scorecard's).
     features, categorical : list of str
     metrics : dict
-        ``train``/``test`` AUC, Gini, KS; ``early_stopping`` (rounds, validation AUC, months).
+        ``train``/``test`` AUC, Gini, KS; ``early_stopping`` (rounds, the mean validation AUC
+        over the folds and its spread, the folds; or the months with ``gbm.valid_months``).
     """
 
     cfg: ModelConfig
@@ -498,10 +499,11 @@ class GbmDevelopment:
 def develop_gbm(cfg: ModelConfig, binner=None) -> GbmDevelopment:
     """Fit the config's LightGBM challenger on the scorecard's development rows.
 
-    Early stopping watches the AUC on the latest ``gbm.valid_months`` development months (a
-    time-based split); with ``gbm.refit`` the model is then refitted on all development rows
-    with that number of rounds. Monotone constraints follow the bad-rate trend of each
-    numerical feature's bins (``binner``, the reviewed binning; fitted here when None).
+    The number of rounds comes from early stopping on cross-validation folds of the
+    development rows (time-ordered with an out-of-time split, else stratified; see
+    :func:`fit_gbm`), and the model is fitted on all of them with that number. Monotone
+    constraints follow the bad-rate trend of each numerical feature's bins (``binner``, the
+    reviewed binning; fitted here when None).
 
     With ``reject_inference.method`` other than ``none`` and ``gbm`` in
     ``reject_inference.apply_to`` the GBM is fitted on the same
@@ -622,17 +624,25 @@ def fit_gbm(
 ) -> tuple[GbmClassifier, dict[str, Any]]:
     """Fit the config's GBM on ``rows``, with the number of rounds found by early stopping.
 
-    - Out-of-time split: early stopping on the rows' latest ``gbm.valid_months`` months, then
-      (``gbm.refit``) a refit on all rows with that number of rounds.
-    - Other splits (the rows carry no time order): ``gbm.cv_folds`` stratified folds (the
-      config's seed); the rounds are where the validation AUC averaged over the folds peaks
-      (``lightgbm.cv``), so no single noisy slice decides; the model is then fitted on all rows
-      with that number of rounds.
+    The rounds are where the validation AUC averaged over ``gbm.cv_folds`` folds peaks
+    (``lightgbm.cv``), so no single noisy slice decides; the model is then fitted on all rows
+    with that number of rounds. The folds are those of the feature selection:
+
+    - out-of-time split: time-ordered folds on ``data.date_column`` (each fold validates on
+      later months than it trains on, :class:`~riskresearch.selection.TimeOrderedFolds`);
+    - other splits (the rows carry no time order): stratified folds (the config's seed).
+
+    With ``gbm.valid_months`` set (out-of-time splits only) early stopping instead watches
+    the latest that many months, and ``gbm.refit`` refits on all rows with that number of
+    rounds: one slice, as earlier versions did (on a few thousand rows it stopped after a
+    handful of rounds).
 
     With ``gbm.size_params`` the parameters are sized to the rows (:func:`sized_params`);
     ``gbm.params`` override them. ``sample_weight`` (None: equal weights) reaches every fit and
     the validation AUC. Returns the model and the early-stopping summary.
     """
+    from riskresearch.selection import TimeOrderedFolds
+
     g = cfg.gbm
     y = np.asarray(y)
     weighted = sample_weight is not None
@@ -646,11 +656,33 @@ def fit_gbm(
         categorical_features=categorical,
         random_state=cfg.seed,
     )
-    if cfg.split_mode != "oot":
-        rounds, stopping = _cv_rounds(est, rows[feats], y, w, g.cv_folds, cfg.seed)
+    if cfg.split_mode != "oot" or g.valid_months is None:
+        if np.bincount(y, minlength=2).min() < 2:
+            raise DataError(
+                f"Early stopping by cross-validation needs at least 2 bad and 2 good rows; the "
+                f"development rows have {int(y.sum())} bad of {len(y)}. Add rows."
+            )
+        if cfg.split_mode == "oot":
+            dates = rows[cfg.data.date_column].to_numpy()
+            folds = list(TimeOrderedFolds(n_splits=g.cv_folds).split(None, groups=dates))
+            kind = "time-ordered"
+        else:
+            from sklearn.model_selection import StratifiedKFold
+
+            k = min(g.cv_folds, int(np.bincount(y, minlength=2).min()))
+            splitter = StratifiedKFold(k, shuffle=True, random_state=cfg.seed % 2**32)
+            folds = list(splitter.split(np.zeros(len(y)), y))
+            kind = "stratified"
+        folds = [(tr, va) for tr, va in folds if len(np.unique(y[va])) == 2]
+        if not folds:
+            raise DataError(
+                "No cross-validation fold of the development rows holds both bad and good "
+                "rows. Add rows or months."
+            )
+        rounds, stopping = _cv_rounds(est, rows[feats], y, w, folds)
         model = clone(est).set_params(num_boost_round=rounds)
         model.fit(rows[feats], y, sample_weight=w)
-        return model, stopping
+        return model, {**stopping, "folds": kind}
     month = rows[cfg.data.date_column].dt.to_period("M")
     months = np.sort(month.unique())
     if len(months) <= g.valid_months:
@@ -682,20 +714,13 @@ def fit_gbm(
 
 
 def _cv_rounds(
-    est: GbmClassifier, X: pd.DataFrame, y: np.ndarray, w: np.ndarray, folds: int, seed: int
+    est: GbmClassifier, X: pd.DataFrame, y: np.ndarray, w: np.ndarray, folds: list
 ) -> tuple[int, dict[str, Any]]:
-    """Boosting rounds where the mean validation AUC over stratified folds peaks, and the
-    summary (rounds, mean and spread of the AUC there, folds)."""
+    """Boosting rounds where the mean validation AUC over ``folds`` (``(train, valid)`` row
+    positions) peaks, and the summary (rounds, mean and spread of the AUC there, folds)."""
     import lightgbm as lgb
-    from sklearn.model_selection import StratifiedKFold
 
     est._check_params()
-    k = max(2, min(folds, int(np.bincount(y, minlength=2).min())))
-    if np.bincount(y, minlength=2).min() < 2:
-        raise DataError(
-            f"Early stopping by cross-validation needs at least 2 bad and 2 good rows; the "
-            f"development rows have {int(y.sum())} bad of {len(y)}. Add rows."
-        )
     categorical = list(est.categorical_features or [])
     categories = {c: sorted(set(category_keys(X[c]).dropna())) for c in categorical}
     features = list(X.columns)
@@ -709,14 +734,13 @@ def _cv_rounds(
         categorical_feature=[features.index(c) for c in categorical],
         free_raw_data=False,
     )
-    splits = StratifiedKFold(k, shuffle=True, random_state=seed % 2**32)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # LightGBM's notes on categorical args
         history = lgb.cv(
             params,
             data,
             num_boost_round=est.num_boost_round,
-            folds=list(splits.split(np.zeros(len(y)), y)),
+            folds=folds,
             callbacks=[lgb.early_stopping(est.early_stopping_rounds, verbose=False)],
             seed=est.random_state,
         )
@@ -726,7 +750,7 @@ def _cv_rounds(
         "rounds": best + 1,
         "valid_auc": float(mean[best]),
         "valid_auc_std": float(spread[best]),
-        "cv_folds": k,
+        "cv_folds": len(folds),
     }
 
 

@@ -158,11 +158,14 @@ class FeatureSelector(TransformerMixin, BaseEstimator):
         features, highest IV first, up to ``max_features`` (no folds, no penalty choice).
     max_features : int, default 15
         Most features kept.
-    cv : int or cross-validation splitter, default 5
+    cv : int, cross-validation splitter or list of (train, validation) pairs, default 5
         Folds of the stepwise search and of the choice of ``C``: an integer gives stratified
         k-fold (shuffled with ``random_state``; fewer folds when there are fewer bads or goods),
         a splitter (an object with ``split(X, y, groups)``, e.g. :class:`TimeOrderedFolds`)
-        gives its own folds, with the ``groups`` passed to :meth:`fit`.
+        gives its own folds, with the ``groups`` passed to :meth:`fit`; a list gives the row
+        positions of each fold (as in scikit-learn). The splitter is the scikit-learn way to
+        pass a time order without changing the estimator's contract: the order travels as
+        ``groups`` at fit time, not as a column of the WoE table.
     Cs : int, float or sequence of float, default 10
         Inverse L2 penalty strengths tried: an integer ``n`` tries ``n`` values on a log scale
         between 1e-4 and 1e4 (as ``LogisticRegressionCV``), a number fixes ``C``.
@@ -244,8 +247,13 @@ class FeatureSelector(TransformerMixin, BaseEstimator):
                 and all(real(c) and c > 0 for c in cs)
             )
         )
-        cv_ok = integer(self.cv, 2) or (
-            not isinstance(self.cv, numbers.Number | str) and hasattr(self.cv, "split")
+        cv_ok = (
+            integer(self.cv, 2)
+            or (not isinstance(self.cv, numbers.Number | str) and hasattr(self.cv, "split"))
+            or (
+                isinstance(self.cv, list | tuple)
+                and all(isinstance(f, list | tuple) and len(f) == 2 for f in self.cv)
+            )
         )
         checks = {
             "min_iv": (real(self.min_iv) and self.min_iv >= 0, "a number >= 0"),
@@ -253,7 +261,11 @@ class FeatureSelector(TransformerMixin, BaseEstimator):
             "max_corr": (real(self.max_corr) and 0 < self.max_corr <= 1, "a number in (0, 1]"),
             "max_vif": (real(self.max_vif) and self.max_vif >= 1, "a number >= 1"),
             "max_features": (integer(self.max_features, 1), "an integer >= 1"),
-            "cv": (cv_ok, "an integer >= 2 or a splitter with a split method"),
+            "cv": (
+                cv_ok,
+                "an integer >= 2, a splitter with a split method or a list of (train, "
+                "validation) index pairs",
+            ),
             "Cs": (cs_ok, "a positive integer, a positive number or a list of them"),
             "tolerance": (real(self.tolerance) and self.tolerance >= 0, "a number >= 0"),
         }
@@ -378,8 +390,10 @@ class FeatureSelector(TransformerMixin, BaseEstimator):
                 return []
             splitter = StratifiedKFold(k, shuffle=True, random_state=self.random_state % 2**32)
             pairs = splitter.split(np.zeros((len(y), 1)), y)
-        else:
+        elif hasattr(self.cv, "split"):
             pairs = self.cv.split(np.zeros((len(y), 1)), y, groups)
+        else:
+            pairs = self.cv
         return [
             (np.asarray(tr), np.asarray(va))
             for tr, va in pairs
@@ -721,8 +735,10 @@ def _logit_newton(
             if value <= current or t < 1e-8:
                 break
             t /= 2
-        beta, eta, improvement, current = trial, eta_trial, current - value, value
-        if np.max(np.abs(t * step)) < 1e-8 or improvement < 1e-12 * max(1.0, abs(current)):
+        beta, eta, current = trial, eta_trial, value
+        # on the step, not the objective's change: from a warm start the first change is tiny
+        # while the coefficients still move
+        if np.max(np.abs(t * step)) < 1e-9:
             break
     return beta
 
