@@ -21,6 +21,7 @@ from riskresearch.gbm import (
     develop_gbm,
     lgbm_params,
     monotone_from_bins,
+    monotone_supported,
     sized_params,
     swap_set,
     write_gbm,
@@ -83,6 +84,23 @@ def test_monotone_from_bins_follows_the_bad_rate_trend():
     }
     got = monotone_from_bins(bins, ["up", "down", "bump", "cat", "absent"])
     assert got == {"up": 1, "down": -1, "bump": 0, "cat": 0, "absent": 0}
+
+
+def test_monotone_constraint_dropped_where_the_rows_contradict_it():
+    rng = np.random.default_rng(4)
+    n = 20_000
+    up, u_shape, flat = rng.normal(size=(3, n))
+    logit = -1.5 + 0.8 * up + 0.9 * u_shape**2
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
+    rows = pd.DataFrame({"up": up, "u_shape": u_shape, "flat": flat, "cat": "a"})
+    # monotone bins would give every numerical feature a direction; the rows keep two of them
+    asked = {"up": 1, "u_shape": 1, "flat": -1, "cat": 0}
+    assert monotone_supported(asked, rows, y) == {"up": 1, "u_shape": 0, "flat": -1, "cat": 0}
+    # the wrong direction of a clear trend is contradicted too
+    assert monotone_supported({"up": -1}, rows, y) == {"up": 0}
+    # weights count: the rows where the U-shape shows weigh nothing, so its rising half stays
+    w = np.where(u_shape < 0, 0.0, 1.0)
+    assert monotone_supported({"u_shape": 1}, rows, y, sample_weight=w) == {"u_shape": 1}
 
 
 def test_monotone_constraint_is_honoured():

@@ -107,6 +107,69 @@ def monotone_from_bins(bins: dict[str, FeatureBins], features: list[str]) -> dic
     return out
 
 
+def monotone_supported(
+    constraints: dict[str, int],
+    rows: pd.DataFrame,
+    y,
+    sample_weight=None,
+    n_groups: int = 10,
+    level: float = 0.01,
+) -> dict[str, int]:
+    """The constraints the rows do not contradict: others become 0 (free).
+
+    Bins fitted with a monotone trend are monotone by construction, so their trend alone
+    cannot tell a monotone risk from a U-shaped one; forcing a U-shape monotone costs the GBM
+    its signal. Here each constrained feature's rows are cut into ``n_groups`` quantile groups,
+    their bad rates are fitted by an isotonic (monotone, in the constraint's direction)
+    regression, and the constraint is dropped when the departure from that fit,
+    ``sum n_g (rate_g - fit_g)^2 / (p (1 - p))``, exceeds what chance gives at ``level``
+    (chi-square with groups - 1 degrees of freedom: a conservative test, so a constraint goes
+    only when the data clearly contradict it).
+
+    Parameters
+    ----------
+    constraints : dict of str to int
+        ``{feature: -1 | 0 | 1}``, e.g. from :func:`monotone_from_bins`.
+    rows : DataFrame
+        The development rows (the constrained features' columns).
+    y : array of 0 (good) and 1 (bad)
+    sample_weight : array, optional
+    n_groups : int, default 10
+    level : float, default 0.01
+
+    Returns
+    -------
+    dict of str to int
+    """
+    from scipy.stats import chi2
+    from sklearn.isotonic import IsotonicRegression
+
+    y = np.asarray(y, dtype=float)
+    w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    out = dict(constraints)
+    for f, c in constraints.items():
+        if not c:
+            continue
+        x = pd.to_numeric(rows[f], errors="coerce").to_numpy(dtype=float)
+        seen = np.isfinite(x)
+        if seen.sum() < n_groups:
+            continue
+        group = pd.qcut(x[seen], n_groups, labels=False, duplicates="drop")
+        n = np.bincount(group, weights=w[seen])
+        bad = np.bincount(group, weights=(w * y)[seen])
+        n, bad = n[n > 0], bad[n > 0]
+        k = len(n)
+        if k < 3:
+            continue
+        rate = bad / n
+        fit = IsotonicRegression(increasing=c > 0).fit(np.arange(k), rate, sample_weight=n)
+        p = float(np.average(rate, weights=n))
+        stat = float(n @ (rate - fit.predict(np.arange(k))) ** 2) / max(p * (1 - p), 1e-12)
+        if chi2.sf(stat, k - 1) < level:
+            out[f] = 0
+    return out
+
+
 # ------------------------------------------------------------------------------------------
 # encoding shared by the classifier and the release scorer
 # ------------------------------------------------------------------------------------------
@@ -533,6 +596,7 @@ def develop_gbm(cfg: ModelConfig, binner=None) -> GbmDevelopment:
         elif sample is not None:
             binner = binner.recount(rows[binner.features_], y, sample_weight=w)
         monotone = monotone_from_bins(binner.bins_, feats)
+        monotone = monotone_supported(monotone, rows, y, w)
     model, stopping = fit_gbm(cfg, rows, y, w, feats, categorical, monotone)
     gdev = GbmDevelopment(cfg, model, model.scorer(), train, test, feats, categorical)
     out: dict[str, Any] = {"early_stopping": stopping, "refit": cfg.gbm.refit}
@@ -849,6 +913,7 @@ __all__ = [
     "gbm_features",
     "lgbm_params",
     "monotone_from_bins",
+    "monotone_supported",
     "sized_params",
     "swap_set",
     "write_gbm",
