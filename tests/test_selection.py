@@ -624,3 +624,14 @@ def test_a_configured_c_is_used_as_is(tmp_path):
     cfg = _config(tmp_path, _table().drop(columns="opened"), scorecard={"C": 0.3})
     dev = development.develop(cfg)
     assert dev.model.selector_.Cs == 0.3 and dev.model.C_ == 0.3
+
+
+def test_too_few_bads_for_folds_keeps_by_iv_and_says_so(woe_data):
+    W, y, iv = woe_data
+    y1 = np.zeros_like(y)
+    y1[:1] = 1  # one bad: no two stratified folds can each hold a bad
+    sel = FeatureSelector().fit(W, y1, iv=iv)
+    assert sel.cv_path_.empty and sel.n_splits_ == 0 and sel.C_ is None
+    chosen = sel.report_[sel.report_.selected]
+    assert set(chosen.feature) == set(sel.selected_) and len(sel.selected_) > 0
+    assert (chosen.reason == "selected by IV: too few bads or goods for cross-validation").all()

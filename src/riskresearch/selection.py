@@ -337,10 +337,10 @@ class FeatureSelector(TransformerMixin, BaseEstimator):
             order = survivors[: self.max_features]
             for f in survivors[self.max_features :]:
                 reasons[f] = f"beyond max_features {self.max_features}"
-            if self.forward and survivors:
-                for f in order:
-                    reasons[f] = "kept by IV: too few bads or goods for cross-validation"
             steps = {f: i for i, f in enumerate(order, start=1)}
+        chosen = "selected"
+        if self.forward and survivors and len(folds) < 2:
+            chosen = "selected by IV: too few bads or goods for cross-validation"
         self.selected_ = order
         self.report_ = pd.DataFrame(
             [
@@ -349,7 +349,7 @@ class FeatureSelector(TransformerMixin, BaseEstimator):
                     "iv": float(iv.get(f, 0.0)),
                     "selected": f in order,
                     "step": steps.get(f),
-                    "reason": "selected" if f in order else reasons.get(f, ""),
+                    "reason": chosen if f in order else reasons.get(f, ""),
                 }
                 for f in W.columns
             ]
