@@ -21,6 +21,8 @@ from riskresearch.gbm import (
     develop_gbm,
     lgbm_params,
     monotone_from_bins,
+    monotone_supported,
+    sized_params,
     swap_set,
     write_gbm,
 )
@@ -82,6 +84,23 @@ def test_monotone_from_bins_follows_the_bad_rate_trend():
     }
     got = monotone_from_bins(bins, ["up", "down", "bump", "cat", "absent"])
     assert got == {"up": 1, "down": -1, "bump": 0, "cat": 0, "absent": 0}
+
+
+def test_monotone_constraint_dropped_where_the_rows_contradict_it():
+    rng = np.random.default_rng(4)
+    n = 20_000
+    up, u_shape, flat = rng.normal(size=(3, n))
+    logit = -1.5 + 0.8 * up + 0.9 * u_shape**2
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
+    rows = pd.DataFrame({"up": up, "u_shape": u_shape, "flat": flat, "cat": "a"})
+    # monotone bins would give every numerical feature a direction; the rows keep two of them
+    asked = {"up": 1, "u_shape": 1, "flat": -1, "cat": 0}
+    assert monotone_supported(asked, rows, y) == {"up": 1, "u_shape": 0, "flat": -1, "cat": 0}
+    # the wrong direction of a clear trend is contradicted too
+    assert monotone_supported({"up": -1}, rows, y) == {"up": 0}
+    # weights count: the rows where the U-shape shows weigh nothing, so its rising half stays
+    w = np.where(u_shape < 0, 0.0, 1.0)
+    assert monotone_supported({"u_shape": 1}, rows, y, sample_weight=w) == {"u_shape": 1}
 
 
 def test_monotone_constraint_is_honoured():
@@ -279,13 +298,17 @@ def test_develop_gbm_on_simulated_data(modeling_path, warehouse, tmp_path):
     cfg = _config(modeling_path, warehouse)
     gdev = develop_gbm(cfg)
     m = gdev.metrics
-    assert 1 <= m["early_stopping"]["rounds"] <= 400
+    # out of time: early stopping on time-ordered folds of the development months, whose
+    # mean curve does not stop after a handful of rounds (one 3-month slice did: 18)
+    assert m["early_stopping"]["folds"] == "time-ordered"
+    assert m["early_stopping"]["cv_folds"] == 5
+    assert 50 <= m["early_stopping"]["rounds"] <= 400
     # loose regression bounds; the benchmark and the release report the real figures
     assert m["test"]["auc"] > 0.74
     written = write_gbm(gdev, tmp_path)
     assert {p.name for p in written} >= {"gbm.txt", "gbm.json", "metrics.json"}
     ratio = json.loads((tmp_path / "metrics.json").read_text())["gbm"]["oracle"]["ratio"]
-    assert ratio > 0.94
+    assert ratio > 0.95
     # the written text alone reproduces the model's out-of-time predictions
     scorer = GbmScorer((tmp_path / "gbm.txt").read_text(), (tmp_path / "gbm.json").read_text())
     np.testing.assert_allclose(
@@ -300,10 +323,97 @@ def test_develop_gbm_is_deterministic(modeling_path, warehouse):
     assert develop_gbm(cfg).model.to_text() == develop_gbm(cfg).model.to_text()
 
 
+def test_valid_months_stops_early_on_one_slice_when_asked(modeling_path, warehouse):
+    cfg = _config(modeling_path, warehouse, num_boost_round=60, valid_months=3)
+    stop = develop_gbm(cfg).metrics["early_stopping"]
+    assert len(stop["valid_months"]) == 3 and "cv_folds" not in stop
+
+
 def test_develop_gbm_needs_enough_months(modeling_path, warehouse):
     cfg = _config(modeling_path, warehouse, valid_months=40)
     with pytest.raises(DataError, match=r"gbm\.valid_months = 40 leaves nothing to fit on"):
         develop_gbm(cfg)
+
+
+# ------------------------------------------------------------------------------------------
+# without a date: early stopping by cross-validation, parameters sized to the rows
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("rows", "leaf", "leaves", "depth"),
+    [
+        (500, 20, 4, 2),
+        (1_999, 20, 4, 2),
+        (2_000, 20, 7, 3),
+        (9_000, 45, 7, 3),
+        (19_999, 99, 7, 3),
+        (20_000, 100, 15, -1),
+        (1_000_000, 100, 15, -1),
+    ],
+)
+def test_sized_params_follow_the_documented_rule(rows, leaf, leaves, depth):
+    assert sized_params(rows) == {
+        "min_data_in_leaf": leaf,
+        "min_data_per_group": leaf,
+        "num_leaves": leaves,
+        "max_depth": depth,
+    }
+    # from 20,000 rows on the defaults hold unchanged
+    if rows >= 20_000:
+        assert {k: lgbm_params()[k] for k in ("min_data_in_leaf", "num_leaves")} == {
+            "min_data_in_leaf": 100,
+            "num_leaves": 15,
+        }
+
+
+def _random_split_config(modeling, tmp_path, **gbm):
+    """A minimal config (model, table, target) on the simulator's consumer rows: no date, so
+    a stratified random split."""
+    data = modeling[(modeling.segment == "consumer") & modeling.bad_mature]
+    cols = ["platform_credit_score", "utilisation", "inquiries_6m", "max_dpd_24m", "occupation"]
+    path = tmp_path / "table.parquet"
+    data[[*cols, "bad"]].assign(bad=data.bad.astype(int)).to_parquet(path, index=False)
+    raw = {"model": "m", "data": {"table": str(path), "target": "bad"}}
+    if gbm:
+        raw["gbm"] = gbm
+    return config_from_dict(raw)
+
+
+@pytest.fixture(scope="module")
+def cv_gbm(modeling, tmp_path_factory):
+    cfg = _random_split_config(modeling, tmp_path_factory.mktemp("cv"), num_boost_round=600)
+    return cfg, develop_gbm(cfg)
+
+
+def test_early_stopping_by_cross_validation_without_a_date(cv_gbm):
+    cfg, gdev = cv_gbm
+    assert cfg.split_mode == "random"
+    stop = gdev.metrics["early_stopping"]
+    assert stop["cv_folds"] == 5 and stop["folds"] == "stratified"
+    assert "valid_months" not in stop
+    # the mean curve over five folds does not stop on one noisy slice's early peak
+    assert 50 <= stop["rounds"] <= 600
+    assert 0.5 < stop["valid_auc"] < 1 and 0 < stop["valid_auc_std"] < 0.05
+    # the model is fitted on every development row with exactly that many rounds
+    assert gdev.model.booster_.current_iteration() == stop["rounds"]
+    assert gdev.model.best_iteration_ == stop["rounds"]
+    assert gdev.metrics["test"]["auc"] > 0.70  # a loose bound: five features of the simulator
+    # the development rows (~6,600) get the sized parameters
+    n = len(gdev.train)
+    assert 2_000 <= n < 20_000
+    assert gdev.model.params == sized_params(n)
+
+
+def test_cross_validated_route_is_deterministic_and_params_override(cv_gbm, modeling, tmp_path):
+    cfg, gdev = cv_gbm
+    again = develop_gbm(cfg)
+    assert again.model.to_text() == gdev.model.to_text()
+    cfg = _random_split_config(
+        modeling, tmp_path, num_boost_round=100, params={"num_leaves": 5}, size_params=True
+    )
+    model = develop_gbm(cfg).model
+    assert model.params["num_leaves"] == 5 and model.params["max_depth"] == 3
+    cfg = _random_split_config(modeling, tmp_path, num_boost_round=100, size_params=False)
+    assert develop_gbm(cfg).model.params == {}
 
 
 # ------------------------------------------------------------------------------------------

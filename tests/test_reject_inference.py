@@ -541,7 +541,7 @@ def test_augmented_weights_reach_binning_selection_regression_and_lightgbm(fits)
         np.testing.assert_array_equal(last[name], weights)
     assert "lightgbm" not in last
     gbm_fits = [w for name, w in fits.gbm_events if name == "lightgbm"]
-    assert len(gbm_fits) == 2  # early stopping, then the refit on every row
+    assert len(gbm_fits) == 1  # cross-validated early stopping (lightgbm.cv), then one fit
     np.testing.assert_array_equal(gbm_fits[-1], weights)
     binning = [w for name, w in fits.gbm_events if name == "binning"]
     np.testing.assert_array_equal(binning[-1], weights)  # monotone constraints' bins

@@ -11,18 +11,30 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.figure import Figure
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn.utils.validation import check_is_fitted
 
+from riskresearch import development, plots
 from riskresearch.binning import WoeBinner
+from riskresearch.config import config_from_dict
 from riskresearch.errors import ConfigError, DataError
-from riskresearch.selection import FeatureSelector, _logit_newton
+from riskresearch.parts import Skipped
+from riskresearch.scorecard import Scorecard
+from riskresearch.selection import (
+    PATH_COLUMNS,
+    FeatureSelector,
+    TimeOrderedFolds,
+    _logit_newton,
+    _vif,
+    _weighted_corr,
+)
 
 
 # ------------------------------------------------------------------------------------------
@@ -165,7 +177,8 @@ def test_vif_drops_exact_linear_combination():
     assert dropped["reason"].str.startswith("VIF").all()
 
 
-def test_forward_selection_on_seeded_data(modeling):
+@pytest.fixture(scope="module")
+def consumer_woe(modeling):
     data = modeling[(modeling.segment == "consumer") & modeling.bad_mature]
     features = [
         "platform_credit_score",
@@ -182,31 +195,180 @@ def test_forward_selection_on_seeded_data(modeling):
     binner = WoeBinner(time_limit=5, max_n_bins=6).fit(data[features], y)
     W = binner.transform(data[features])
     iv = binner.iv_summary().set_index("feature")["iv"]
-    sel = FeatureSelector(max_features=3).fit(W, y, iv=iv)
+    return W, y, iv, data["application_month"].to_numpy()
 
+
+def _oof_cv_auc(W: pd.DataFrame, y: np.ndarray, cols: list[str], C: float, folds) -> float:
+    """Mean validation AUC over the folds, every bin's WoE recounted on the fold's training
+    rows (half a row added to each cell), by pandas and scikit-learn. (Compared within 1e-4:
+    a few bins score nearly alike, and lbfgs's last digits can swap two of them.)"""
+    out = []
+    for tr, va in folds:
+        Xt, Xv = pd.DataFrame(index=W.index[tr]), pd.DataFrame(index=W.index[va])
+        for c in cols:
+            t = pd.DataFrame({"v": W[c].to_numpy()[tr], "bad": y[tr], "good": 1 - y[tr]})
+            counts = t.groupby("v")[["bad", "good"]].sum().reindex(np.unique(W[c])).fillna(0)
+            counts += 0.5
+            woe = np.log(counts.good / counts.good.sum()) - np.log(counts.bad / counts.bad.sum())
+            Xt[c] = woe.loc[W[c].to_numpy()[tr]].to_numpy()
+            Xv[c] = woe.loc[W[c].to_numpy()[va]].to_numpy()
+        lr = LogisticRegression(C=C, tol=1e-12, max_iter=10_000).fit(Xt, y[tr])
+        out.append(roc_auc_score(y[va], lr.decision_function(Xv)))
+    return float(np.mean(out))
+
+
+def test_stepwise_on_seeded_data_recomputed(consumer_woe):
+    W, y, iv, _ = consumer_woe
+    sel = FeatureSelector(max_features=6).fit(W, y, iv=iv)
     report = sel.report_.set_index("feature")
-    assert [report.loc[f, "step"] for f in sel.selected_] == list(range(1, len(sel.selected_) + 1))
-    dropped = report[~report["selected"]]
-    assert (dropped["reason"].str.len() > 0).all()
+    path = sel.cv_path_
+    assert list(path.columns) == PATH_COLUMNS
+    # the path: steps numbered, the kept row is the largest model within 1 SE of the best
+    assert path.step.tolist() == list(range(1, len(path) + 1))
+    assert path.selected.sum() == 1
+    best = path.cv_auc.idxmax()
+    assert path.loc[best, "diff_to_best"] == 0
+    np.testing.assert_allclose(path.diff_to_best, path.cv_auc - path.cv_auc[best], atol=1e-12)
+    within = path.diff_to_best >= -path.diff_se - 1e-12
+    assert (path.within_tolerance == within).all()
+    kept = path[path.selected].iloc[0]
+    assert kept.n_features == path.n_features[within].max() == len(sel.selected_)
+    assert sel.cv_auc_ == pytest.approx(kept.cv_auc)
+    # the kept model's CV AUC, recomputed: the same stratified folds, out-of-fold WoE, sklearn
+    folds = StratifiedKFold(5, shuffle=True, random_state=0).split(W, y)
+    assert sel.n_splits_ == 5
+    assert sel.cv_auc_ == pytest.approx(_oof_cv_auc(W, y, sel.selected_, sel.C_, folds), abs=1e-4)
+    assert sel.cv_auc_ > 0.7
+    # every candidate has a reason; the steps of the kept features follow the path
+    assert (report["reason"].str.len() > 0).all()
+    assert [report.loc[f, "step"] for f in sel.selected_] == sorted(
+        report.loc[f, "step"] for f in sel.selected_
+    )
+    assert len(sel.selected_) <= 6
 
-    # refit the greedy search here: the same split, one logistic regression per candidate
-    idx = np.arange(len(W))
-    tr, va = train_test_split(idx, test_size=0.3, stratify=y, random_state=0)
-    filtered = ("IV", "WoE", "VIF", "constant")
-    survivors = [f for f in report.index if not report.loc[f, "reason"].startswith(filtered)]
 
-    def auc(cols):  # scikit-learn's regression run to convergence (the selector uses Newton)
-        lr = LogisticRegression(tol=1e-10, max_iter=10_000).fit(W.iloc[tr][cols], y[tr])
-        return roc_auc_score(y[va], lr.decision_function(W.iloc[va][cols]))
+def test_selection_keeps_signal_and_names_the_selected_twin(woe_data):
+    W, y, iv = woe_data
+    sel = FeatureSelector().fit(W, y, iv=iv)
+    report = sel.report_.set_index("feature")
+    twin = ({"signal", "dup"} - set(sel.selected_)).pop()
+    kept = ({"signal", "dup"} & set(sel.selected_)).pop()
+    assert "other" in sel.selected_  # the second real signal is never thrown away
+    corr = abs(W[twin].corr(W[kept]))
+    assert (
+        report.loc[twin, "reason"] == f"WoE correlation {corr:.2f} > 0.7 with '{kept}' (selected)"
+    )
+    assert report.loc["noise", "reason"].startswith("IV ")
 
-    first = max(survivors, key=lambda f: auc([f]))
-    assert sel.selected_[0] == first
-    assert sel.valid_auc_ == pytest.approx(auc(sel.selected_), abs=1e-9)
-    assert sel.valid_auc_ > 0.7
-    assert len(sel.selected_) == 3  # golden: every candidate adds AUC until max_features
-    beyond = [f for f in survivors if f not in sel.selected_]
-    assert beyond
-    assert all(report.loc[f, "reason"] == "beyond max_features 3" for f in beyond)
+
+def test_wrong_sign_feature_is_not_added_and_the_strongest_stays():
+    # x2 is marginally riskier with x1, yet safer once x1 is known: in a model with x1 its WoE
+    # takes the wrong sign
+    rng = np.random.default_rng(5)
+    n = 6000
+    x1 = rng.normal(size=n)
+    x2 = 0.6 * x1 + 0.8 * rng.normal(size=n)
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(2 - 1.5 * x1 + 0.6 * x2))).astype(int)
+    X = pd.DataFrame({"x1": x1, "x2": x2})
+    W = WoeBinner(time_limit=5).fit_transform(X, y)
+    assert abs(W.x1.corr(W.x2)) < 0.7
+    lr = LogisticRegression().fit(W, y)
+    assert lr.coef_[0][0] < 0 < lr.coef_[0][1]  # the sign the selector must refuse
+    sel = FeatureSelector().fit(W, y)
+    assert sel.selected_ == ["x1"]
+    reason = sel.report_.set_index("feature").loc["x2", "reason"]
+    assert re.fullmatch(
+        r"wrong sign: with the selected features its coefficient is \+\d\.\d{3} \(more WoE = "
+        r"more risk\); not added",
+        reason,
+    )
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("forward", [False, True])
+def test_one_feature_left_after_the_iv_filter(woe_data, weighted, forward):
+    # the correlation and VIF steps once crashed on a single column ('Input must be 1- or 2-d')
+    W, y, _ = woe_data
+    W1 = W[["signal", "noise"]]
+    w = np.random.default_rng(0).uniform(0.5, 2, len(y)) if weighted else None
+    sel = FeatureSelector(forward=forward).fit(W1, y, sample_weight=w)
+    assert sel.selected_ == ["signal"]
+    assert len(sel.cv_path_) == (1 if forward else 0)
+
+
+def test_no_feature_left_after_the_iv_filter(woe_data):
+    W, y, _ = woe_data
+    sel = FeatureSelector(min_iv=10.0).fit(W, y)
+    assert sel.selected_ == []
+    assert sel.cv_path_.empty and sel.C_ is None
+    assert sel.report_["reason"].str.contains("< min_iv 10.0").all()
+
+
+def test_vif_and_correlation_of_zero_and_one_column():
+    assert _vif(np.empty((5, 0))).shape == (0,)
+    np.testing.assert_array_equal(_vif(np.arange(5.0)[:, None]), [1.0])
+    w = np.arange(1.0, 6.0)
+    np.testing.assert_array_equal(_vif(np.arange(5.0)[:, None], w), [1.0])
+    assert _weighted_corr(np.arange(5.0)[:, None], w).shape == (1, 1)
+
+
+def test_fixed_c_and_chosen_c(woe_data):
+    W, y, iv = woe_data
+    assert FeatureSelector(Cs=0.25).fit(W, y, iv=iv).C_ == 0.25
+    grid = [0.001, 1.0, 100.0]
+    assert FeatureSelector(Cs=grid).fit(W, y, iv=iv).C_ in grid
+
+
+def test_same_seed_same_path_and_the_seed_matters(woe_data):
+    W, y, iv = woe_data
+    a = FeatureSelector(random_state=3).fit(W, y, iv=iv).cv_path_
+    b = FeatureSelector(random_state=3).fit(W, y, iv=iv).cv_path_
+    c = FeatureSelector(random_state=4).fit(W, y, iv=iv).cv_path_
+    pd.testing.assert_frame_equal(a, b)
+    assert not np.allclose(a.cv_auc.iloc[0], c.cv_auc.iloc[0])
+
+
+# ------------------------------------------------------------------------------------------
+# time-ordered folds
+# ------------------------------------------------------------------------------------------
+def test_time_ordered_folds_never_validate_on_the_past():
+    rng = np.random.default_rng(1)
+    months = rng.integers(1, 13, size=3000)
+    folds = list(TimeOrderedFolds(n_splits=5).split(None, groups=months))
+    assert len(folds) == 5
+    seen_valid = []
+    for i, (tr, va) in enumerate(folds):
+        assert months[tr].max() < months[va].min()  # whole months, the future validates
+        assert set(np.unique(months[va])).isdisjoint(seen_valid)
+        seen_valid += list(np.unique(months[va]))
+        if i:
+            assert set(folds[i - 1][0]) < set(tr)  # the training window only grows
+    first_train = np.unique(months[folds[0][0]])
+    assert sorted(seen_valid + list(first_train)) == list(range(1, 13))
+
+
+def test_time_ordered_folds_with_few_periods_and_no_groups():
+    folds = list(TimeOrderedFolds(n_splits=5).split(None, groups=["2024-01"] * 3 + ["2024-02"]))
+    assert [(tr.tolist(), va.tolist()) for tr, va in folds] == [([0, 1, 2], [3])]
+    with pytest.raises(DataError, match=r"TimeOrderedFolds.split needs groups"):
+        list(TimeOrderedFolds().split(None))
+    with pytest.raises(DataError, match=r"at least 2 periods; got 1"):
+        list(TimeOrderedFolds().split(None, groups=[1, 1, 1]))
+
+
+def test_selector_with_time_ordered_folds(consumer_woe):
+    W, y, iv, month = consumer_woe
+    sel = FeatureSelector(cv=TimeOrderedFolds(n_splits=4), max_features=4)
+    fitted = sel.fit(W, y, iv=iv, groups=month)
+    folds = list(TimeOrderedFolds(n_splits=4).split(None, groups=month))
+    assert fitted.n_splits_ == 4
+    assert fitted.cv_auc_ == pytest.approx(
+        _oof_cv_auc(W, y, fitted.selected_, fitted.C_, folds), abs=1e-6
+    )
+    with pytest.raises(DataError, match=r"needs groups: the date or period of each row"):
+        clone(sel).fit(W, y, iv=iv)
+    with pytest.raises(DataError, match=r"groups has 3 values but X has \d+ rows"):
+        clone(sel).fit(W, y, iv=iv, groups=month[:3])
 
 
 @pytest.mark.parametrize("C", [1.0, 0.05])
@@ -238,13 +400,22 @@ def test_newton_logit_is_sklearns_optimum(C):
         ({"max_vif": 0.5}, r"'max_vif' parameter of FeatureSelector .* Got 0\.5 instead"),
         ({"max_features": 0}, r"'max_features' parameter of FeatureSelector .* Got 0 instead"),
         ({"max_features": 2.5}, r"'max_features' parameter .* Got 2\.5 instead"),
-        ({"valid_size": 1.0}, r"'valid_size' parameter of FeatureSelector .* Got 1\.0 instead"),
+        ({"cv": 1}, r"'cv' parameter of FeatureSelector must be an integer >= 2, .* Got 1 "),
+        ({"cv": "time"}, r"'cv' parameter of FeatureSelector .* Got 'time' instead"),
+        ({"Cs": 0}, r"'Cs' parameter of FeatureSelector must be a positive .* Got 0 instead"),
+        ({"Cs": [1.0, -1.0]}, r"'Cs' parameter .* Got \[1\.0, -1\.0\] instead"),
+        ({"tolerance": -1}, r"'tolerance' parameter of FeatureSelector must be a number >= 0"),
     ],
 )
 def test_bad_parameter_raises(woe_data, params, match):
     W, y, _ = woe_data
     with pytest.raises(ConfigError, match=match):
         FeatureSelector(**params).fit(W, y)
+
+
+def test_parameters_are_keyword_only():
+    with pytest.raises(TypeError):
+        FeatureSelector(0.05)
 
 
 def test_non_numeric_parameter_raises_config_error(woe_data):
@@ -343,7 +514,7 @@ def _contract_checks():
     """The checks, or one case that fails with the reason they cannot even be listed."""
     try:
         return parametrize_with_checks(
-            [FeatureSelector(forward=False)],
+            [FeatureSelector(forward=False), FeatureSelector()],
             expected_failed_checks=lambda est: EXPECTED_FAILED,
             xfail_strict=True,
         ), None
@@ -374,3 +545,93 @@ def test_clone_not_fitted_and_pipeline(woe_data):
     assert list(pipe[:-1].get_feature_names_out()) == direct.selected_
     lr = LogisticRegression().fit(W[direct.selected_], y)
     assert pipe.predict_proba(W) == pytest.approx(lr.predict_proba(W[direct.selected_]))
+
+
+# ------------------------------------------------------------------------------------------
+# wiring: the scorecard, the config and the written path
+# ------------------------------------------------------------------------------------------
+def _table(n: int = 3000, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    a, b, c = rng.normal(size=(3, n))
+    bad = (rng.uniform(size=n) < 1 / (1 + np.exp(2 - 1.2 * a - 0.7 * b))).astype(int)
+    dates = pd.date_range("2023-01-01", periods=n, freq="6h")
+    return pd.DataFrame({"a": a, "b": b, "c": c, "opened": dates, "bad": bad})
+
+
+def _config(tmp_path, df, **raw):
+    df.to_csv(tmp_path / "t.csv", index=False)
+    data = {"table": str(tmp_path / "t.csv"), "target": "bad", **raw.pop("data", {})}
+    return config_from_dict({"model": "m", "data": data, **raw})
+
+
+def test_scorecard_fits_with_the_selectors_c_and_exposes_the_path():
+    X = _table().drop(columns=["opened", "bad"])
+    y = _table()["bad"].to_numpy()
+    sc = Scorecard(binner=WoeBinner(time_limit=5)).fit(X, y)
+    assert sc.C_ == sc.selector_.C_
+    pd.testing.assert_frame_equal(sc.selection_path_, sc.selector_.cv_path_)
+    W = sc.binner_.transform(X)[sc.features_]
+    lr = LogisticRegression(C=sc.C_, max_iter=2000).fit(W, y)  # the regression the card runs
+    np.testing.assert_allclose(sc.coef_, lr.coef_, atol=1e-12)
+    assert (sc.coef_ < 0).all()  # more WoE = less risk for every kept feature
+
+
+def test_minimal_config_writes_the_path_and_plots_it(tmp_path):
+    cfg = _config(tmp_path, _table().drop(columns="opened"))
+    assert cfg.split_mode == "random"
+    dev = development.develop(cfg)
+    assert dev.model.selector_.cv == 5
+    path = development.selection_path(dev)
+    assert not path.empty and path.selected.sum() == 1
+    written = development.write_scorecard(dev, tmp_path / "out")
+    assert tmp_path / "out" / "selection_path.csv" in written
+    back = pd.read_csv(tmp_path / "out" / "selection_path.csv")
+    assert list(back.columns) == PATH_COLUMNS
+    np.testing.assert_allclose(back.cv_auc, path.cv_auc)
+    assert back.feature.tolist() == path.feature.tolist()
+    assert isinstance(plots.selection_path_plot(path), Figure)
+
+
+def test_out_of_time_config_selects_on_time_ordered_folds(tmp_path):
+    cfg = _config(tmp_path, _table(), data={"date_column": "opened"}, split={"oot_months": 2})
+    assert cfg.split_mode == "oot"
+    dev = development.develop(cfg)
+    sel = dev.model.selector_
+    assert isinstance(sel.cv, TimeOrderedFolds) and sel.n_splits_ == 5
+    # the folds were cut on the development rows' dates
+    dates = dev.train["opened"].to_numpy()
+    folds = list(TimeOrderedFolds(n_splits=5).split(None, groups=dates))
+    for tr, va in folds:
+        assert dates[tr].max() < dates[va].min()
+    W = dev.model.binner_.transform(dev.train[dev.features])
+    y = dev.train["bad"].to_numpy()
+    assert sel.cv_auc_ == pytest.approx(_oof_cv_auc(W, y, sel.selected_, sel.C_, folds), abs=1e-4)
+
+
+def test_no_search_is_a_skip_and_a_header_only_file(tmp_path):
+    cfg = _config(tmp_path, _table().drop(columns="opened"), selection={"forward": False})
+    dev = development.develop(cfg)
+    path = development.selection_path(dev)
+    assert isinstance(path, Skipped) and "selection.forward is false" in path.reason
+    assert plots.selection_path_plot(path) is None
+    development.write_scorecard(dev, tmp_path)
+    assert pd.read_csv(tmp_path / "selection_path.csv").empty
+    with pytest.raises(DataError, match=r"selection_path_plot got an empty table \(0 rows\)"):
+        plots.selection_path_plot(pd.DataFrame(columns=PATH_COLUMNS))
+
+
+def test_a_configured_c_is_used_as_is(tmp_path):
+    cfg = _config(tmp_path, _table().drop(columns="opened"), scorecard={"C": 0.3})
+    dev = development.develop(cfg)
+    assert dev.model.selector_.Cs == 0.3 and dev.model.C_ == 0.3
+
+
+def test_too_few_bads_for_folds_keeps_by_iv_and_says_so(woe_data):
+    W, y, iv = woe_data
+    y1 = np.zeros_like(y)
+    y1[:1] = 1  # one bad: no two stratified folds can each hold a bad
+    sel = FeatureSelector().fit(W, y1, iv=iv)
+    assert sel.cv_path_.empty and sel.n_splits_ == 0 and sel.C_ is None
+    chosen = sel.report_[sel.report_.selected]
+    assert set(chosen.feature) == set(sel.selected_) and len(sel.selected_) > 0
+    assert (chosen.reason == "selected by IV: too few bads or goods for cross-validation").all()

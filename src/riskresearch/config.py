@@ -68,7 +68,9 @@ class DataConfig(_Strict):
                 ) from None
         return self
 
-    weight_column: str | None = None
+    weight_column: str | None = Field(
+        None, description="row weights (e.g. sampling weights); default equal weights"
+    )
     id_column: str | None = Field(
         None, description="application id (default: none; scores then carry the row number)"
     )
@@ -135,9 +137,13 @@ class SplitConfig(_Strict):
 class FeaturesConfig(_Strict):
     """Candidate features: listed ones, or every column but the excluded ones."""
 
-    include: list[str] | None = None
-    exclude: list[str] = Field(default_factory=list)
-    categorical: list[str] | None = None
+    include: list[str] | None = Field(
+        None, description="candidate features (default: every column with no other role)"
+    )
+    exclude: list[str] = Field(default_factory=list, description="columns never used as features")
+    categorical: list[str] | None = Field(
+        None, description="the categorical features (default: inferred: text columns)"
+    )
 
 
 Trend = Literal[
@@ -222,19 +228,34 @@ class BinningConfig(_Strict):
     0.05``); ``min_bin_n_event: null`` switches the bads rule off.
     """
 
-    max_n_bins: int = Field(8, ge=2)
-    min_bin_size: float = Field(0.02, gt=0, le=0.5)
-    min_bin_n_event: float | str | None = "sqrt"
-    monotonic_trend: Trend = "auto_asc_desc"
-    monotonic_trends: dict[str, Trend] = Field(default_factory=dict)
-    special_codes: dict[str, list] = Field(default_factory=dict)
+    max_n_bins: int = Field(8, ge=2, description="most regular bins per feature")
+    min_bin_size: float = Field(
+        0.02, gt=0, le=0.5, description="smallest share of the development rows in a regular bin"
+    )
+    min_bin_n_event: float | str | None = Field(
+        "sqrt",
+        description="fewest bads in a regular bin: a number, 'sqrt' (of the development bads) "
+        "or null",
+    )
+    monotonic_trend: Trend = Field(
+        "auto_asc_desc", description="bad-rate trend across a numeric feature's bins"
+    )
+    monotonic_trends: dict[str, Trend] = Field(
+        default_factory=dict, description="{feature: trend} overriding monotonic_trend"
+    )
+    special_codes: dict[str, list] = Field(
+        default_factory=dict, description="{feature: [codes]}: values binned apart (e.g. -999)"
+    )
     overrides: dict[str, Annotated[BinOverride, AfterValidator(_one_kind)]] = Field(
         default_factory=dict,
         description="{feature: {splits: [...]} or {groups: [[...], ...]}}, optionally with "
         "missing_bin, special_bin and a reason",
     )
-    unseen: Literal["missing", "neutral", "worst"] = "missing"
-    time_limit: float = Field(20, gt=0)
+    unseen: Literal["missing", "neutral", "worst"] = Field(
+        "missing",
+        description="WoE of a category never seen in development: missing, neutral or worst",
+    )
+    time_limit: float = Field(20, gt=0, description="seconds per feature for optbinning's solver")
 
     @field_validator("min_bin_n_event", mode="before")
     @classmethod
@@ -247,55 +268,103 @@ class BinningConfig(_Strict):
 
 
 class SelectionConfig(_Strict):
-    min_iv: float = Field(0.02, ge=0)
-    max_iv: float | None = None
-    max_corr: float = Field(0.7, gt=0, le=1)
-    max_vif: float = Field(5.0, ge=1)
-    forward: bool = True
-    max_features: int = Field(15, ge=1)
-    min_gain: float = Field(0.0005, ge=0)
-    valid_size: float = Field(0.3, gt=0, lt=1)
+    """Feature selection: filters, then a cross-validated stepwise search
+    (:class:`riskresearch.selection.FeatureSelector`).
+
+    The folds are stratified (``cv_folds`` of them, the config's seed) or, with an out-of-time
+    split, time-ordered on ``data.date_column`` (each fold validates on later months than it
+    trains on). The L2 strength of the regression is chosen on the same folds unless
+    ``scorecard.C`` is set. The search keeps the largest model on its path within
+    ``tolerance`` standard errors (of the paired fold differences) of the best one: a feature
+    is dropped only when the folds show it does not help.
+    """
+
+    min_iv: float = Field(
+        0.02, ge=0, description="candidates with a lower information value are dropped"
+    )
+    max_iv: float | None = Field(
+        None, description="candidates with a higher IV are dropped (a leak?); null: no limit"
+    )
+    max_corr: float = Field(
+        0.7, gt=0, le=1, description="of two features correlated above this, the weaker goes"
+    )
+    max_vif: float = Field(
+        5.0, ge=1, description="largest variance inflation factor a kept feature may have"
+    )
+    forward: bool = Field(
+        True, description="run the cross-validated stepwise search (false: keep by IV)"
+    )
+    max_features: int = Field(15, ge=1, description="most features in the scorecard")
+    cv_folds: int = Field(5, ge=2, description="folds of the stepwise search and of C")
+    tolerance: float = Field(
+        1.0,
+        ge=0,
+        description="standard errors a smaller model may fall short of the best (0: the best)",
+    )
 
 
 class ScorecardConfig(_Strict):
-    pdo: float = Field(20.0, gt=0)
-    base_score: float = 600.0
-    base_odds: float = Field(50.0, gt=0)
-    rounding: bool = True
-    C: float = Field(1.0, gt=0)
-    sign_check: Literal["drop", "flag"] = "drop"
-    n_reason_codes: int = Field(4, ge=1)
+    pdo: float = Field(20.0, gt=0, description="points to double the odds")
+    base_score: float = Field(600.0, description="score at base_odds")
+    base_odds: float = Field(50.0, gt=0, description="good:bad odds at base_score")
+    rounding: bool = Field(True, description="round points to integers")
+    C: float = Field(
+        1.0,
+        gt=0,
+        description="inverse L2 strength of the regression (default: chosen on the folds)",
+    )
+    sign_check: Literal["drop", "flag"] = Field(
+        "drop", description="a feature with a wrong-signed coefficient is dropped or flagged"
+    )
+    n_reason_codes: int = Field(4, ge=1, description="reason codes per application")
 
 
 class GbmConfig(_Strict):
     """The LightGBM challenger fitted beside the scorecard on the same rows."""
 
-    enabled: bool = True
+    enabled: bool = Field(True, description="fit the LightGBM challenger")
     features: list[str] | None = Field(
         None, description="default: the scorecard's candidate features"
     )
     params: dict[str, Any] = Field(
         default_factory=dict, description="LightGBM parameters overriding gbm.DEFAULT_PARAMS"
     )
-    num_boost_round: int = Field(2000, ge=1)
-    early_stopping_rounds: int = Field(100, ge=1)
-    valid_months: int = Field(
-        3, ge=1, description="latest development months used for early stopping (out of time)"
+    num_boost_round: int = Field(
+        2000, ge=1, description="most boosting rounds (early stopping picks fewer)"
     )
-    valid_share: float = Field(
-        0.2,
-        gt=0,
-        lt=1,
-        description="share of development rows used for early stopping without a date split",
+    early_stopping_rounds: int = Field(
+        100, ge=1, description="rounds without improvement that stop the boosting"
+    )
+    valid_months: int | None = Field(
+        None,
+        ge=1,
+        description="out of time only: stop early on the latest this many development months "
+        "(one slice) instead of time-ordered cross-validation",
+    )
+    cv_folds: int = Field(
+        5,
+        ge=2,
+        description="folds for early stopping: time-ordered with an out-of-time split, else "
+        "stratified",
+    )
+    size_params: bool = Field(
+        True,
+        description="size num_leaves, min_data_in_leaf and max_depth to the development rows "
+        "(gbm.sized_params); gbm.params still override",
     )
     refit: bool = Field(
-        True, description="refit on all development rows with the early-stopping optimum"
+        True,
+        description="with gbm.valid_months: refit on all development rows with the "
+        "early-stopping optimum (cross-validated early stopping always fits on all rows)",
     )
     monotone: Literal["woe", "none"] = Field(
         "woe", description="monotone constraints from the binning's bad-rate trends"
     )
-    approval_rates: list[float] = Field(default_factory=lambda: [0.5, 0.7, 0.8, 0.9])
-    n_reason_codes: int = Field(4, ge=1)
+    approval_rates: list[float] = Field(
+        default_factory=lambda: [0.5, 0.7, 0.8, 0.9],
+        description="approval rates of the champion/challenger comparison",
+    )
+    n_reason_codes: int = Field(4, ge=1, description="SHAP reason codes per application")
 
 
 RejectMethod = Literal["none", "fuzzy", "parceling", "hard_cutoff", "reweighting"]
@@ -307,13 +376,19 @@ class FraudConfig(_Strict):
     enabled: bool = Field(
         True, description="needs data.warehouse (ring links need every application)"
     )
-    method: Literal["class_weight", "smote", "undersample"] = "class_weight"
+    method: Literal["class_weight", "smote", "undersample"] = Field(
+        "class_weight",
+        description="how the rare class is handled: class weights, SMOTE or undersampling",
+    )
     compare: list[Literal["class_weight", "smote", "undersample"]] = Field(
         default_factory=lambda: ["class_weight", "smote", "undersample"],
         description="methods compared in the report (plus an IsolationForest alone)",
     )
     test_months: int = Field(6, ge=1, description="latest application months held out")
-    review_rates: list[float] = Field(default_factory=lambda: [0.01, 0.02, 0.05])
+    review_rates: list[float] = Field(
+        default_factory=lambda: [0.01, 0.02, 0.05],
+        description="shares of applications reviewed in the report's recall table",
+    )
     num_boost_round: int = Field(
         100, ge=1, description="trees (decision speed: 100 catch as much as 300 here)"
     )
@@ -322,8 +397,10 @@ class FraudConfig(_Strict):
 class ArrearsConfig(_Strict):
     """Post-lease analytics on the raw tables of ``data.warehouse``."""
 
-    enabled: bool = True
-    cure_period_days: int = Field(90, ge=1)
+    enabled: bool = Field(True, description="post-lease analytics (needs data.warehouse)")
+    cure_period_days: int = Field(
+        90, ge=1, description="days within which an account in arrears counts as cured"
+    )
     oot_months: int = Field(4, ge=1, description="out-of-time months of the collection score")
     bands: int = Field(4, ge=1, description="collection-score bands of the action ladder")
 
@@ -331,7 +408,9 @@ class ArrearsConfig(_Strict):
 class BehaviorConfig(_Strict):
     """The behaviour score of active leases, fitted on the raw tables of ``data.warehouse``."""
 
-    enabled: bool = True
+    enabled: bool = Field(
+        True, description="the behaviour score of active leases (needs data.warehouse)"
+    )
     oot_months: int = Field(3, ge=1, description="latest mature snapshot months held out")
     gap_months: int = Field(0, ge=0, description="snapshot months between the two samples")
     max_dpd_at_snapshot: int | None = Field(
@@ -369,11 +448,21 @@ def _partner_factors() -> dict[str, PartnerScoreFactor]:
 class PartnerKnockouts(_Strict):
     """Rules that decline (candidates) or put on watch (onboarded partners) outright."""
 
-    licence_check_failed: bool = True
-    owner_credit_red_flag: bool = True
-    max_complaints_12m: int | None = Field(15, ge=0)
-    min_years_in_business: float | None = Field(None, ge=0)
-    min_registered_capital: float | None = Field(None, ge=0)
+    licence_check_failed: bool = Field(
+        True, description="a failed licence check knocks a partner out"
+    )
+    owner_credit_red_flag: bool = Field(
+        True, description="an owner with a credit red flag knocks it out"
+    )
+    max_complaints_12m: int | None = Field(
+        15, ge=0, description="more complaints in 12 months knock it out; null: no rule"
+    )
+    min_years_in_business: float | None = Field(
+        None, ge=0, description="fewer years in business knock it out; null: no rule"
+    )
+    min_registered_capital: float | None = Field(
+        None, ge=0, description="less registered capital knocks it out; null: no rule"
+    )
     past_performance: bool = Field(
         True, description="bad rate significantly above expected (flag confidence) knocks out"
     )
@@ -382,12 +471,17 @@ class PartnerKnockouts(_Strict):
 class PartnersConfig(_Strict):
     """Partner qualification and performance monitoring (needs ``data.warehouse``)."""
 
-    enabled: bool = True
+    enabled: bool = Field(
+        True, description="partner qualification and monitoring (needs data.warehouse)"
+    )
     knockouts: PartnerKnockouts = Field(default_factory=PartnerKnockouts)
     score: dict[
         Literal["registered_capital", "years_in_business", "complaints_12m", "city_tier"],
         PartnerScoreFactor,
-    ] = Field(default_factory=_partner_factors)
+    ] = Field(
+        default_factory=_partner_factors,
+        description="the qualification score's factors: weight, zero_at, full_at, log",
+    )
     approve_at: float = Field(60, description="qualification score to approve")
     review_at: float = Field(40, description="qualification score for manual review")
     pd_filter: dict[str, Any] | None = Field(
@@ -656,14 +750,21 @@ class StrategyConfig(_Strict):
     physical limits stay).
     """
 
-    enabled: bool = True
-    grades: list[GradeTerms] = Field(default_factory=_default_grades, min_length=1)
+    enabled: bool = Field(True, description="grades, lease terms and decision rules (notebook 08)")
+    grades: list[GradeTerms] = Field(
+        default_factory=_default_grades,
+        min_length=1,
+        description="the terms table, best grade first (see the shipped consumer config)",
+    )
     max_bad_rate: float = Field(0.08, gt=0, lt=1, description="portfolio bad rate ceiling")
     min_approval_rate: float = Field(0.6, ge=0, le=1, description="approval rate floor")
     optimise_deposits: bool = Field(
         True, description="choose each grade's deposit from deposit_options (else as in grades)"
     )
-    deposit_options: list[float] = Field(default_factory=lambda: [0.0, 0.1, 0.2, 0.3])
+    deposit_options: list[float] = Field(
+        default_factory=lambda: [0.0, 0.1, 0.2, 0.3],
+        description="deposit shares the optimiser may choose per grade",
+    )
     min_grade_share: float = Field(
         0.05, gt=0, lt=1, description="smallest share of rows in one grade"
     )
@@ -755,7 +856,9 @@ class MonitoringConfig(_Strict):
     noise floor (its month-to-month PSI within the development window) is amber too.
     """
 
-    enabled: bool = True
+    enabled: bool = Field(
+        True, description="the monitoring baseline (notebook 10; needs data.date_column)"
+    )
     psi_amber: float = Field(0.1, gt=0, description="PSI/CSI from which a shift is amber")
     psi_red: float = Field(0.25, gt=0, description="PSI/CSI from which a shift is red")
     drift_factor: float = Field(
@@ -848,8 +951,12 @@ class ModelConfig(_Strict):
     model: str = Field(
         pattern=r"^[A-Za-z0-9_\-]+$", description="name; releases go to scorecards/<model>/"
     )
-    description: str = ""
-    seed: int = Field(20240101, ge=0)
+    description: str = Field(
+        "", description="what the model is for, in a sentence or two (the report's purpose)"
+    )
+    seed: int = Field(
+        20240101, ge=0, description="seed of every random step: split, folds, models, bootstraps"
+    )
     data: DataConfig
     split: SplitConfig = Field(default_factory=SplitConfig)
     features: FeaturesConfig = Field(default_factory=FeaturesConfig)
@@ -1142,6 +1249,11 @@ def config_reference() -> str:
             return ""
         if value is None:
             return "null"
+        items = value.values() if isinstance(value, dict) else value
+        if isinstance(items, list | type({}.values())) and any(
+            isinstance(v, BaseModel) for v in items
+        ):
+            return "(a table: see the shipped consumer config)"
         text = json.dumps(value, default=str, ensure_ascii=False)
         return text if len(text) <= 40 else text[:37] + "..."
 

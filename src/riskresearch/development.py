@@ -22,7 +22,7 @@ from riskresearch.errors import ConfigError, DataError
 from riskresearch.parts import Skipped
 from riskresearch.scorecard import Scorecard, SegmentedScorecard
 from riskresearch.scoring import Scorer
-from riskresearch.selection import FeatureSelector
+from riskresearch.selection import FeatureSelector, TimeOrderedFolds
 from riskresearch.textfmt import json_text, write_csv
 
 
@@ -399,6 +399,8 @@ def build_estimator(cfg: ModelConfig, categorical: list[str]) -> Scorecard | Seg
         unseen=b.unseen,
         time_limit=b.time_limit,
     )
+    # out of time: folds in time order (fit gets the dates as groups, see develop)
+    folds = TimeOrderedFolds(n_splits=s.cv_folds) if cfg.split_mode == "oot" else s.cv_folds
     selector = FeatureSelector(
         min_iv=s.min_iv,
         max_iv=s.max_iv,
@@ -406,8 +408,9 @@ def build_estimator(cfg: ModelConfig, categorical: list[str]) -> Scorecard | Seg
         max_vif=s.max_vif,
         forward=s.forward,
         max_features=s.max_features,
-        min_gain=s.min_gain,
-        valid_size=s.valid_size,
+        cv=folds,
+        Cs=sc.C if "C" in sc.model_fields_set else 10,  # a configured C is used as is
+        tolerance=s.tolerance,
         random_state=cfg.seed,
     )
     card = Scorecard(
@@ -540,13 +543,20 @@ def develop(cfg: ModelConfig, binner: WoeBinner | None = None) -> Development:
             binner = binner.recount(rows[binner.features_], y, sample_weight=w)
     if binner is not None:
         model.set_params(binner=binner, fit_binner=False)
-    model.fit(rows[columns], y, sample_weight=w)
+    model.fit(rows[columns], y, sample_weight=w, groups=fold_groups(cfg, rows))
     scorer = model.scorer()
     dev = Development(cfg, model, scorer, train, test, feats, categorical, sample=sample)
     dev.metrics = evaluate(dev)
     if sample is not None:
         dev.metrics["reject_inference"] = sample.summary()
     return dev
+
+
+def fold_groups(cfg: ModelConfig, rows: pd.DataFrame) -> np.ndarray | None:
+    """What the scorecard's ``fit`` passes as ``groups`` to the selector's folds: the date of
+    each row with an out-of-time split (time-ordered folds, see :func:`build_estimator`),
+    else None (stratified folds)."""
+    return rows[cfg.data.date_column].to_numpy() if cfg.split_mode == "oot" else None
 
 
 def _segment_columns(cfg: ModelConfig) -> list[str]:
@@ -635,7 +645,8 @@ def write_binning(binner: WoeBinner, out_dir: str | Path) -> list[Path]:
 
 
 def write_scorecard(dev: Development, out_dir: str | Path) -> list[Path]:
-    """Write the scorecard artifacts: JSON, points CSV, SQL, selection report and metrics."""
+    """Write the scorecard artifacts: JSON, points CSV, SQL, selection report and its
+    cross-validated path (``selection_path.csv``) and metrics."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     model_dict = dev.model.to_dict()
@@ -644,6 +655,7 @@ def write_scorecard(dev: Development, out_dir: str | Path) -> list[Path]:
     points = _points_table(dev.model)
     write_csv(points, out / "points.csv")
     _selection_report(dev.model).to_csv(out / "selection.csv", index=False)
+    _selection_path(dev.model).to_csv(out / "selection_path.csv", index=False)
     summary = dict(dev.metrics)
     summary["split"] = {"mode": dev.cfg.split_mode, "test": test_name(dev.cfg)}
     oracle = oracle_summary(dev)
@@ -652,7 +664,14 @@ def write_scorecard(dev: Development, out_dir: str | Path) -> list[Path]:
     _write_text(out / "metrics.json", json.dumps(summary, indent=1, sort_keys=True))
     written = [
         out / n
-        for n in ("scorecard.json", "scorecard.sql", "points.csv", "selection.csv", "metrics.json")
+        for n in (
+            "scorecard.json",
+            "scorecard.sql",
+            "points.csv",
+            "selection.csv",
+            "selection_path.csv",
+            "metrics.json",
+        )
     ]
     table = fairness_table(dev)
     if not table.empty:
@@ -790,6 +809,29 @@ def load_binning(cfg: ModelConfig, out_dir: str | Path) -> WoeBinner | None:
 def selection_report(dev: Development) -> pd.DataFrame:
     """Every candidate feature, its IV, and why it was kept or dropped."""
     return _selection_report(dev.model)
+
+
+def selection_path(dev: Development) -> pd.DataFrame | Skipped:
+    """The cross-validated stepwise path of the selection: per step the feature added or
+    removed, the mean validation AUC over the folds and its spread, and the step kept (with a
+    ``segment`` column for segmented scorecards); a :class:`~riskresearch.parts.Skipped`
+    when no search ran."""
+    path = _selection_path(dev.model)
+    if path.empty:
+        return Skipped(
+            "the selection ran no cross-validated search (selection.forward is false, or too "
+            "few bads for folds), so the features were kept by IV"
+        )
+    return path
+
+
+def _selection_path(model) -> pd.DataFrame:
+    if isinstance(model, SegmentedScorecard):
+        return pd.concat(
+            [sc.selection_path_.assign(segment=n) for n, sc in model.scorecards_.items()],
+            ignore_index=True,
+        )
+    return model.selection_path_
 
 
 def points_table(dev: Development) -> pd.DataFrame:

@@ -107,6 +107,69 @@ def monotone_from_bins(bins: dict[str, FeatureBins], features: list[str]) -> dic
     return out
 
 
+def monotone_supported(
+    constraints: dict[str, int],
+    rows: pd.DataFrame,
+    y,
+    sample_weight=None,
+    n_groups: int = 10,
+    level: float = 0.01,
+) -> dict[str, int]:
+    """The constraints the rows do not contradict: others become 0 (free).
+
+    Bins fitted with a monotone trend are monotone by construction, so their trend alone
+    cannot tell a monotone risk from a U-shaped one; forcing a U-shape monotone costs the GBM
+    its signal. Here each constrained feature's rows are cut into ``n_groups`` quantile groups,
+    their bad rates are fitted by an isotonic (monotone, in the constraint's direction)
+    regression, and the constraint is dropped when the departure from that fit,
+    ``sum n_g (rate_g - fit_g)^2 / (p (1 - p))``, exceeds what chance gives at ``level``
+    (chi-square with groups - 1 degrees of freedom: a conservative test, so a constraint goes
+    only when the data clearly contradict it).
+
+    Parameters
+    ----------
+    constraints : dict of str to int
+        ``{feature: -1 | 0 | 1}``, e.g. from :func:`monotone_from_bins`.
+    rows : DataFrame
+        The development rows (the constrained features' columns).
+    y : array of 0 (good) and 1 (bad)
+    sample_weight : array, optional
+    n_groups : int, default 10
+    level : float, default 0.01
+
+    Returns
+    -------
+    dict of str to int
+    """
+    from scipy.stats import chi2
+    from sklearn.isotonic import IsotonicRegression
+
+    y = np.asarray(y, dtype=float)
+    w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    out = dict(constraints)
+    for f, c in constraints.items():
+        if not c:
+            continue
+        x = pd.to_numeric(rows[f], errors="coerce").to_numpy(dtype=float)
+        seen = np.isfinite(x)
+        if seen.sum() < n_groups:
+            continue
+        group = pd.qcut(x[seen], n_groups, labels=False, duplicates="drop")
+        n = np.bincount(group, weights=w[seen])
+        bad = np.bincount(group, weights=(w * y)[seen])
+        n, bad = n[n > 0], bad[n > 0]
+        k = len(n)
+        if k < 3:
+            continue
+        rate = bad / n
+        fit = IsotonicRegression(increasing=c > 0).fit(np.arange(k), rate, sample_weight=n)
+        p = float(np.average(rate, weights=n))
+        stat = float(n @ (rate - fit.predict(np.arange(k))) ** 2) / max(p * (1 - p), 1e-12)
+        if chi2.sf(stat, k - 1) < level:
+            out[f] = 0
+    return out
+
+
 # ------------------------------------------------------------------------------------------
 # encoding shared by the classifier and the release scorer
 # ------------------------------------------------------------------------------------------
@@ -478,7 +541,8 @@ class GbmDevelopment:
         Development and out-of-time rows (the scorecard's).
     features, categorical : list of str
     metrics : dict
-        ``train``/``test`` AUC, Gini, KS; ``early_stopping`` (rounds, validation AUC, months).
+        ``train``/``test`` AUC, Gini, KS; ``early_stopping`` (rounds, the mean validation AUC
+        over the folds and its spread, the folds; or the months with ``gbm.valid_months``).
     """
 
     cfg: ModelConfig
@@ -498,10 +562,11 @@ class GbmDevelopment:
 def develop_gbm(cfg: ModelConfig, binner=None) -> GbmDevelopment:
     """Fit the config's LightGBM challenger on the scorecard's development rows.
 
-    Early stopping watches the AUC on the latest ``gbm.valid_months`` development months (a
-    time-based split); with ``gbm.refit`` the model is then refitted on all development rows
-    with that number of rounds. Monotone constraints follow the bad-rate trend of each
-    numerical feature's bins (``binner``, the reviewed binning; fitted here when None).
+    The number of rounds comes from early stopping on cross-validation folds of the
+    development rows (time-ordered with an out-of-time split, else stratified; see
+    :func:`fit_gbm`), and the model is fitted on all of them with that number. Monotone
+    constraints follow the bad-rate trend of each numerical feature's bins (``binner``, the
+    reviewed binning; fitted here when None).
 
     With ``reject_inference.method`` other than ``none`` and ``gbm`` in
     ``reject_inference.apply_to`` the GBM is fitted on the same
@@ -531,6 +596,7 @@ def develop_gbm(cfg: ModelConfig, binner=None) -> GbmDevelopment:
         elif sample is not None:
             binner = binner.recount(rows[binner.features_], y, sample_weight=w)
         monotone = monotone_from_bins(binner.bins_, feats)
+        monotone = monotone_supported(monotone, rows, y, w)
     model, stopping = fit_gbm(cfg, rows, y, w, feats, categorical, monotone)
     gdev = GbmDevelopment(cfg, model, model.scorer(), train, test, feats, categorical)
     out: dict[str, Any] = {"early_stopping": stopping, "refit": cfg.gbm.refit}
@@ -564,6 +630,53 @@ def gbm_features(cfg: ModelConfig, train: pd.DataFrame) -> tuple[list[str], list
     return feats, categorical
 
 
+def sized_params(n_rows: int) -> dict[str, Any]:
+    """LightGBM parameters sized to the number of development rows.
+
+    :data:`DEFAULT_PARAMS` suit tens of thousands of rows. On fewer rows the same trees would
+    fit noise: each leaf must hold enough rows for its bad rate to mean something, and a tree
+    must not be deeper than the rows can support. The rule, with ``n`` development rows:
+
+    - ``min_data_in_leaf = clip(n / 200, 20, 100)``: 0.5% of the rows, at least 20, at most the
+      default 100 (reached at 20,000 rows);
+    - ``num_leaves``: 4 below 2,000 rows, 7 below 20,000, else the default 15; ``max_depth``
+      ``2``, ``3`` or unlimited alike (a tree of 4 leaves is at most 2 splits deep);
+    - ``min_data_per_group`` (categories) follows ``min_data_in_leaf``.
+
+    From 20,000 rows on the defaults apply unchanged. ``gbm.params`` override every value.
+
+    Parameters
+    ----------
+    n_rows : int
+        Development rows the model is fitted on.
+
+    Returns
+    -------
+    dict
+        The sized parameters (only those that differ by size).
+
+    Examples
+    --------
+    >>> sized_params(1_000)
+    {'min_data_in_leaf': 20, 'min_data_per_group': 20, 'num_leaves': 4, 'max_depth': 2}
+    >>> sized_params(50_000)
+    {'min_data_in_leaf': 100, 'min_data_per_group': 100, 'num_leaves': 15, 'max_depth': -1}
+    """
+    leaf = int(np.clip(n_rows // 200, 20, 100))
+    if n_rows < 2_000:
+        leaves, depth = 4, 2
+    elif n_rows < 20_000:
+        leaves, depth = 7, 3
+    else:
+        leaves, depth = DEFAULT_PARAMS["num_leaves"], -1
+    return {
+        "min_data_in_leaf": leaf,
+        "min_data_per_group": leaf,
+        "num_leaves": leaves,
+        "max_depth": depth,
+    }
+
+
 def fit_gbm(
     cfg: ModelConfig,
     rows: pd.DataFrame,
@@ -573,45 +686,75 @@ def fit_gbm(
     categorical: list[str],
     monotone: dict[str, int] | None = None,
 ) -> tuple[GbmClassifier, dict[str, Any]]:
-    """Fit the config's GBM on ``rows``: early stopping on their latest ``gbm.valid_months``
-    months (out-of-time split) or on a stratified random ``gbm.valid_share`` of them (other
-    splits), then (``gbm.refit``) a refit on all of them. Returns the model and the
-    early-stopping summary. ``sample_weight`` (None: equal weights) reaches every fit and the
-    validation AUC."""
+    """Fit the config's GBM on ``rows``, with the number of rounds found by early stopping.
+
+    The rounds are where the validation AUC averaged over ``gbm.cv_folds`` folds peaks
+    (``lightgbm.cv``), so no single noisy slice decides; the model is then fitted on all rows
+    with that number of rounds. The folds are those of the feature selection:
+
+    - out-of-time split: time-ordered folds on ``data.date_column`` (each fold validates on
+      later months than it trains on, :class:`~riskresearch.selection.TimeOrderedFolds`);
+    - other splits (the rows carry no time order): stratified folds (the config's seed).
+
+    With ``gbm.valid_months`` set (out-of-time splits only) early stopping instead watches
+    the latest that many months, and ``gbm.refit`` refits on all rows with that number of
+    rounds: one slice, as earlier versions did (on a few thousand rows it stopped after a
+    handful of rounds).
+
+    With ``gbm.size_params`` the parameters are sized to the rows (:func:`sized_params`);
+    ``gbm.params`` override them. ``sample_weight`` (None: equal weights) reaches every fit and
+    the validation AUC. Returns the model and the early-stopping summary.
+    """
+    from riskresearch.selection import TimeOrderedFolds
+
     g = cfg.gbm
     y = np.asarray(y)
     weighted = sample_weight is not None
     w = np.asarray(sample_weight, dtype=float) if weighted else np.ones(len(rows))
-    if cfg.split_mode == "oot":
-        month = rows[cfg.data.date_column].dt.to_period("M")
-        months = np.sort(month.unique())
-        if len(months) <= g.valid_months:
-            raise DataError(
-                f"The development rows span {len(months)} month(s); gbm.valid_months = "
-                f"{g.valid_months} leaves nothing to fit on. Lower it."
-            )
-        valid = (month >= months[-g.valid_months]).to_numpy()
-        held_out = {"valid_months": [str(m) for m in months[-g.valid_months :]]}
-    else:  # no time order: a stratified random share of the development rows
-        from sklearn.model_selection import train_test_split
-
-        _, picked = train_test_split(
-            np.arange(len(rows)),
-            test_size=g.valid_share,
-            stratify=y,
-            random_state=cfg.seed % 2**32,
-        )
-        valid = np.zeros(len(rows), dtype=bool)
-        valid[picked] = True
-        held_out = {"valid_share": g.valid_share}
+    params = {**(sized_params(len(rows)) if g.size_params else {}), **g.params}
     est = GbmClassifier(
-        params=g.params,
+        params=params,
         num_boost_round=g.num_boost_round,
         early_stopping_rounds=g.early_stopping_rounds,
         monotone=monotone,
         categorical_features=categorical,
         random_state=cfg.seed,
     )
+    if cfg.split_mode != "oot" or g.valid_months is None:
+        if np.bincount(y, minlength=2).min() < 2:
+            raise DataError(
+                f"Early stopping by cross-validation needs at least 2 bad and 2 good rows; the "
+                f"development rows have {int(y.sum())} bad of {len(y)}. Add rows."
+            )
+        if cfg.split_mode == "oot":
+            dates = rows[cfg.data.date_column].to_numpy()
+            folds = list(TimeOrderedFolds(n_splits=g.cv_folds).split(None, groups=dates))
+            kind = "time-ordered"
+        else:
+            from sklearn.model_selection import StratifiedKFold
+
+            k = min(g.cv_folds, int(np.bincount(y, minlength=2).min()))
+            splitter = StratifiedKFold(k, shuffle=True, random_state=cfg.seed % 2**32)
+            folds = list(splitter.split(np.zeros(len(y)), y))
+            kind = "stratified"
+        folds = [(tr, va) for tr, va in folds if len(np.unique(y[va])) == 2]
+        if not folds:
+            raise DataError(
+                "No cross-validation fold of the development rows holds both bad and good "
+                "rows. Add rows or months."
+            )
+        rounds, stopping = _cv_rounds(est, rows[feats], y, w, folds)
+        model = clone(est).set_params(num_boost_round=rounds)
+        model.fit(rows[feats], y, sample_weight=w)
+        return model, {**stopping, "folds": kind}
+    month = rows[cfg.data.date_column].dt.to_period("M")
+    months = np.sort(month.unique())
+    if len(months) <= g.valid_months:
+        raise DataError(
+            f"The development rows span {len(months)} month(s); gbm.valid_months = "
+            f"{g.valid_months} leaves nothing to fit on. Lower it."
+        )
+    valid = (month >= months[-g.valid_months]).to_numpy()
     est.fit(
         rows.loc[~valid, feats],
         y[~valid],
@@ -625,13 +768,54 @@ def fit_gbm(
             est.predict_proba(rows.loc[valid, feats])[:, 1],
             w[valid] if weighted else None,
         ),
-        **held_out,
+        "valid_months": [str(m) for m in months[-g.valid_months :]],
     }
     model = est
     if g.refit:
         model = clone(est).set_params(num_boost_round=est.best_iteration_)
         model.fit(rows[feats], y, sample_weight=w)
     return model, stopping
+
+
+def _cv_rounds(
+    est: GbmClassifier, X: pd.DataFrame, y: np.ndarray, w: np.ndarray, folds: list
+) -> tuple[int, dict[str, Any]]:
+    """Boosting rounds where the mean validation AUC over ``folds`` (``(train, valid)`` row
+    positions) peaks, and the summary (rounds, mean and spread of the AUC there, folds)."""
+    import lightgbm as lgb
+
+    est._check_params()
+    categorical = list(est.categorical_features or [])
+    categories = {c: sorted(set(category_keys(X[c]).dropna())) for c in categorical}
+    features = list(X.columns)
+    monotone = [int((est.monotone or {}).get(f, 0)) for f in features]
+    params = lgbm_params(est.params, est.random_state, monotone)
+    data = lgb.Dataset(
+        _encode(X, features, categories, "fit_gbm"),
+        label=y,
+        weight=w,
+        feature_name=features,
+        categorical_feature=[features.index(c) for c in categorical],
+        free_raw_data=False,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # LightGBM's notes on categorical args
+        history = lgb.cv(
+            params,
+            data,
+            num_boost_round=est.num_boost_round,
+            folds=folds,
+            callbacks=[lgb.early_stopping(est.early_stopping_rounds, verbose=False)],
+            seed=est.random_state,
+        )
+    mean, spread = history["valid auc-mean"], history["valid auc-stdv"]
+    best = int(np.argmax(mean))
+    return best + 1, {
+        "rounds": best + 1,
+        "valid_auc": float(mean[best]),
+        "valid_auc_std": float(spread[best]),
+        "cv_folds": len(folds),
+    }
 
 
 def both_pds(gdev: GbmDevelopment, out_dir: str | Path) -> pd.DataFrame:
@@ -729,6 +913,8 @@ __all__ = [
     "gbm_features",
     "lgbm_params",
     "monotone_from_bins",
+    "monotone_supported",
+    "sized_params",
     "swap_set",
     "write_gbm",
 ]

@@ -39,6 +39,7 @@ __all__ = [
     "review_curve_plot",
     "roc_plot",
     "score_distribution_plot",
+    "selection_path_plot",
     "woe_grid",
     "woe_plot",
 ]
@@ -582,6 +583,66 @@ def bad_rate_plot(monthly: pandas.DataFrame, ax: Axes | None = None) -> Figure:
     handles = ax.get_legend_handles_labels()
     rate_handles = rate_ax.get_legend_handles_labels()
     rate_ax.legend(handles[0] + rate_handles[0], handles[1] + rate_handles[1], loc="best")
+    return fig
+
+
+@passes_skipped
+def selection_path_plot(path: pandas.DataFrame, ax: Axes | None = None) -> Figure:
+    """Mean cross-validated AUC along the stepwise selection path, with its fold-to-fold
+    spread, and the step the selection kept.
+
+    Parameters
+    ----------
+    path : pandas.DataFrame
+        ``FeatureSelector.cv_path_`` or ``development.selection_path(dev)``: columns ``step``,
+        ``action``, ``feature``, ``n_features``, ``cv_auc``, ``cv_auc_std`` and ``selected``,
+        optionally ``segment`` (one line per segment).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Each step's mean validation AUC over the folds (error bars: one standard deviation
+        across the folds), labelled with the feature added (+) or removed (-); the kept step is
+        ringed. The curve shows why the selection stopped where it did: past the ring the folds
+        saw no more signal.
+
+    Examples
+    --------
+    >>> fig = selection_path_plot(development.selection_path(dev))  # doctest: +SKIP
+    """
+    needed = ["step", "action", "feature", "n_features", "cv_auc", "cv_auc_std", "selected"]
+    path = _check_table(path, needed, "selection_path_plot")
+    segments = path["segment"] if "segment" in path.columns else pandas.Series("", path.index)
+    longest = int(path.groupby(segments.to_numpy())["step"].max().max())
+    fig, ax = _figure_axes(ax, figsize=(max(6.4, 0.45 * longest + 2), 4.8))
+    colors = ["tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown"]
+    for color, name in zip(colors * len(path), pandas.unique(segments)):
+        part = path[(segments == name).to_numpy()].sort_values("step")
+        x = part["step"].to_numpy()
+        y = part["cv_auc"].to_numpy(dtype=float)
+        ax.errorbar(
+            x,
+            y,
+            yerr=part["cv_auc_std"].to_numpy(dtype=float),
+            color=color,
+            marker="o",
+            capsize=3,
+            label=name or "mean CV AUC (+/- 1 sd over folds)",
+        )
+        kept = part["selected"].to_numpy(dtype=bool)
+        ax.plot(x[kept], y[kept], "o", ms=14, mfc="none", mec="black", mew=1.5, label="kept")
+    first = path[(segments == pandas.unique(segments)[0]).to_numpy()].sort_values("step")
+    labels = [  # long names cut, so the axes keep their room
+        ("+" if a == "add" else "-") + (str(f) if len(str(f)) <= 22 else str(f)[:21] + "…")
+        for a, f in zip(first["action"], first["feature"], strict=True)
+    ]
+    ax.set_xticks(first["step"].to_numpy(), labels, rotation=45, ha="right")
+    ax.set_xlabel("stepwise path (feature added + or removed -)")
+    ax.set_ylabel("Mean validation AUC (folds)")
+    ax.set_title("Cross-validated selection path")
+    ax.legend(loc="lower right")
     return fig
 
 

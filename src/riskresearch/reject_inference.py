@@ -510,6 +510,7 @@ def accepts_only_model(
         train[_columns(cfg, feats)],
         train[cfg.data.target].to_numpy(),
         sample_weight=_weights(cfg, train),
+        groups=development.fold_groups(cfg, train),
     )
     return model
 
@@ -817,7 +818,7 @@ def compare_methods(
                     binner=binner.recount(rows[binner.features_], y, sample_weight=w),
                     fit_binner=False,
                 )
-            card.fit(rows[columns], y, sample_weight=w)
+            card.fit(rows[columns], y, sample_weight=w, groups=development.fold_groups(cfg, rows))
         if "scorecard" in models:
             scorer = card.scorer()
             pds[(method, "scorecard")] = (

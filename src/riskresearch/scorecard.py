@@ -42,14 +42,20 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         Feature selection on the WoE features (cloned). Default ``FeatureSelector()``; None
         keeps every feature with more than one bin.
     C : float, default 1.0
-        Inverse L2 regularisation strength of the logistic regression.
+        Inverse L2 regularisation strength of the logistic regression, used when the selector
+        chooses none (``selector=None`` or ``forward=False``); a cross-validating selector's
+        ``C_`` takes its place.
     pdo, base_score, base_odds : float, default 20, 600, 50
         Points to double the odds; score at ``base_odds`` good:bad odds.
     rounding : bool, default False
         Round each bin's points to an integer (the score is then a sum of integers).
     sign_check : {"drop", "flag"}, default "drop"
         A feature whose coefficient has the wrong sign (more WoE = more risk) is dropped and the
-        model refitted, or only flagged in ``selection_report_``.
+        model refitted, or only flagged in ``selection_report_``. With several offenders the
+        one with the lowest IV goes first: a wrong sign comes from overlap with stronger
+        features, and the refit often sets the others right, so the most informative feature
+        is never dropped while a weaker offender is left. (The default selector never adds a
+        feature that turns a sign, so this is a safety net.)
     n_reason_codes : int, default 4
         Reason codes returned by :meth:`reason_codes` by default.
     fit_binner : bool, default True
@@ -63,11 +69,16 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         Features in the final model.
     coef_ : ndarray of shape (1, n_features)
     intercept_ : ndarray of shape (1,)
+    C_ : float
+        Inverse L2 strength of the fitted regression (the selector's ``C_`` or ``C``).
     classes_ : ndarray ``[0, 1]``
     points_ : dict of str to ndarray
         Points of every bin (regular bins, Special, Missing) of every feature.
     selection_report_ : pandas.DataFrame
         Every candidate feature with its IV and why it was kept or dropped.
+    selection_path_ : pandas.DataFrame
+        The selector's cross-validated stepwise path (``FeatureSelector.cv_path_``: mean
+        validation AUC and its spread per step); empty without one.
 
     Examples
     --------
@@ -125,7 +136,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
                 f"Got {self.sign_check!r} instead."
             )
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, groups=None):
         """Bin, select, fit the logistic regression and scale it to points.
 
         Parameters
@@ -134,6 +145,13 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         y : array of 0 (good) and 1 (bad)
         sample_weight : array, optional
             Honoured by the binning, the selection and the regression.
+        groups : array, optional
+            Passed to the selector's folds (e.g. the date of each row for
+            ``FeatureSelector(cv=TimeOrderedFolds())``).
+
+        Returns
+        -------
+        self : Scorecard
         """
         self._check_params()
         frame = as_frame(X, "Scorecard.fit")
@@ -151,10 +169,14 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         W = self.binner_.transform(frame)
         iv = self.binner_.iv_summary().set_index("feature")["iv"]
         selector = FeatureSelector() if isinstance(self.selector, str) else self.selector
+        C, path = self.C, pd.DataFrame()
         if selector is not None:
-            self.selector_ = clone(selector).fit(W, y_arr, iv=iv, sample_weight=w)
+            extra = {} if groups is None else {"groups": groups}
+            self.selector_ = clone(selector).fit(W, y_arr, iv=iv, sample_weight=w, **extra)
             report = self.selector_.report_.copy()
             features = list(self.selector_.selected_)
+            C = getattr(self.selector_, "C_", None) or self.C
+            path = getattr(self.selector_, "cv_path_", path)
         else:
             features = [f for f in W.columns if W[f].nunique() > 1]
             report = pd.DataFrame(
@@ -174,19 +196,20 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         report["coefficient"] = np.nan
         report["sign_ok"] = pd.NA
         while True:
-            lr = LogisticRegression(C=self.C, max_iter=2000)
+            lr = LogisticRegression(C=C, max_iter=2000)
             lr.fit(W[features], y_arr, sample_weight=w)
             coef = lr.coef_[0]
-            wrong = [f for f, c in zip(features, coef) if c > 0]
+            wrong = [(float(iv[f]), f, c) for f, c in zip(features, coef) if c > 0]
             if not wrong or self.sign_check == "flag" or len(features) == 1:
                 break
-            worst = features[int(np.argmax(coef))]
-            row = report.feature == worst
+            _, weakest, c = min(wrong)  # the lowest-IV offender
+            row = report.feature == weakest
             report.loc[row, ["selected", "reason"]] = [
                 False,
-                f"wrong sign: coefficient {coef.max():+.3f} (more WoE = more risk); dropped",
+                f"wrong sign: coefficient {c:+.3f} (more WoE = more risk); dropped as the "
+                "lowest-IV offender",
             ]
-            features.remove(worst)
+            features.remove(weakest)
         for f, c in zip(features, coef):
             row = report.feature == f
             report.loc[row, "coefficient"] = float(c)
@@ -194,6 +217,8 @@ class Scorecard(ClassifierMixin, BaseEstimator):
             if c > 0:
                 report.loc[row, "reason"] = f"selected; wrong sign flagged ({c:+.3f})"
         self.selection_report_ = report
+        self.selection_path_ = path
+        self.C_ = C
         self.features_ = features
         self.coef_ = lr.coef_
         self.intercept_ = lr.intercept_
@@ -342,7 +367,22 @@ class SegmentedScorecard(BaseEstimator):
             frame, [{"name": n, "when": w} for n, w in (self.segments or {}).items()]
         )
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, groups=None):
+        """Fit one scorecard per segment.
+
+        Parameters
+        ----------
+        X : DataFrame
+            Features and the segment columns.
+        y : array of 0 (good) and 1 (bad)
+        sample_weight : array, optional
+        groups : array, optional
+            Passed, segment by segment, to each scorecard's selector (e.g. dates).
+
+        Returns
+        -------
+        self : SegmentedScorecard
+        """
         if not isinstance(self.segments, dict) or not self.segments:
             raise ConfigError(
                 "The 'segments' parameter of SegmentedScorecard must be a non-empty dict "
@@ -368,8 +408,9 @@ class SegmentedScorecard(BaseEstimator):
                     "with another segment."
                 )
             template = (self.scorecards or {}).get(name, self.scorecard) or Scorecard()
+            extra = {} if groups is None else {"groups": np.asarray(groups)[rows]}
             self.scorecards_[name] = clone(template).fit(
-                frame[rows], y_arr[rows], sample_weight=w[rows]
+                frame[rows], y_arr[rows], sample_weight=w[rows], **extra
             )
         self.classes_ = np.array([0, 1])
         return self

@@ -581,7 +581,8 @@ def _select(cfg: ModelConfig, train: pd.DataFrame, binner: WoeBinner) -> list[st
     card = development.build_estimator(cfg, categorical)
     card.set_params(binner=binner, fit_binner=False)
     w = train[cfg.data.weight_column].to_numpy() if cfg.data.weight_column else None
-    card.fit(train[feats], train[cfg.data.target].to_numpy(), sample_weight=w)
+    groups = development.fold_groups(cfg, train)  # time-ordered folds with a date split
+    card.fit(train[feats], train[cfg.data.target].to_numpy(), sample_weight=w, groups=groups)
     return list(card.features_)
 
 

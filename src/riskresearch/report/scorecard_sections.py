@@ -220,9 +220,12 @@ def selection(ctx: Context) -> Section:
             f"weaker goes, as does any feature with a variance inflation factor above "
             f"{f.num(s.max_vif, 1)}; "
             + (
-                f"forward selection then adds features while the validation AUC gains at least "
-                f"{f.num(s.min_gain, 4)}, up to {s.max_features} features "
-                f"({f.pct(s.valid_size, 0)} of the development rows validate). "
+                f"a stepwise search on {s.cv_folds} cross-validation folds of the development "
+                "rows (time-ordered with a date column, else stratified; each fold recounts the "
+                "WoE on its own training rows, and the L2 strength is chosen on the same folds) "
+                "adds and removes features, no feature entering with a wrong sign; the model "
+                f"kept is the largest on the path within {f.num(s.tolerance, 1)} standard "
+                f"errors of the best, up to {s.max_features} features (the path is below). "
                 if s.forward
                 else f"up to {s.max_features} features are kept by IV. "
             )
@@ -239,6 +242,14 @@ def selection(ctx: Context) -> Section:
             css="wrap",
         ),
     )
+    path = ctx.csv("selection_path.csv")
+    if path is not None and not path.empty:
+        from riskresearch.plots import selection_path_plot
+
+        sec.add(
+            f.image(selection_path_plot(path), "cross-validated AUC along the selection path"),
+            f.table(path, caption="The cross-validated selection path", css="wrap"),
+        )
     return sec
 
 
