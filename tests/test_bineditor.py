@@ -182,7 +182,7 @@ def test_refit_auc_equals_a_scorecard_fitted_from_scratch_on_the_overrides(edito
     binner = development.fit_binning(cfg, editor.rows)
     W = binner.transform(editor.rows[binner.features_])[editor.selected]
     y = editor.rows[cfg.data.target].to_numpy()
-    lr = LogisticRegression(C=cfg.scorecard.C, max_iter=2000).fit(W, y)
+    lr = LogisticRegression(C=editor.C, max_iter=2000).fit(W, y)
     assert editor.model["auc"] == pytest.approx(metrics.auc(y, lr.predict_proba(W)[:, 1]), abs=1e-9)
     assert editor.model["auc"] != editor.model["auc_at_open"]
 

@@ -308,10 +308,11 @@ class ScorecardConfig(_Strict):
     base_score: float = Field(600.0, description="score at base_odds")
     base_odds: float = Field(50.0, gt=0, description="good:bad odds at base_score")
     rounding: bool = Field(True, description="round points to integers")
-    C: float = Field(
-        1.0,
+    C: float | None = Field(
+        None,
         gt=0,
-        description="inverse L2 strength of the regression (default: chosen on the folds)",
+        description="inverse L2 strength of the regression (null: chosen on the selection's "
+        "folds; 1 without a search)",
     )
     sign_check: Literal["drop", "flag"] = Field(
         "drop", description="a feature with a wrong-signed coefficient is dropped or flagged"

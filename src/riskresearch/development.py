@@ -409,14 +409,14 @@ def build_estimator(cfg: ModelConfig, categorical: list[str]) -> Scorecard | Seg
         forward=s.forward,
         max_features=s.max_features,
         cv=folds,
-        Cs=sc.C if "C" in sc.model_fields_set else 10,  # a configured C is used as is
+        Cs=sc.C if sc.C is not None else 10,  # a configured C is used as is
         tolerance=s.tolerance,
         random_state=cfg.seed,
     )
     card = Scorecard(
         binner=binner,
         selector=selector,
-        C=sc.C,
+        C=sc.C if sc.C is not None else 1.0,
         pdo=sc.pdo,
         base_score=sc.base_score,
         base_odds=sc.base_odds,

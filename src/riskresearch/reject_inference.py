@@ -539,7 +539,8 @@ def approval_model(cfg: ModelConfig, accepts: pd.DataFrame, declines: pd.DataFra
     y = np.r_[np.zeros(len(accepts), np.int64), np.ones(len(declines), np.int64)]
     w_acc = _weights(cfg, accepts)
     w = None if w_acc is None else np.r_[w_acc, _weights(cfg, declines)]
-    model = Scorecard(binner=binner, selector=None, C=cfg.scorecard.C, sign_check="flag")
+    C = cfg.scorecard.C if cfg.scorecard.C is not None else 1.0
+    model = Scorecard(binner=binner, selector=None, C=C, sign_check="flag")
     return model.fit(rows, y, sample_weight=w)
 
 

@@ -85,9 +85,13 @@ class BinEditor:
         selected: list[str],
         test: pd.DataFrame | None = None,
         config_path: str | Path | None = None,
+        C: float | None = None,
     ):
         _check_no_segments(cfg)
         self.cfg = cfg
+        #: inverse L2 strength of the refits: the config's scorecard.C, else the one its
+        #: selection chose on the folds (from_config), else 1
+        self.C = C if C is not None else (cfg.scorecard.C or 1.0)
         self.rows = rows
         self.test = test
         self.config_path = Path(config_path) if config_path is not None else cfg.source
@@ -137,8 +141,8 @@ class BinEditor:
         _check_no_segments(cfg)
         train, test = development.load_split(cfg)
         binner = development.fit_binning(cfg, train)
-        selected = _select(cfg, train, binner)
-        return cls(cfg, train, binner, selected, test=test)
+        selected, C = _select(cfg, train, binner)
+        return cls(cfg, train, binner, selected, test=test, C=C)
 
     @classmethod
     def from_release(cls, folder: str | Path, config_path: str | Path | None = None) -> BinEditor:
@@ -355,7 +359,7 @@ class BinEditor:
         binner = WoeBinner.from_dict(
             {"format": FORMAT, "features": {f: fb.to_dict() for f, fb in self.bins.items()}}
         )
-        self.selected = _select(self.cfg, self.rows, binner)
+        self.selected, self.C = _select(self.cfg, self.rows, binner)
         if self.test is not None:
             for f in self.selected:
                 if f not in self._test_values:
@@ -548,7 +552,7 @@ class BinEditor:
 
     def _refit(self) -> None:
         """The scorecard's logistic regression on the cached WoE (as ``Scorecard.fit``)."""
-        lr = LogisticRegression(C=self.cfg.scorecard.C, max_iter=2000)
+        lr = LogisticRegression(C=self.C, max_iter=2000)
         lr.fit(self._W, self._y, sample_weight=self._w)
         auc = metrics.auc(self._y, lr.predict_proba(self._W)[:, 1], sample_weight=self._w)
         auc_test = None
@@ -575,15 +579,16 @@ def _check_no_segments(cfg: ModelConfig) -> None:
         )
 
 
-def _select(cfg: ModelConfig, train: pd.DataFrame, binner: WoeBinner) -> list[str]:
-    """The scorecard's features on these bins: the config's selection and sign check."""
+def _select(cfg: ModelConfig, train: pd.DataFrame, binner: WoeBinner) -> tuple[list[str], float]:
+    """The scorecard's features on these bins (the config's selection and sign check) and the
+    inverse L2 strength of its regression."""
     feats, categorical = development.candidate_features(train, cfg)
     card = development.build_estimator(cfg, categorical)
     card.set_params(binner=binner, fit_binner=False)
     w = train[cfg.data.weight_column].to_numpy() if cfg.data.weight_column else None
     groups = development.fold_groups(cfg, train)  # time-ordered folds with a date split
     card.fit(train[feats], train[cfg.data.target].to_numpy(), sample_weight=w, groups=groups)
-    return list(card.features_)
+    return list(card.features_), float(card.C_)
 
 
 def monotonicity(fb: FeatureBins) -> str:

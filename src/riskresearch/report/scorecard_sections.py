@@ -309,10 +309,14 @@ def model(ctx: Context) -> Section:
                 f"Fitted on {c.note} ({f.count(c.rows)} rows). Standard errors are the square "
                 "roots of the diagonal of the inverse Hessian of the log-likelihood at the "
                 "fitted coefficients (the WoE design, computed in the report step); z = "
-                "coefficient / standard error. The regression carries an L2 penalty of "
-                f"1/C = {f.num(1 / sc.C, 2)} per coefficient, negligible against "
-                f"{f.count(c.rows)} rows. A negative coefficient means a higher WoE (a "
-                "safer bin) lowers the PD, as it should.",
+                "coefficient / standard error. The regression carries an L2 penalty "
+                + (
+                    f"of 1/C = {f.num(1 / sc.C, 2)} per coefficient"
+                    if sc.C is not None
+                    else "whose strength was chosen on the selection's cross-validation folds"
+                )
+                + ", which these standard errors leave out. A negative coefficient means a "
+                "higher WoE (a safer bin) lowers the PD, as it should.",
                 note=True,
             ),
         )
