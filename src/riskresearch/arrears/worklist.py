@@ -609,16 +609,19 @@ def write_worklist(worklist: Worklist, out: str | os.PathLike) -> Path:
     return out
 
 
-def _worked(order: pd.DataFrame, budget: float) -> tuple[int, float, float]:
-    """Accounts, effort and expected recovery of a list worked down until the next account
-    would take its effort over ``budget``."""
+def _worked(order: pd.DataFrame, budget: float, value: str) -> tuple[int, float, float]:
+    """Accounts, effort and ``value`` of a list worked down until the next account would take
+    its effort over ``budget``."""
     spent = order["effort"].cumsum().to_numpy()
     k = int(np.searchsorted(spent, budget * (1 + 1e-12), side="right"))
-    return k, float(spent[k - 1]) if k else 0.0, float(order["expected_recovery"].head(k).sum())
+    return k, float(spent[k - 1]) if k else 0.0, float(order[value].head(k).sum())
 
 
 def effort_comparison(
-    accounts: pd.DataFrame, sizes=(100, 250, 500, 1000), shares=(0.01, 0.05, 0.1, 0.25, 0.5)
+    accounts: pd.DataFrame,
+    sizes=(100, 250, 500, 1000),
+    shares=(0.01, 0.05, 0.1, 0.25, 0.5),
+    value: str = "expected_recovery",
 ) -> pd.DataFrame:
     """Expected recovery of the ranked list against a dpd-ordered list at the same effort.
 
@@ -630,6 +633,8 @@ def effort_comparison(
         Team capacities in accounts: the top ``n`` of each list.
     shares : sequence of float
         Effort budgets as shares of the effort of working every account once.
+    value : str, default "expected_recovery"
+        The column summed as the recovery (e.g. a realised recovery added for a backtest).
 
     Returns
     -------
@@ -640,7 +645,7 @@ def effort_comparison(
         ``ranked_recovery``, the same three for the dpd-ordered list (oldest arrears first,
         the usual queue) and ``ratio`` = ranked / dpd-ordered recovery.
     """
-    need = ["rank", "dpd", "expected_recovery", "effort", "application_id"]
+    need = ["rank", "dpd", value, "effort", "application_id"]
     missing = [c for c in need if c not in accounts.columns]
     if missing:
         raise DataError(
@@ -659,13 +664,13 @@ def effort_comparison(
             top = order.head(n)
             row[f"{name}_accounts"] = n
             row[f"{name}_effort"] = float(top["effort"].sum())
-            row[f"{name}_recovery"] = float(top["expected_recovery"].sum())
+            row[f"{name}_recovery"] = float(top[value].sum())
         rows.append(row)
     total = float(accounts["effort"].sum())
     for share in shares:
         row = {"basis": "effort", "limit": share * total}
         for name, order in orders.items():
-            k, spent, rec = _worked(order, share * total)
+            k, spent, rec = _worked(order, share * total, value)
             row[f"{name}_accounts"], row[f"{name}_effort"], row[f"{name}_recovery"] = k, spent, rec
         rows.append(row)
     out = pd.DataFrame(rows)
