@@ -744,3 +744,13 @@ def test_cli_worklist_mistakes_are_one_line(mistake, worklist_release, warehouse
     err = capsys.readouterr().err
     assert err == f"riskresearch: error: {expected}\n"
     assert not out.exists()
+
+
+def test_analysis_says_whether_bands_differ(analysis, warehouse, tmp_path):
+    bl = analysis.band_ladders
+    assert analysis.metrics["ladder"]["band_ladders"] == bl.statement
+    assert set(bl.tests["dpd"]) == {30, 60, 90} and len(bl.tests) == 3 * len(bl.ladders)
+    text = arrears.portfolio_report(warehouse, tmp_path / "p.html", analysis=analysis).read_text()
+    assert "Band-specific ladders?" in text and bl.statement.split(":")[0] in text
+    files = {p.name for p in arrears.write_arrears(tmp_path / "art", analysis)}
+    assert "ladder_band_tests.csv" in files

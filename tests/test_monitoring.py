@@ -536,3 +536,16 @@ def test_monitoring_report_lists_ring_alerts(baseline, table, warehouse, oracle,
         in (tmp_path / "monitoring_report.html").read_text()
     )
     assert M.monitor(baseline, table).ring_alerts is None  # no warehouse, no ring alerts
+    # a warehouse without fraud cases still gets monitored; the report says why no ring alerts
+    import shutil
+
+    partial = tmp_path / "partial.duckdb"
+    shutil.copy(warehouse, partial)
+    con = duckdb.connect(str(partial))
+    con.execute("DROP TABLE fraud_cases")
+    con.close()
+    skipped = M.monitor(baseline, table, warehouse=partial)
+    assert skipped.ring_alerts is None
+    assert "table 'fraud_cases' is missing" in skipped.params["ring_alerts_skipped"]
+    html_text = M.monitoring_report(skipped, tmp_path / "skipped.html").read_text()
+    assert "Skipped: The warehouse" in html_text

@@ -46,7 +46,9 @@ class Monitoring:
         Fraud model flag shares (with a fraud model and a warehouse).
     ring_alerts : DataFrame or None
         With a warehouse: the fraud-ring early warning on the leases active at its as-of date,
-        dated from the first monitored month (:func:`riskresearch.monitoring.rings.ring_alerts`).
+        dated from the first monitored month (:func:`riskresearch.monitoring.rings.ring_alerts`);
+        None without one, or when it lacks what the links need
+        (``params["ring_alerts_skipped"]`` says why).
     checks : DataFrame
         Every check: ``month, kind, subject, value, threshold, severity, detail``.
     counts : DataFrame
@@ -206,11 +208,14 @@ def monitor(
         weekly = weekly[weekly["month"].isin(month_list)].reset_index(drop=True)
         partners = partners[partners["month"].isin(month_list)].reset_index(drop=True)
         checks += [c for c in fraud_checks if c["month"] in month_list]
-    rings = None
+    rings, rings_skipped = None, None
     if warehouse is not None:
-        from riskresearch.monitoring.rings import ring_alerts
+        from riskresearch.monitoring.rings import ring_alerts, ring_inputs
 
-        rings = ring_alerts(warehouse, since=f"{month_list[0]}-01")
+        # an add-on: a warehouse without the link ids or fraud cases still gets monitored
+        rings_skipped = ring_inputs(warehouse)
+        if rings_skipped is None:
+            rings = ring_alerts(warehouse, since=f"{month_list[0]}-01")
     check_frame = pd.DataFrame(checks, columns=CHECK_COLUMNS)
     return Monitoring(
         baseline=baseline,
@@ -225,7 +230,12 @@ def monitor(
         counts=counts,
         fraud_weekly=weekly,
         fraud_partners=partners,
-        params={"first": first, "last": last or month_list[-1], "dask": is_dask},
+        params={
+            "first": first,
+            "last": last or month_list[-1],
+            "dask": is_dask,
+            "ring_alerts_skipped": rings_skipped,
+        },
         ring_alerts=rings,
     )
 

@@ -155,6 +155,11 @@ def _report_html(mon: Monitoring, doc: dict) -> str:
         ]
     if mon.ring_alerts is not None:
         parts += _ring_section(mon.ring_alerts)
+    elif mon.params.get("ring_alerts_skipped"):
+        parts += [
+            "<h2>Fraud-ring early warning on active leases</h2>",
+            f"<p><em>Skipped: {html.escape(mon.params['ring_alerts_skipped'])}.</em></p>",
+        ]
     body = "\n".join(parts)
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Monitoring "

@@ -72,6 +72,24 @@ def _positive(value, name: str, owner: str) -> int:
     return int(value)
 
 
+def ring_inputs(db: str | os.PathLike) -> str | None:
+    """Why the warehouse cannot feed :func:`ring_alerts` (a table or column missing, no as-of
+    date), or None when it can."""
+    from riskresearch.errors import DataError
+
+    path = warehouse_path(db, "ring_alerts")
+    con = connect(path)
+    try:
+        check_warehouse(con, str(path), REQUIRED_COLUMNS, "the fraud-ring alerts")
+        if warehouse_as_of(con) is None:
+            return f"the warehouse '{path}' records no as-of date"
+    except DataError as exc:
+        return str(exc).split(". See data/README.md")[0]
+    finally:
+        con.close()
+    return None
+
+
 def _load(db, as_of, owner: str) -> tuple[pd.DataFrame, pd.DataFrame, dt.date]:
     as_of = as_date(as_of, owner)
     path = warehouse_path(db, owner)
