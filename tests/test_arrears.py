@@ -458,3 +458,299 @@ def test_cli_report_on_a_warehouse_that_is_not_duckdb(tmp_path, capsys, kind):
     err = capsys.readouterr().err
     assert err.startswith(f"riskresearch: error: {expected}") and err.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["leasing.duckdb"]
+
+
+# ------------------------------------------------------------------------------------------
+# band-specific ladders: hand-built action effects
+# ------------------------------------------------------------------------------------------
+COSTS = {"call_reminder": 1.5, "negotiation": 12.0, "legal_notice": 120.0}
+
+
+def _effects(rates: dict, rows: int = 2000, bands: int = 2) -> arrears.ActionEffects:
+    """Action effects with the given cure rates: ``rates[(band, dpd, action)]`` (default 5%),
+    ``rows`` per band, step and action, no part payment, 1,000 paid at a cure; a write-off
+    loses 5,000 and recovers nothing."""
+    steps = []
+    for b in range(1, bands + 1):
+        for dpd, actions in ((30, ("call_reminder", "negotiation")), (45, ("call_reminder",)),
+                             (60, ("call_reminder", "negotiation")),
+                             (90, ("call_reminder", "legal_notice"))):  # fmt: skip
+            for a in actions:
+                p = rates.get((b, dpd, a), 0.05)
+                steps.append(
+                    {
+                        "band": b,
+                        "dpd": dpd,
+                        "action": a,
+                        "rows": rows,
+                        "cures": round(p * rows),
+                        "observed_rate": p,
+                        "cure_rate": p,
+                        "partial_cash": 0.0,
+                        "partial_observed": 0.0,
+                        "partial_sd": 0.0,
+                        "cash_at_cure": 1000.0,
+                        "cost": COSTS[a],
+                    }
+                )
+    band_rows = [
+        {
+            "band": b,
+            "score_from": -np.inf if b == 1 else 500.0 + b,
+            "score_to": np.inf if b == bands else 501.0 + b,
+            "episodes": rows,
+            "isolated_30": 0,
+            "isolated_45": 0,
+            "write_offs": rows // 2,
+            "recovery_rate": 0.0,
+            "resale": 0.0,
+            "written_off_balance": 5000.0,
+            "recovery_cost": 60.0,
+        }
+        for b in range(1, bands + 1)
+    ]
+    return arrears.ActionEffects(
+        steps=pd.DataFrame(steps),
+        bands=pd.DataFrame(band_rows),
+        observed=pd.DataFrame(),
+        baseline_shares={30: 0.5, 60: 0.5, 90: 0.5},
+        as_of=pd.Timestamp("2025-01-01").date(),
+    )
+
+
+def test_band_ladders_say_so_when_the_data_supports_no_difference():
+    # the stronger actions cure more, the same in both bands
+    strong = {(b, 30, "negotiation"): 0.09 for b in (1, 2)}
+    strong |= {(b, 60, "negotiation"): 0.08 for b in (1, 2)}
+    strong |= {(b, 90, "legal_notice"): 0.10 for b in (1, 2)}
+    bl = arrears.band_ladders(_effects(strong))
+    assert not bl.supported
+    assert bl.common == {30: "negotiation", 60: "negotiation", 90: "legal_notice"}
+    assert (bl.ladders["ladder"] == "common").all()
+    assert (bl.ladders["dpd_90"] == "legal_notice").all()
+    assert bl.statement.startswith("The data supports no difference between the collection")
+    assert "every band's best action is the common one" in bl.statement
+    # hand-computed: at 90 dpd, after it only the write-off (-5,000 - 60 recovery cost)
+    later = -5000.0 - 60.0
+    adv = (0.05 - 0.10) * (1000.0 - later) - (COSTS["call_reminder"] - COSTS["legal_notice"])
+    t = bl.tests.set_index(["band", "dpd"])
+    assert t.loc[(1, 90), "advantage"] == pytest.approx(adv)  # the call's advantage: negative
+    se = (((1000.0 - later) ** 2) * (0.05 * 0.95 + 0.10 * 0.90) / 2000) ** 0.5
+    z = 2.6382573  # Bonferroni: 95% over 2 bands x 3 steps: norm.ppf(1 - 0.05 / 12)
+    assert t.loc[(1, 90), "high"] == pytest.approx(adv + z * se, rel=1e-6)
+
+
+def test_band_ladders_follow_a_band_only_where_its_difference_is_significant():
+    # band 1: the legal notice cures 30% at 90 dpd; band 2: it cures no more than a call
+    rates = {(1, 90, "legal_notice"): 0.30, (2, 90, "legal_notice"): 0.05}
+    bl = arrears.band_ladders(_effects(rates))
+    assert bl.supported and bl.common[90] == "legal_notice"  # pooled, the notice pays
+    lad = bl.ladders.set_index("band")
+    assert lad.loc[1, "dpd_90"] == "legal_notice" and lad.loc[1, "ladder"] == "common"
+    assert lad.loc[2, "dpd_90"] == "call_reminder" and lad.loc[2, "ladder"] == "band-specific"
+    assert "band 2 takes call_reminder at 90 dpd" in bl.statement
+    t = bl.tests.set_index(["band", "dpd"])
+    assert t.loc[(2, 90), "low"] > 0 > t.loc[(1, 90), "high"]
+    # the same difference on 40 rows per action is noise: one common ladder, said so
+    few = arrears.band_ladders(_effects({(1, 90, "legal_notice"): 0.10}, rows=40))
+    assert not few.supported and (few.ladders["ladder"] == "common").all()
+    assert "lean the other way but no advantage is significant at 95%" in few.statement
+    with pytest.raises(ConfigError, match="'level' parameter of band_ladders"):
+        arrears.band_ladders(_effects({}), level=1.5)
+
+
+# ------------------------------------------------------------------------------------------
+# the collections worklist (20k simulated warehouse, a release of its two scores)
+# ------------------------------------------------------------------------------------------
+WL_AS_OF = "2025-10-15"
+
+
+@pytest.fixture(scope="module")
+def worklist_release(warehouse, modeling_path, tmp_path_factory):
+    from riskresearch.behavior import behavior_snapshots, develop_behavior, write_behavior
+    from tests.conftest import sealed_release
+
+    folder = tmp_path_factory.mktemp("worklist") / "release"
+    folder.mkdir()
+    arrears.develop_collection_score(warehouse, seed=7).model.to_json(
+        folder / "collection_score.json"
+    )
+    write_behavior(develop_behavior(behavior_snapshots(warehouse), seed=7), folder)
+    return sealed_release(folder, {}, modeling_path)
+
+
+@pytest.fixture(scope="module")
+def worklist(worklist_release, warehouse):
+    return arrears.build_worklist(worklist_release, warehouse, WL_AS_OF)
+
+
+def _unpaid_on(con, as_of, where="true"):
+    return (
+        f"UPDATE installments SET paid_date = {as_of}, amount_paid = amount_due "
+        f"WHERE (paid_date IS NULL OR paid_date > DATE '{WL_AS_OF}') AND {where}"
+    )
+
+
+def test_worklist_uses_nothing_after_the_as_of_date(worklist, worklist_release, warehouse,
+                                                    tmp_path):  # fmt: skip
+    import shutil
+
+    later = tmp_path / "later.duckdb"
+    shutil.copy(warehouse, later)
+    con = duckdb.connect(str(later))
+    try:
+        # the day after: every open instalment paid, a legal notice that cured, ring cases
+        con.execute(_unpaid_on(con, "DATE '2025-10-16'", "due_date <= DATE '2025-12-31'"))
+        con.execute(
+            "INSERT INTO collection_actions SELECT application_id, 'legal_notice', "
+            "DATE '2025-10-16', 90, 'paid', 500.0, NULL, 120.0 FROM orders "
+            "WHERE started_on < DATE '2025-06-01' LIMIT 200"
+        )
+        con.execute(
+            "INSERT INTO fraud_cases (application_id, confirmed_on, fraud_type) "
+            "SELECT application_id, DATE '2025-10-16', 'ring' FROM orders "
+            "WHERE started_on < DATE '2025-10-01' LIMIT 200"
+        )
+    finally:
+        con.close()
+    after = arrears.build_worklist(worklist_release, later, WL_AS_OF)
+    pd.testing.assert_frame_equal(worklist.accounts, after.accounts)
+    assert worklist.ladders.statement == after.ladders.statement
+    # the same payment on the as-of day itself takes the account off the list
+    first = int(worklist.accounts["application_id"].iloc[0])
+    con = duckdb.connect(str(later))
+    try:
+        con.execute(_unpaid_on(con, f"DATE '{WL_AS_OF}'", f"application_id = {first}"))
+    finally:
+        con.close()
+    paid = arrears.build_worklist(worklist_release, later, WL_AS_OF).accounts
+    assert first not in set(paid["application_id"]) and len(paid) == len(after.accounts) - 1
+
+
+def test_worklist_ranks_by_expected_recovery_per_effort(worklist):
+    a = worklist.accounts
+    assert list(a.columns) == arrears.worklist.WORKLIST_COLUMNS
+    assert a["rank"].tolist() == list(range(1, len(a) + 1)) and len(a) > 300
+    assert (np.diff(a["recovery_per_effort"].to_numpy()) <= 1e-9).all()
+    assert (a["dpd"] >= 1).all() and a["application_id"].is_unique
+    assert ((a["next_step_dpd"] >= a["dpd"]) | (a["next_step_dpd"] == 120)).all()
+    assert (a["action_due_on"] - a["oldest_unpaid_due"]).dt.days.equals(a["next_step_dpd"])
+    # the next action is the band's ladder at that step; today every band has the common one
+    lad = worklist.ladders.ladders.set_index("band")
+    for r in a.sample(200, random_state=0).itertuples():
+        assert r.next_action == lad.loc[r.band, f"dpd_{r.next_step_dpd}"]
+    assert set(a["next_action"]) <= {"sms_reminder", "call_reminder", "negotiation",
+                                     "legal_notice", "device_recovery"}  # fmt: skip
+    assert np.allclose(a["expected_loss"], a["exposure"] * a["p_no_cure"] * a["lgd"])
+    assert np.allclose(a["recovery_per_effort"], a["expected_recovery"] / a["effort"])
+    # hand-recomputed: the probability of no cure on the rest of the band's ladder
+    rates = pd.concat([worklist.effects.steps, worklist.early]).set_index(
+        ["band", "dpd", "action"]
+    )["cure_rate"]
+    r = a[a["next_step_dpd"] == 30].iloc[0]
+    p = 1.0
+    for step in (30, 45, 60, 90):
+        p *= 1 - rates[(r.band, step, lad.loc[r.band, f"dpd_{step}"])]
+    assert r.p_no_cure == pytest.approx(p)
+    assert r.p_cure_next == pytest.approx(rates[(r.band, 30, r.next_action)])
+    # riskier collection-score bands cure less at the first step
+    sms = worklist.early[worklist.early["dpd"] == 5].set_index("band")["cure_rate"]
+    assert sms.is_monotonic_increasing
+    assert (a["route"] == "fraud_review").eq(a["ring_alert"] != "").all()
+    assert a["behavior_snapshot"].max() == pd.Timestamp("2025-09-30")  # the last month end
+    assert a["ladder_note"].eq("common: the data supports no difference between bands").all()
+    assert not worklist.ladders.supported
+
+
+def test_effort_comparison_hand_counted():
+    a = pd.DataFrame(
+        {
+            "rank": [1, 2, 4, 3],  # by recovery / effort
+            "application_id": [10, 11, 12, 13],
+            "dpd": [3, 20, 95, 60],
+            "expected_recovery": [50.0, 30.0, 100.0, 40.0],
+            "effort": [0.1, 1.5, 120.0, 12.0],
+        }
+    )
+    out = arrears.effort_comparison(a, sizes=[2], shares=[0.11]).set_index("basis")
+    top2 = out.loc["accounts"]
+    assert (top2["ranked_recovery"], top2["ranked_effort"]) == (80.0, pytest.approx(1.6))
+    assert (top2["dpd_recovery"], top2["dpd_effort"]) == (140.0, 132.0)  # dpd 95, then 60
+    budget = out.loc["effort"]  # 11% of 133.6: the dpd queue cannot afford its first account
+    assert budget["limit"] == pytest.approx(14.696)
+    assert (budget["ranked_accounts"], budget["ranked_recovery"]) == (3, 120.0)
+    assert (budget["dpd_accounts"], budget["dpd_recovery"]) == (0, 0.0)
+    assert np.isnan(budget["ratio"])
+
+
+def test_write_worklist_csv_and_parquet(worklist, tmp_path):
+    csv = arrears.write_worklist(worklist, tmp_path / "out" / "worklist.csv")
+    back = pd.read_csv(csv)
+    assert back.columns.tolist() == arrears.worklist.WORKLIST_COLUMNS
+    assert back["application_id"].tolist() == worklist.accounts["application_id"].tolist()
+    pq = arrears.write_worklist(worklist, tmp_path / "out" / "worklist.parquet")
+    table = pd.read_parquet(pq)
+    assert table.attrs["ladder"] == worklist.ladders.statement
+    assert table.attrs["as_of"] == WL_AS_OF
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "worklist.csv", "worklist.parquet"]  # fmt: skip
+    with pytest.raises(ConfigError, match=r"must end in \.csv or \.parquet"):
+        arrears.write_worklist(worklist, tmp_path / "worklist.xlsx")
+
+
+def test_cli_worklist(worklist_release, warehouse, tmp_path, capsys):
+    from riskresearch import cli
+
+    out = tmp_path / "worklist.csv"
+    args = ["collections", "worklist", str(worklist_release), str(warehouse)]
+    assert cli.main([*args, "--as-of", WL_AS_OF, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "live delinquent" in printed and "ladder    The data supports no difference" in printed
+    assert len(pd.read_csv(out)) > 300
+
+
+@pytest.mark.parametrize("mistake", ["bad date", "after the data", "no behaviour part", "xlsx"])
+def test_cli_worklist_mistakes_are_one_line(mistake, worklist_release, warehouse, modeling_path,
+                                            tmp_path, capsys):  # fmt: skip
+    from riskresearch import cli
+    from tests.conftest import sealed_release
+
+    release, as_of, out = worklist_release, WL_AS_OF, tmp_path / "worklist.csv"
+    expected = {
+        "bad date": "--as-of must be a day as YYYY-MM-DD, e.g. 2025-12-31. Got '2025-13-01' "
+        "instead.",
+        "after the data": "The 'as_of' parameter of build_worklist (2026-02-01) is after the "
+        "warehouse's as-of date (2025-12-31): later payments were never recorded. Pass "
+        "2025-12-31 or earlier.",
+        "xlsx": "--out must be a .csv or .parquet file. Got 'worklist.xlsx'. Give e.g. "
+        "worklist.csv.",
+    }.get(mistake)
+    if mistake == "bad date":
+        as_of = "2025-13-01"
+    elif mistake == "after the data":
+        as_of = "2026-02-01"
+    elif mistake == "xlsx":
+        out = tmp_path / "worklist.xlsx"
+    else:
+        score = (Path(worklist_release) / "collection_score.json").read_text()
+        release = sealed_release(tmp_path / "rel", {"collection_score.json": score},
+                                 modeling_path)  # fmt: skip
+        expected = (
+            f"Cannot build the worklist with '{release}': the release has no behavior part "
+            "(skipped: not written). Use a release built with the behavior part."
+        )
+    args = ["collections", "worklist", str(release), str(warehouse), "--as-of", as_of]
+    assert cli.main([*args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"riskresearch: error: {expected}\n"
+    assert not out.exists()
+
+
+def test_analysis_says_whether_bands_differ(analysis, warehouse, tmp_path):
+    bl = analysis.band_ladders
+    assert analysis.metrics["ladder"]["band_ladders"] == bl.statement
+    assert set(bl.tests["dpd"]) == {30, 60, 90} and len(bl.tests) == 3 * len(bl.ladders)
+    text = arrears.portfolio_report(warehouse, tmp_path / "p.html", analysis=analysis).read_text()
+    assert "Band-specific ladders?" in text and bl.statement.split(":")[0] in text
+    files = {p.name for p in arrears.write_arrears(tmp_path / "art", analysis)}
+    assert "ladder_band_tests.csv" in files

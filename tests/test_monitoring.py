@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -413,3 +414,138 @@ def test_cli_retrain_names_a_folder_given_as_table(tmp_path, capsys):
         "modeling table (a CSV or Parquet file).\n"
     )
     assert sorted(p.name for p in (tmp_path / "scorecards" / "mon").iterdir()) == ["1.0.0"]
+
+
+# ------------------------------------------------------------------------------------------
+# fraud-ring early warning on active leases
+# ------------------------------------------------------------------------------------------
+def _ring_warehouse(path, as_of="2025-06-30"):
+    """Hand-built links (as_of 2025-06-30 unless given):
+
+    - lease 1 (approved 2025-01-10) shares its phone with application 2 (2025-02-01), whose
+      ring fraud is confirmed on 2025-03-15: a ring link known only after approval;
+    - lease 4 shares a device with application 3, a ring case confirmed before lease 4 was
+      approved: known at approval, no alert;
+    - lease 5 (approved 2025-02-01): application 6 (customer 6) shares its address
+      (2025-03-01), 7 shares 6's phone (2025-03-10), customer 5 applies again with the same
+      device (2025-03-20, no new customer), 9 shares 6's device (2025-04-02): the cluster spans
+      3 customers on 2025-03-10 and 4 on 2025-04-02;
+    - application 11 (2025-07-05, after the as-of date) shares lease 1's device.
+    """
+    apps = [  # id, customer, applied, decided, device, phone, address
+        (1, 1, "2025-01-10 09:00", "2025-01-10 10:00", 100, 200, 300),
+        (2, 2, "2025-02-01 09:00", "2025-02-01 10:00", 101, 200, 301),
+        (3, 3, "2024-12-01 09:00", "2024-12-01 10:00", 110, 210, 310),
+        (4, 4, "2025-01-20 09:00", "2025-01-20 10:00", 110, 211, 311),
+        (5, 5, "2025-02-01 12:00", "2025-02-01 13:00", 120, 220, 320),
+        (6, 6, "2025-03-01 09:00", "2025-03-01 10:00", 121, 221, 320),
+        (7, 7, "2025-03-10 09:00", "2025-03-10 10:00", 122, 221, 321),
+        (8, 5, "2025-03-20 09:00", "2025-03-20 10:00", 120, 222, 322),
+        (9, 9, "2025-04-02 09:00", "2025-04-02 10:00", 121, 223, 323),
+        (11, 11, "2025-07-05 09:00", "2025-07-05 10:00", 100, 230, 330),
+    ]
+    orders = [  # id, started, ended
+        (1, "2025-01-12", None),
+        (2, "2025-02-03", "2025-05-01"),
+        (3, "2024-12-03", "2025-02-01"),
+        (4, "2025-01-22", None),
+        (5, "2025-02-03", None),
+        (11, "2025-07-07", None),
+    ]
+    cases = [(2, "2025-03-15", "ring"), (3, "2025-01-05", "ring")]
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(
+            "CREATE TABLE applications (application_id BIGINT, customer_id BIGINT, partner_id "
+            "BIGINT, applied_at TIMESTAMP, decided_at TIMESTAMP, device_fingerprint_id BIGINT, "
+            "contact_phone_id BIGINT, address_id BIGINT)"
+        )
+        con.executemany(
+            "INSERT INTO applications VALUES (?, ?, 7, ?, ?, ?, ?, ?)", [list(a) for a in apps]
+        )
+        con.execute("CREATE TABLE orders (application_id BIGINT, started_on DATE, ended_on DATE)")
+        con.executemany("INSERT INTO orders VALUES (?, ?, ?)", [list(o) for o in orders])
+        con.execute(
+            "CREATE TABLE fraud_cases (application_id BIGINT, confirmed_on DATE, fraud_type "
+            "VARCHAR)"
+        )
+        con.executemany("INSERT INTO fraud_cases VALUES (?, ?, ?)", [list(c) for c in cases])
+        con.execute("CREATE TABLE warehouse_meta (key VARCHAR, value VARCHAR)")
+        con.execute("INSERT INTO warehouse_meta VALUES ('as_of', ?)", [as_of])
+    finally:
+        con.close()
+    return path
+
+
+def test_ring_alerts_on_hand_built_links(tmp_path):
+    db = _ring_warehouse(tmp_path / "rings.duckdb")
+    a = M.ring_alerts(db, min_customers=4)
+    got = {(r.application_id, r.kind): r for r in a.itertuples()}
+    assert set(got) == {(1, "confirmed_ring"), (5, "new_cluster")}
+    ring = got[(1, "confirmed_ring")]
+    assert ring.alert_date == pd.Timestamp("2025-03-15")  # the day the ring was confirmed
+    assert (ring.key, ring.linked_application_id, ring.links) == ("contact_phone_id", 2, 1)
+    assert ring.cluster_ring_cases == 1 and ring.cluster_customers == 2
+    cluster = got[(5, "new_cluster")]
+    assert cluster.alert_date == pd.Timestamp("2025-04-02")  # customer 9, the 4th customer
+    assert (cluster.linked_application_id, cluster.cluster_customers) == (9, 4)
+    assert cluster.key == "device_fingerprint_id;contact_phone_id;address_id"
+    assert a["alert_date"].is_monotonic_decreasing  # newest first
+    # three customers make a cluster on 2025-03-10 (customer 7); customer 5's own second
+    # application adds nobody
+    three = M.ring_alerts(db, min_customers=3).set_index(["application_id", "kind"])
+    assert three.loc[(5, "new_cluster"), "alert_date"] == pd.Timestamp("2025-03-10")
+    assert three.loc[(5, "new_cluster"), "linked_application_id"] == 7
+    assert M.ring_alerts(db, since="2025-04-01")["application_id"].tolist() == [5]
+    with pytest.raises(ConfigError, match="'min_customers' parameter of ring_alerts"):
+        M.ring_alerts(db, min_customers=1)
+
+
+def test_ring_alerts_use_nothing_after_the_as_of_date(tmp_path):
+    db = _ring_warehouse(tmp_path / "rings.duckdb")
+    # on 2025-03-12 the ring was not yet confirmed and the cluster had 3 customers
+    early = M.ring_alerts(db, "2025-03-12", min_customers=3)
+    assert early[["application_id", "kind"]].values.tolist() == [[5, "new_cluster"]]
+    assert early.attrs["as_of"].isoformat() == "2025-03-12"
+    assert M.ring_alerts(db, "2025-03-12").empty  # 4 customers only on 2025-04-02
+    # application 11 (2025-07-05) makes lease 1's cluster 3 customers: seen only from then
+    june = M.ring_alerts(db, min_customers=3).set_index(["application_id", "kind"])
+    assert (1, "new_cluster") not in june.index
+    late = _ring_warehouse(tmp_path / "late.duckdb", as_of="2025-07-31")
+    july = M.ring_alerts(late, min_customers=3).set_index(["application_id", "kind"])
+    assert july.loc[(1, "new_cluster"), "alert_date"] == pd.Timestamp("2025-07-05")
+    assert july.loc[(1, "new_cluster"), "linked_application_id"] == 11
+    with pytest.raises(ConfigError, match="after the warehouse's as-of date"):
+        M.ring_alerts(db, "2025-07-01")
+
+
+def test_monitoring_report_lists_ring_alerts(baseline, table, warehouse, oracle, tmp_path):
+    mon = M.monitor(baseline, table, warehouse=warehouse)
+    rings = mon.ring_alerts
+    assert len(rings) > 5 and (rings["alert_date"] >= pd.Timestamp(f"{mon.months[0]}-01")).all()
+    # evaluation only: the simulator's truth says most alerted leases are ring fraud
+    truth = oracle.set_index("application_id")["fraud_type"]
+    assert (rings["application_id"].map(truth) == "ring").mean() > 0.8
+    files = {p.name for p in M.write_monitoring(tmp_path, mon)}
+    assert "monitoring_ring_alerts.csv" in files
+    doc = json.loads((tmp_path / "monitoring_alerts.json").read_text())
+    assert doc["ring_alerts"]["leases"] == rings["application_id"].nunique()
+    assert len(doc["ring_alerts"]["alerts"]) == len(rings)
+    assert (
+        "Fraud-ring early warning on active leases"
+        in (tmp_path / "monitoring_report.html").read_text()
+    )
+    assert M.monitor(baseline, table).ring_alerts is None  # no warehouse, no ring alerts
+    # a warehouse without fraud cases still gets monitored; the report says why no ring alerts
+    import shutil
+
+    partial = tmp_path / "partial.duckdb"
+    shutil.copy(warehouse, partial)
+    con = duckdb.connect(str(partial))
+    con.execute("DROP TABLE fraud_cases")
+    con.close()
+    skipped = M.monitor(baseline, table, warehouse=partial)
+    assert skipped.ring_alerts is None
+    assert "table 'fraud_cases' is missing" in skipped.params["ring_alerts_skipped"]
+    html_text = M.monitoring_report(skipped, tmp_path / "skipped.html").read_text()
+    assert "Skipped: The warehouse" in html_text

@@ -453,7 +453,10 @@ def test_artifacts_are_deterministic_text(analysis, warehouse, modeling_path, tm
     assert [f.name for f in files] == [
         "partner_months.csv",
         "partner_qualification.csv",
+        "partner_service.csv",
+        "partner_service_trend.csv",
         "partner_summary.csv",
+        "partner_weights.csv",
         "partners.csv",
         "partners.json",
     ]
@@ -536,3 +539,156 @@ def test_cli_partners_report_wrong_files_are_one_line(warehouse, tmp_path, capsy
     err = capsys.readouterr().err
     assert err.startswith(f"riskresearch: error: {expected}") and err.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+# ------------------------------------------------------------------------------------------
+# qualification weights learned from outcomes
+# ------------------------------------------------------------------------------------------
+FACTORS = ["registered_capital", "years_in_business", "complaints_12m", "city_tier"]
+
+
+def _simulated_partners(n: int, coef, seed: int = 0):
+    """``n`` partners with random factors and outcomes drawn from ``logit P(bad) = 2 -
+    sum_k coef_k share_k``, and a summary where a bad outcome is a significant excess of bads."""
+    rng = np.random.default_rng(seed)
+    partners = pd.DataFrame(
+        {
+            "partner_id": np.arange(1, n + 1),
+            "partner_type": "merchant",
+            "onboarded_on": pd.Timestamp("2024-01-01"),
+            "registered_capital": 10 ** rng.uniform(5, 6.5, n),
+            "years_in_business": rng.uniform(1, 10, n),
+            "licence_check_passed": True,
+            "complaints_12m": rng.integers(0, 13, n),
+            "owner_credit_red_flag": False,
+            "city_tier": rng.integers(1, 5, n),
+        }
+    )
+    x = P.factor_shares(partners)[FACTORS].to_numpy()
+    bad = rng.random(n) < 1 / (1 + np.exp(-2.0 + x @ np.asarray(coef, dtype=float)))
+    summary = pd.DataFrame({"partner_id": partners["partner_id"], "applications": 200})
+    for t in ("bad", "fpd30", "dpd30_3m", "fraud"):
+        summary[f"{t}_n"] = 100
+        summary[f"{t}_ae_low"] = np.where(bad & (t == "bad"), 1.4, 0.7)
+    return partners, summary
+
+
+def test_learned_weights_find_the_factor_that_matters_and_shrink_to_the_prior():
+    truth = [1.0, 1.0, 4.0, 0.0]  # complaints matter most, the city tier not at all
+    big = P.learn_weights(*_simulated_partners(3000, truth))
+    assert big.source == "learned" and big.partners == 3000
+    w = big.weights
+    assert sum(w.values()) == pytest.approx(100.0)  # the hand-set total: approve_at keeps its sense
+    # the truth rescaled to 100 is 16.7 / 16.7 / 66.7 / 0: the data moves the weights there
+    assert w["complaints_12m"] > 55 and w["city_tier"] < 4
+    assert w["registered_capital"] == pytest.approx(16.7, abs=6)
+    t = big.table.set_index("factor")
+    assert t.loc["complaints_12m", "coef_low"] > t.loc["complaints_12m", "prior_coef"]
+    assert t.loc["city_tier", "coef_low"] < 0 < t.loc["city_tier", "coef_high"]
+    # 60 partners carry less evidence: the same truth moves the weights less from the prior
+    small = P.learn_weights(*_simulated_partners(60, truth, seed=1))
+    prior = {"registered_capital": 30, "years_in_business": 30, "complaints_12m": 30,
+             "city_tier": 10}  # fmt: skip
+
+    def moved(lw):
+        return sum(abs(lw.weights[f] - prior[f]) for f in FACTORS)
+
+    assert small.source == "learned" and moved(small) < moved(big)
+    tight = P.learn_weights(*_simulated_partners(60, truth, seed=1), prior_sd=0.05)
+    assert moved(tight) < moved(small) and moved(tight) < 3
+    # learned weights score the partners: full marks on every factor is still 100
+    q = P.qualify(_partners(), weights=big.weights)
+    assert q.loc[0, "score"] == pytest.approx(100.0, abs=0.01)
+
+
+def test_learned_weights_fall_back_to_the_hand_set_ones_and_say_why():
+    few = P.learn_weights(*_simulated_partners(20, [0, 0, 4, 0]))
+    assert few.source == "prior" and few.weights == {
+        "registered_capital": 30, "years_in_business": 30, "complaints_12m": 30,
+        "city_tier": 10}  # fmt: skip
+    assert few.reason == (
+        "The hand-set weights are used: 20 partners have an outcome, fewer than "
+        "min_partners=30 (a new platform)."
+    )
+    partners, summary = _simulated_partners(200, [0, 0, 4, 0])
+    summary["bad_ae_low"] = np.where(summary["partner_id"] <= 3, 1.4, 0.7)  # 3 bad partners
+    rare = P.learn_weights(partners, summary)
+    assert rare.source == "prior" and "3 of 200 partners had a bad outcome" in rare.reason
+    assert "min_bad=5" in rare.reason
+    # partners without a matured outcome, or too small, have no outcome yet
+    summary.loc[summary["partner_id"] <= 150, ["bad_n", "fpd30_n", "dpd30_3m_n", "fraud_n"]] = 0
+    assert P.partner_bad_outcomes(summary).notna().sum() == 50
+    with pytest.raises(ConfigError, match="'min_partners' parameter of learn_weights"):
+        P.learn_weights(partners, summary, min_partners=1)
+    with pytest.raises(ConfigError, match="'prior_sd' parameter of learn_weights"):
+        P.learn_weights(partners, summary, prior_sd=0)
+    with pytest.raises(ConfigError, match=r"'weights' parameter of qualify names \['tier'\]"):
+        P.qualify(partners, weights={"tier": 5.0})
+
+
+def test_analysis_learns_weights_and_tracks_service(analysis):
+    w = analysis.weights
+    assert w is not None and w.partners > 30
+    assert analysis.metrics["weights"]["source"] == w.source
+    q = analysis.qualification
+    assert {"score_learned", "decision_learned"} <= set(q.columns)
+    assert q["score_learned"].between(0, 100).all()
+    s = analysis.service
+    assert (s["address_changes"] <= s["deliveries"]).all()
+    assert ((s["returns"] + s["not_returned"]) <= s["term_ends"]).all()
+    assert set(analysis.service_trend["partner_id"]) == set(s["partner_id"])
+
+
+def _service_warehouse(path):
+    """Partner 1: 10 deliveries in 2025-01 (one address change), 4 terms ending 2025-04-01:
+    returned on time, 20 days late, still out, bought out; partner 2: 40 deliveries a month
+    2025-01..2025-06, one address change a month until 2025-03, then 8 a month."""
+    rows = []
+    oid = 0
+    for k in range(10):
+        oid += 1
+        rows.append((oid, 1, "2025-01-01", 24, None, "active", k == 0))
+    for ended, status in (("2025-04-02", "returned"), ("2025-04-21", "returned"),
+                          (None, "active"), ("2025-04-01", "bought_out")):  # fmt: skip
+        oid += 1
+        rows.append((oid, 1, "2025-01-01", 3, ended, status, False))
+    for month in range(1, 7):
+        changed = 1 if month <= 3 else 8
+        for k in range(40):
+            oid += 1
+            rows.append((oid, 2, f"2025-{month:02d}-05", 24, None, "active", k < changed))
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(
+            "CREATE TABLE orders (application_id BIGINT, partner_id BIGINT, started_on DATE, "
+            "lease_term_months BIGINT, ended_on DATE, status VARCHAR, "
+            "delivery_address_changed BOOLEAN)"
+        )
+        con.executemany("INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        con.execute("CREATE TABLE warehouse_meta (key VARCHAR, value VARCHAR)")
+        con.execute("INSERT INTO warehouse_meta VALUES ('as_of', '2025-06-30')")
+    finally:
+        con.close()
+    return path
+
+
+def test_service_quality_hand_counted(tmp_path):
+    db = _service_warehouse(tmp_path / "service.duckdb")
+    s = P.service_quality(db).set_index(["partner_id", "month"])
+    jan = s.loc[(1, "2025-01")]
+    # the 4 short leases were delivered in January too
+    assert (jan["deliveries"], jan["address_changes"]) == (14, 1)
+    apr = s.loc[(1, "2025-04")]
+    assert (apr["term_ends"], apr["returns"], apr["returned_late"], apr["not_returned"]) == (
+        4, 2, 1, 1)  # fmt: skip
+    assert apr["late_return_rate"] == 0.5 and apr["not_returned_rate"] == 0.25
+    # on 2025-05-15 the April term ends are not settled yet (60 days): not counted
+    early = P.service_quality(db, "2025-05-15").set_index(["partner_id", "month"])
+    assert (1, "2025-04") not in early.index or early.loc[(1, "2025-04"), "term_ends"] == 0
+    trend = P.service_trend(P.service_quality(db)).set_index("partner_id")
+    assert trend.attrs["recent"]["address_change_rate"] == ["2025-04", "2025-05", "2025-06"]
+    assert trend.loc[2, "address_change_rate_earlier"] == pytest.approx(3 / 120)
+    assert trend.loc[2, "address_change_rate_recent"] == pytest.approx(24 / 120)
+    assert trend.loc[2, "worse"] == "address_change" and trend.loc[1, "worse"] == ""
+    with pytest.raises(ConfigError, match="'settle_days' parameter of service_quality"):
+        P.service_quality(db, grace_days=30, settle_days=10)

@@ -320,6 +320,42 @@ def _arrears_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _collections_worklist(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from riskresearch.arrears.worklist import build_worklist, write_worklist
+    from riskresearch.atomic import writable_folder
+    from riskresearch.errors import ConfigError
+
+    try:
+        as_of = dt.date.fromisoformat(args.as_of)
+    except ValueError:
+        raise ConfigError(
+            f"--as-of must be a day as YYYY-MM-DD, e.g. 2025-12-31. Got {args.as_of!r} instead."
+        ) from None
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".parquet", ".pq"):
+        raise ConfigError(
+            f"--out must be a .csv or .parquet file. Got '{out.name}'. Give e.g. worklist.csv."
+        )
+    writable_folder(out, "worklist")  # before the work, not after
+    t0 = time.perf_counter()
+    wl = build_worklist(args.release, args.warehouse, as_of)
+    write_worklist(wl, out)
+    m = wl.metrics
+    a = wl.accounts
+    print(f"worklist  {out}  ({time.perf_counter() - t0:.1f} s, as of {wl.as_of})")
+    print(
+        f"accounts  {m['accounts']:,} live delinquent: arrears {m['arrears']:,.0f}, expected "
+        f"loss {m['expected_loss']:,.0f}"
+    )
+    counts = a["next_action"].value_counts()
+    print("next      " + ", ".join(f"{k} {int(v):,}" for k, v in counts.items()))
+    print(f"rings     {m['ring_alerts']:,} accounts with a fraud-ring alert (route fraud_review)")
+    print(f"ladder    {wl.ladders.statement}")
+    return 0
+
+
 def _partners_report(args: argparse.Namespace) -> int:
     from riskresearch.config import PartnersConfig
     from riskresearch.partners import (
@@ -603,6 +639,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write the release artifacts (CSV/JSON) into DIR",
     )
     rep.set_defaults(func=_arrears_report)
+    col = sub.add_parser("collections", help="day-to-day collections on live accounts")
+    col_sub = col.add_subparsers(dest="collections_command", required=True)
+    wl = col_sub.add_parser(
+        "worklist",
+        help="rank every live delinquent account by expected recovery per unit of effort",
+    )
+    wl.add_argument("release", help="release folder with the behaviour and arrears parts")
+    wl.add_argument("warehouse", help="DuckDB warehouse, e.g. data/leasing.duckdb")
+    wl.add_argument(
+        "--as-of",
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="the day of the list: nothing dated after it is used",
+    )
+    wl.add_argument("--out", required=True, help="CSV or Parquet file to write")
+    wl.set_defaults(func=_collections_worklist)
     par = sub.add_parser("partners", help="partner qualification and performance monitoring")
     par_sub = par.add_subparsers(dest="partners_command", required=True)
     prep = par_sub.add_parser("report", help="write the standalone HTML partner report")

@@ -1,5 +1,6 @@
 """Post-lease management and collections: contract tracking, vintages, roll and cure rates, a
-collection score, the collection-ladder policy, device recovery and loss given default.
+collection score, the collection-ladder policy, device recovery, loss given default and the
+collections worklist.
 
 Everything reads the warehouse's raw tables (``orders``, ``installments``,
 ``collection_actions``; the collection score also ``applications``, ``bureau_reports`` and
@@ -28,14 +29,21 @@ Modules: ``tracking`` (contract months, delinquency episodes), ``vintages``, ``r
 cure and re-default rates, bucket outcomes), ``score`` (collection score), ``effects`` (the
 historical ladder's action effects), ``ladder`` (simulate and recommend a ladder),
 ``recovery`` (device returns, recovery, LGD), ``analysis`` (:func:`analyse`,
-:func:`write_arrears`) and ``report`` (:func:`portfolio_report`); ``_common`` holds the
-shared constants and warehouse access. Import from ``riskresearch.arrears`` itself.
+:func:`write_arrears`), ``report`` (:func:`portfolio_report`) and ``worklist`` (the ranked
+collections worklist of live delinquent accounts, :func:`build_worklist`); ``_common`` holds
+the shared constants and warehouse access. Import from ``riskresearch.arrears`` itself.
 """
 
 from riskresearch.arrears._common import STATUSES
 from riskresearch.arrears.analysis import ArrearsAnalysis, analyse, write_arrears
 from riskresearch.arrears.effects import ActionEffects, action_effects
-from riskresearch.arrears.ladder import ladder_comparison, recommend_ladder, simulate_ladder
+from riskresearch.arrears.ladder import (
+    BandLadders,
+    band_ladders,
+    ladder_comparison,
+    recommend_ladder,
+    simulate_ladder,
+)
 from riskresearch.arrears.recovery import contract_lgd, device_recovery, device_returns, lgd_table
 from riskresearch.arrears.report import portfolio_report
 from riskresearch.arrears.rolls import bucket_outcomes, cure_rates, roll_rate_plot, roll_rates
@@ -46,15 +54,25 @@ from riskresearch.arrears.score import (
 )
 from riskresearch.arrears.tracking import contract_months, delinquency_episodes
 from riskresearch.arrears.vintages import vintage_curves, vintage_plot
+from riskresearch.arrears.worklist import (
+    Worklist,
+    build_worklist,
+    effort_comparison,
+    write_worklist,
+)
 
 __all__ = [
     "STATUSES",
     "ActionEffects",
     "ArrearsAnalysis",
+    "BandLadders",
     "CollectionScore",
+    "Worklist",
     "action_effects",
     "analyse",
+    "band_ladders",
     "bucket_outcomes",
+    "build_worklist",
     "collection_score_data",
     "contract_lgd",
     "contract_months",
@@ -63,6 +81,7 @@ __all__ = [
     "develop_collection_score",
     "device_recovery",
     "device_returns",
+    "effort_comparison",
     "ladder_comparison",
     "lgd_table",
     "portfolio_report",
@@ -73,4 +92,5 @@ __all__ = [
     "vintage_curves",
     "vintage_plot",
     "write_arrears",
+    "write_worklist",
 ]

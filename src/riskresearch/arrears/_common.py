@@ -90,6 +90,17 @@ REQUIRED_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "prior_leases": ("customer_id", "ended_on", "max_dpd", "outcome"),
     },
+    "worklist": {
+        "orders": (
+            *_ORDERS,
+            "ended_on",
+            "customer_id",
+            "partner_id",
+            "device_category",
+        ),
+        "installments": _INSTALLMENTS,
+        "collection_actions": _ACTIONS,
+    },
     "recovery": {
         "orders": (
             *_ORDERS,

@@ -15,7 +15,12 @@ import pandas as pd
 
 from riskresearch.arrears._common import BAD_WINDOW_MONTHS, STATUSES, _positive_int
 from riskresearch.arrears.effects import ActionEffects, action_effects
-from riskresearch.arrears.ladder import ladder_comparison, recommend_ladder
+from riskresearch.arrears.ladder import (
+    BandLadders,
+    band_ladders,
+    ladder_comparison,
+    recommend_ladder,
+)
 from riskresearch.arrears.recovery import (
     contract_lgd,
     device_recovery,
@@ -52,6 +57,9 @@ class ArrearsAnalysis:
     effects : ActionEffects
     ladder, comparison : DataFrame
         :func:`recommend_ladder` and :func:`ladder_comparison` of it.
+    band_ladders : BandLadders
+        :func:`band_ladders`: band-specific ladders only where the data supports a difference,
+        and the sentence saying whether it does.
     returns, recovery, lgd_contracts, lgd, lgd_by_term : DataFrame
         :func:`device_returns`, :func:`device_recovery`, :func:`contract_lgd`,
         :func:`lgd_table` by device category and age, and by category and lease term.
@@ -79,6 +87,7 @@ class ArrearsAnalysis:
     lgd: pd.DataFrame
     lgd_by_term: pd.DataFrame
     metrics: dict[str, Any]
+    band_ladders: BandLadders | None = None
 
 
 def _num(v):
@@ -150,6 +159,7 @@ def analyse(
     effects = action_effects(db, score, as_of, bands=bands, data=data)
     ladder = recommend_ladder(effects)
     comparison = ladder_comparison(effects, ladder, name="recommended")
+    supported = band_ladders(effects)
     returns = device_returns(db, as_of)
     lgd_contracts = contract_lgd(db, as_of)
     recovery = device_recovery(lgd_contracts)
@@ -197,6 +207,8 @@ def analyse(
             "baseline_observed": totals(comp.loc["baseline (observed)"]),
             "baseline_model": totals(comp.loc["baseline (model)"]),
             "recommended": totals(comp.loc["recommended"]),
+            "band_specific": supported.supported,
+            "band_ladders": supported.statement,
         },
         "devices": {
             "return_rate": _num(total_ret["return_rate"]),
@@ -233,6 +245,7 @@ def analyse(
         lgd=lgd,
         lgd_by_term=lgd_by_term,
         metrics=metrics_out,
+        band_ladders=supported,
     )
 
 
@@ -265,8 +278,10 @@ def write_arrears(out_dir: str | os.PathLike, analysis, **kwargs) -> list[Path]:
         amount), ``cure_rates.csv``, ``bucket_outcomes.csv``, ``collection_score.json``
         (the scorecard's JSON), ``collection_score_points.csv``, ``collection_score_bands.csv``,
         ``action_effects.csv``, ``ladder_bands.csv``, ``ladder_policy.csv`` (the recommended
-        ladder), ``ladder_comparison.csv``, ``device_returns.csv``, ``device_recovery.csv``,
-        ``lgd.csv``, ``lgd_by_term.csv``, ``lgd_contracts.csv`` and ``arrears_metrics.json``.
+        ladder), ``ladder_comparison.csv``, ``ladder_band_tests.csv`` (whether the data
+        supports band-specific ladders, :func:`band_ladders`), ``device_returns.csv``,
+        ``device_recovery.csv``, ``lgd.csv``, ``lgd_by_term.csv``, ``lgd_contracts.csv`` and
+        ``arrears_metrics.json``.
     """
     an = _analysis(analysis, "write_arrears", **kwargs)
     out = Path(out_dir)
@@ -291,6 +306,7 @@ def write_arrears(out_dir: str | os.PathLike, analysis, **kwargs) -> list[Path]:
         "ladder_bands.csv": an.effects.bands,
         "ladder_policy.csv": an.ladder,
         "ladder_comparison.csv": an.comparison,
+        "ladder_band_tests.csv": an.band_ladders.tests if an.band_ladders else None,
         "device_returns.csv": an.returns,
         "device_recovery.csv": an.recovery,
         "lgd.csv": an.lgd,
@@ -299,6 +315,8 @@ def write_arrears(out_dir: str | os.PathLike, analysis, **kwargs) -> list[Path]:
     }
     written = []
     for name, table in tables.items():
+        if table is None:
+            continue
         path = out / name
         table.to_csv(path, index=False, float_format="%.10g", date_format="%Y-%m-%d")
         written.append(path)

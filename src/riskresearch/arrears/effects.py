@@ -14,6 +14,7 @@ from riskresearch.arrears._common import _positive_int, _query, _warehouse
 from riskresearch.arrears.score import CollectionScore, collection_score_data
 from riskresearch.arrears.tracking import _EPISODE_COLUMNS
 from riskresearch.errors import ConfigError, DataError
+from riskresearch.scoring import Scorer
 
 #: The ladder: day (dpd) of each step and the actions the policy may choose there.
 LADDER_CHOICES: dict[int, tuple[str, ...]] = {
@@ -42,6 +43,9 @@ class ActionEffects:
         ``paid``), ``observed_rate``, ``cure_rate`` (shrunk toward all bands by 20 pseudo-rows),
         ``partial_cash`` (mean payment per action that did not cure, e.g. a payment plan's
         instalment, counted over all rows of the action),
+        ``partial_observed`` and ``partial_sd`` (mean and standard deviation of that payment
+        over the band's own rows, unshrunk; they give the intervals of
+        :func:`~riskresearch.arrears.band_ladders`),
         ``cash_at_cure`` (mean arrears paid at a cure) and ``cost`` per action.
     bands : pandas.DataFrame
         ``band`` (1 = least likely to cure), ``score_from``, ``score_to``, ``episodes`` of the
@@ -79,8 +83,10 @@ def action_effects(
     ----------
     db : path-like
         DuckDB warehouse with ``collection_actions``.
-    score : CollectionScore
-        The collection score; its score at the episode's entry day sets the band.
+    score : CollectionScore or riskresearch.scoring.Scorer
+        The collection score; its score at the episode's entry day sets the band. A
+        :class:`~riskresearch.scoring.Scorer` of a release's ``collection_score.json`` scores
+        the same.
     as_of : datetime.date or str, optional
         Last observed day.
     bands : int, default 4
@@ -102,10 +108,11 @@ def action_effects(
     """
     owner = "action_effects"
     bands = _positive_int(bands, "bands", owner)
-    if not isinstance(score, CollectionScore):
+    if not isinstance(score, CollectionScore | Scorer):
         raise ConfigError(
             f"The 'score' parameter of {owner} must be a CollectionScore from "
-            f"develop_collection_score. Got {type(score).__name__} instead."
+            f"develop_collection_score or a Scorer of collection_score.json. Got "
+            f"{type(score).__name__} instead."
         )
     with _warehouse(db, "recovery", as_of, owner) as (con, as_of):
         actions = con.sql(
@@ -119,7 +126,7 @@ def action_effects(
         data = collection_score_data(db, as_of)
     as_of_ts = pd.Timestamp(as_of)
     ep = data[list(_EPISODE_COLUMNS)].copy()
-    ep["score"] = score.score(data)
+    ep["score"] = np.asarray(score.score(data), dtype=float)
     done = ep["reached_30"].notna() & (
         ep["reached_30"] + pd.Timedelta(days=LADDER_DAYS) <= as_of_ts
     )
@@ -166,7 +173,10 @@ def action_effects(
         cash_other=ladder["amount_recovered"].where(ladder["outcome"] != "paid", 0.0),
     )
     grp = ladder.groupby(["band", "days_past_due", "action_type"]).agg(
-        rows=("paid", "size"), cures=("paid", "sum"), partial=("cash_other", "sum")
+        rows=("paid", "size"),
+        cures=("paid", "sum"),
+        partial=("cash_other", "sum"),
+        partial_sd=("cash_other", lambda x: float(np.std(x))),
     )
     pooled = ladder.groupby(["days_past_due", "action_type"]).agg(
         rows=("paid", "size"), cures=("paid", "sum"), partial=("cash_other", "sum")
@@ -178,10 +188,10 @@ def action_effects(
     for b in band_ids:
         for step in LADDER_STEPS:
             for action in LADDER_CHOICES.get(step, ("call_reminder",)):
-                n, k, part = (
+                n, k, part, part_sd = (
                     grp.loc[(b, step, action)].tolist()
                     if (b, step, action) in grp.index
-                    else (0, 0.0, 0.0)
+                    else (0, 0.0, 0.0, 0.0)
                 )
                 pn, pk, pp = (
                     pooled.loc[(step, action)].tolist()
@@ -204,6 +214,8 @@ def action_effects(
                         "observed_rate": k / n if n else np.nan,
                         "cure_rate": _shrunk(k, n, pk / pn),
                         "partial_cash": _shrunk(part, n, pp / pn),
+                        "partial_observed": part / n if n else np.nan,
+                        "partial_sd": part_sd if n else np.nan,
                         "cash_at_cure": float(at_cure.get((b, step), cure_all)),
                         "cost": float(costs[action]),
                     }

@@ -4,6 +4,7 @@ score band and compare it with the historical one."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -272,3 +273,262 @@ def ladder_comparison(effects: ActionEffects, policy, name: str = "policy") -> p
     ]
     out = pd.concat(rows, ignore_index=True).drop(columns=["band"])
     return out[["ladder", *[c for c in out.columns if c != "ladder"]]]
+
+
+# ------------------------------------------------------------------------------------------
+# band-specific ladders, only where the data supports a difference
+# ------------------------------------------------------------------------------------------
+@dataclass
+class BandLadders:
+    """The ladder of each collection-score band, band-specific only where the data supports it
+    (:func:`band_ladders`).
+
+    Attributes
+    ----------
+    ladders : pandas.DataFrame
+        One row per band: ``band``, ``score_from``, ``score_to``, the action at each step
+        ``dpd_5`` ... ``dpd_120``, ``ladder`` (``"common"`` or ``"band-specific"``) and
+        ``net`` (expected net value per episode reaching 30 dpd under that ladder).
+    tests : pandas.DataFrame
+        One row per band and choice step (30, 60, 90 dpd): ``common_action`` and
+        ``alternative``, their ``rows``, observed cure rates (``rate_common``,
+        ``rate_alternative``), ``advantage`` (expected net value per episode reaching the step
+        of the alternative minus the common action, the band's own later steps held fixed),
+        its interval ``low`` .. ``high``, ``point_best`` (the better action by the point
+        estimate alone), ``chosen`` and ``basis``.
+    common : dict
+        The common ladder: step (30, 60, 90) -> action, chosen on all bands pooled.
+    supported : bool
+        Whether any band's ladder differs from the common one.
+    statement : str
+        One sentence saying which bands differ and why, or that the data supports no
+        difference between bands.
+    level : float
+        Family-wise confidence level of the intervals (Bonferroni over every test).
+    """
+
+    ladders: pd.DataFrame
+    tests: pd.DataFrame
+    common: dict[int, str]
+    supported: bool
+    statement: str
+    level: float
+
+
+def _band_stats(effects: ActionEffects) -> tuple[dict, dict]:
+    """Per band (and ``"all"`` pooled): step/action statistics and write-off economics."""
+    steps = effects.steps
+    if "partial_sd" not in steps.columns:
+        raise ConfigError(
+            "band_ladders needs the 'partial_observed' and 'partial_sd' columns of "
+            "action_effects(); re-run action_effects with this version."
+        )
+    stats: dict = {}
+    for r in steps.itertuples(index=False):
+        stats[(int(r.band), int(r.dpd), r.action)] = {
+            "n": int(r.rows),
+            "rate": float(r.cure_rate),
+            "observed": float(r.observed_rate) if r.rows else np.nan,
+            "partial": float(r.partial_cash),
+            "partial_obs": float(r.partial_observed) if r.rows else np.nan,
+            "partial_sd": float(r.partial_sd) if r.rows else np.nan,
+            "cash": float(r.cash_at_cure),
+            "cost": float(r.cost),
+        }
+    for (step, action), g in steps.groupby(["dpd", "action"]):
+        n = g["rows"].to_numpy(dtype=float)
+        total = n.sum()
+        cures = g["cures"].to_numpy(dtype=float)
+        obs_part = np.nan_to_num(g["partial_observed"].to_numpy(dtype=float))
+        sd = np.nan_to_num(g["partial_sd"].to_numpy(dtype=float))
+        mean_part = float((n * obs_part).sum() / total) if total else 0.0
+        # pooled variance: within-band variance plus the spread of the band means
+        var = float((n * (sd**2 + (obs_part - mean_part) ** 2)).sum() / total) if total else 0.0
+        rate = float(cures.sum() / total) if total else 0.0
+        cash = g["cash_at_cure"].to_numpy(dtype=float)
+        stats[("all", int(step), action)] = {
+            "n": int(total),
+            "rate": rate,
+            "observed": rate,
+            "partial": mean_part,
+            "partial_obs": mean_part,
+            "partial_sd": var**0.5,
+            "cash": float((cures * cash).sum() / cures.sum()) if cures.sum() else float(cash[0]),
+            "cost": float(g["cost"].iloc[0]),
+        }
+    econ: dict = {}
+    bands = effects.bands
+    for r in bands.itertuples(index=False):
+        # net value per episode reaching write-off: resale of a recovered device - recovery
+        # cost - the outstanding rent lost
+        econ[int(r.band)] = float(
+            r.recovery_rate * r.resale - r.recovery_cost - r.written_off_balance
+        )
+    w = bands["write_offs"].to_numpy(dtype=float) if "write_offs" in bands else None
+    if w is None or w.sum() == 0:
+        w = bands["episodes"].to_numpy(dtype=float)
+    w = w / w.sum()
+    econ["all"] = float((w * np.array([econ[int(b)] for b in bands["band"]])).sum())
+    return stats, econ
+
+
+def _step_value(s: dict, later: float) -> float:
+    """Expected net value per episode reaching a step: its action, then ``later`` if no cure."""
+    return s["rate"] * s["cash"] + s["partial"] - s["cost"] + (1 - s["rate"]) * later
+
+
+def _advantage(alt: dict, base: dict, later: float) -> tuple[float, float]:
+    """Net advantage of ``alt`` over ``base`` per episode reaching the step, and its standard
+    error from the rows of each action (cure indicator and part payment per row)."""
+    value = alt["cash"] - later  # what a cure is worth over going on down the ladder
+    adv = _step_value(alt, later) - _step_value(base, later)
+    var = 0.0
+    for s in (alt, base):
+        if s["n"] == 0 or not np.isfinite(s["observed"]):
+            return adv, np.inf
+        p, m, sd = s["observed"], s["partial_obs"], s["partial_sd"]
+        # y = paid * value + part payment (0 on a cure): var = v^2 p(1-p) + sd^2 - 2 v p m
+        row_var = value**2 * p * (1 - p) + sd**2 - 2 * value * p * m
+        var += max(row_var, 0.0) / s["n"]
+    return adv, var**0.5
+
+
+def band_ladders(effects: ActionEffects, level: float = 0.95) -> BandLadders:
+    """One ladder for every band, and a band-specific one only where the data supports it.
+
+    The *common* ladder is the best ladder for all bands pooled (backward from 90 dpd: at each
+    choice step the action of higher expected net value per episode, given the later steps).
+    A band departs from it at a step only when its own advantage for the other action is
+    significant: the interval of the advantage (the band's later steps held fixed) lies above
+    zero at the family-wise ``level`` (Bonferroni over every band and choice step).
+
+    Parameters
+    ----------
+    effects : ActionEffects
+        Output of :func:`action_effects`.
+    level : float, default 0.95
+        Family-wise confidence level of the intervals, between 0.5 and 1.
+
+    Returns
+    -------
+    BandLadders
+
+    Notes
+    -----
+    The value is :func:`recommend_ladder`'s ``"net"`` objective per episode (arrears paid at a
+    cure and part payments, minus action costs, plus resale of a recovered device, minus the
+    outstanding rent lost at write-off). The interval counts the sampling noise of the two
+    actions' cure rates and part payments in the band (their rows, unshrunk), not that of the
+    later steps' values, which both actions share.
+    """
+    from scipy.stats import norm
+
+    _check_effects(effects, "band_ladders")
+    if isinstance(level, bool) or not isinstance(level, float | int) or not 0.5 <= level < 1:
+        raise ConfigError(
+            f"The 'level' parameter of band_ladders must be a number from 0.5 to below 1. "
+            f"Got {level!r} instead."
+        )
+    stats, econ = _band_stats(effects)
+    band_ids = [int(b) for b in effects.bands["band"]]
+    choice_steps = list(LADDER_CHOICES)
+    n_tests = len(band_ids) * len(choice_steps)
+    z = float(norm.ppf(1 - (1 - level) / 2 / n_tests))
+
+    def backward(band, choose) -> tuple[dict[int, str], float]:
+        later = econ[band]
+        chosen: dict[int, str] = {}
+        for step in reversed(LADDER_STEPS):
+            choices = LADDER_CHOICES.get(step, ("call_reminder",))
+            action = choose(band, step, choices, later) if len(choices) > 1 else choices[0]
+            chosen[step] = action
+            later = _step_value(stats[(band, step, action)], later)
+        return chosen, later
+
+    def best(band, step, choices, later):
+        values = [_step_value(stats[(band, step, a)], later) for a in choices]
+        return choices[int(np.argmax(values))]  # the weaker (cheaper) action on a tie
+
+    pooled, _ = backward("all", best)
+    common = {s: pooled[s] for s in choice_steps}
+    tests = []
+
+    def supported(band, step, choices, later):
+        base = common[step]
+        alt = next(a for a in choices if a != base)
+        adv, se = _advantage(stats[(band, step, alt)], stats[(band, step, base)], later)
+        low, high = adv - z * se, adv + z * se
+        chosen = alt if low > 0 else base
+        if chosen != base:
+            basis = "band-specific: the alternative is significantly better in this band"
+        elif adv > 0:
+            basis = "common: the band's point estimate prefers the alternative, not significantly"
+        else:
+            basis = "common: the band agrees with the common ladder"
+        tests.append(
+            {
+                "band": band,
+                "dpd": step,
+                "common_action": base,
+                "alternative": alt,
+                "rows_common": stats[(band, step, base)]["n"],
+                "rows_alternative": stats[(band, step, alt)]["n"],
+                "rate_common": stats[(band, step, base)]["observed"],
+                "rate_alternative": stats[(band, step, alt)]["observed"],
+                "advantage": adv,
+                "low": low,
+                "high": high,
+                "point_best": alt if adv > 0 else base,
+                "chosen": chosen,
+                "basis": basis,
+            }
+        )
+        return chosen
+
+    rows = []
+    for i, band in enumerate(band_ids):
+        chosen, net = backward(band, supported)
+        info = effects.bands.iloc[i]
+        row = {"band": band, "score_from": info["score_from"], "score_to": info["score_to"]}
+        for step in (5, 15, 30, 45, 60, 90, 120):
+            row[f"dpd_{step}"] = chosen.get(step, LADDER_FIXED.get(step))
+        row["ladder"] = (
+            "band-specific" if any(chosen[s] != common[s] for s in choice_steps) else "common"
+        )
+        row["net"] = net
+        rows.append(row)
+    ladders = pd.DataFrame(rows)
+    tests = pd.DataFrame(tests).sort_values(["band", "dpd"], kind="stable").reset_index(drop=True)
+    differ = tests[tests["chosen"] != tests["common_action"]]
+    common_text = ", ".join(f"{s} dpd {common[s]}" for s in choice_steps)
+    pct = f"{level:.0%}"
+    if len(differ):
+        parts = [
+            f"band {r.band} takes {r.chosen} at {r.dpd} dpd ({r.advantage:+,.0f} per episode, "
+            f"{pct} interval {r.low:+,.0f} .. {r.high:+,.0f})"
+            for r in differ.itertuples(index=False)
+        ]
+        statement = (
+            f"Band-specific ladders: {'; '.join(parts)}; every other step follows the common "
+            f"ladder ({common_text})."
+        )
+    else:
+        prefer = tests[tests["point_best"] != tests["common_action"]]
+        why = (
+            "every band's best action is the common one at every step"
+            if prefer.empty
+            else f"{len(prefer)} band-step(s) lean the other way but no advantage is significant "
+            f"at {pct} (Bonferroni over {n_tests} tests)"
+        )
+        statement = (
+            f"The data supports no difference between the collection-score bands: {why}. "
+            f"Every band gets the common ladder ({common_text})."
+        )
+    return BandLadders(
+        ladders=ladders,
+        tests=tests,
+        common=common,
+        supported=bool(len(differ)),
+        statement=statement,
+        level=float(level),
+    )

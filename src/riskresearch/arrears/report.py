@@ -125,6 +125,21 @@ def _report_figures(an: ArrearsAnalysis) -> dict[str, str]:
     return figs
 
 
+def _band_section(an: ArrearsAnalysis) -> list[str]:
+    bl = an.band_ladders
+    if bl is None:
+        return []
+    return [
+        f"<p><b>Band-specific ladders?</b> {html.escape(bl.statement)}</p>",
+        f"<p class='note'>The common ladder is the best for all bands pooled; a band takes "
+        f"the other action at a step only when its advantage (expected net value per episode "
+        f"reaching the step, the band's later steps held fixed) has a {bl.level:.0%} interval "
+        "above zero, Bonferroni over every band and step. This is the ladder of "
+        "<code>riskresearch collections worklist</code>.</p>",
+        _html_table(bl.tests),
+    ]
+
+
 def _report_html(an: ArrearsAnalysis) -> str:
     from riskresearch import __version__
 
@@ -201,6 +216,7 @@ def _report_html(an: ArrearsAnalysis) -> str:
         "ladder's random draws; the recommended ladder maximises recovered cash and resale "
         "minus cost and written-off balance per band.</p>",
         _html_table(an.ladder),
+        *_band_section(an),
         figs["ladder"],
         _html_table(an.comparison),
         _html_table(an.effects.steps),

@@ -25,6 +25,7 @@ from riskresearch.monitoring.report import (
     write_monitoring,
     write_release_monitoring,
 )
+from riskresearch.monitoring.rings import ring_alerts
 from riskresearch.monitoring.run import (
     monitor_config,
     monitor_release,
@@ -55,6 +56,7 @@ __all__ = [
     "read_new_data",
     "release_baseline",
     "retrain",
+    "ring_alerts",
     "stability_plot",
     "with_early_indicators",
     "write_baseline",

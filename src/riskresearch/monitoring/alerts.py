@@ -62,7 +62,7 @@ def alerts_document(mon, alerts: list[dict[str, Any]] | None = None) -> dict[str
 
     alerts = mon.alerts() if alerts is None else alerts
     sev = mon.month_severity()
-    return {
+    doc = {
         "format": ALERTS_FORMAT,
         "model": mon.baseline.data["model"],
         "development": {
@@ -75,4 +75,25 @@ def alerts_document(mon, alerts: list[dict[str, Any]] | None = None) -> dict[str
         "months": {m: sev[m] for m in mon.months},
         "cohorts": dict(mon.month_severity("month").items()),
         "alerts": alerts,
+    }
+    rings = getattr(mon, "ring_alerts", None)
+    if rings is not None:
+        doc["ring_alerts"] = ring_document(rings)
+    return doc
+
+
+def ring_document(rings: pd.DataFrame) -> dict[str, Any]:
+    """The fraud-ring early warning of ``monitoring_alerts.json``: counts by kind and the
+    dated list (newest first)."""
+    as_of = rings.attrs.get("as_of")
+    records = []
+    for r in rings.to_dict("records"):
+        r["alert_date"] = r["alert_date"].strftime("%Y-%m-%d")
+        r["approved_at"] = r["approved_at"].isoformat()
+        records.append({k: (int(v) if hasattr(v, "dtype") else v) for k, v in r.items()})
+    return {
+        "as_of": None if as_of is None else str(as_of),
+        "leases": int(rings["application_id"].nunique()),
+        "kinds": {k: int((rings["kind"] == k).sum()) for k in ("confirmed_ring", "new_cluster")},
+        "alerts": records,
     }

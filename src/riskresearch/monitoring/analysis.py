@@ -44,6 +44,11 @@ class Monitoring:
         Per month, outcome and grade: ``n, events, rate, expected_rate``.
     fraud_weekly, fraud_partners : DataFrame or None
         Fraud model flag shares (with a fraud model and a warehouse).
+    ring_alerts : DataFrame or None
+        With a warehouse: the fraud-ring early warning on the leases active at its as-of date,
+        dated from the first monitored month (:func:`riskresearch.monitoring.rings.ring_alerts`);
+        None without one, or when it lacks what the links need
+        (``params["ring_alerts_skipped"]`` says why).
     checks : DataFrame
         Every check: ``month, kind, subject, value, threshold, severity, detail``.
     counts : DataFrame
@@ -61,6 +66,7 @@ class Monitoring:
     fraud_weekly: pd.DataFrame | None = None
     fraud_partners: pd.DataFrame | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    ring_alerts: pd.DataFrame | None = None
 
     def month_severity(self, by: str = "raised") -> pd.Series:
         """Worst severity of each monitored month: of the checks raised in it (``by="raised"``:
@@ -156,7 +162,7 @@ def monitor(
     fraud : riskresearch.fraud.FraudScorer, optional
         With ``warehouse``: fraud flag shares per week and partner (pandas only).
     warehouse : path-like, optional
-        The warehouse of ``data`` (fraud features).
+        The warehouse of ``data`` (fraud features, and the ring alerts on its active leases).
     months : (first, last), optional
         Monitored months as ``'YYYY-MM'`` (default: from the month after the development
         window, or ``monitoring.monitor_from``, to the last month of the data).
@@ -202,6 +208,14 @@ def monitor(
         weekly = weekly[weekly["month"].isin(month_list)].reset_index(drop=True)
         partners = partners[partners["month"].isin(month_list)].reset_index(drop=True)
         checks += [c for c in fraud_checks if c["month"] in month_list]
+    rings, rings_skipped = None, None
+    if warehouse is not None:
+        from riskresearch.monitoring.rings import ring_alerts, ring_inputs
+
+        # an add-on: a warehouse without the link ids or fraud cases still gets monitored
+        rings_skipped = ring_inputs(warehouse)
+        if rings_skipped is None:
+            rings = ring_alerts(warehouse, since=f"{month_list[0]}-01")
     check_frame = pd.DataFrame(checks, columns=CHECK_COLUMNS)
     return Monitoring(
         baseline=baseline,
@@ -216,7 +230,13 @@ def monitor(
         counts=counts,
         fraud_weekly=weekly,
         fraud_partners=partners,
-        params={"first": first, "last": last or month_list[-1], "dask": is_dask},
+        params={
+            "first": first,
+            "last": last or month_list[-1],
+            "dask": is_dask,
+            "ring_alerts_skipped": rings_skipped,
+        },
+        ring_alerts=rings,
     )
 
 

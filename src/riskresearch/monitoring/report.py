@@ -153,11 +153,40 @@ def _report_html(mon: Monitoring, doc: dict) -> str:
             "(their own development share, at least the portfolio's):</p>",
             _html_table(flagged.head(30)) if len(flagged) else "<p>None.</p>",
         ]
+    if mon.ring_alerts is not None:
+        parts += _ring_section(mon.ring_alerts)
+    elif mon.params.get("ring_alerts_skipped"):
+        parts += [
+            "<h2>Fraud-ring early warning on active leases</h2>",
+            f"<p><em>Skipped: {html.escape(mon.params['ring_alerts_skipped'])}.</em></p>",
+        ]
     body = "\n".join(parts)
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Monitoring "
         f"{html.escape(d['model'])}</title><style>{_CSS}</style></head><body>{body}</body></html>"
     )
+
+
+def _ring_section(rings: pd.DataFrame, shown: int = 50) -> list[str]:
+    kinds = rings["kind"].value_counts()
+    as_of = rings.attrs.get("as_of")
+    table = rings.drop(columns=["approved_at"]).head(shown)
+    return [
+        "<h2>Fraud-ring early warning on active leases</h2>",
+        f"<p class='note'>Leases running on {as_of}: new links after approval (shared device, "
+        "phone or address) to a confirmed ring case, or new applications joining their "
+        "cluster so that it spans 4 customers or more. "
+        f"{int(kinds.get('confirmed_ring', 0))} confirmed-ring and "
+        f"{int(kinds.get('new_cluster', 0))} new-cluster alerts on "
+        f"{rings['application_id'].nunique()} leases"
+        + (
+            f"; the newest {shown} shown (all in monitoring_ring_alerts.csv)"
+            if len(rings) > shown
+            else ""
+        )
+        + ".</p>",
+        _html_table(table) if len(table) else "<p>No alert.</p>",
+    ]
 
 
 def monitoring_report(mon: Monitoring, out: str | os.PathLike) -> Path:
@@ -175,7 +204,8 @@ def write_monitoring(
 ) -> list[Path]:
     """Write ``monitoring_alerts.json``, ``monitoring_stability.csv``,
     ``monitoring_performance.csv``, ``monitoring_grades.csv``, ``monitoring_checks.csv``, the
-    fraud tables when present and ``monitoring_report.html``."""
+    fraud tables and ``monitoring_ring_alerts.csv`` when present and
+    ``monitoring_report.html``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     files = [write_json(out / "monitoring_alerts.json", alerts_document(mon))]
@@ -187,6 +217,7 @@ def write_monitoring(
         "monitoring_checks.csv": mon.checks,
         "monitoring_fraud_weekly.csv": mon.fraud_weekly,
         "monitoring_fraud_partners.csv": mon.fraud_partners,
+        "monitoring_ring_alerts.csv": mon.ring_alerts,
     }
     for name, frame in tables.items():
         if frame is not None:

@@ -18,6 +18,10 @@ after it:
   not hidden by a good customer mix.
 - :func:`flag_partners` turns both into ``watch`` / ``restrict`` / ``suspend`` with reasons, and
   ranks the partners; :func:`partner_report` writes a standalone HTML report.
+- :func:`learn_weights` learns the qualification weights from the partners' outcomes (a
+  penalised logistic regression with the hand-set weights as the prior, and as the fallback
+  while too few partners have outcomes); :func:`service_quality` and :func:`service_trend`
+  follow delivery-address changes and device returns per partner and month.
 
 The hidden truth of the simulator (``oracle_partners``) is read only by :func:`oracle_partners`
 for :func:`detection`, never by the flagging.
@@ -36,15 +40,18 @@ from riskresearch.partners.analysis import (
 )
 from riskresearch.partners.data import load_partner_data
 from riskresearch.partners.monitoring import flag_partners, monitor
-from riskresearch.partners.qualification import qualify
+from riskresearch.partners.qualification import factor_shares, qualify
 from riskresearch.partners.report import funnel_plot, partner_report, price_plot, trend_plot
+from riskresearch.partners.service import service_quality, service_trend
 from riskresearch.partners.stats import actual_vs_expected, ae_stats, calibrate, expected_pd
+from riskresearch.partners.weights import LearnedWeights, learn_weights, partner_bad_outcomes
 
 __all__ = [
     "ACTIONS",
     "APPLICATION_COLUMNS",
     "OUTCOMES",
     "PARTNER_COLUMNS",
+    "LearnedWeights",
     "PartnerAnalysis",
     "actual_vs_expected",
     "ae_stats",
@@ -53,16 +60,21 @@ __all__ = [
     "calibrate",
     "detection",
     "expected_pd",
+    "factor_shares",
     "flag_partners",
     "funnel_plot",
     "has_oracle",
+    "learn_weights",
     "load_partner_data",
     "monitor",
     "oracle_partners",
+    "partner_bad_outcomes",
     "partner_report",
     "pd_rows",
     "price_plot",
     "qualify",
+    "service_quality",
+    "service_trend",
     "trend_plot",
     "write_partners",
 ]

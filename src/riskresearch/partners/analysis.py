@@ -17,30 +17,54 @@ from riskresearch.partners._common import ACTIONS, _check, _config
 from riskresearch.partners.data import load_partner_data
 from riskresearch.partners.monitoring import flag_partners, monitor
 from riskresearch.partners.qualification import qualify
+from riskresearch.partners.service import service_quality, service_trend
 from riskresearch.partners.stats import expected_pd
+from riskresearch.partners.weights import LearnedWeights, learn_weights
 from riskresearch.textfmt import PARTNERS_CSV_DIGITS, write_csv, write_json
 
 
 @dataclass
 class PartnerAnalysis:
-    """Everything :func:`analyse` computes (tables are DataFrames)."""
+    """Everything :func:`analyse` computes (tables are DataFrames).
+
+    ``qualification`` scores every partner with the config's weights (``score``,
+    ``decision``) and with the weights learned from the outcomes (``score_learned``,
+    ``decision_learned``; the config's when there are too few partners, see ``weights``);
+    ``service`` and ``service_trend`` are :func:`service_quality` and :func:`service_trend`.
+    """
 
     qualification: pd.DataFrame
     monthly: pd.DataFrame
     summary: pd.DataFrame
     flags: pd.DataFrame
     params: dict[str, Any] = field(default_factory=dict)
+    weights: LearnedWeights | None = None
+    service: pd.DataFrame | None = None
+    service_trend: pd.DataFrame | None = None
 
     @property
     def metrics(self) -> dict[str, Any]:
         counts = self.flags["action"].value_counts()
         dec = self.qualification["decision"].value_counts()
-        return {
+        out = {
             "partners": len(self.flags),
             "actions": {a: int(counts.get(a, 0)) for a in ACTIONS},
             "qualification": {d: int(dec.get(d, 0)) for d in ("approve", "review", "decline")},
             "flagged": [int(p) for p in self.flags.loc[self.flags["severity"] >= 2, "partner_id"]],
         }
+        if self.weights is not None:
+            w = self.weights
+            out["weights"] = {
+                "source": w.source,
+                "reason": w.reason,
+                "partners": w.partners,
+                "bad": w.bad,
+                "weights": {k: round(float(v), 6) for k, v in w.weights.items()},
+            }
+        if self.service_trend is not None:
+            worse = self.service_trend[self.service_trend["worse"] != ""]
+            out["service_worse"] = [int(p) for p in worse["partner_id"]]
+        return out
 
 
 def analyse(
@@ -87,6 +111,16 @@ def analyse(
     monthly, summary = monitor(apps, pd_col, cfg, seed=seed)
     qual = qualify(partners, cfg, performance=summary)
     flags = flag_partners(summary, qual, cfg)
+    weights = None
+    if cfg.score:
+        weights = learn_weights(partners, summary, cfg)
+        learned = qualify(partners, cfg, performance=summary, weights=weights.weights)
+        qual = qual.assign(
+            score_learned=learned["score"].to_numpy(),
+            decision_learned=learned["decision"].to_numpy(),
+        )
+    service = service_quality(db, as_of)
+    trend = service_trend(service, partners)
     params = {
         "as_of": as_of.isoformat(),
         "expected": "scorecard PD (partner at WoE 0), recalibrated per cohort month"
@@ -94,7 +128,7 @@ def analyse(
         else "portfolio rate per cohort month and segment",
         "config": cfg.model_dump(mode="json"),
     }
-    return PartnerAnalysis(qual, monthly, summary, flags, params)
+    return PartnerAnalysis(qual, monthly, summary, flags, params, weights, service, trend)
 
 
 def pd_rows(data_filter: dict, config: PartnersConfig | None = None) -> dict:
@@ -201,7 +235,10 @@ def write_partners(
 ) -> list[Path]:
     """Write the release artifacts: ``partners.csv`` (ranked flags with the key figures),
     ``partners.json`` (metrics, the config used and, on simulated data, ``detection``),
-    ``partner_summary.csv``, ``partner_months.csv`` and ``partner_qualification.csv``."""
+    ``partner_summary.csv``, ``partner_months.csv``, ``partner_qualification.csv``,
+    ``partner_weights.csv`` (hand-set and learned qualification weights),
+    ``partner_service.csv`` (service events per partner and month) and
+    ``partner_service_trend.csv``."""
     if not isinstance(analysis, PartnerAnalysis):
         raise ConfigError(
             "The 'analysis' parameter of write_partners must be a PartnerAnalysis from analyse. "
@@ -219,9 +256,14 @@ def write_partners(
         "partner_summary.csv": analysis.summary,
         "partner_months.csv": analysis.monthly,
         "partner_qualification.csv": analysis.qualification,
+        "partner_weights.csv": analysis.weights.table if analysis.weights else None,
+        "partner_service.csv": analysis.service,
+        "partner_service_trend.csv": analysis.service_trend,
     }
     files = []
     for name, frame in tables.items():
+        if frame is None:
+            continue
         if name == "partners.csv":  # a model artifact: the fixed precision of riskresearch.textfmt
             write_csv(frame, out / name, digits=PARTNERS_CSV_DIGITS)
         else:

@@ -8,22 +8,46 @@ import numpy as np
 import pandas as pd
 
 from riskresearch.config import PartnersConfig
+from riskresearch.errors import ConfigError
 from riskresearch.partners._common import PARTNER_COLUMNS, _check, _config
 
 
-def _factor_points(values: pd.Series, factor) -> np.ndarray:
+def _factor_share(values: pd.Series, factor) -> np.ndarray:
+    """0 at ``zero_at`` rising linearly to 1 at ``full_at`` (clipped); missing earns 0."""
     x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
     lo, hi = factor.zero_at, factor.full_at
     if factor.log:
         x, lo, hi = np.log10(np.clip(x, 1e-9, None)), math.log10(lo), math.log10(hi)
     share = np.clip((x - lo) / (hi - lo), 0.0, 1.0)
-    return np.where(np.isnan(share), 0.0, factor.weight * share)  # missing earns no points
+    return np.where(np.isnan(share), 0.0, share)  # missing earns no points
+
+
+def _factor_points(values: pd.Series, factor, weight: float | None = None) -> np.ndarray:
+    return (factor.weight if weight is None else weight) * _factor_share(values, factor)
+
+
+def factor_shares(partners: pd.DataFrame, config: PartnersConfig | None = None) -> pd.DataFrame:
+    """Each qualification factor of each partner as a share of full marks (0 .. 1).
+
+    Returns
+    -------
+    DataFrame
+        ``partner_id`` and one column per factor of ``config.score``.
+    """
+    cfg = _config(config)
+    _check(partners, PARTNER_COLUMNS, "The partners table")
+    p = partners.reset_index(drop=True)
+    out = pd.DataFrame({"partner_id": p["partner_id"].to_numpy()})
+    for name, factor in cfg.score.items():
+        out[name] = _factor_share(p[name], factor)
+    return out
 
 
 def qualify(
     partners: pd.DataFrame,
     config: PartnersConfig | None = None,
     performance: pd.DataFrame | None = None,
+    weights: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """Knock-out rules and qualification score of candidate (or onboarded) partners.
 
@@ -36,6 +60,9 @@ def qualify(
     performance : DataFrame, optional
         :func:`monitor`'s partner summary; a bad rate significantly above expected at
         ``flag_confidence`` (``bad_ae_low_flag > 1``) is the ``past_performance`` knock-out.
+    weights : dict, optional
+        Factor -> weight replacing the config's ``weight`` (e.g. ``learn_weights().weights``);
+        ``zero_at``, ``full_at`` and ``log`` stay the config's.
 
     Returns
     -------
@@ -52,8 +79,15 @@ def qualify(
     _check(partners, PARTNER_COLUMNS, "The partners table")
     p = partners.reset_index(drop=True)
     out = pd.DataFrame({"partner_id": p["partner_id"].to_numpy()})
+    weights = dict(weights or {})
+    unknown = sorted(set(weights) - set(cfg.score))
+    if unknown:
+        raise ConfigError(
+            f"The 'weights' parameter of qualify names {unknown}, not factors of partners.score "
+            f"{list(cfg.score)}. Give weights of those factors."
+        )
     for name, factor in cfg.score.items():
-        out[f"points_{name}"] = _factor_points(p[name], factor)
+        out[f"points_{name}"] = _factor_points(p[name], factor, weights.get(name))
     points = [f"points_{n}" for n in cfg.score]
     out["score"] = out[points].sum(axis=1).round(2) if points else 0.0
     ko, k = [[] for _ in range(len(p))], cfg.knockouts
@@ -80,6 +114,11 @@ def qualify(
         for i in np.flatnonzero(hit.fillna(False).to_numpy(dtype=bool)):
             ko[i].append(name)
     out["knockouts"] = [";".join(x) for x in ko]
+
+    def weight_of(column: str) -> float:
+        name = column.removeprefix("points_")
+        return weights.get(name, cfg.score[name].weight)
+
     score = out["score"].to_numpy()
     out["decision"] = np.where(
         [bool(x) for x in ko],
@@ -94,7 +133,10 @@ def qualify(
     for i, names in enumerate(ko):
         r = [f"knock-out: {n}" for n in names]
         if score[i] < cfg.approve_at:
-            weakest = min(points, key=lambda c: out.at[i, c] / max(cfg.score[c[7:]].weight, 1e-9))
+            weakest = min(
+                [c for c in points if weight_of(c) > 0] or points,
+                key=lambda c: out.at[i, c] / max(weight_of(c), 1e-9),
+            )
             weakest = weakest.removeprefix("points_")
             r.append(f"score {score[i]:.0f} < {cfg.approve_at:g} (weakest: {weakest})")
         reasons.append("; ".join(r))

@@ -104,6 +104,52 @@ def price_plot(summary: pd.DataFrame, price_ratio: float = 1.08, ax: Axes | None
     return fig
 
 
+def _weights_section(an: PartnerAnalysis) -> list[str]:
+    import html
+
+    from riskresearch.arrears.report import _html_table
+
+    w = an.weights
+    if w is None:
+        return []
+    return [
+        "<h2>4. Qualification weights learned from outcomes</h2>",
+        f"<p>{html.escape(w.reason)}</p>",
+        "<p class='note'>A partner's outcome is bad when its bad rate, first-payment default, "
+        "early 30+ dpd or confirmed fraud is significantly above what its customers' risk "
+        "predicts. Penalised logistic regression of that outcome on each factor's share of "
+        "full marks; the prior is centred on the hand-set weights (scaled by the hand-set "
+        "score's own slope) and the learned weights are rescaled to the hand-set total. "
+        "<code>score_learned</code> / <code>decision_learned</code> in section 3 use them.</p>",
+        _html_table(w.table),
+    ]
+
+
+def _service_section(an: PartnerAnalysis) -> list[str]:
+    from riskresearch.arrears.report import _html_table
+
+    t = an.service_trend
+    if t is None:
+        return []
+    worse = t[t["worse"] != ""]
+    recent = "; ".join(f"{k}: {', '.join(v)}" for k, v in t.attrs.get("recent", {}).items())
+    counts = ["deliveries", "address_changes", "term_ends", "returns", "returned_late"]
+    monthly = an.service.groupby("month")[[*counts, "not_returned"]].sum().reset_index()
+    return [
+        "<h2>5. Service quality over time</h2>",
+        "<p class='note'>Per partner and month: delivery-address changes after approval "
+        "(delivery month), late returns and devices not returned at the term end (term-end "
+        "month, once settled). Complaints are only an undated 12-month count on the partners "
+        "table, so they cannot be followed month by month; they are shown as they are. "
+        f"Recent months ({recent}) against each partner's earlier months; a rate is worse when "
+        "the lower bound of recent / earlier is above 1 (95%).</p>",
+        _html_table(worse)
+        if len(worse)
+        else "<p>No partner's service got significantly worse.</p>",
+        _html_table(monthly),
+    ]
+
+
 def partner_report(
     db: str | os.PathLike,
     out_html: str | os.PathLike,
@@ -154,6 +200,8 @@ def partner_report(
         _html_table(an.summary[cols]),
         "<h2>3. Qualification</h2>",
         _html_table(an.qualification),
+        *_weights_section(an),
+        *_service_section(an),
         "</body></html>",
     ]
     out = Path(out_html)
