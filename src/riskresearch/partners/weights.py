@@ -130,10 +130,20 @@ def _fit(x: np.ndarray, y: np.ndarray, mu: np.ndarray, sd: float | None) -> tupl
 
     start = np.r_[np.log((y.mean() + 0.5 / n) / (1 - y.mean() + 0.5 / n)), mu]
     res = minimize(loss, start, jac=grad, method="BFGS", options={"gtol": 1e-9})
-    p = 1 / (1 + np.exp(-(xa @ res.x)))
+    theta = res.x
+    # Newton steps from there: the optimum to machine precision, whatever path BFGS took (a
+    # release's partners.json must come out the same on every build)
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-(xa @ theta)))
+        hess = xa.T @ (xa * (p * (1 - p))[:, None]) + np.diag(prec)
+        step = np.linalg.lstsq(hess, grad(theta), rcond=None)[0]
+        theta = theta - step
+        if np.max(np.abs(step)) < 1e-13 * max(1.0, float(np.max(np.abs(theta)))):
+            break
+    p = 1 / (1 + np.exp(-(xa @ theta)))
     hess = xa.T @ (xa * (p * (1 - p))[:, None]) + np.diag(prec)
     cov = np.linalg.pinv(hess)
-    return res.x[0], res.x[1:], cov
+    return theta[0], theta[1:], cov
 
 
 def learn_weights(
@@ -260,16 +270,13 @@ def learn_weights(
         coef_low=coef - z * se,
         coef_high=coef + z * se,
     )
-    moved = ", ".join(
-        f"{f} {p:g} -> {w:.1f}" for f, p, w in zip(factors, prior, learned, strict=True)
-    )
     return LearnedWeights(
         weights=dict(zip(factors, learned.tolist(), strict=True)),
         table=t,
         source="learned",
         reason=(
             f"Learned on {n} partners with an outcome ({n_bad} bad), the hand-set weights as "
-            f"the prior (sd {prior_sd:g}): {moved}."
+            f"the prior (sd {prior_sd:g}); the weights table gives each factor's weight."
         ),
         partners=n,
         bad=n_bad,
