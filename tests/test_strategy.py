@@ -197,6 +197,24 @@ def test_exposure_and_history_limits_in_the_profit():
     ]
 
 
+def test_a_table_without_history_switches_the_history_rule_off(rows, cfg, econ):
+    """A table of one's own without the platform-history columns: no history factors (the
+    decision engine then asks for none), said in the policy; a customer limit without the
+    exposure column is one line."""
+    bare = rows.drop(columns=["hist_max_dpd", "hist_outstanding_rent"])
+    res = strategy.optimise(bare, cfg, econ)
+    assert res.policy["limits"]["history"] is None
+    assert "hist_max_dpd" in res.policy["limits"]["history_off"]
+    assert not strategy.limit_fields(res.policy)
+    limited = strategy.StrategyConfig(
+        grades=[{"grade": "A", "max_device_value": 9e9, "max_term_months": 24, "max_exposure": 1}]
+    )
+    with pytest.raises(
+        DataError, match=r"\['A'\] set max_exposure, but .* 'hist_outstanding_rent'"
+    ):
+        strategy.optimise(bare, limited, econ)
+
+
 def test_rent_curve_is_fitted_on_the_applications(rows):
     # the simulated partners quote listed price x (0.045 + 0.3 / term) per unit
     base, per_term = strategy.fit_rent_curve(rows)

@@ -288,16 +288,46 @@ def _opt_float(v) -> float | None:
 # ------------------------------------------------------------------------------------------
 # limits: platform history and customer exposure
 # ------------------------------------------------------------------------------------------
-def limits_policy(cfg: StrategyConfig | ModelConfig) -> dict[str, Any]:
+def limits_policy(cfg: StrategyConfig | ModelConfig, columns=None) -> dict[str, Any]:
     """The limit rules of a strategy as ``strategy.json`` holds them (``limits``):
     ``history`` (``strategy.limit_history``, None when switched off) and
-    ``exposure_column``."""
+    ``exposure_column``.
+
+    Parameters
+    ----------
+    cfg : StrategyConfig or ModelConfig
+    columns : list of str, optional
+        The columns of the applications: without every column of :data:`HISTORY_FIELDS`
+        (a table of one's own) the history rule is off (``history`` None, ``history_off``
+        says why), so the decision engine asks for no history.
+
+    Raises
+    ------
+    DataError
+        A grade has a ``max_exposure`` but ``columns`` lack the exposure column.
+    """
     s = cfg.strategy if isinstance(cfg, ModelConfig) else cfg
     h = s.limit_history
-    return {
+    out: dict[str, Any] = {
         "history": h.model_dump() if h.enabled else None,
         "exposure_column": s.exposure_column,
     }
+    if columns is None:
+        return out
+    columns = set(columns)
+    missing = [c for c in HISTORY_FIELDS if c not in columns]
+    if out["history"] is not None and missing:
+        out["history"] = None
+        out["history_off"] = f"the applications lack {', '.join(missing)}"
+    limited = [g.grade for g in s.grades if g.max_exposure is not None]
+    if limited and s.exposure_column not in columns:
+        raise DataError(
+            f"strategy.grades {limited} set max_exposure, but the applications lack the column "
+            f"'{s.exposure_column}' (strategy.exposure_column: rent still owed on the "
+            "customer's active leases; riskresearch data build makes hist_outstanding_rent). "
+            "Add the column or drop max_exposure."
+        )
+    return out
 
 
 def history_class_one(leases, writeoffs, max_dpd, months, history: dict[str, Any]) -> str:

@@ -167,7 +167,7 @@ def optimise(
         seen_above = np.cumsum(np.bincount(b, weights=seen, minlength=nb)[::-1])[::-1]
     else:
         bad_sum = None
-    limits = limits_policy(s)
+    limits = limits_policy(s, rows.columns)
     deposits = sorted(set(s.deposit_options) | {g.deposit_share for g in grades})
     prices = sorted(set(s.price_options) | {g.price_multiplier for g in grades})
     n_d, n_m = len(deposits), len(prices)
