@@ -289,9 +289,11 @@ def _decide(args: argparse.Namespace) -> int:
     summary = ", ".join(f"{k} {int(counts.get(k, 0)):,}" for k in ("approve", "refer", "decline"))
     print(f"decided {len(decisions):,} applications with {named} -> {args.output}")
     print(f"  {summary}  ({seconds:.2f} s)")
-    if "model" in decisions.columns:
-        by = decisions["model"].fillna("(none)").value_counts(sort=False)
-        print("  by release: " + ", ".join(f"{k} {int(v):,}" for k, v in by.items()))
+    if len(releases) > 1:  # in the order the releases were given; rows none covers last
+        by = decisions["model"].fillna("(none)").value_counts()
+        names = [*engine.names, "(none)"]
+        parts = [f"{k} {int(by.get(k, 0)):,}" for k in names if k != "(none)" or k in by]
+        print("  by release: " + ", ".join(parts))
     return 0
 
 

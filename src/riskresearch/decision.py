@@ -852,6 +852,8 @@ class DecisionRouter:
         One per release.
     names : sequence of str, optional
         Written to the ``model`` output column (default: each strategy's ``model``).
+    sources : sequence of str, optional
+        Where each release comes from (its folder), named in errors (default: ``names``).
 
     Attributes
     ----------
@@ -867,7 +869,7 @@ class DecisionRouter:
     the row (missing for a row no release covers).
     """
 
-    def __init__(self, engines, names=None):
+    def __init__(self, engines, names=None, sources=None):
         from riskresearch.errors import ConfigError
 
         self.engines = list(engines)
@@ -878,6 +880,7 @@ class DecisionRouter:
             if names is None
             else [str(n) for n in names]
         )
+        where = self.names if sources is None else [str(x) for x in sources]
         for i, a in enumerate(self.engines):
             for j in range(i + 1, len(self.engines)):
                 b = self.engines[j]
@@ -890,7 +893,7 @@ class DecisionRouter:
                         else "every application"
                     )
                     raise ConfigError(
-                        f"The releases '{self.names[i]}' and '{self.names[j]}' both decide "
+                        f"The releases '{where[i]}' and '{where[j]}' both decide "
                         f"applications with {what} (their strategies' applies_to overlap). "
                         "Give each segment one release."
                     )
@@ -918,8 +921,9 @@ class DecisionRouter:
         DataError
             A release fails verification or lacks its strategy.
         """
+        folders = list(folders)
         engines = [DecisionEngine.from_release(f, verify=verify, **kw) for f in folders]
-        return cls(engines)
+        return cls(engines, sources=folders)
 
     def output_columns(self, with_id: bool = True) -> list[str]:
         """The output columns in order (the id column first when ``with_id``)."""
