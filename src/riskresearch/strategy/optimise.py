@@ -78,7 +78,7 @@ class Strategy:
     comparison : DataFrame
         The optimised graded policy next to the best flat single-cut-off policy.
     terms : DataFrame
-        The terms table (one row per grade) as applied (deposits as optimised).
+        The terms table (one row per grade) as applied (deposits and prices as optimised).
     economics : Economics
     """
 
