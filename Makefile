@@ -1,5 +1,6 @@
 # Two commands on a fresh machine with Python 3.11+ and make:
-#   make release   set up .venv, build the embedded warehouse if missing, build the default release
+#   make release   set up .venv, build the embedded warehouse if missing, build the default
+#                  releases (consumer and enterprise)
 #   make test      set up .venv and run the test suite
 PYTHON ?= python3
 VENV   := .venv
@@ -24,6 +25,7 @@ $(STAMP): pyproject.toml Makefile | $(BIN)/python
 release: $(STAMP)
 	$(BIN)/riskresearch data build --if-missing --out $(DB) --table $(TABLE)
 	$(BIN)/riskresearch release scorecards/consumer.yaml --version dev
+	$(BIN)/riskresearch release scorecards/enterprise.yaml --version dev
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from riskresearch import development, fraud, release, strategy
 from riskresearch.cli import main
 from riskresearch.config import config_from_dict
-from riskresearch.decision import DecisionEngine, decision_inputs
-from riskresearch.errors import DataError
+from riskresearch.decision import DecisionEngine, DecisionRouter, decision_inputs
+from riskresearch.errors import ConfigError, DataError
 from riskresearch.scoring import Scorer
 from tests.test_strategy import raw_config
 
@@ -95,21 +95,31 @@ def test_deposit_and_term_rules_applied_as_configured(release_dir, apps, decided
     terms = {g["grade"]: g for g in doc["grades"]}
     ok = decided["decision"] == "approve"
     assert ok.sum() > 500
+    econ = strategy.economics_from_dict(doc["economics"])
+    history = doc["limits"]["history"]
     for grade, part in decided[ok].groupby("grade"):
         t, a = terms[grade], apps.loc[part.index]
         value = a["retail_price"] * a["devices_requested"]
         assert (part["deposit_share"] == t["deposit_share"]).all()
         np.testing.assert_allclose(part["deposit"], t["deposit_share"] * value)
-        assert (value <= t["max_device_value"]).all()
-        np.testing.assert_allclose(
-            part["offered_term_months"], np.minimum(a["lease_term_months"], t["max_term_months"])
-        )
-        np.testing.assert_allclose(
-            part["offered_monthly_rent"], a["monthly_rent"] * t["price_multiplier"]
-        )
+        # the grade's limit times the customer's history factor
+        factor = strategy.limit_factors(a, history)
+        np.testing.assert_allclose(part["limit_factor"], factor)
+        np.testing.assert_allclose(part["max_device_value"], t["max_device_value"] * factor)
+        assert (value <= part["max_device_value"]).all()
+        offered = np.minimum(a["lease_term_months"], t["max_term_months"])
+        np.testing.assert_allclose(part["offered_term_months"], offered)
         capped = a["lease_term_months"] > t["max_term_months"]
+        # a capped term is offered at the rent curve's rent for it, else the quoted rent
+        rent = a["monthly_rent"] * t["price_multiplier"]
+        rent = rent * econ.rent_factor(offered, a["lease_term_months"])
+        np.testing.assert_allclose(part["offered_monthly_rent"], rent)
+        assert (
+            part["offered_monthly_rent"][capped] > (a.monthly_rent * t["price_multiplier"])[capped]
+        ).all()
         assert (part["decision_reason"][capped] == "approved_term_capped").all()
         assert (part["decision_reason"][~capped] == "approved").all()
+    assert (decided["limit_factor"][ok] == 1.5).any()  # clean repeat customers: more credit
     over = decided["decision_reason"] == "device_value_above_limit"
     assert over.any() and (decided["decision"][over] == "refer").all()
     below = decided["score"] < doc["cutoff"]
@@ -581,3 +591,329 @@ def test_decide_batch_equals_decide_one_on_any_numbers(apps):
                     assert pd.isna(other), (key, app)
                 else:
                     assert value == other, (key, app)
+
+
+# ------------------------------------------------------------------------------------------
+# limits by platform history, customer exposure and the rent of a capped term
+# ------------------------------------------------------------------------------------------
+TINY_ECONOMICS = {
+    "default_months": 6,
+    "residual_loss_per_month": 0.036,
+    "residual_floor": 0.1,
+    "take_up": 0.8,
+    "deposit_elasticity": 1.0,
+    "price_elasticity": 3.0,
+    "buyout_rate": {"all": 0.5},
+    "recovery_rate": {"all|all": 0.45},
+    "resale_to_retail": {"all|all": 0.45},
+    "rent_rate_base": 0.045,  # rent per month / device cost = 0.045 + 0.3 / term
+    "rent_rate_per_term": 0.3,
+}
+TINY_LIMITS = {
+    "model": "tiny",
+    "grades": [
+        {
+            "grade": "A",
+            "min_score": 0.0,
+            "max_device_value": 5000.0,
+            "max_exposure": 3000.0,
+            "deposit_share": 0.0,
+            "max_term_months": 12,
+            "price_multiplier": 1.1,
+        }
+    ],
+    "applies_to": {"segment": "consumer"},
+    "economics": TINY_ECONOMICS,
+    "limits": {
+        "history": strategy.LimitHistory().model_dump(),
+        "exposure_column": "hist_outstanding_rent",
+    },
+}
+TINY_APP = {
+    "income": 2000.0,
+    "segment": "consumer",
+    "retail_price": 1000.0,
+    "price_vs_retail": 1.0,
+    "lease_term_months": 12,
+    "monthly_rent": 100.0,
+    "device_category": "phone",
+    "hist_leases": 0,
+    "hist_writeoffs": 0,
+    "hist_max_dpd": None,
+    "hist_months_since_first_lease": None,
+    "hist_outstanding_rent": 0.0,
+}
+CLEAN = {"hist_leases": 2, "hist_max_dpd": 3.0, "hist_months_since_first_lease": 12}
+# a 24-month request capped at 12: rent 100 x 1.1 x (0.045 + 0.3/12) / (0.045 + 0.3/24)
+CAPPED_RENT = 110.0 * 0.07 / 0.0575
+
+
+def _tiny_limits_engine() -> DecisionEngine:
+    return DecisionEngine(Scorer(TINY_CARD), TINY_LIMITS, id_column=None)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason", "factor", "rent"),
+    [
+        ({}, "approved", 1.0, 110.0),
+        ({"lease_term_months": 24}, "approved_term_capped", 1.0, CAPPED_RENT),
+        # exposure: 1,300 owed + 12 x 110 = 2,620 <= 3,000; 1,700 + 1,320 = 3,020 > 3,000
+        ({"hist_outstanding_rent": 1300.0}, "approved", 1.0, 110.0),
+        ({"hist_outstanding_rent": 1700.0}, "exposure_above_limit", 1.0, 110.0),
+        # a clean record of 12 months: 1.5 x both limits (4,500 exposure)
+        ({**CLEAN, "hist_outstanding_rent": 1700.0}, "approved", 1.5, 110.0),
+        ({**CLEAN, "retail_price": 7000.0}, "approved", 1.5, 110.0),
+        ({"retail_price": 7000.0}, "device_value_above_limit", 1.0, 110.0),
+        # a short record is no line increase; 30+ days past due halves the lines
+        (
+            {**CLEAN, "hist_months_since_first_lease": 3, "retail_price": 7000.0},
+            "device_value_above_limit",
+            1.0,
+            110.0,
+        ),
+        ({**CLEAN, "hist_max_dpd": 45.0}, "approved", 0.5, 110.0),  # 1,320 <= 1,500
+        (
+            {**CLEAN, "hist_max_dpd": 45.0, "hist_outstanding_rent": 200.0},
+            "exposure_above_limit",
+            0.5,
+            110.0,
+        ),
+        ({**CLEAN, "hist_writeoffs": 1}, "device_value_above_limit", 0.0, 110.0),
+        ({"hist_leases": None}, "missing_field:hist_leases", 1.0, 110.0),
+        ({"hist_outstanding_rent": None}, "missing_field:hist_outstanding_rent", 1.0, 110.0),
+        ({"hist_outstanding_rent": "lots"}, "invalid_value:hist_outstanding_rent", 1.0, 110.0),
+    ],
+)
+def test_limits_follow_history_and_exposure(change, reason, factor, rent):
+    engine = _tiny_limits_engine()
+    app = {**TINY_APP, **change}
+    batch = engine.decide(pd.DataFrame([app, app])).iloc[0]
+    one = engine.decide_one(app)
+    assert batch["decision_reason"] == one["decision_reason"] == reason
+    assert batch["decision"] == one["decision"] == ("approve" if "approved" in reason else "refer")
+    assert batch["limit_factor"] == pytest.approx(factor)
+    assert batch["max_device_value"] == pytest.approx(5000.0 * factor)
+    assert batch["max_exposure"] == pytest.approx(3000.0 * factor)
+    assert batch["offered_monthly_rent"] == pytest.approx(rent)
+    owed = pd.to_numeric(pd.Series([app["hist_outstanding_rent"]]), errors="coerce").fillna(0)
+    assert batch["customer_exposure"] == pytest.approx(owed[0] + rent * 12)
+    for key in ("max_device_value", "max_exposure", "customer_exposure", "offered_monthly_rent"):
+        assert one[key] == pytest.approx(batch[key]), key
+
+
+def test_limit_fields_are_required_only_when_the_strategy_uses_them():
+    engine = _tiny_limits_engine()
+    assert set(strategy.HISTORY_FIELDS) | {"hist_outstanding_rent"} <= set(engine.required)
+    out = engine.decide(pd.DataFrame([TINY_APP]).drop(columns="hist_max_dpd"))
+    assert out["decision_reason"].iloc[0] == "missing_field:hist_max_dpd"
+    # no customer limit and history switched off: the columns are not needed
+    plain = {
+        **TINY_LIMITS,
+        "grades": [{**TINY_LIMITS["grades"][0], "max_exposure": None}],
+        "limits": {"history": None, "exposure_column": "hist_outstanding_rent"},
+    }
+    engine = DecisionEngine(Scorer(TINY_CARD), plain, id_column=None)
+    assert not set(strategy.HISTORY_FIELDS) & set(engine.required)
+    bare = {k: v for k, v in TINY_APP.items() if not k.startswith("hist_")}
+    got = engine.decide_one({**bare, "retail_price": 7000.0})
+    assert got["decision_reason"] == "device_value_above_limit" and got["limit_factor"] == 1.0
+    assert math.isnan(got["max_exposure"])
+
+
+def test_capped_term_is_offered_at_the_partners_rent_for_that_term(release_dir, apps, decided):
+    """The simulated partners quote listed price x units x (0.045 + 0.3 / term) per month
+    (rounded): the rent the engine offers for a capped term is that quote for the offered
+    term, within the quote's rounding."""
+    capped = decided["decision_reason"] == "approved_term_capped"
+    assert capped.sum() > 30
+    a = apps[capped]
+    listed = a["retail_price"] * a["price_vs_retail"] * a["devices_requested"]
+    offered = decided.loc[capped, "offered_term_months"]
+    quote = listed * (0.045 + 0.3 / offered) * decided.loc[capped, "price_multiplier"]
+    np.testing.assert_allclose(decided.loc[capped, "offered_monthly_rent"], quote, rtol=0.01)
+    assert (offered < a["lease_term_months"]).all()
+
+
+def test_exposure_limit_caps_a_repeat_customer(release_dir, engine, apps):
+    """A customer limit on the same release: a repeat customer whose rent still owed on
+    running leases plus the new lease passes the limit is referred; without what is owed,
+    the same application is approved."""
+    limited = {
+        **engine.strategy,
+        "grades": [{**g, "max_exposure": 6000.0} for g in engine.strategy["grades"]],
+    }
+    rings = pd.read_csv(release_dir / "fraud_rings.csv")
+    capped_engine = DecisionEngine(engine.scorer, limited, engine.fraud, rings)
+    assert "hist_outstanding_rent" in capped_engine.required
+    repeat = apps[(apps.segment == "consumer") & (apps.hist_outstanding_rent > 0)]
+    out = capped_engine.decide(repeat)
+    over = out["decision_reason"] == "exposure_above_limit"
+    assert over.sum() > 5
+    assert (out.loc[over, "customer_exposure"] > out.loc[over, "max_exposure"]).all()
+    np.testing.assert_allclose(
+        out.loc[over, "customer_exposure"],
+        repeat.loc[over, "hist_outstanding_rent"]
+        + out.loc[over, "offered_monthly_rent"] * out.loc[over, "offered_term_months"],
+    )
+    fresh = capped_engine.decide(repeat[over].assign(hist_outstanding_rent=0.0))
+    own = fresh["customer_exposure"] <= fresh["max_exposure"]
+    assert own.sum() > 0
+    assert fresh["decision_reason"][own].isin(["approved", "approved_term_capped"]).all()
+
+
+_HIST = st.one_of(st.sampled_from([None, np.nan, 0, 1, 3, 30, 45, "x"]), st.floats(0, 1e6))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "income": _NUMBERS,
+                "lease_term_months": st.sampled_from([3, 12, 24, None, 0.5]),
+                "retail_price": st.sampled_from([500.0, 4000.0, 7000.0, 9000.0]),
+                "hist_leases": _HIST,
+                "hist_writeoffs": _HIST,
+                "hist_max_dpd": _HIST,
+                "hist_months_since_first_lease": _HIST,
+                "hist_outstanding_rent": _HIST,
+            }
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_decide_batch_equals_decide_one_with_limits(apps):
+    engine = _tiny_limits_engine()
+    apps = [{**TINY_APP, **a} for a in apps]
+    batch = engine.decide(pd.DataFrame(apps))
+    for i, app in enumerate(apps):
+        one = engine.decide_one(app)
+        for key, value in one.items():
+            other = batch[key].iloc[i]
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                assert pd.isna(other), (key, app)
+            elif isinstance(value, float):
+                assert value == pytest.approx(other, rel=1e-12), (key, app)
+            else:
+                assert value == other, (key, app)
+
+
+# ------------------------------------------------------------------------------------------
+# several releases: each application to its segment's release
+# ------------------------------------------------------------------------------------------
+def _tiny_router() -> DecisionRouter:
+    consumer = _tiny_limits_engine()
+    business = {
+        **TINY_LIMITS,
+        "model": "business",
+        "applies_to": {"segment": "enterprise"},
+        "grades": [
+            {
+                **TINY_LIMITS["grades"][0],
+                "max_device_value": 20000.0,
+                "max_exposure": None,
+                "price_multiplier": 0.95,
+            }
+        ],
+    }
+    return DecisionRouter([consumer, DecisionEngine(Scorer(TINY_CARD), business, id_column=None)])
+
+
+def test_router_sends_each_row_to_its_segments_release():
+    router = _tiny_router()
+    rows = pd.DataFrame(
+        [
+            {**TINY_APP, "retail_price": 7000.0},  # above the consumer limit
+            {**TINY_APP, "segment": "enterprise", "retail_price": 7000.0},
+            {**TINY_APP, "segment": "government"},
+            {**TINY_APP, "segment": None},
+            {**TINY_APP, "segment": "enterprise", "lease_term_months": 24},
+        ]
+    )
+    out = router.decide(rows)
+    assert list(out.columns) == router.output_columns(with_id=False)
+    assert out["model"].tolist()[:2] == ["tiny", "business"] and out["model"][4] == "business"
+    assert out["decision_reason"].tolist() == [
+        "device_value_above_limit",
+        "approved",
+        "not_covered:segment",
+        "missing_field:segment",
+        "approved_term_capped",
+    ]
+    assert out["offered_monthly_rent"][1] == pytest.approx(95.0)  # the business price
+    assert out[["score", "grade", "offered_monthly_rent"]].iloc[2:4].isna().all().all()
+    # each routed row is exactly what its own release decides
+    for i, engine in ((0, router.engines[0]), (1, router.engines[1]), (4, router.engines[1])):
+        alone = engine.decide(rows.iloc[[i]]).iloc[0]
+        pd.testing.assert_series_equal(
+            out.iloc[i].drop("model"), alone, check_names=False, check_dtype=False
+        )
+    for i in range(len(rows)):
+        one = router.decide_one(rows.iloc[i].to_dict())
+        assert list(one) == list(out.columns)
+        for key, value in one.items():
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                assert pd.isna(out[key].iloc[i]), key
+            else:
+                assert (
+                    value == pytest.approx(out[key].iloc[i])
+                    if isinstance(value, float)
+                    else value == out[key].iloc[i]
+                ), key
+    empty = router.decide(rows.iloc[:0])
+    assert empty.dtypes.astype(str).tolist() == out.dtypes.astype(str).tolist()
+    assert (
+        router.decide(rows.drop(columns="segment"))["decision_reason"] == "missing_field:segment"
+    ).all()
+
+
+@pytest.mark.parametrize(
+    ("other", "match"),
+    [
+        (
+            {"segment": "consumer"},
+            r"'tiny' and 'second' both decide applications with segment = consumer",
+        ),
+        ({}, r"both decide applications with segment = consumer"),
+        ({"channel": "web"}, r"segment = consumer and channel = web"),
+    ],
+)
+def test_overlapping_releases_are_one_config_error(other, match):
+    second = {**TINY_LIMITS, "model": "second", "applies_to": other}
+    engines = [_tiny_limits_engine(), DecisionEngine(Scorer(TINY_CARD), second, id_column=None)]
+    with pytest.raises(ConfigError, match=match) as info:
+        DecisionRouter(engines)
+    assert "\n" not in str(info.value)
+
+
+def test_cli_refuses_the_same_segment_twice(release_dir, apps, tmp_path, capsys):
+    src, dst = tmp_path / "apps.parquet", tmp_path / "out.csv"
+    apps.head(50).to_parquet(src)
+    assert main(["decide", str(release_dir), str(release_dir), str(src), str(dst)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "both decide applications with segment = consumer" in err[0]
+    assert not dst.exists()
+
+
+def test_router_travels_to_dask_workers():
+    """Dask ships the engine to its workers by pickle: the router and its engines (whose
+    per-thread caches cannot be pickled) arrive and decide alike."""
+    import pickle
+
+    import dask.dataframe as dd
+
+    from riskresearch import scale
+
+    router = _tiny_router()
+    rows = pd.DataFrame(
+        [
+            {**TINY_APP, "segment": s, "retail_price": p}
+            for s in ("consumer", "enterprise", "x")
+            for p in (1000.0, 7000.0)
+        ]
+    )
+    shipped = pickle.loads(pickle.dumps(scale.batch._Shipped(router)))
+    pd.testing.assert_frame_equal(shipped.engine.decide(rows), router.decide(rows))
+    lazy = scale.decide_frame(dd.from_pandas(rows, npartitions=3), router)
+    pd.testing.assert_frame_equal(lazy.compute(scheduler="sync"), router.decide(rows))

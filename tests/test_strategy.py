@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 
@@ -157,6 +158,99 @@ def test_term_cap_limit_and_take_up_rules():
     assert e["rent"].iloc[0] == pytest.approx(110.0)
 
 
+def test_capped_term_rent_follows_the_rent_curve():
+    # rent / device cost = 0.05 + 0.3 / term: 12 months quote 100, 6 months cost 100 x
+    # (0.05 + 0.05) / (0.05 + 0.025) = 133.33 a month; margin = 133.33 x 6 + 700 - 1000 = 500
+    econ = flat_economics()
+    econ.rent_rate_base, econ.rent_rate_per_term = 0.05, 0.3
+    capped = strategy.expected_profit(ONE, [0.1], {**TERMS, "max_term_months": 6}, econ)
+    assert capped["rent"].iloc[0] == pytest.approx(400 / 3)
+    assert capped["margin"].iloc[0] == pytest.approx(500.0)
+    # losses: 1000 - 200, then 1000 - 133.33 - 200
+    assert capped["loss_given_default"].iloc[0] == pytest.approx((800 + 2000 / 3) / 2)
+    uncapped = strategy.expected_profit(ONE, [0.1], TERMS, econ)
+    assert uncapped["rent"].iloc[0] == pytest.approx(100.0)
+    assert econ.rent_factor([24.0, 12.0], [12.0, 12.0]).tolist() == [1.0, 1.0]  # never cheaper
+
+
+def test_exposure_and_history_limits_in_the_profit():
+    limits = strategy.limits_policy(strategy.StrategyConfig())
+    rows = pd.concat([ONE] * 4, ignore_index=True).assign(
+        hist_outstanding_rent=[0.0, 700.0, 700.0, 0.0],
+        hist_leases=[0, 0, 3, 2],
+        hist_writeoffs=[0, 0, 0, 1],
+        hist_max_dpd=[np.nan, np.nan, 2.0, 0.0],
+        hist_months_since_first_lease=[np.nan, np.nan, 12, 12],
+    )
+    # this lease's rent: 12 x 100 = 1,200; customer limit 1,800 (x1.5 for a clean record)
+    terms = {**TERMS, "max_exposure": 1800.0}
+    e = strategy.expected_profit(rows, [0.1] * 4, terms, flat_economics(), limits=limits)
+    assert e["exposure"].tolist() == [1200.0, 1900.0, 1900.0, 1200.0]
+    assert e["limit_factor"].tolist() == [1.0, 1.0, 1.5, 0.0]  # new, new, clean, written off
+    assert e["booked"].tolist() == [True, False, True, False]
+    assert e["expected_profit"][~e["booked"]].eq(0).all()
+    assert strategy.history_classes(rows, None).tolist() == [
+        "new",
+        "new",
+        "clean",
+        "written_off",
+    ]
+
+
+def test_a_table_without_history_switches_the_history_rule_off(rows, cfg, econ):
+    """A table of one's own without the platform-history columns: no history factors (the
+    decision engine then asks for none), said in the policy; a customer limit without the
+    exposure column is one line."""
+    bare = rows.drop(columns=["hist_max_dpd", "hist_outstanding_rent"])
+    res = strategy.optimise(bare, cfg, econ)
+    assert res.policy["limits"]["history"] is None
+    assert "hist_max_dpd" in res.policy["limits"]["history_off"]
+    assert not strategy.limit_fields(res.policy)
+    limited = strategy.StrategyConfig(
+        grades=[{"grade": "A", "max_device_value": 9e9, "max_term_months": 24, "max_exposure": 1}]
+    )
+    with pytest.raises(
+        DataError, match=r"\['A'\] set max_exposure, but .* 'hist_outstanding_rent'"
+    ):
+        strategy.optimise(bare, limited, econ)
+
+
+def test_rent_curve_is_fitted_on_the_applications(rows):
+    # the simulated partners quote listed price x (0.045 + 0.3 / term) per unit
+    base, per_term = strategy.fit_rent_curve(rows)
+    assert base == pytest.approx(0.045, abs=0.002) and per_term == pytest.approx(0.3, abs=0.01)
+    assert strategy.fit_rent_curve(ONE) is None  # one term: nothing to fit
+
+
+def test_outstanding_rent_is_point_in_time(modeling, warehouse):
+    """hist_outstanding_rent = the whole schedule of the customer's leases running on the
+    application day less the instalments paid before that day, from the raw tables."""
+    rows = modeling[modeling.hist_outstanding_rent > 0].sort_values("application_id")
+    rows = rows.iloc[:: max(1, len(rows) // 40)]
+    assert len(rows) >= 30
+    ids = ",".join(str(int(c)) for c in rows.customer_id.unique())
+    orders = query(
+        warehouse,
+        "SELECT application_id, customer_id, started_on, ended_on, monthly_rent, "
+        f"lease_term_months FROM orders WHERE customer_id IN ({ids})",
+    )
+    inst = query(
+        warehouse,
+        "SELECT application_id, amount_due, paid_date FROM installments WHERE application_id "
+        f"IN (SELECT application_id FROM orders WHERE customer_id IN ({ids}))",
+    )
+    for r in rows.itertuples():
+        day = pd.Timestamp(r.applied_at).normalize()
+        o = orders[
+            (orders.customer_id == r.customer_id) & (pd.to_datetime(orders.started_on) < day)
+        ]
+        running = o[o.ended_on.isna() | (pd.to_datetime(o.ended_on) >= day)]
+        i = inst[inst.application_id.isin(running.application_id)]
+        paid = i.loc[pd.to_datetime(i.paid_date) < day, "amount_due"].sum()
+        owed = (running.monthly_rent * running.lease_term_months).sum() - paid
+        assert r.hist_outstanding_rent == pytest.approx(max(owed, 0.0), abs=0.01)
+
+
 def test_expected_profit_names_missing_columns():
     with pytest.raises(DataError, match=r"\['monthly_rent'\]"):
         strategy.expected_profit(ONE.drop(columns="monthly_rent"), [0.1], TERMS, flat_economics())
@@ -218,6 +312,65 @@ def test_a_tighter_bad_rate_raises_the_cutoff(modeling_path, warehouse, rows, ec
     assert tight.policy["expected"]["bad_rate"] <= round(loose * 0.7, 4)
 
 
+def test_price_sensitivity_table(modeling_path, warehouse, rows, econ):
+    raw = raw_config(modeling_path, warehouse, optimise_prices=True)
+    raw["strategy"]["economics"] = {"price_elasticity": 3.0}
+    priced = config_from_dict(raw)
+    econ = dataclasses.replace(econ, price_elasticity=3.0)
+    result = strategy.optimise(rows, priced, econ)
+    table = strategy.price_sensitivity(rows, priced, econ, result)
+    assert table["factor"].tolist() == [0.5, 1.0, 2.0]
+    assert table["price_elasticity"].tolist() == [1.5, 3.0, 6.0]
+    one = table.set_index("factor").loc[1.0]
+    exp = result.policy["expected"]
+    assert one["profit_per_application"] == pytest.approx(exp["profit_per_application"])
+    assert one["chosen_policy_profit"] == pytest.approx(exp["profit_per_application"])
+    assert table["feasible"].all()
+    # re-optimised under each elasticity, no worse than the released policy there
+    assert (table["regret"] >= -1e-9).all() and table["regret"].max() > 0
+    # a stronger price response lowers the prices chosen, grade by grade
+    prices = table[[f"price_{g}" for g in "ABCDE"]].to_numpy()
+    assert (np.diff(prices, axis=0) <= 0).all() and (prices[0] > prices[2]).any()
+
+
+def test_implied_elasticity_makes_the_quoted_rent_the_best_price(rows, econ, result):
+    implied = strategy.implied_price_elasticity(rows, result.policy, econ)
+    assert 0 < implied < 20
+
+    def slope(elasticity):
+        e = dataclasses.replace(econ, price_elasticity=elasticity)
+        at = {}
+        for m in (0.99, 1.01):
+            policy = {
+                **result.policy,
+                "grades": [{**g, "price_multiplier": m} for g in result.policy["grades"]],
+            }
+            at[m] = strategy.policy_outcome(rows, policy, e)["profit_per_application"]
+        return at[1.01] - at[0.99]
+
+    assert abs(slope(implied)) < 0.01 * abs(slope(0.0))
+    assert slope(implied * 0.5) > 0 > slope(implied * 2)
+
+
+def test_policy_outcome_matches_the_optimiser(rows, econ, result):
+    got = strategy.policy_outcome(rows, result.policy, econ)
+    exp = result.policy["expected"]
+    assert got["profit_per_application"] == pytest.approx(exp["profit_per_application"])
+    above = rows["score"].to_numpy() >= result.policy["cutoff"]
+    assert got["approval_rate"] + got["referred_rate"] == pytest.approx(above.mean())
+
+
+def test_limit_table_by_history(rows, econ, result, cfg):
+    table = strategy.limit_table(rows, result.policy, econ).set_index("history")
+    assert table.index.tolist() == list(strategy.HISTORY_CLASSES)
+    assert table["rows"].sum() == len(rows)
+    h = cfg.strategy.limit_history
+    assert table.loc["clean", "limit_factor"] == h.clean == 1.5
+    assert table.loc["written_off", "approved_share"] == 0  # a write-off's limit is 0
+    assert table.loc["new", "mean_outstanding_rent"] == 0
+    assert table.loc["clean", "rows"] > 100
+
+
 def test_impossible_constraints_are_one_config_error(modeling_path, warehouse, rows, econ):
     cfg = config_from_dict(
         raw_config(modeling_path, warehouse, max_bad_rate=0.001, min_approval_rate=0.9)
@@ -239,43 +392,62 @@ def test_dynamic_programme_matches_brute_force(modeling_path, warehouse):
             "lease_term_months": rng.choice([6, 12, 24], n),
             "monthly_rent": rng.uniform(50, 400, n),
             "device_category": rng.choice(["phone", "laptop"], n),
+            "hist_outstanding_rent": rng.choice([0.0, 0.0, 3000.0], n),
         }
     )
     grades = [
-        {"grade": "A", "max_device_value": 8000, "max_term_months": 24, "price_multiplier": 0.97},
-        {"grade": "B", "max_device_value": 5000, "max_term_months": 12},
-        {"grade": "C", "max_device_value": 2000, "max_term_months": 12, "price_multiplier": 1.1},
+        {
+            "grade": "A",
+            "max_device_value": 8000,
+            "max_term_months": 24,
+            "price_multiplier": 0.97,
+            "max_exposure": 12000,
+        },
+        {"grade": "B", "max_device_value": 5000, "max_term_months": 12, "max_exposure": 8000},
+        {
+            "grade": "C",
+            "max_device_value": 2000,
+            "max_term_months": 12,
+            "price_multiplier": 1.1,
+            "max_exposure": 4000,
+        },
     ]
+    deposits, prices = (0.0, 0.25), (0.95, 1.05)
     cfg = config_from_dict(
         raw_config(
             modeling_path,
             warehouse,
             grades=grades,
             n_bins=7,
-            deposit_options=[0.0, 0.25],
+            deposit_options=list(deposits),
+            optimise_prices=True,
+            price_options=list(prices),
             min_grade_share=0.08,
             max_bad_rate=0.5,
             min_approval_rate=0.3,
         )
     )
     econ = flat_economics(take_up=0.9, deposit_elasticity=0.8, price_elasticity=1.5)
+    econ.rent_rate_base, econ.rent_rate_per_term = 0.05, 0.3
     res = strategy.optimise(frame, cfg, econ, target=None)
     edges, b = _bins(score, 7)
     nb = len(edges) + 1
     terms = [GradeTerms(**g) for g in grades]
-    profit = {  # per grade and deposit: profit per bin
-        (g, d): np.bincount(
+    limits = strategy.limits_policy(cfg)
+    options = list(itertools.product(deposits, prices))
+    profit = {  # per grade, deposit and price: profit per bin
+        (g, o): np.bincount(
             b,
-            weights=strategy.expected_profit(frame, frame["pd"], terms[g], econ, d)[
+            weights=strategy.expected_profit(frame, frame["pd"], terms[g], econ, *o, limits=limits)[
                 "expected_profit"
             ].to_numpy(),
             minlength=nb,
         )
         for g in range(3)
-        for d in (0.0, 0.25)
+        for o in options
     }
     count = np.bincount(b, minlength=nb)
-    best = -np.inf
+    best, best_terms = -np.inf, None
     for c, b1, b2 in itertools.combinations(range(nb), 3):  # C: [c, b1), B: [b1, b2), A: [b2, nb)
         spans = [(b2, nb), (b1, b2), (c, b1)]
         if min(count[lo:hi].sum() for lo, hi in spans) < 0.08 * n:
@@ -283,12 +455,62 @@ def test_dynamic_programme_matches_brute_force(modeling_path, warehouse):
         approved = b >= c
         if approved.mean() < 0.3 or frame["pd"][approved].mean() > 0.5:
             continue
-        for deps in itertools.product((0.0, 0.25), repeat=3):
-            if list(deps) != sorted(deps):  # A <= B <= C
+        for chosen in itertools.product(options, repeat=3):
+            deps, ms = zip(*chosen, strict=True)
+            if list(deps) != sorted(deps) or list(ms) != sorted(ms):  # A <= B <= C
                 continue
-            total = sum(profit[g, deps[g]][lo:hi].sum() for g, (lo, hi) in enumerate(spans))
-            best = max(best, total)
+            total = sum(profit[g, chosen[g]][lo:hi].sum() for g, (lo, hi) in enumerate(spans))
+            if total > best:
+                best, best_terms = total, chosen
     assert res.policy["expected"]["profit_per_application"] * n == pytest.approx(best)
+    got = [(g["deposit_share"], g["price_multiplier"]) for g in res.policy["grades"]]
+    assert got == list(best_terms)
+
+
+def test_price_optimiser_chooses_discounts_when_elasticity_rewards_them():
+    """Without a price response every grade pays the highest price; when a discount wins
+    enough take-up (elasticity 4), the good grade is offered one and the riskier grade
+    keeps a higher price."""
+    score = np.random.default_rng(3).integers(450, 700, 600).astype(float)
+    frame = pd.DataFrame(
+        {
+            "score": score,
+            "pd": 1 / (1 + np.exp((score - 540) / 25)),
+            "retail_price": 3000.0,
+            "price_vs_retail": 1.0,
+            "lease_term_months": 12,
+            "monthly_rent": 240.0,
+            "device_category": "phone",
+        }
+    )
+    cfg = strategy.StrategyConfig(
+        grades=[
+            {"grade": "A", "max_device_value": 8000, "max_term_months": 24},
+            {"grade": "B", "max_device_value": 8000, "max_term_months": 24},
+        ],
+        n_bins=10,
+        optimise_prices=True,
+        price_options=[0.9, 1.0, 1.1],
+        optimise_deposits=False,
+        min_grade_share=0.2,
+        max_bad_rate=0.5,
+        min_approval_rate=0.3,
+    )
+
+    def prices(elasticity):
+        econ = flat_economics(take_up=0.7, price_elasticity=elasticity)
+        res = strategy.optimise(frame, cfg, econ, target=None)
+        return [g["price_multiplier"] for g in res.policy["grades"]], res
+
+    assert prices(0.0)[0] == [1.1, 1.1]
+    chosen, res = prices(4.0)
+    assert chosen == [0.9, 1.0]
+    assert res.terms["price_multiplier"].tolist() == chosen
+    # the discount pays: the same grading at price 1 earns less at this elasticity
+    econ = flat_economics(take_up=0.7, price_elasticity=4.0)
+    flat = {**res.policy, "grades": [{**g, "price_multiplier": 1.0} for g in res.policy["grades"]]}
+    at_one = strategy.policy_outcome(frame, flat, econ)["profit_per_application"]
+    assert res.policy["expected"]["profit_per_application"] > at_one
 
 
 def test_optimise_needs_scores():
@@ -357,6 +579,34 @@ def test_optimise_needs_scores():
             "reserved",
         ),
         ({"ring_keys": ["email"]}, r"'strategy.ring_keys.0'"),
+        ({"price_options": [1.1, 0.9]}, r"strategy.price_options must be distinct"),
+        ({"price_options": [0.0, 1.0]}, r"strategy.price_options must be distinct"),
+        (
+            {
+                "grades": [
+                    {"grade": "A", "max_device_value": 1, "max_term_months": 1},
+                    {
+                        "grade": "B",
+                        "max_device_value": 1,
+                        "max_term_months": 1,
+                        "price_multiplier": 0.9,
+                    },
+                ]
+            },
+            r"strategy.grades\[1\].price_multiplier \(0.9\) of grade B is below",
+        ),
+        (
+            {
+                "grades": [
+                    {"grade": "A", "max_device_value": 1, "max_term_months": 1, "max_exposure": 5},
+                    {"grade": "B", "max_device_value": 1, "max_term_months": 1},
+                ]
+            },
+            r"strategy.grades\[1\].max_exposure \(None\) of grade B exceeds",
+        ),
+        ({"limit_history": {"delinquent": 2.0}}, r"limit_history.delinquent \(2.0\) exceeds"),
+        ({"limit_history": {"delinquent_dpd": 5}}, r"delinquent_dpd \(5\) is below"),
+        ({"economics": {"rent_rate_base": 0.05}}, r"rent_rate_base and rent_rate_per_term go"),
         ({"max_bad_rate": 1.5}, r"'strategy.max_bad_rate'"),
         (
             {"grades": [{"grade": "A", "max_device_value": 1, "max_term_months": 1, "extra": 1}]},
@@ -422,6 +672,18 @@ def test_strategy_json_schema_and_determinism(built, cfg, tmp_path):
         assert worse["max_score"] == better["min_score"]
         assert worse["expected_bad_rate"] > better["expected_bad_rate"]
     assert doc["fraud"] is None  # no fraud model written into this folder
+    assert doc["limits"]["history"]["clean"] == 1.5
+    assert doc["limits"]["exposure_column"] == "hist_outstanding_rent"
+    assert set(strategy.HISTORY_FIELDS) <= set(doc["required_fields"])
+    assert doc["pricing"]["price_elasticity"] == 1.0
+    assert doc["pricing"]["source"].startswith("config")
+    assert doc["pricing"]["implied_price_elasticity"] > 0
+    assert doc["economics"]["rent_source"] == "fitted"
+    sens = pd.read_csv(out / "strategy_sensitivity.csv")
+    assert sens["factor"].tolist() == [0.5, 1.0, 2.0]
+    assert pd.read_csv(out / "strategy_limits.csv")["history"].tolist() == list(
+        strategy.HISTORY_CLASSES
+    )
     terms = pd.read_csv(out / "strategy_terms.csv")
     assert terms["deposit_share"].tolist() == [g["deposit_share"] for g in doc["grades"]]
     again = strategy.write_strategy(sdev, tmp_path)

@@ -256,15 +256,26 @@ def _score_dask(args: argparse.Namespace, scorer, manifest: dict) -> int:
 
 
 def _decide(args: argparse.Namespace) -> int:
-    from riskresearch.decision import DecisionEngine, read_applications, write_decisions
+    from riskresearch.decision import (
+        DecisionEngine,
+        DecisionRouter,
+        read_applications,
+        write_decisions,
+    )
 
     _refuse_overwriting_input(args)
     # refuses a tampered release; a pandas batch scores the fraud model on every core, Dask
     # workers on one thread each
     dask = getattr(args, "dask", False)
-    engine = DecisionEngine.from_release(args.release, n_threads=1 if dask else 0)
+    threads = 1 if dask else 0
+    releases = list(args.release)
+    if len(releases) == 1:
+        engine = DecisionEngine.from_release(releases[0], n_threads=threads)
+    else:  # one release per segment, routed by their strategies' applies_to
+        engine = DecisionRouter.from_releases(releases, n_threads=threads)
+    named = ", ".join(releases)
     if dask:
-        return _decide_dask(args, engine)
+        return _decide_dask(args, engine, named)
     if getattr(args, "scheduler", None):
         from riskresearch.errors import ConfigError
 
@@ -276,12 +287,17 @@ def _decide(args: argparse.Namespace) -> int:
     write_decisions(decisions, args.output)
     counts = decisions["decision"].value_counts()
     summary = ", ".join(f"{k} {int(counts.get(k, 0)):,}" for k in ("approve", "refer", "decline"))
-    print(f"decided {len(decisions):,} applications with {args.release} -> {args.output}")
+    print(f"decided {len(decisions):,} applications with {named} -> {args.output}")
     print(f"  {summary}  ({seconds:.2f} s)")
+    if len(releases) > 1:  # in the order the releases were given; rows none covers last
+        by = decisions["model"].fillna("(none)").value_counts()
+        names = [*engine.names, "(none)"]
+        parts = [f"{k} {int(by.get(k, 0)):,}" for k in names if k != "(none)" or k in by]
+        print("  by release: " + ", ".join(parts))
     return 0
 
 
-def _decide_dask(args: argparse.Namespace, engine) -> int:
+def _decide_dask(args: argparse.Namespace, engine, named: str) -> int:
     from riskresearch.scale import check_parquet_io, client, decide_parquet
 
     check_parquet_io(args.input, args.output, [], "DecisionEngine")  # before a cluster starts
@@ -289,7 +305,7 @@ def _decide_dask(args: argparse.Namespace, engine) -> int:
     with client(args.scheduler) as c:
         n = decide_parquet(engine, args.input, args.output, dask_client=c)
     print(
-        f"decided {n:,} applications with {args.release} -> {args.output}/ (Dask, "
+        f"decided {n:,} applications with {named} -> {args.output}/ (Dask, "
         f"{args.scheduler or 'local cluster'}, {time.perf_counter() - t0:.1f} s)"
     )
     return 0
@@ -585,7 +601,12 @@ def build_parser() -> argparse.ArgumentParser:
     dec = sub.add_parser(
         "decide", help="decide applications (approve/refer/decline, grade, terms) with a release"
     )
-    dec.add_argument("release", help="release folder with strategy.json")
+    dec.add_argument(
+        "release",
+        nargs="+",
+        help="release folder with strategy.json; several (one per segment): each application "
+        "goes to the release whose strategy covers it (applies_to)",
+    )
     dec.add_argument("input", help="CSV or Parquet file of applications")
     dec.add_argument("output", help="CSV or Parquet file to write (decisions, terms, reasons)")
     dec.add_argument(

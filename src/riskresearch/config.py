@@ -7,6 +7,8 @@ names the key, e.g. ``"'binning.max_n_bins' ... Got 'eight' instead."``.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import math
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -612,7 +614,18 @@ class GradeTerms(_Strict):
         0.0, ge=0, lt=1, description="deposit as a share of the device value (0 for good grades)"
     )
     max_term_months: int = Field(ge=1, description="longest lease term offered")
-    price_multiplier: float = Field(1.0, gt=0, le=3, description="factor on the quoted rent")
+    price_multiplier: float = Field(
+        1.0,
+        gt=0,
+        le=3,
+        description="factor on the quoted rent (chosen from price_options when optimise_prices)",
+    )
+    max_exposure: float | None = Field(
+        None,
+        gt=0,
+        description="customer limit: outstanding rent of the customer's active leases plus "
+        "this lease's rent (null: no customer limit)",
+    )
     fraud_review: bool = Field(False, description="refer when the fraud score reaches review")
     enterprise_review: bool = Field(False, description="refer enterprise applications")
 
@@ -663,8 +676,72 @@ class StrategyEconomicsConfig(_Strict):
         1.0, ge=0, description="take-up falls by this times the deposit share"
     )
     price_elasticity: float = Field(
-        1.0, ge=0, description="take-up falls by this times (price multiplier - 1)"
+        1.0,
+        ge=0,
+        description="take-up falls by this times (price multiplier - 1) (rises for a discount)",
     )
+    rent_rate_base: float | None = Field(
+        None,
+        ge=0,
+        description="quoted rent per month / device cost = base + per_term / term; default: "
+        "fitted on the applications",
+    )
+    rent_rate_per_term: float | None = Field(
+        None, ge=0, description="see rent_rate_base; default: fitted on the applications"
+    )
+
+    @model_validator(mode="after")
+    def _rent_curve_pair(self) -> StrategyEconomicsConfig:
+        if (self.rent_rate_base is None) != (self.rent_rate_per_term is None):
+            raise ValueError(
+                "strategy.economics.rent_rate_base and rent_rate_per_term go together; give "
+                "both or neither"
+            )
+        return self
+
+
+class LimitHistory(_Strict):
+    """Line increase / decrease of repeat customers (``strategy.limit_history``).
+
+    A customer's platform history at the application (point-in-time columns of the modeling
+    table: ``hist_leases``, ``hist_writeoffs``, ``hist_max_dpd``,
+    ``hist_months_since_first_lease``) puts the application in one class, the first that
+    applies: ``new`` (no lease before), ``written_off`` (a lease written off), ``delinquent``
+    (worst days past due at least ``delinquent_dpd``), ``clean`` (worst days past due below
+    ``clean_max_dpd`` and a first lease at least ``clean_min_months`` ago), ``other`` (a
+    short or slightly late record). The grade's limits (``max_device_value`` and
+    ``max_exposure``) are multiplied by the class's factor; a factor of 0 refers every
+    application of the class (its limit is 0).
+    """
+
+    enabled: bool = Field(True, description="false: every customer keeps the grade's limits")
+    clean_max_dpd: int = Field(8, ge=1, description="worst dpd below this: a clean record")
+    clean_min_months: int = Field(
+        6, ge=0, description="a clean record is at least this many months old"
+    )
+    delinquent_dpd: int = Field(30, ge=1, description="worst dpd from this: delinquent")
+    new: float = Field(1.0, ge=0, description="limit factor without platform history")
+    clean: float = Field(1.5, ge=0, description="limit factor of a clean repeat customer")
+    other: float = Field(1.0, ge=0, description="limit factor of a short or slightly late record")
+    delinquent: float = Field(0.5, ge=0, description="limit factor after delinquent_dpd")
+    written_off: float = Field(0.0, ge=0, description="limit factor after a write-off")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LimitHistory:
+        if self.delinquent_dpd < self.clean_max_dpd:
+            raise ValueError(
+                f"strategy.limit_history.delinquent_dpd ({self.delinquent_dpd}) is below "
+                f"clean_max_dpd ({self.clean_max_dpd}); a delinquent record cannot be clean"
+            )
+        order = ("clean", "other", "delinquent", "written_off")
+        for better, worse in itertools.pairwise(order):
+            if getattr(self, worse) > getattr(self, better):
+                raise ValueError(
+                    f"strategy.limit_history.{worse} ({getattr(self, worse)}) exceeds "
+                    f"{better} ({getattr(self, better)}); a worse record never gets a larger "
+                    "limit"
+                )
+        return self
 
 
 RingKey = Literal["device_fingerprint_id", "contact_phone_id", "address_id"]
@@ -766,6 +843,20 @@ class StrategyConfig(_Strict):
         default_factory=lambda: [0.0, 0.1, 0.2, 0.3],
         description="deposit shares the optimiser may choose per grade",
     )
+    optimise_prices: bool = Field(
+        False,
+        description="choose each grade's price multiplier from price_options (else as in grades)",
+    )
+    price_options: list[float] = Field(
+        default_factory=lambda: [0.9, 0.95, 1.0, 1.05, 1.1, 1.2],
+        description="price multipliers the optimiser chooses from (discounts below 1)",
+    )
+    limit_history: LimitHistory = Field(default_factory=LimitHistory)
+    exposure_column: str = Field(
+        "hist_outstanding_rent",
+        description="column holding the rent still owed on the customer's active leases at "
+        "the application (customer limit: grades' max_exposure)",
+    )
     min_grade_share: float = Field(
         0.05, gt=0, lt=1, description="smallest share of rows in one grade"
     )
@@ -818,14 +909,25 @@ class StrategyConfig(_Strict):
             raise ValueError("strategy.grades may not name a grade 'decline' (reserved)")
         pairs = zip(self.grades, self.grades[1:], strict=False)
         for i, (better, worse) in enumerate(pairs, start=1):
-            for key in ("max_device_value", "max_term_months"):
-                if getattr(worse, key) > getattr(better, key):
+            for key in ("max_device_value", "max_term_months", "max_exposure"):
+                # no customer limit (null) is the loosest limit
+                w, b = (
+                    math.inf if v is None else v
+                    for v in (getattr(worse, key), getattr(better, key))
+                )
+                if w > b:
                     raise ValueError(
                         f"strategy.grades[{i}].{key} ({getattr(worse, key)}) of grade "
                         f"{worse.grade} exceeds that of the better grade {better.grade} "
                         f"({getattr(better, key)}); list grades best first with terms that "
                         "never improve"
                     )
+            if worse.price_multiplier < better.price_multiplier:
+                raise ValueError(
+                    f"strategy.grades[{i}].price_multiplier ({worse.price_multiplier}) of grade "
+                    f"{worse.grade} is below that of the better grade {better.grade} "
+                    f"({better.price_multiplier}); prices must not fall as grades worsen"
+                )
             if worse.deposit_share < better.deposit_share:
                 raise ValueError(
                     f"strategy.grades[{i}].deposit_share ({worse.deposit_share}) of grade "
@@ -837,6 +939,12 @@ class StrategyConfig(_Strict):
             raise ValueError(
                 f"strategy.deposit_options must be distinct shares in [0, 1) in ascending "
                 f"order. Got {opts}"
+            )
+        prices = self.price_options
+        if not prices or any(not 0 < m <= 3 for m in prices) or sorted(set(prices)) != list(prices):
+            raise ValueError(
+                f"strategy.price_options must be distinct multipliers in (0, 3] in ascending "
+                f"order. Got {prices}"
             )
         if self.flat_grade is not None and self.flat_grade not in names:
             raise ValueError(

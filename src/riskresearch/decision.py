@@ -23,14 +23,35 @@ fraud score >= decline threshold      decline     ``fraud_score``
 outside the strategy's population     refer       ``not_covered:<column>``
 score below the cut-off               decline     ``score_below_cutoff``
 device value above the grade's limit  refer       ``device_value_above_limit``
+(times the history factor)
+customer exposure above the grade's   refer       ``exposure_above_limit``
+``max_exposure`` (times the factor)
 grade needs fraud review and the      refer       ``fraud_review``
 fraud score >= review threshold
 grade needs enterprise review and     refer       ``enterprise_review``
 the applicant is an enterprise
 otherwise                             approve     ``approved`` (``approved_term_capped``
                                                   when the requested term is above the
-                                                  grade's maximum: the maximum is offered)
+                                                  grade's maximum: the maximum is offered,
+                                                  at the rent of the rent curve for it)
 ====================================  ==========  =========================================
+
+**Limits.** The grade's credit limit (``max_device_value``) and customer limit
+(``max_exposure``) are multiplied by the factor of the customer's platform-history class
+(``strategy.json``'s ``limits.history``, :func:`riskresearch.strategy.history_classes`: a
+clean repeat customer's line rises, a delinquent one's falls, a write-off's is 0). The
+customer exposure is the rent still owed on the customer's active leases at the application
+(``limits.exposure_column``, point-in-time: ``hist_outstanding_rent`` of the modeling table)
+plus this lease's offered rent times its offered term. The history columns are required when
+a history factor differs from 1, the exposure column when a grade has a ``max_exposure``; a
+missing ``hist_leases`` or exposure value is referred as a missing field (no history is 0,
+not missing).
+
+**Rent of a capped term.** A requested term above the grade's maximum is offered at the
+maximum, and the monthly rent is recomputed on the quoted rent curve of the release
+(``economics.rent_rate_base`` + ``rent_rate_per_term`` / term, per unit of device cost):
+``offered_monthly_rent = monthly_rent x price_multiplier x (a + b / offered) / (a + b /
+requested)``. A release without the curve keeps the quoted rent.
 
 Missing values of scorecard and fraud features are legitimate (a thin-file applicant has no
 bureau data; the scorecard's Missing bin and LightGBM handle them); the terms fields
@@ -62,9 +83,11 @@ order, dtypes fixed so that ``dask.dataframe.map_partitions`` can rely on them):
 - ``decision`` (text: ``approve``, ``refer``, ``decline``), ``decision_reason`` (text),
   ``grade`` (text: a grade name or ``decline``; missing when no score could be computed);
 - ``score``, ``pd``, ``fraud_score`` (float64; NaN when not computed);
-- terms of the grade (float64, NaN for a decline): ``max_device_value``, ``deposit_share``,
-  ``deposit`` (amount), ``offered_term_months``, ``price_multiplier``,
-  ``offered_monthly_rent``;
+- terms of the grade (float64, NaN for a decline): ``max_device_value`` (times the history
+  factor), ``deposit_share``, ``deposit`` (amount), ``offered_term_months``,
+  ``price_multiplier``, ``offered_monthly_rent``, ``max_exposure`` (times the factor; NaN
+  without a customer limit), ``customer_exposure`` (outstanding rent plus this lease's) and
+  ``limit_factor``;
 - ``reason_1`` .. ``reason_<n>`` (text): the scorecard features costing the most points
   (:meth:`riskresearch.scoring.Scorer.reason_codes`), missing when none cost points.
 
@@ -93,9 +116,14 @@ from riskresearch.errors import DataError
 from riskresearch.scoring import read_applications
 from riskresearch.strategy import (
     DECLINE,
+    HISTORY_FIELDS,
     OPTIONAL_FIELDS,
     TERMS_FIELDS,
+    economics_from_dict,
     grade_index,
+    history_class_one,
+    limit_factors,
+    limit_fields,
     read_strategy,
 )
 from riskresearch.woe import NUMERICAL, category_codes, category_key, to_number, to_numbers
@@ -109,6 +137,9 @@ TERM_COLUMNS = (
     "offered_term_months",
     "price_multiplier",
     "offered_monthly_rent",
+    "max_exposure",
+    "customer_exposure",
+    "limit_factor",
 )
 
 
@@ -169,7 +200,8 @@ class DecisionEngine:
                 self.rings[key] = ids
                 self._ring_sets[key] = {int(v) for v in ids}
         self.applies_to = dict(strategy.get("applies_to") or {})
-        # terms by grade index; the last row is the decline (NaN terms)
+        # terms by grade index; the last row is the decline (NaN terms); no customer limit
+        # is an infinite one
         self._terms = np.array(
             [
                 [
@@ -177,12 +209,22 @@ class DecisionEngine:
                     g["deposit_share"],
                     g["max_term_months"],
                     g["price_multiplier"],
+                    math.inf if g.get("max_exposure") is None else g["max_exposure"],
                 ]
                 for g in self.grades
             ]
-            + [[np.nan] * 4],
+            + [[np.nan] * 5],
             dtype=float,
         )
+        limits = strategy.get("limits") or {}
+        #: the limit rules: history factors (None: off) and the exposure column
+        self.history = limits.get("history")
+        self.exposure_column = limits.get("exposure_column") or "hist_outstanding_rent"
+        #: input fields of the limit rules (required; see the module docstring)
+        self.limit_fields = limit_fields(strategy)
+        econ = strategy.get("economics")
+        #: the rent curve of capped terms (Economics.rent_factor)
+        self.economics = economics_from_dict(econ) if econ else None
         self._fraud_review = np.array([bool(g.get("fraud_review")) for g in self.grades] + [False])
         self._enterprise_review = np.array(
             [bool(g.get("enterprise_review")) for g in self.grades] + [False]
@@ -204,13 +246,22 @@ class DecisionEngine:
                     *self.applies_to,
                     *self.score_fields,
                     *TERMS_FIELDS,
+                    *self.limit_fields,
                     *self.fraud_fields,
                     *self.ring_keys,
                 ]
             )
         )
         #: fields that must also hold a value
-        self.not_null = list(dict.fromkeys([*self.applies_to, *TERMS_FIELDS]))
+        self.not_null = list(
+            dict.fromkeys(
+                [
+                    *self.applies_to,
+                    *TERMS_FIELDS,
+                    *[c for c in self.limit_fields if c in ("hist_leases", self.exposure_column)],
+                ]
+            )
+        )
         self._numeric_terms = [c for c in TERMS_FIELDS if c != "device_category"]
         self._fraud_cats = (
             {f: category_codes(v) for f, v in fraud.categories.items()} if fraud is not None else {}
@@ -309,6 +360,12 @@ class DecisionEngine:
             numbers["devices_requested"] = np.where(np.isnan(x), default, x)
             flag(bad, "invalid_value:devices_requested")
             flag(inf, "out_of_range:devices_requested")
+        for c in self.limit_fields:  # history and exposure: numbers (missing allowed but two)
+            if c in frame.columns:
+                x, bad, inf = _floats(frame[c])
+                numbers[c] = x
+                flag(bad, f"invalid_value:{c}")
+                flag(inf, f"out_of_range:{c}")
 
         # credit score, PD and reason codes --------------------------------------------
         score, pdv, reasons, uncovered = self._score(frame, flag)
@@ -348,14 +405,23 @@ class DecisionEngine:
         # grade and terms ----------------------------------------------------------------
         gi = grade_index(score, self.strategy)
         terms = self._terms[gi]
-        with np.errstate(over="ignore"):  # a huge value of a row not covered stays inf
-            value = numbers["retail_price"] * numbers["devices_requested"]
-            deposit = terms[:, 1] * value
-            rent = numbers["monthly_rent"] * terms[:, 3]
+        factor = self._limit_factors(frame, numbers, n)
         requested = numbers["lease_term_months"]
         offered_term = np.fmin(requested, terms[:, 2])
         offered_term = np.where(np.isnan(terms[:, 2]), np.nan, offered_term)
-        over_limit = value > terms[:, 0]
+        with np.errstate(over="ignore", invalid="ignore"):  # a huge value not covered: inf
+            value = numbers["retail_price"] * numbers["devices_requested"]
+            deposit = terms[:, 1] * value
+            rent = (
+                numbers["monthly_rent"] * terms[:, 3] * self._rent_factor(offered_term, requested)
+            )
+            limit = terms[:, 0] * factor
+            max_exposure = terms[:, 4] * factor
+            owed = numbers.get(self.exposure_column)
+            owed = np.zeros(n) if owed is None else np.where(np.isnan(owed), 0.0, owed)
+            exposure = owed + rent * offered_term
+        over_limit = value > limit
+        over_exposure = exposure > max_exposure
         capped = requested > terms[:, 2]
         fraud_review = self._fraud_review[gi] & (
             fraud_score >= self.review_score if self.review_score is not None else False
@@ -379,11 +445,13 @@ class DecisionEngine:
             not_covered != None,  # noqa: E711
             declined,
             over_limit,
+            over_exposure,
             fraud_review,
             self._enterprise_review[gi] & enterprise,
             capped,
         ]
-        decisions = [DECLINE, REFER, REFER, DECLINE, REFER, DECLINE, REFER, REFER, REFER, APPROVE]
+        decisions = [DECLINE, REFER, REFER, DECLINE, REFER, DECLINE, REFER, REFER, REFER, REFER]
+        decisions += [APPROVE]
         reason = np.select(
             conditions,
             [
@@ -394,6 +462,7 @@ class DecisionEngine:
                 not_covered,
                 "score_below_cutoff",
                 "device_value_above_limit",
+                "exposure_above_limit",
                 "fraud_review",
                 "enterprise_review",
                 "approved_term_capped",
@@ -414,12 +483,15 @@ class DecisionEngine:
                 "score": score,
                 "pd": pdv,
                 "fraud_score": np.asarray(fraud_score, dtype=float),
-                "max_device_value": terms[:, 0],
+                "max_device_value": limit,
                 "deposit_share": terms[:, 1],
                 "deposit": deposit,
                 "offered_term_months": offered_term,
                 "price_multiplier": terms[:, 3],
                 "offered_monthly_rent": rent,
+                "max_exposure": np.where(np.isinf(max_exposure), np.nan, max_exposure),
+                "customer_exposure": np.where(np.isnan(terms[:, 0]), np.nan, exposure),
+                "limit_factor": np.where(np.isnan(terms[:, 0]), np.nan, factor),
             }
         )
         for i in range(self.n_reason_codes):
@@ -432,6 +504,21 @@ class DecisionEngine:
         if wrong:
             frame_out = frame_out.astype({c: "str" for c in wrong})
         return frame_out
+
+    # --------------------------------------------------------------------------------------
+    def _limit_factors(self, frame: pd.DataFrame, numbers: dict, n: int) -> np.ndarray:
+        """History factor of each row (1 where the history rule is off)."""
+        if not self.history:
+            return np.ones(n)
+        cols = {
+            c: numbers[c] for c in self.limit_fields if c in numbers and c != self.exposure_column
+        }
+        return limit_factors(pd.DataFrame(cols, index=frame.index), self.history)
+
+    def _rent_factor(self, offered, requested) -> np.ndarray | float:
+        if self.economics is None:
+            return 1.0
+        return self.economics.rent_factor(offered, requested)
 
     # --------------------------------------------------------------------------------------
     def _score(self, frame: pd.DataFrame, flag):
@@ -549,6 +636,11 @@ class DecisionEngine:
             nums["devices_requested"] = OPTIONAL_FIELDS["devices_requested"] if math.isnan(v) else v
         else:
             nums["devices_requested"] = OPTIONAL_FIELDS["devices_requested"]
+        for c in self.limit_fields:
+            v, bad, inf = _float(app.get(c))
+            nums[c] = v
+            if (bad or inf) and problem is None:
+                problem = f"{'invalid_value' if bad else 'out_of_range'}:{c}"
 
         # score
         card = self._cards[0]
@@ -631,9 +723,21 @@ class DecisionEngine:
             pos = bisect.bisect_right(self._bounds, score)
             gi = len(self.grades) if pos == 0 else len(self.grades) - pos
         t = self._terms[gi]
+        factor = 1.0
+        if self.history:
+            cls = history_class_one(
+                *(nums.get(c) for c in HISTORY_FIELDS),
+                self.history,
+            )
+            factor = float(self.history[cls])
         value = nums["retail_price"] * nums["devices_requested"]
         requested = nums["lease_term_months"]
         offered_term = math.nan if math.isnan(t[2]) else float(np.fmin(requested, t[2]))
+        with np.errstate(over="ignore", invalid="ignore"):  # as the batch: a huge value is inf
+            rent = nums["monthly_rent"] * t[3] * float(self._rent_factor(offered_term, requested))
+            limit, max_exposure = t[0] * factor, t[4] * factor
+            owed = nums.get(self.exposure_column, 0.0)
+            exposure = (0.0 if math.isnan(owed) else owed) + rent * offered_term
         review = self.review_score is not None and fraud_score >= self.review_score
         if ring:
             decision, reason = DECLINE, ring
@@ -647,8 +751,10 @@ class DecisionEngine:
             decision, reason = REFER, not_covered
         elif gi == len(self.grades):
             decision, reason = DECLINE, "score_below_cutoff"
-        elif value > t[0]:
+        elif value > limit:
             decision, reason = REFER, "device_value_above_limit"
+        elif exposure > max_exposure:
+            decision, reason = REFER, "exposure_above_limit"
         elif self._fraud_review[gi] and review:
             decision, reason = REFER, "fraud_review"
         elif self._enterprise_review[gi] and app.get("segment") == "enterprise":
@@ -668,12 +774,15 @@ class DecisionEngine:
                 "score": score,
                 "pd": pdv,
                 "fraud_score": fraud_score,
-                "max_device_value": float(t[0]),
+                "max_device_value": float(limit),
                 "deposit_share": float(t[1]),
                 "deposit": float(t[1] * value),
                 "offered_term_months": offered_term,
                 "price_multiplier": float(t[3]),
-                "offered_monthly_rent": float(nums["monthly_rent"] * t[3]),
+                "offered_monthly_rent": float(rent),
+                "max_exposure": math.nan if math.isinf(max_exposure) else float(max_exposure),
+                "customer_exposure": math.nan if math.isnan(t[0]) else float(exposure),
+                "limit_factor": math.nan if math.isnan(t[0]) else factor,
             }
         )
         # stable sort in scorecard order, as Scorer.reason_codes
@@ -683,6 +792,32 @@ class DecisionEngine:
             name = top[i] if i < len(top) and lost[top[i]] > 1e-9 else None
             out[f"reason_{i + 1}"] = name
         return out
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the per-thread predictor cache cannot be pickled (Dask ships engines to workers)
+        return {k: v for k, v in self.__dict__.items() if k != "_local"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._local = threading.local()
+
+    def covers(self, frame: pd.DataFrame) -> np.ndarray:
+        """Rows of ``frame`` in the strategy's population (every ``applies_to`` column present
+        and equal to its value)."""
+        ok = np.ones(len(frame), dtype=bool)
+        for col, value in self.applies_to.items():
+            if col not in frame.columns:
+                return np.zeros(len(frame), dtype=bool)
+            ok &= (frame[col] == value).fillna(False).to_numpy(dtype=bool)
+        return ok
+
+    def covers_one(self, application: Mapping[str, Any]) -> bool:
+        """Whether one application is in the strategy's population (see :meth:`covers`)."""
+        for col, value in self.applies_to.items():
+            v = application.get(col)
+            if _missing(v) or v != value:
+                return False
+        return True
 
     def _fast_row(self) -> _SingleRow:
         fast = getattr(self._local, "fast", None)
@@ -695,6 +830,186 @@ class DecisionEngine:
         for c in self._cards:
             names += [f.name for f in c["features"] if f.name not in names]
         return names
+
+
+# ------------------------------------------------------------------------------------------
+# several releases: one per segment
+# ------------------------------------------------------------------------------------------
+class DecisionRouter:
+    """Decide each application with the release whose strategy covers it.
+
+    Every release's ``strategy.json`` names the applications it decides (``applies_to``,
+    e.g. ``{"segment": "consumer"}``); an application goes to the one release it matches and
+    is decided exactly as that release's :class:`DecisionEngine` decides it alone. An
+    application no release covers is referred as ``not_covered:<column>`` (the first
+    ``applies_to`` column whose value no release takes), or ``missing_field:<column>`` when
+    that column is absent or empty; its other outputs are missing. Two releases whose
+    populations overlap are refused when the router is built (:class:`ConfigError`).
+
+    Parameters
+    ----------
+    engines : sequence of DecisionEngine
+        One per release.
+    names : sequence of str, optional
+        Written to the ``model`` output column (default: each strategy's ``model``).
+    sources : sequence of str, optional
+        Where each release comes from (its folder), named in errors (default: ``names``).
+
+    Attributes
+    ----------
+    id_column : str or None
+        The releases' id column (they must agree).
+    n_reason_codes : int
+        The most reason codes any release gives.
+    text_columns : list of str
+        Categorical inputs of every release (read as text).
+
+    Output: the columns of :meth:`DecisionEngine.decide` (``reason_1`` .. up to
+    ``n_reason_codes``) with ``model`` after the id column: the model whose release decided
+    the row (missing for a row no release covers).
+    """
+
+    def __init__(self, engines, names=None, sources=None):
+        from riskresearch.errors import ConfigError
+
+        self.engines = list(engines)
+        if not self.engines:
+            raise ConfigError("DecisionRouter needs at least one release. Give one per segment.")
+        self.names = (
+            [str(e.strategy.get("model") or f"release_{i + 1}") for i, e in enumerate(engines)]
+            if names is None
+            else [str(n) for n in names]
+        )
+        where = self.names if sources is None else [str(x) for x in sources]
+        for i, a in enumerate(self.engines):
+            for j in range(i + 1, len(self.engines)):
+                b = self.engines[j]
+                shared = [k for k in a.applies_to if k in b.applies_to]
+                if all(a.applies_to[k] == b.applies_to[k] for k in shared):
+                    both = {**a.applies_to, **b.applies_to}
+                    what = (
+                        " and ".join(f"{k} = {v}" for k, v in both.items())
+                        if both
+                        else "every application"
+                    )
+                    raise ConfigError(
+                        f"The releases '{where[i]}' and '{where[j]}' both decide "
+                        f"applications with {what} (their strategies' applies_to overlap). "
+                        "Give each segment one release."
+                    )
+        ids = {e.id_column for e in self.engines}
+        if len(ids) > 1:
+            raise ConfigError(
+                f"The releases name different id columns {sorted(map(str, ids))}. Give "
+                "releases built with the same data.id_column."
+            )
+        self.id_column = self.engines[0].id_column
+        self.n_reason_codes = max(e.n_reason_codes for e in self.engines)
+        self.text_columns = list(dict.fromkeys(c for e in self.engines for c in e.text_columns))
+        #: the population columns, in the order the releases name them
+        self.keys = list(dict.fromkeys(k for e in self.engines for k in e.applies_to))
+
+    @classmethod
+    def from_releases(cls, folders, verify: bool = True, **kw) -> DecisionRouter:
+        """Load every release folder (:meth:`DecisionEngine.from_release`, each verified)
+        and route by their strategies' ``applies_to``.
+
+        Raises
+        ------
+        ConfigError
+            Two releases cover the same applications.
+        DataError
+            A release fails verification or lacks its strategy.
+        """
+        folders = list(folders)
+        engines = [DecisionEngine.from_release(f, verify=verify, **kw) for f in folders]
+        return cls(engines, sources=folders)
+
+    def output_columns(self, with_id: bool = True) -> list[str]:
+        """The output columns in order (the id column first when ``with_id``)."""
+        cols = ["model", "decision", "decision_reason", "grade", "score", "pd", "fraud_score"]
+        cols += [*TERM_COLUMNS, *(f"reason_{i + 1}" for i in range(self.n_reason_codes))]
+        return ([self.id_column] if with_id and self.id_column else []) + cols
+
+    def _uncovered_reason(self, frame: pd.DataFrame) -> np.ndarray:
+        n = len(frame)
+        reason = np.full(n, None, dtype=object)
+        for k in self.keys:
+            if k not in frame.columns:
+                reason[reason == None] = f"missing_field:{k}"  # noqa: E711
+                continue
+            col = frame[k]
+            values = [e.applies_to[k] for e in self.engines if k in e.applies_to]
+            taken = np.zeros(n, dtype=bool)
+            for v in values:
+                taken |= (col == v).fillna(False).to_numpy(dtype=bool)
+            miss = col.isna().to_numpy()
+            reason[miss & (reason == None)] = f"missing_field:{k}"  # noqa: E711
+            reason[~taken & (reason == None)] = f"not_covered:{k}"  # noqa: E711
+        # a row whose values each match some release but no release in full
+        reason[reason == None] = f"not_covered:{self.keys[0]}" if self.keys else "not_covered"  # noqa: E711
+        return reason
+
+    def decide(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Decide every row of ``frame`` with the release covering it (see the class)."""
+        if not isinstance(frame, pd.DataFrame):
+            raise DataError(
+                f"DecisionRouter.decide takes a pandas DataFrame. Got {type(frame).__name__}."
+            )
+        n = len(frame)
+        which = np.full(n, -1)
+        for i, engine in enumerate(self.engines):
+            which[engine.covers(frame) & (which < 0)] = i
+        cols = self.output_columns(with_id=self.id_column in frame.columns)
+        out = pd.DataFrame({c: np.full(n, np.nan) for c in cols}, index=frame.index)
+        text = [c for c in cols if c in (*_TEXT_COLUMNS, "model") or c.startswith("reason_")]
+        out = out.astype({c: "object" for c in text})
+        if self.id_column and self.id_column in frame.columns:
+            out[self.id_column] = frame[self.id_column].to_numpy()
+        for i, engine in enumerate(self.engines):
+            rows = which == i
+            if not rows.any():
+                continue
+            got = engine.decide(frame[rows])
+            for c in got.columns:
+                if c != self.id_column:
+                    out.loc[rows, c] = got[c].to_numpy(dtype=object if c in text else float)
+            out.loc[rows, "model"] = self.names[i]
+        none = which < 0
+        if none.any():
+            out.loc[none, "decision"] = REFER
+            out.loc[none, "decision_reason"] = self._uncovered_reason(frame[none])
+        numbers = [c for c in cols if c not in text and c != self.id_column]
+        out = out.astype({**{c: "float64" for c in numbers}, **{c: "str" for c in text}})
+        return out
+
+    def decide_one(self, application: Mapping[str, Any]) -> dict[str, Any]:
+        """Decide one application (a mapping of field -> value) with the release covering
+        it: the same result as a one-row :meth:`decide`, as a dict (None for missing text)."""
+        app = application
+        cols = self.output_columns(with_id=self.id_column in app)
+        for name, engine in zip(self.names, self.engines, strict=True):
+            if engine.covers_one(app):
+                got = engine.decide_one(app)
+                return {c: name if c == "model" else got.get(c) for c in cols}
+        out: dict[str, Any] = {
+            c: None if c in (*_TEXT_COLUMNS, "model") or c.startswith("reason_") else math.nan
+            for c in cols
+        }
+        if self.id_column in app:
+            out[self.id_column] = app[self.id_column]
+        reason = None
+        for k in self.keys:  # as the batch: the first key absent, empty or taken by none
+            if k not in app or _missing(app[k]):
+                reason = f"missing_field:{k}"
+                break
+            if all(app[k] != e.applies_to[k] for e in self.engines if k in e.applies_to):
+                reason = f"not_covered:{k}"
+                break
+        if reason is None:
+            reason = f"not_covered:{self.keys[0]}" if self.keys else "not_covered"
+        out["decision"], out["decision_reason"] = REFER, reason
+        return out
 
 
 # ------------------------------------------------------------------------------------------
@@ -868,6 +1183,7 @@ def write_decisions(decisions: pd.DataFrame, output: str | os.PathLike) -> Path:
 
 __all__ = [
     "DecisionEngine",
+    "DecisionRouter",
     "decision_inputs",
     "read_applications",
     "write_decisions",

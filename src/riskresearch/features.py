@@ -69,8 +69,16 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
         "utilisation",
     ),
     "prior_leases": ("customer_id", "started_on", "ended_on", "max_dpd", "outcome"),
-    "orders": ("application_id", "customer_id", "started_on", "status", "ended_on"),
-    "installments": ("application_id", "installment_no", "due_date", "paid_date"),
+    "orders": (
+        "application_id",
+        "customer_id",
+        "started_on",
+        "status",
+        "ended_on",
+        "monthly_rent",
+        "lease_term_months",
+    ),
+    "installments": ("application_id", "installment_no", "due_date", "paid_date", "amount_due"),
     "fraud_cases": ("application_id", "confirmed_on"),
 }
 

@@ -284,6 +284,23 @@ def strategy(ctx: Context) -> Section:
     comparison = ctx.csv("strategy_comparison.csv")
     if comparison is not None:
         sec.add(f.table(comparison, caption="Graded vs flat policy", collapse=False))
+    pricing = doc.get("pricing") or {}
+    sensitivity = ctx.csv("strategy_sensitivity.csv")
+    if sensitivity is not None:
+        sec.add(
+            Text(
+                "The take-up elasticities are assumptions of the config (strategy.economics: "
+                f"price elasticity {f.num(pricing.get('price_elasticity'), 2)}, deposit "
+                f"elasticity {f.num(pricing.get('deposit_elasticity'), 2)}), not measurements; "
+                "the quoted rents are the most profitable price for the approved book at a "
+                f"price elasticity of {f.num(pricing.get('implied_price_elasticity'), 2)}. "
+                "The policy re-optimised at half and twice the price elasticity:"
+            ),
+            f.table(sensitivity, caption="Prices under other price elasticities", collapse=False),
+        )
+    limits = ctx.csv("strategy_limits.csv")
+    if limits is not None:
+        sec.add(f.table(limits, caption="Limits by platform history", collapse=False))
     swap = ctx.csv("strategy_swap_set.csv")
     if swap is not None:
         if len(swap) == 1 and swap["rows"].iloc[0] == 0 and "note" in swap.columns:

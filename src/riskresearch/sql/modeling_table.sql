@@ -10,22 +10,27 @@ WITH app AS (
 prev_orders AS (
     SELECT app.application_id,
            o.application_id AS prev_application_id,
-           o.status, o.ended_on, o.started_on
+           o.status, o.ended_on, o.started_on,
+           o.monthly_rent * o.lease_term_months AS scheduled_rent
     FROM app
     JOIN orders o
       ON o.customer_id = app.customer_id
      AND o.started_on < app.app_day
 ),
--- worst days past due of those leases, as visible on the application day
+-- worst days past due of those leases, as visible on the application day, and the rent paid
+-- before that day on those still running then (not ended before it)
 prev_dpd AS (
     SELECT p.application_id,
            max(date_diff('day', i.due_date,
-               CASE WHEN i.paid_date < app.app_day THEN i.paid_date ELSE app.app_day END)) AS max_dpd
+               CASE WHEN i.paid_date < app.app_day THEN i.paid_date ELSE app.app_day END))
+               FILTER (WHERE i.due_date < app.app_day) AS max_dpd,
+           sum(i.amount_due) FILTER (WHERE i.paid_date < app.app_day
+               AND (p.ended_on IS NULL OR p.ended_on >= app.app_day)) AS paid_active
     FROM prev_orders p
     JOIN app ON app.application_id = p.application_id
     JOIN installments i
       ON i.application_id = p.prev_application_id
-     AND i.due_date < app.app_day
+     AND (i.due_date < app.app_day OR i.paid_date < app.app_day)
     GROUP BY p.application_id
 ),
 prev_agg AS (
@@ -33,6 +38,9 @@ prev_agg AS (
            count(*) AS n_leases,
            count(*) FILTER (WHERE status = 'written_off' AND ended_on < app_day) AS n_writeoffs,
            count(*) FILTER (WHERE ended_on IS NULL OR ended_on >= app_day) AS n_active,
+           -- the whole schedule of the leases running on the application day
+           sum(scheduled_rent)
+               FILTER (WHERE ended_on IS NULL OR ended_on >= app_day) AS scheduled_active,
            min(started_on) AS first_started
     FROM prev_orders JOIN app USING (application_id)
     GROUP BY application_id
@@ -133,6 +141,9 @@ SELECT
     -- platform history, strictly before the application day
     coalesce(pa.n_leases, 0) + coalesce(po.n_leases, 0) AS hist_leases,
     coalesce(po.n_active, 0) AS hist_active_leases,
+    -- rent still owed on the customer's running leases: their schedule less what was paid
+    round(greatest(coalesce(po.scheduled_active, 0) - coalesce(pd.paid_active, 0), 0), 2)
+        AS hist_outstanding_rent,
     coalesce(pa.n_writeoffs, 0) + coalesce(po.n_writeoffs, 0) AS hist_writeoffs,
     CASE WHEN pa.n_leases IS NULL AND po.n_leases IS NULL THEN NULL
          ELSE greatest(coalesce(pa.max_dpd, 0), coalesce(pd.max_dpd, 0)) END AS hist_max_dpd,

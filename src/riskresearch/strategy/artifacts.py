@@ -15,7 +15,14 @@ import pandas as pd
 from riskresearch.atomic import read_json
 from riskresearch.config import ModelConfig
 from riskresearch.errors import DataError
-from riskresearch.strategy.economics import OPTIONAL_FIELDS, TERMS_FIELDS, Economics, economics
+from riskresearch.strategy.economics import (
+    HISTORY_CLASSES,
+    HISTORY_FIELDS,
+    OPTIONAL_FIELDS,
+    TERMS_FIELDS,
+    Economics,
+    economics,
+)
 from riskresearch.strategy.optimise import (
     DECLINE,
     Strategy,
@@ -24,6 +31,11 @@ from riskresearch.strategy.optimise import (
     grade_table,
     optimise,
     through_the_door,
+)
+from riskresearch.strategy.pricing import (
+    implied_price_elasticity,
+    limit_table,
+    price_sensitivity,
 )
 from riskresearch.strategy.rules import fraud_policy
 from riskresearch.textfmt import write_csv, write_json
@@ -200,6 +212,19 @@ def input_ranges(cfg: ModelConfig, scorer, *samples: pd.DataFrame) -> dict[str, 
     return {"range_factor": cfg.strategy.range_factor, "fields": fields}
 
 
+def limit_fields(policy: dict[str, Any]) -> list[str]:
+    """The input fields a policy's limits read: the platform-history columns when a history
+    factor differs from 1, the exposure column when a grade has a customer limit."""
+    limits = policy.get("limits") or {}
+    history = limits.get("history")
+    out: list[str] = []
+    if history and any(float(history[c]) != 1.0 for c in HISTORY_CLASSES):
+        out += list(HISTORY_FIELDS)
+    if any(g.get("max_exposure") is not None for g in policy["grades"]):
+        out.append(limits.get("exposure_column") or "hist_outstanding_rent")
+    return out
+
+
 def strategy_document(
     result: Strategy,
     cfg: ModelConfig,
@@ -207,9 +232,11 @@ def strategy_document(
     fraud: dict[str, Any] | None = None,
     fraud_features: list[str] | None = None,
     ranges: dict[str, Any] | None = None,
+    pricing: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The content of ``strategy.json`` (see the schema in :func:`write_strategy`);
-    ``ranges`` (:func:`input_ranges`) is written unrounded as ``input_ranges``."""
+    ``ranges`` (:func:`input_ranges`) is written unrounded as ``input_ranges``; ``pricing``
+    (where the elasticities come from) as ``pricing``."""
     policy = result.policy
     ring_keys = list(cfg.strategy.ring_keys) if fraud is not None else []
     required = list(
@@ -218,6 +245,7 @@ def strategy_document(
                 *applies_to(cfg),
                 *scorer_columns,
                 *TERMS_FIELDS,
+                *limit_fields(policy),
                 *(fraud_features or []),
                 *ring_keys,
             ]
@@ -233,6 +261,8 @@ def strategy_document(
             "decline": policy["decline"],
             "expected": policy["expected"],
             "constraints": policy["constraints"],
+            "limits": policy.get("limits"),
+            "pricing": pricing,
             "fraud": None
             if fraud is None
             else {
@@ -301,6 +331,13 @@ class StrategyDevelopment:
         Ring list (``key``, ``value``).
     swap : DataFrame
         :func:`swap_set` of the out-of-time rows against the previous release.
+    sensitivity : DataFrame
+        :func:`riskresearch.strategy.price_sensitivity` of the development rows.
+    limits : DataFrame
+        :func:`riskresearch.strategy.limit_table` of the development rows.
+    pricing : dict
+        Where the elasticities come from: the configured values and the implied price
+        elasticity (:func:`riskresearch.strategy.implied_price_elasticity`).
     """
 
     cfg: ModelConfig
@@ -316,6 +353,9 @@ class StrategyDevelopment:
     previous: Path | None = None
     fraud_features: list[str] = field(default_factory=list)
     ranges: dict[str, Any] | None = None
+    sensitivity: pd.DataFrame | None = None
+    limits: pd.DataFrame | None = None
+    pricing: dict[str, Any] | None = None
 
     def document(self) -> dict[str, Any]:
         """The content of ``strategy.json``."""
@@ -326,6 +366,7 @@ class StrategyDevelopment:
             self.fraud,
             self.fraud_features,
             self.ranges,
+            self.pricing,
         )
 
 
@@ -363,8 +404,11 @@ def develop_strategy(
         return rows.assign(score=scorer.score(rows).to_numpy(), pd=scorer.pd_(rows).to_numpy())
 
     rows, test_rows = scored(train), scored(test)
-    econ = economics(cfg, cfg.data.warehouse)
+    econ = economics(cfg, cfg.data.warehouse, rows)
     result = optimise(rows, cfg, econ, target=target)
+    sensitivity = price_sensitivity(rows, cfg, econ, result, target=target)
+    limits = limit_table(rows, result.policy, econ, target=target)
+    pricing = pricing_note(cfg, rows, result, econ)
     test_grades = grade_table(test_rows, result.policy, econ, target=target)
     fraud, rings = fraud_policy(cfg, out)
     features: list[str] = []
@@ -389,7 +433,32 @@ def develop_strategy(
         previous,
         features,
         ranges,
+        sensitivity,
+        limits,
+        pricing,
     )
+
+
+def pricing_note(
+    cfg: ModelConfig, rows: pd.DataFrame, result: Strategy, econ: Economics
+) -> dict[str, Any]:
+    """Where the take-up elasticities come from (``strategy.json``'s ``pricing``): the
+    config's values (``strategy.economics``), whether prices and deposits were optimised,
+    and the price elasticity at which the quoted rent is the most profitable price of the
+    approved rows (:func:`riskresearch.strategy.implied_price_elasticity`), for reference."""
+    s = cfg.strategy
+    implied = implied_price_elasticity(rows, result.policy, econ)
+    return {
+        "source": "config: strategy.economics (take_up, deposit_elasticity, price_elasticity)",
+        "take_up": econ.take_up,
+        "deposit_elasticity": econ.deposit_elasticity,
+        "price_elasticity": econ.price_elasticity,
+        "implied_price_elasticity": None if implied is None else round(implied, 4),
+        "optimise_prices": s.optimise_prices,
+        "price_options": list(s.price_options) if s.optimise_prices else None,
+        "optimise_deposits": s.optimise_deposits,
+        "sensitivity": "strategy_sensitivity.csv",
+    }
 
 
 def write_strategy(sdev: StrategyDevelopment, out_dir: str | os.PathLike) -> list[Path]:
@@ -404,11 +473,14 @@ def write_strategy(sdev: StrategyDevelopment, out_dir: str | os.PathLike) -> lis
       a fraud model); ``applies_to``; ``economics``; ``required_fields``; ``input_ranges``
       (:func:`input_ranges`: ``range_factor`` and, per numeric input, its development
       ``min`` / ``max`` and ``physical_min`` / ``physical_max``; a release without it has no
-      range rule).
+      range rule); ``limits`` (``history``: the factors of
+      :class:`riskresearch.config.LimitHistory` or null, ``exposure_column``); ``pricing``
+      (:func:`pricing_note`).
     - ``fraud_rings.csv``: ``key``, ``value`` (empty without a warehouse).
     - ``strategy_terms.csv``, ``strategy_grades.csv`` (``sample`` = development and
       out-of-time), ``strategy_tradeoff.csv``, ``strategy_comparison.csv``,
-      ``strategy_swap_set.csv``.
+      ``strategy_swap_set.csv``, ``strategy_sensitivity.csv`` (the policy under the price
+      elasticity x0.5, x1, x2) and ``strategy_limits.csv`` (limits by platform history).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -425,6 +497,14 @@ def write_strategy(sdev: StrategyDevelopment, out_dir: str | os.PathLike) -> lis
     result.tradeoff.to_csv(out / "strategy_tradeoff.csv", index=False)
     result.comparison.to_csv(out / "strategy_comparison.csv", index=False)
     sdev.swap.to_csv(out / "strategy_swap_set.csv", index=False)
+    extra = []
+    for name, frame in (
+        ("strategy_sensitivity.csv", sdev.sensitivity),
+        ("strategy_limits.csv", sdev.limits),
+    ):
+        if frame is not None:
+            frame.to_csv(out / name, index=False)
+            extra.append(out / name)
     return [
         out / n
         for n in (
@@ -436,4 +516,4 @@ def write_strategy(sdev: StrategyDevelopment, out_dir: str | os.PathLike) -> lis
             "strategy_comparison.csv",
             "strategy_swap_set.csv",
         )
-    ]
+    ] + extra

@@ -15,7 +15,13 @@ from matplotlib.figure import Figure
 from riskresearch import plots  # noqa: F401  (registers inline display of figures)
 from riskresearch.config import GradeTerms, ModelConfig, StrategyConfig
 from riskresearch.errors import ConfigError, DataError
-from riskresearch.strategy.economics import Economics, expected_profit
+from riskresearch.strategy.economics import (
+    Economics,
+    expected_profit,
+    limits_policy,
+    profit_inputs,
+    profit_on_terms,
+)
 
 DECLINE = "decline"
 
@@ -72,7 +78,7 @@ class Strategy:
     comparison : DataFrame
         The optimised graded policy next to the best flat single-cut-off policy.
     terms : DataFrame
-        The terms table (one row per grade) as applied (deposits as optimised).
+        The terms table (one row per grade) as applied (deposits and prices as optimised).
     economics : Economics
     """
 
@@ -102,16 +108,24 @@ def optimise(
     pd_column: str = "pd",
     target: str | None = "bad",
 ) -> Strategy:
-    """Choose the cut-off, grade boundaries and deposits maximising expected profit.
+    """Choose the cut-off, grade boundaries, deposits and prices maximising expected profit.
+
+    Each grade's deposit share comes from ``deposit_options`` (``optimise_deposits``) and its
+    price multiplier from ``price_options`` (``optimise_prices``; below 1 a discount, which
+    raises the take-up by the price elasticity), else as in the terms table; neither ever
+    falls as the grade worsens. The limits follow the customer's platform history and the
+    customer exposure (:func:`riskresearch.strategy.limits_policy`): a row above its limit
+    earns nothing (the decision engine refers it).
 
     Parameters
     ----------
     rows : DataFrame
         Optimisation rows (e.g. ``Development.scored("train")``): ``score``, ``pd``, the
-        columns of :data:`TERMS_FIELDS` and, optionally, the observed ``target``.
+        columns of :data:`TERMS_FIELDS`, the platform-history and exposure columns when
+        present and, optionally, the observed ``target``.
     cfg : StrategyConfig or ModelConfig
         Terms table, constraints (``max_bad_rate`` on the mean PD of approved rows,
-        ``min_approval_rate``), deposit options, ``min_grade_share``, ``n_bins``.
+        ``min_approval_rate``), deposit and price options, ``min_grade_share``, ``n_bins``.
     econ : Economics
         From :func:`economics`.
     score, pd_column, target : str
@@ -153,23 +167,34 @@ def optimise(
         seen_above = np.cumsum(np.bincount(b, weights=seen, minlength=nb)[::-1])[::-1]
     else:
         bad_sum = None
-    options = sorted(set(s.deposit_options) | {g.deposit_share for g in grades})
+    limits = limits_policy(s, rows.columns)
+    deposits = sorted(set(s.deposit_options) | {g.deposit_share for g in grades})
+    prices = sorted(set(s.price_options) | {g.price_multiplier for g in grades})
+    n_d, n_m = len(deposits), len(prices)
+    # option o = (deposit index) * n_m + (price index)
+    options = [(dep, m) for dep in deposits for m in prices]
     allowed = np.array(
         [
             [
-                (o in s.deposit_options) if s.optimise_deposits else o == g.deposit_share
-                for o in options
+                ((dep in s.deposit_options) if s.optimise_deposits else dep == g.deposit_share)
+                and ((m in s.price_options) if s.optimise_prices else m == g.price_multiplier)
+                for dep, m in options
             ]
             for g in grades
         ]
     )
     n_opt = len(options)
     prof = np.full((n_grades, n_opt, nb), -np.inf)
+    inputs: dict[int, dict[str, np.ndarray]] = {}  # by maximum term
     for gi, g in enumerate(grades):
-        for oi, o in enumerate(options):
+        if g.max_term_months not in inputs:
+            inputs[g.max_term_months] = profit_inputs(rows, econ, g.max_term_months, limits)
+        for oi, (dep, m) in enumerate(options):
             if allowed[gi, oi]:
-                e = expected_profit(rows, p, g, econ, deposit_share=o)["expected_profit"]
-                prof[gi, oi] = np.bincount(b, weights=e.to_numpy(), minlength=nb)
+                e = profit_on_terms(
+                    inputs[g.max_term_months], p, econ, dep, m, g.max_device_value, g.max_exposure
+                )["expected_profit"]
+                prof[gi, oi] = np.bincount(b, weights=e, minlength=nb)
     # prefix sums: S[..., j] = sum of bins < j
     S = np.concatenate([np.zeros((n_grades, n_opt, 1)), np.cumsum(prof, axis=2)], axis=2)
     cum_count = np.concatenate([[0.0], np.cumsum(count)])
@@ -188,9 +213,9 @@ def optimise(
                 H[0, oi] = np.where(seg_ok[:, nb], seg, -np.inf)
                 nxt[0, oi] = nb
         for g in range(1, n_grades):
-            # the better grade's deposit must not exceed this one's: best over options <= o
-            best_prev = np.maximum.accumulate(H[g - 1], axis=0)
-            arg_prev = _running_argmax(H[g - 1])
+            # the better grade's deposit and price must not exceed this one's: best over the
+            # options (deposit' <= deposit, price' <= price)
+            best_prev, arg_prev = _lower_set_max(H[g - 1], n_d, n_m)
             for oi in range(n_opt):
                 if not allowed[g, oi]:
                     continue
@@ -216,7 +241,8 @@ def optimise(
     # flat policy: one grade's configured terms above the cut-off
     flat_name = s.flat_grade or grades[n_grades // 2].grade
     flat_terms = next(g for g in grades if g.grade == flat_name)
-    flat_rows = expected_profit(rows, p, flat_terms, econ)["expected_profit"].to_numpy()
+    flat_rows = expected_profit(rows, p, flat_terms, econ, limits=limits)
+    flat_rows = flat_rows["expected_profit"].to_numpy()
     flat_bin = np.bincount(b, weights=flat_rows, minlength=nb)
     flat_by_cut = np.cumsum(flat_bin[::-1])[::-1]
     flat_ok = (approval >= s.min_approval_rate - tol) & (bad_rate <= s.max_bad_rate + tol)
@@ -259,7 +285,8 @@ def optimise(
         rows_out.append(
             {
                 **g.model_dump(),
-                "deposit_share": float(options[chosen[gi]]),
+                "deposit_share": float(options[chosen[gi]][0]),
+                "price_multiplier": float(options[chosen[gi]][1]),
                 "min_score": None if lo == 0 else float(edges[lo - 1]),
                 "max_score": None if hi == nb else float(edges[hi - 1]),
             }
@@ -271,6 +298,7 @@ def optimise(
             "max_bad_rate": s.max_bad_rate,
             "min_approval_rate": s.min_approval_rate,
         },
+        "limits": limits,
     }
     table = grade_table(rows, policy, econ, score=score, pd_column=pd_column, target=target)
     _attach_expectations(policy, table)
@@ -306,15 +334,21 @@ def optimise(
     return Strategy(policy, table, tradeoff, comparison, terms, econ, s)
 
 
-def _running_argmax(h: np.ndarray) -> np.ndarray:
-    """``out[o, j]`` = argmax over options ``o' <= o`` of ``h[o', j]``."""
-    out = np.zeros(h.shape, dtype=int)
-    best = h[0].copy()
-    for o in range(1, h.shape[0]):
-        better = h[o] > best
-        out[o] = np.where(better, o, out[o - 1])
-        best = np.where(better, h[o], best)
-    return out
+def _lower_set_max(h: np.ndarray, n_d: int, n_m: int) -> tuple[np.ndarray, np.ndarray]:
+    """``best[o, j]`` = max of ``h[o', j]`` over the options ``o'`` whose deposit and price
+    are both at most those of ``o`` (``o = deposit index * n_m + price index``), and
+    ``arg[o, j]`` the ``o'`` attaining it (the lowest deposit, then price, on ties)."""
+    k = h.shape[-1]
+    best = h.reshape(n_d, n_m, k).copy()
+    arg = np.broadcast_to(np.arange(n_d * n_m).reshape(n_d, n_m, 1), best.shape).copy()
+    for axis in (0, 1):  # running maximum along deposits, then along prices
+        for i in range(1, best.shape[axis]):
+            cur = (slice(None),) * axis + (i,)
+            prev = (slice(None),) * axis + (i - 1,)
+            take = best[prev] >= best[cur]
+            best[cur] = np.where(take, best[prev], best[cur])
+            arg[cur] = np.where(take, arg[prev], arg[cur])
+    return best.reshape(n_d * n_m, k), arg.reshape(n_d * n_m, k)
 
 
 def _num(v) -> float | None:
@@ -332,8 +366,9 @@ def grade_table(
 ) -> pd.DataFrame:
     """Per grade (best first, then ``decline``): score bounds, rows, share of all rows and of
     the approved rows, predicted bad rate (mean PD), observed bad rate (when ``target`` is a
-    column), expected loss and expected profit per application on the grade's terms (0 for
-    decline).
+    column), expected loss and expected profit per application on the grade's terms and the
+    policy's ``limits`` (0 for decline), and the share of the grade's rows within the limits
+    (``booked_share``; the rest are referred).
     """
     sc = rows[score].to_numpy(dtype=float)
     p = rows[pd_column].to_numpy(dtype=float)
@@ -351,10 +386,12 @@ def grade_table(
         sel = idx == gi
         k = int(sel.sum())
         if gi < len(grades) and k:
-            e = expected_profit(rows[sel], p[sel], g, econ)
+            e = expected_profit(rows[sel], p[sel], g, econ, limits=policy.get("limits"))
             loss, profit = float(e["expected_loss"].mean()), float(e["expected_profit"].mean())
+            booked = float(e["booked"].mean())
         else:
             loss = profit = 0.0 if k else np.nan
+            booked = np.nan
         out.append(
             {
                 "grade": g["grade"],
@@ -370,6 +407,7 @@ def grade_table(
                 "observed_rows": int(np.isfinite(y[sel]).sum()) if y is not None else 0,
                 "expected_loss": loss,
                 "expected_profit": profit,
+                "booked_share": booked,
             }
         )
     return pd.DataFrame(out)
