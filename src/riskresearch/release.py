@@ -13,6 +13,7 @@ leaves no release; an existing numbered version is never overwritten (``dev`` ma
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import platform
@@ -137,7 +138,9 @@ def notebook_config(
 
     base = config_path.resolve().parent
     folder = Path(sample_dir) if sample_dir else project_dir(base) / "data" / "sample"
-    folder = folder / f"n{sample_applications}-s{seed}"
+    # keyed by the simulator's and the feature SQL's source: a sample built by older code
+    # (other columns) is never reused
+    folder = folder / f"n{sample_applications}-s{seed}-{_data_code_version()}"
     db, table = folder / "leasing.duckdb", folder / "modeling_table.parquet"
     if not table.is_file():
         build_warehouse(SimulationConfig(n_applications=sample_applications, seed=seed), db)
@@ -151,6 +154,18 @@ def notebook_config(
     cfg = config_from_dict(raw, source=str(config_path), base=base)
     cfg._source = config_path.resolve()
     return cfg
+
+
+@functools.lru_cache(maxsize=1)
+def _data_code_version() -> str:
+    """A short hash of the code that makes the simulated data (simulator and feature SQL)."""
+    root = Path(__file__).parent
+    files = sorted([*(root / "synth").glob("*.py"), *(root / "sql").glob("*.sql")])
+    files.append(root / "features.py")
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:8]
 
 
 def kernel_manager_class():
