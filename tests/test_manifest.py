@@ -303,3 +303,16 @@ def test_a_manifest_whose_fingerprint_does_not_match_its_artifacts_fails(folder)
     _rewrite(folder, manifest)
     check = release.verify_release(folder)
     assert not check.ok and "fingerprint does not match" in check.describe()
+
+
+def test_a_release_of_an_older_version_with_a_since_removed_key_stays_readable(folder):
+    """Keys a later version removed (selection.min_gain) are ignored by readers; the types of
+    the keys this version knows are still checked."""
+    manifest = _manifest(folder)
+    manifest["config"]["selection"]["min_gain"] = 0.0005
+    _rewrite(folder, manifest)
+    assert ReleaseFolder.open(folder).verify().ok
+    manifest["config"]["selection"]["max_features"] = "many"
+    _rewrite(folder, manifest)
+    with pytest.raises(DataError, match=r"'selection.max_features'.*Got 'many'"):
+        ReleaseFolder.open(folder)

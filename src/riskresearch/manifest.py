@@ -167,13 +167,30 @@ def _manifest_error(exc: ValidationError, folder: Path) -> DataError:
     return DataError(f"{message.rstrip('.')}. Rebuild or restore the release.")
 
 
+def known_keys(model: type[BaseModel], data: Any) -> Any:
+    """``data`` without the keys ``model``'s schema does not know (recursively): a release
+    built by an older version may carry keys since removed, which a reader ignores."""
+    if not isinstance(data, dict):
+        return data
+    out = {}
+    for key, value in data.items():
+        field = model.model_fields.get(key)
+        if field is None:
+            continue
+        inner = field.annotation
+        is_model = isinstance(inner, type) and issubclass(inner, BaseModel)
+        out[key] = known_keys(inner, value) if is_model else value
+    return out
+
+
 def _check_config(raw: dict[str, Any], folder: Path) -> None:
-    """The manifest's config, validated like a config file (its paths are not checked: they
-    may point anywhere on another machine)."""
+    """The manifest's config, validated like a config file: the types of the keys this
+    version knows (its paths are not checked: they may point anywhere on another machine;
+    keys a later version removed are ignored, so older releases stay readable)."""
     from riskresearch.config import ModelConfig
 
     try:
-        ModelConfig.model_validate(raw["config"])
+        ModelConfig.model_validate(known_keys(ModelConfig, raw["config"]))
     except ValidationError as exc:
         message = str(from_validation_error(exc, f"the config in the manifest of '{folder}'"))
         raise DataError(f"{message.rstrip('.')}. Rebuild or restore the release.") from None

@@ -410,10 +410,16 @@ def build_release(
 
 def _relative_papermill_paths(path: Path) -> None:
     """papermill records the absolute input and output paths; keep only the names (the
-    notebook of the installed package, and its place in the release folder)."""
+    notebook of the installed package, and its place in the release folder), and warning
+    lines name the package's folder as ``riskresearch``."""
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
+    package = str(Path(__file__).resolve().parent)  # in warning lines the kernel printed
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and package in out.get("text", ""):
+                out["text"] = out["text"].replace(package, "riskresearch")
     meta = nb.metadata.get("papermill", {})
     meta["input_path"] = f"riskresearch/notebooks/{path.name}"
     meta["output_path"] = f"notebooks/{path.name}"

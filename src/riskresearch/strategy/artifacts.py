@@ -120,7 +120,8 @@ def swap_set(
     try:
         rf = ReleaseFolder.open(prev, needs=("scorecard", "strategy"), purpose="compare")
     except DataError as exc:
-        return skipped(f"the previous release '{prev.name}' is refused ({exc}): swap set skipped")
+        why = str(exc).replace(str(prev.resolve()), prev.name).replace(str(prev), prev.name)
+        return skipped(f"the previous release '{prev.name}' is refused ({why}): swap set skipped")
     old_policy = read_strategy(rf.path("strategy.json"))
     old_scores = Scorer(rf.path("scorecard.json")).score(rows).to_numpy()
     old = assign_grades(old_scores, old_policy)
