@@ -15,8 +15,15 @@ out-of-time AUC of the consumer scorecard (scorecards/consumer.yaml) fitted on r
 development samples of several sizes of the simulated platform, with the earlier defaults
 (min_bin_size 0.05, no bads rule) and the current ones (0.02, sqrt of the bads).
 
+``--turns`` measures ``monotonic_trend="auto_unimodal"`` (issue 19): on generated features of
+known shape (monotone ones: flat, linear, softplus, a step; U-shaped ones: strong, weak, a
+turn near the tail), the share of features whose bins it bends away from the monotone
+``auto_asc_desc`` ones (for the monotone shapes that is the false-alarm rate, for the U-shapes
+the power) and the IV it gains, at several sizes.
+
     python benchmarks/bench_binning.py [--sizes 1000000] [--features 30] [--big]
     python benchmarks/bench_binning.py --defaults [--applications 100000] [--samples 10]
+    python benchmarks/bench_binning.py --turns [--reps 100]
 """
 
 from __future__ import annotations
@@ -196,6 +203,45 @@ def defaults(n_applications: int, samples: int) -> None:
     print(f"out-of-time test: {len(test):,} rows; mean over {samples} samples below the full size")
 
 
+#: Log-odds of bad as a function of a standard normal feature, by shape (``--turns``).
+SHAPES = {
+    "flat": lambda x: 0 * x,
+    "linear": lambda x: 0.5 * x,
+    "softplus": lambda x: 0.4 * np.log1p(np.exp(2 * x)),
+    "step": lambda x: 0.4 * (x > 0.8),
+    "U weak": lambda x: 0.08 * x**2,
+    "U": lambda x: 0.25 * x**2,
+    "tail turn": lambda x: 0.3 * np.maximum(x - 1, 0) ** 2 - 0.06 * np.minimum(x, 1),
+}
+
+
+def turns(reps: int) -> None:
+    """Share of features auto_unimodal bends, and the IV it gains, by shape and size."""
+    rng = np.random.default_rng(0)
+    print(f"{'rows':>8} " + " ".join(f"{s:>16}" for s in SHAPES))
+    for n in (1_000, 5_000, 30_000, 200_000):
+        k = reps if n <= 30_000 else max(10, reps // 5)
+        cells = []
+        for shape in SHAPES.values():
+            bent, gain = 0, []
+            for _ in range(k):
+                x = rng.normal(size=n)
+                y = (rng.uniform(size=n) < 1 / (1 + np.exp(1.5 - shape(x)))).astype(int)
+                X = pd.DataFrame({"x": x})
+                fits = [
+                    WoeBinner(monotonic_trend=t, min_bin_size=0.02, min_bin_n_event="sqrt")
+                    .fit(X, y)
+                    .bins_["x"]
+                    for t in ("auto_asc_desc", "auto_unimodal")
+                ]
+                if fits[0].splits != fits[1].splits:
+                    bent += 1
+                    gain.append(fits[1].iv - fits[0].iv)
+            extra = f" +{np.mean(gain):.3f}" if gain else ""
+            cells.append(f"{bent / k:>8.1%}{extra:>8}")
+        print(f"{n:>8,} " + " ".join(f"{c:>16}" for c in cells), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
@@ -205,7 +251,14 @@ def main() -> None:
     parser.add_argument("--defaults", action="store_true", help="AUC of the binning defaults")
     parser.add_argument("--applications", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=10)
+    parser.add_argument("--turns", action="store_true", help="auto_unimodal by shape and size")
+    parser.add_argument("--reps", type=int, default=100)
     args = parser.parse_args()
+    if args.turns:
+        print(f"machine: {machine()}; load average at start {os.getloadavg()}")
+        print("share of features bent (and the mean IV gained where bent)")
+        turns(args.reps)
+        return
     if args.defaults:
         print(f"machine: {machine()}; load average at start {os.getloadavg()}")
         defaults(args.applications, args.samples)

@@ -42,6 +42,8 @@ def _follows(rates: np.ndarray, trend: str | None) -> bool:
         return down
     if trend == "auto_asc_desc":
         return up or down
+    if trend == "auto_unimodal":  # the optimal_cuts meaning: any of the four shapes
+        return any(_follows(rates, t) for t in ("ascending", "descending", "peak", "valley"))
     if trend in ("peak", "valley"):  # one leg then the other, nothing asked between them
         sign = 1 if trend == "peak" else -1
         r = sign * rates
@@ -202,7 +204,7 @@ def _brute_force(good, bad, rules) -> float | None:
     return best
 
 
-@pytest.mark.parametrize("trend", [*TRENDS, None])
+@pytest.mark.parametrize("trend", [*TRENDS, "auto_unimodal", None])
 def test_dynamic_programme_finds_the_best_partition(trend):
     rng = np.random.default_rng(len(str(trend)))
     for _ in range(40):
@@ -409,3 +411,103 @@ def test_fit_makes_no_copy_of_the_frame():
     # a copy of the frame would be 16 MB; binning one column needs a few arrays of its
     # length (160 kB each), one column after the other
     assert peak < 0.5 * block.nbytes, peak
+
+
+# ------------------------------------------------------------------------------------------
+# auto_unimodal: a turn only where the rows reject every monotone trend
+# ------------------------------------------------------------------------------------------
+def _monotone_loglik(good, bad, increasing):
+    """Binomial log-likelihood of scikit-learn's weighted isotonic fit of the rates."""
+    from sklearn.isotonic import IsotonicRegression
+
+    n = good + bad
+    if n.size == 0:
+        return 0.0
+    fit = IsotonicRegression(increasing=increasing).fit_transform(
+        np.arange(n.size), bad / n, sample_weight=n
+    )
+    return float(bad @ np.log(fit) + good @ np.log(1 - fit))
+
+
+def _turn_statistic(good, bad):
+    """The likelihood ratio of one turn against a monotone trend, by scikit-learn's isotonic
+    regression on every split of the groups into two legs."""
+    mono = max(_monotone_loglik(good, bad, up) for up in (True, False))
+    turned = max(
+        _monotone_loglik(good[:m], bad[:m], up) + _monotone_loglik(good[m:], bad[m:], not up)
+        for m in range(1, good.size)
+        for up in (True, False)
+    )
+    return 2 * (turned - mono)
+
+
+def test_turn_test_matches_sklearn_isotonic_and_its_chi_square():
+    from scipy.stats import chi2
+
+    rng = np.random.default_rng(21)
+    decided = []
+    for _ in range(60):
+        k = int(rng.integers(3, 11))
+        n = rng.integers(50, 400, k).astype(float)
+        shape = rng.choice(["flat", "up", "u"])
+        z = np.linspace(-1, 1, k)
+        rate = 0.2 * np.exp({"flat": 0 * z, "up": z, "u": 1.5 * z**2}[shape])
+        bad = np.maximum(1.0, rng.binomial(n.astype(int), np.clip(rate, 0.01, 0.9)))
+        good = np.maximum(1.0, n - bad)
+        expected = chi2.sf(_turn_statistic(good, bad), 2) < binsolver.TURN_LEVEL
+        assert binsolver.turn_supported(good, bad) == expected
+        decided.append(expected)
+    assert any(decided) and not all(decided)  # both answers were exercised
+
+
+def test_quantile_groups_keep_distinct_values_whole():
+    good = np.array([5.0, 40.0, 5.0, 5.0, 5.0, 0.0])
+    bad = np.array([1.0, 10.0, 1.0, 1.0, 1.0, 3.0])
+    g, b = binsolver.quantile_groups(good, bad, n_groups=4)
+    # weights 6, 50, 6, 6, 6, 3 of 77: starts 0, 6, 56, 62, 68, 74 -> groups 0, 0, 2, 3, 3, 3
+    np.testing.assert_array_equal(g, [45.0, 5.0, 10.0])
+    np.testing.assert_array_equal(b, [11.0, 1.0, 5.0])
+
+
+def _shape(fb) -> str:
+    good, bad = _regular(fb)
+    step = np.sign(np.diff(bad / (good + bad)))
+    if (step >= 0).all() or (step <= 0).all():
+        return "monotone"
+    turns = np.count_nonzero(np.diff(step[step != 0]))
+    return "one turn" if turns == 1 else "more"
+
+
+@pytest.mark.parametrize("solver", ["dp", "optbinning"])
+def test_auto_unimodal_bends_a_u_shape_and_leaves_a_trend_alone(solver):
+    rng = np.random.default_rng(22)
+    x = rng.normal(size=20_000)
+    X = pd.DataFrame({"x": x})
+    params = dict(max_n_bins=8, min_bin_size=0.02, solver=solver)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for shape, bent in (("u", True), ("up", False), ("down", False)):
+            y = _target(np.random.default_rng(23), x, shape)
+            mono = WoeBinner(monotonic_trend="auto_asc_desc", **params).fit(X, y).bins_["x"]
+            auto = WoeBinner(monotonic_trend="auto_unimodal", **params).fit(X, y).bins_["x"]
+            if bent:
+                assert _shape(mono) == "monotone" and _shape(auto) == "one turn"
+                assert _iv(*_regular(auto)) > _iv(*_regular(mono)) + 0.05
+            else:
+                assert auto.splits == mono.splits
+
+
+def test_auto_unimodal_rarely_bends_a_monotone_or_flat_risk():
+    """The test's level, checked on rows drawn from monotone risks (flat, linear, a step)."""
+    rng = np.random.default_rng(24)
+    bent = 0
+    trials = 0
+    for shape in ("flat", "linear", "step"):
+        for _ in range(40):
+            x = rng.normal(size=5000)
+            z = {"flat": 0 * x, "linear": 0.5 * x, "step": 0.4 * (x > 0.8)}[shape]
+            bad = rng.uniform(size=x.size) < 1 / (1 + np.exp(1.5 - z))
+            values, g, b = binsolver.distinct_counts(x, bad, None)
+            bent += binsolver.turn_supported(*binsolver.quantile_groups(g, b))
+            trials += 1
+    assert bent / trials <= 0.02  # 0.1% nominal; the groups are fixed, so close to it

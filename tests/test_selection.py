@@ -76,7 +76,7 @@ def _brute_iv(woe: pd.Series, y: np.ndarray) -> float:
 
 def test_noise_is_dropped_for_low_iv(woe_data):
     W, y, iv = woe_data
-    sel = FeatureSelector(forward=False).fit(W, y, iv=iv)
+    sel = FeatureSelector(forward=False, min_iv=0.02).fit(W, y, iv=iv)
     report = sel.report_.set_index("feature")
     noise_iv = _brute_iv(W["noise"], y)
     assert noise_iv < 0.02
@@ -84,6 +84,51 @@ def test_noise_is_dropped_for_low_iv(woe_data):
     assert not report.loc["noise", "selected"]
     assert report.loc["noise", "reason"] == f"IV {noise_iv:.4f} < min_iv 0.02"
     assert "noise" not in sel.selected_
+
+
+def _g_test_p(woe: pd.Series, y: np.ndarray) -> float:
+    """scipy's likelihood-ratio test of independence on the bins x outcome table."""
+    from scipy.stats import chi2_contingency
+
+    table = pd.crosstab(woe.to_numpy(), y).to_numpy()
+    return chi2_contingency(table, correction=False, lambda_="log-likelihood").pvalue
+
+
+def test_auto_min_iv_drops_by_a_significance_test(woe_data):
+    W, y, iv = woe_data
+    sel = FeatureSelector(forward=False).fit(W, y, iv=iv)  # min_iv="auto" by default
+    report = sel.report_.set_index("feature")
+    p = _g_test_p(W["noise"], y)
+    assert p >= 0.001
+    assert sel.iv_p_values_["noise"] == pytest.approx(p, rel=1e-9)
+    assert report.loc["noise", "reason"] == (
+        f"IV {iv['noise']:.4f}: bad rates of its bins not significantly different "
+        f"(G-test p {p:.2g} >= 0.001)"
+    )
+    for f in ("signal", "other"):
+        assert sel.iv_p_values_[f] == pytest.approx(_g_test_p(W[f], y), rel=1e-6, abs=1e-300)
+        assert f in sel.selected_
+
+
+def test_auto_min_iv_follows_the_data_size():
+    """A fixed IV threshold is wrong at both ends: on 1,000 rows pure noise binned optimally
+    shows an IV above 0.02, on 40,000 rows a real but weak risk driver shows one below it. The
+    test keeps what the rows support at each size."""
+    rng = np.random.default_rng(31)
+    kept = {}
+    for n, slope in ((1000, 0.0), (40_000, 0.1)):
+        x = rng.normal(size=n)
+        y = (rng.uniform(size=n) < 1 / (1 + np.exp(1.4 - slope * x))).astype(int)
+        binner = WoeBinner(max_n_bins=4).fit(pd.DataFrame({"x": x}), y)
+        W = binner.transform(pd.DataFrame({"x": x}))
+        iv = binner.iv_summary().set_index("feature")["iv"]
+        fixed = FeatureSelector(forward=False, min_iv=0.02).fit(W, y, iv=iv)
+        auto = FeatureSelector(forward=False).fit(W, y, iv=iv)
+        assert (fixed.selected_ == ["x"]) == (iv["x"] >= 0.02)
+        assert (auto.selected_ == ["x"]) == (_g_test_p(W["x"], y) < 0.001)
+        kept[n] = (iv["x"] >= 0.02, auto.selected_ == ["x"])
+    # noise: above 0.02 yet dropped; the weak driver: below 0.02 yet kept
+    assert kept == {1000: (True, False), 40_000: (False, True)}
 
 
 def test_iv_computed_from_woe_when_not_given(woe_data):
@@ -154,7 +199,7 @@ def test_vif_drops_near_linear_combination():
     assert W.corr().abs().where(~np.eye(3, dtype=bool)).max().max() < 0.9
     vifs = {c: _regression_vif(W, c) for c in W}
     worst = max(vifs, key=vifs.get)
-    sel = FeatureSelector(forward=False, max_corr=0.9).fit(W, y, iv=iv)
+    sel = FeatureSelector(forward=False, max_corr=0.9, min_iv=0.02).fit(W, y, iv=iv)
     reason = sel.report_.set_index("feature").loc[worst, "reason"]
     m = re.fullmatch(r"VIF ([0-9.]+) > max_vif 5\.0", reason)
     assert m, reason
@@ -171,7 +216,9 @@ def test_vif_drops_exact_linear_combination():
     a, b = rng.normal(size=n), rng.normal(size=n)
     W = pd.DataFrame({"a": a, "b": b, "c": a + b})
     y = (rng.uniform(size=n) < 1 / (1 + np.exp(2 + a - b))).astype(int)
-    sel = FeatureSelector(forward=False, max_corr=0.9).fit(W, y, iv={"a": 0.3, "b": 0.2, "c": 0.1})
+    sel = FeatureSelector(forward=False, max_corr=0.9, min_iv=0.02).fit(
+        W, y, iv={"a": 0.3, "b": 0.2, "c": 0.1}
+    )
     assert len(sel.selected_) == 2
     dropped = sel.report_[~sel.report_["selected"]]
     assert dropped["reason"].str.startswith("VIF").all()
@@ -390,7 +437,7 @@ def test_newton_logit_is_sklearns_optimum(C):
     [
         (
             {"min_iv": -0.1},
-            r"'min_iv' parameter of FeatureSelector must be a number >= 0\. Got -0\.1",
+            r"'min_iv' parameter of FeatureSelector must be a number >= 0 or .auto.\. Got -0\.1",
         ),
         (
             {"max_corr": 0},
@@ -630,7 +677,7 @@ def test_too_few_bads_for_folds_keeps_by_iv_and_says_so(woe_data):
     W, y, iv = woe_data
     y1 = np.zeros_like(y)
     y1[:1] = 1  # one bad: no two stratified folds can each hold a bad
-    sel = FeatureSelector().fit(W, y1, iv=iv)
+    sel = FeatureSelector(min_iv=0.02).fit(W, y1, iv=iv)  # one bad: no bins differ significantly
     assert sel.cv_path_.empty and sel.n_splits_ == 0 and sel.C_ is None
     chosen = sel.report_[sel.report_.selected]
     assert set(chosen.feature) == set(sel.selected_) and len(sel.selected_) > 0

@@ -71,11 +71,15 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         Minimum share of (weighted) observations in a regular bin, counted as optbinning does:
         at least ``ceil(min_bin_size * total weight)`` weighted rows, the total including the
         missing and special rows. Pre-bins hold at least ``min(0.05, min_bin_size)``.
-    monotonic_trend : str, default "auto_asc_desc"
+    monotonic_trend : str, default "auto_unimodal"
         Event-rate trend imposed on numerical features (optbinning's ``monotonic_trend``).
         ``"ascending"``, ``"descending"``, ``"auto_asc_desc"`` (whichever of the two gives the
-        higher IV), ``"peak"``, ``"valley"`` and None (no trend) are solved exactly by the
-        ``"dp"`` solver; ``"auto"``, ``"auto_heuristic"``, ``"convex"``, ``"concave"``,
+        higher IV), ``"auto_unimodal"`` (``"auto_asc_desc"`` unless ten equal-weight groups of
+        the feature's values reject every monotone trend in favour of one turn at level
+        :data:`riskresearch.binsolver.TURN_LEVEL`, then the best of monotone, ``"peak"`` and
+        ``"valley"``: a U-shaped risk keeps its signal), ``"peak"``, ``"valley"`` and None (no
+        trend) are solved exactly by the ``"dp"`` solver; ``"auto"``, ``"auto_heuristic"``,
+        ``"convex"``, ``"concave"``,
         ``"peak_heuristic"`` and ``"valley_heuristic"`` always go to optbinning (its trend
         classifier, or constraints over every triple of bins, have no exact fast
         counterpart here). Categories are ordered by (weighted) event rate, ties by name, and
@@ -133,7 +137,7 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         categorical_features=None,
         max_n_bins=8,
         min_bin_size=0.05,
-        monotonic_trend="auto_asc_desc",
+        monotonic_trend="auto_unimodal",
         monotonic_trends=None,
         special_codes=None,
         overrides=None,
@@ -324,20 +328,36 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         y, w = target.y, target.w
         if fb.dtype == CATEGORICAL and not target.unit:
             return self._optimal_weighted_categories(fb, x, regular, y, w)
-        ob = OptimalBinning(
-            name=fb.name,
-            dtype=fb.dtype,
-            max_n_bins=self.max_n_bins,
-            min_bin_size=self.min_bin_size,
-            min_prebin_size=self._min_prebin_size(),
-            min_bin_n_event=self._optbinning_n_event(),
-            monotonic_trend=trend if fb.dtype == NUMERICAL else "auto",
-            special_codes=fb.special_codes or None,
-            time_limit=self.time_limit,
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # optbinning's own warnings on tiny inputs
-            ob.fit(x, y, sample_weight=w)
+        trends = [trend if fb.dtype == NUMERICAL else "auto"]
+        if trends == ["auto_unimodal"]:  # optbinning's shapes, chosen as the "dp" engine does
+            rows = regular & np.isfinite(x)
+            _, good, bad = binsolver.distinct_counts(
+                x, target.bad, None if target.unit else w, rows
+            )
+            turned = binsolver.turn_supported(*binsolver.quantile_groups(good, bad))
+            trends = ["auto_asc_desc", "peak", "valley"] if turned else ["auto_asc_desc"]
+        fits = []
+        for shape in trends:
+            ob = OptimalBinning(
+                name=fb.name,
+                dtype=fb.dtype,
+                max_n_bins=self.max_n_bins,
+                min_bin_size=self.min_bin_size,
+                min_prebin_size=self._min_prebin_size(),
+                min_bin_n_event=self._optbinning_n_event(),
+                monotonic_trend=shape,
+                special_codes=fb.special_codes or None,
+                time_limit=self.time_limit,
+            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # optbinning's own warnings on tiny inputs
+                ob.fit(x, y, sample_weight=w)
+            if len(trends) == 1:
+                break
+            ob.binning_table.build()
+            fits.append((ob.binning_table.iv, -len(fits), ob))  # ties: the earlier shape
+        if fits:
+            ob = max(fits, key=lambda f: f[:2])[2]
         if fb.dtype == NUMERICAL:
             fb.splits = [float(s) for s in ob.splits]
         else:

@@ -30,6 +30,14 @@ rows included in the total), weighted bads at least ``min_bin_n_event`` (if give
   the weaker direction this engine finds a higher IV;
 - ``"peak"`` / ``"valley"``: rising then falling / falling then rising (optbinning's
   formulation: no constraint between the last bin of one leg and the first of the other);
+- ``"auto_unimodal"``: ``"auto_asc_desc"``, unless the bad rates of ten equal-weight groups
+  of the feature's values contradict every monotone trend (:func:`turn_supported`: a
+  likelihood-ratio test of the best single-turn fit against the best monotone fit, at
+  :data:`TURN_LEVEL`); then the best of the monotone, peak and valley partitions. A U-shaped
+  risk (young and old borrowers, balances near zero and near the limit) keeps its signal; a
+  monotone one is not bent by noise. The test uses fixed quantile groups, not the pre-bins:
+  CART pre-bins are placed where the rates differ most, so on a flat or stepped risk they
+  show a turn in a quarter of samples (``benchmarks/bench_binning.py --turns``);
 - ``None``: no trend.
 
 optbinning's CP model also forbids, for ascending and descending trends, a cut wherever the
@@ -41,6 +49,7 @@ truncated to multiples of 1e-6. On ties the fewer bins win.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from dataclasses import dataclass
@@ -48,7 +57,12 @@ from dataclasses import dataclass
 import numpy as np
 
 #: Trends this engine solves exactly; the others are optbinning's (see WoeBinner).
-TRENDS = frozenset({"ascending", "descending", "auto_asc_desc", "peak", "valley", None})
+TRENDS = frozenset(
+    {"ascending", "descending", "auto_asc_desc", "auto_unimodal", "peak", "valley", None}
+)
+#: Level of :func:`turn_supported`'s test: ``"auto_unimodal"`` bends a feature's bins only when
+#: a monotone trend explains its pre-bins this badly less than once in a thousand times.
+TURN_LEVEL = 0.001
 #: scikit-learn's tree constants: ties closer than FEATURE_THRESHOLD are not split, a node of
 #: impurity <= EPSILON is pure.
 _FEATURE_THRESHOLD = np.float32(1e-7)
@@ -138,6 +152,8 @@ def numerical_splits(
     values, good_w, bad_w = distinct_counts(x, bad, w, rows)
     if values.size < 2:
         return []
+    if rules.trend == "auto_unimodal" and not turn_supported(*quantile_groups(good_w, bad_w)):
+        rules = dataclasses.replace(rules, trend="auto_asc_desc")
     n = x.size if rows is None else int(np.count_nonzero(rows))
     fit_weight = float(n) if w is None else float(np.sum(w if rows is None else w[rows]))
     prebin_splits = cart_prebins(values, good_w, bad_w, rules, fit_weight)
@@ -488,6 +504,9 @@ def optimal_cuts(good: np.ndarray, bad: np.ndarray, rules: Constraints) -> list[
 
     Every pre-bin must hold goods and bads. Returns no cut when no partition satisfies the
     constraints (one regular bin, as optbinning does when CP-SAT finds the model infeasible).
+    ``"auto_unimodal"`` here is the best of the ascending, descending, peak and valley
+    partitions: :func:`numerical_splits` has already replaced it by ``"auto_asc_desc"`` where
+    :func:`turn_supported` finds no turn.
     """
     n = good.size
     if n <= 1:
@@ -508,13 +527,96 @@ def optimal_cuts(good: np.ndarray, bad: np.ndarray, rules: Constraints) -> list[
         feasible &= b >= rules.min_bin_n_event
     value = np.where(feasible, iv, -np.inf)
     rate = np.where(upper, rate, np.nan)
-    if rules.trend == "auto_asc_desc":
+    if rules.trend in ("auto_asc_desc", "auto_unimodal"):
         up = _solve(value, rate, rules.max_n_bins, "ascending")
         down = _solve(value, rate, rules.max_n_bins, "descending")
         best = down if down[0] > up[0] else up
+        if rules.trend == "auto_unimodal":
+            for shape in ("peak", "valley"):
+                bent = _solve(value, rate, rules.max_n_bins, shape)
+                if bent[0] > best[0] + 1e-12 * max(1.0, abs(best[0])):
+                    best = bent
     else:
         best = _solve(value, rate, rules.max_n_bins, rules.trend)
     return best[1]
+
+
+def quantile_groups(
+    good_w: np.ndarray, bad_w: np.ndarray, n_groups: int = 10
+) -> tuple[np.ndarray, np.ndarray]:
+    """Goods and bads of ``n_groups`` groups of (about) equal weight of a feature's sorted
+    distinct values (``good_w`` / ``bad_w``: their weighted goods and bads, in value order).
+
+    A distinct value is never split between groups, so a feature with fewer distinct values
+    has fewer groups. Groups without a good or without a bad are left out (they carry no
+    information on the rate's shape under the binomial likelihood).
+    """
+    weight = good_w + bad_w
+    before = np.cumsum(weight) - weight
+    group = np.minimum((before / weight.sum() * n_groups).astype(np.int64), n_groups - 1)
+    good = np.bincount(group, weights=good_w, minlength=n_groups)
+    bad = np.bincount(group, weights=bad_w, minlength=n_groups)
+    both = (good > 0) & (bad > 0)
+    return good[both], bad[both]
+
+
+def turn_supported(good: np.ndarray, bad: np.ndarray, level: float = TURN_LEVEL) -> bool:
+    """Whether ordered groups' bad rates contradict every monotone trend, in favour of one turn.
+
+    The binomial log-likelihood of the groups' bad rates is maximised under each order
+    restriction by weighted isotonic regression (pool-adjacent-violators with the group
+    weights): rising, falling, and, for every turning point, rising then falling (a peak) or
+    falling then rising (a valley). The likelihood-ratio statistic of the best single-turn fit
+    against the best monotone fit is referred to a chi-square with two degrees of freedom (the
+    turning point and the second leg's level), a conservative reference for a statistic
+    maximised over turning points.
+
+    Parameters
+    ----------
+    good, bad : ndarray of float64
+        (Weighted) goods and bads of each group, in the feature's order; every group holds both.
+    level : float, default :data:`TURN_LEVEL`
+
+    Returns
+    -------
+    bool
+        True when the monotone fits are rejected at ``level``.
+    """
+    from scipy.stats import chi2
+
+    good = np.asarray(good, dtype=np.float64)
+    bad = np.asarray(bad, dtype=np.float64)
+    n = good.size
+    if n < 3:
+        return False
+    weight = good + bad
+
+    def loglik(lo: int, hi: int, increasing: bool) -> float:
+        if hi <= lo:
+            return 0.0
+        fit = _isotonic(bad[lo:hi] / weight[lo:hi], weight[lo:hi], increasing)
+        return float(bad[lo:hi] @ np.log(fit) + good[lo:hi] @ np.log1p(-fit))
+
+    monotone = max(loglik(0, n, True), loglik(0, n, False))
+    turned = max(
+        loglik(0, m, up) + loglik(m, n, not up) for m in range(1, n) for up in (True, False)
+    )
+    statistic = max(0.0, 2.0 * (turned - monotone))
+    return bool(chi2.sf(statistic, 2) < level)
+
+
+def _isotonic(rate: np.ndarray, weight: np.ndarray, increasing: bool) -> np.ndarray:
+    """Weighted least-squares isotonic fit (pool adjacent violators): the binomial MLE of
+    ordered rates."""
+    sign = 1.0 if increasing else -1.0
+    blocks: list[list[float]] = []  # [weighted mean * sign, weight, size]
+    for r, w in zip(rate * sign, weight, strict=True):
+        blocks.append([float(r), float(w), 1])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            r2, w2, k2 = blocks.pop()
+            r1, w1, k1 = blocks[-1]
+            blocks[-1] = [(r1 * w1 + r2 * w2) / (w1 + w2), w1 + w2, k1 + k2]
+    return np.repeat([b[0] * sign for b in blocks], [b[2] for b in blocks])
 
 
 def _solve(value, rate, max_n_bins, trend) -> tuple[float, list[int]]:

@@ -152,6 +152,7 @@ Trend = Literal[
     "auto",
     "auto_heuristic",
     "auto_asc_desc",
+    "auto_unimodal",
     "ascending",
     "descending",
     "convex",
@@ -240,7 +241,9 @@ class BinningConfig(_Strict):
         "or null",
     )
     monotonic_trend: Trend = Field(
-        "auto_asc_desc", description="bad-rate trend across a numeric feature's bins"
+        "auto_unimodal",
+        description="bad-rate trend across a numeric feature's bins: auto_unimodal rising or "
+        "falling, or one turn (peak or valley) where the rows reject every monotone trend",
     )
     monotonic_trends: dict[str, Trend] = Field(
         default_factory=dict, description="{feature: trend} overriding monotonic_trend"
@@ -281,8 +284,11 @@ class SelectionConfig(_Strict):
     is dropped only when the folds show it does not help.
     """
 
-    min_iv: float = Field(
-        0.02, ge=0, description="candidates with a lower information value are dropped"
+    min_iv: Annotated[float, Field(ge=0)] | Literal["auto"] = Field(
+        "auto",
+        description="candidates with a lower information value are dropped; auto: those whose "
+        "bins' bad rates do not differ significantly (G-test at 0.1%), a limit that follows "
+        "the data's size",
     )
     max_iv: float | None = Field(
         None, description="candidates with a higher IV are dropped (a leak?); null: no limit"

@@ -190,8 +190,9 @@ class Scorecard(ClassifierMixin, BaseEstimator):
             )
         if not features:
             raise DataError(
-                "Scorecard.fit: no feature survived selection (all IVs below min_iv?). Lower "
-                "the selector's thresholds or add predictive features."
+                "Scorecard.fit: no feature survived selection (no feature's bins differ "
+                "significantly, or every IV is below min_iv). Lower the selector's thresholds or "
+                "add predictive features."
             )
         report["coefficient"] = np.nan
         report["sign_ok"] = pd.NA

@@ -2,8 +2,10 @@
 
 Steps, in order:
 
-1. filters: information value (``min_iv``, ``max_iv``), pairwise WoE correlation
-   (``max_corr``, the lower-IV feature of a pair goes) and variance inflation (``max_vif``); each
+1. filters: information value (``min_iv``: a number, or ``"auto"``: the bins' bad rates must
+   differ significantly, a threshold that follows the data's size; ``max_iv``), pairwise WoE
+   correlation (``max_corr``, the lower-IV feature of a pair goes) and variance inflation
+   (``max_vif``); each
    works with any number of features, none included. Without the search (``forward=False``)
    the filtered features, highest IV first, are the result;
 2. cross-validation folds on the rows (``cv``): stratified k-fold by default, or any splitter,
@@ -51,6 +53,9 @@ from riskresearch.woe import as_frame, check_columns, check_target
 #: statistic on every row (a cheap, close proxy of the gain; fitting every candidate on every
 #: fold would cost several times more for the same choice in nearly every step).
 _SHORTLIST = 5
+
+#: Level of the test ``min_iv="auto"`` drops a feature by (see :class:`FeatureSelector`).
+IV_LEVEL = 0.001
 
 #: Columns of :attr:`FeatureSelector.cv_path_`.
 PATH_COLUMNS = [
@@ -144,8 +149,15 @@ class FeatureSelector(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    min_iv : float, default 0.02
-        Features with a lower information value are dropped ("not predictive").
+    min_iv : float or "auto", default "auto"
+        Features with a lower information value are dropped ("not predictive"). ``"auto"``
+        drops a feature when its bins show no significant difference in bad rate: a G-test
+        (likelihood ratio) of the bins' bad rates against one common rate, with the bins less
+        one degrees of freedom, at level :data:`IV_LEVEL` (0.1%; a strict level, as the bins
+        were chosen to make the rates differ: noise features pass about 1-2% of the time). The
+        threshold so follows the data's size, as a fixed IV cannot: 0.02 is noise on 1,000
+        rows and a real signal on 30,000 (the cross-validated search then judges it). Weights
+        are scaled to the number of rows for the test.
     max_iv : float or None, default None
         Features with a higher IV are dropped as suspicious (leakage); None keeps them.
     max_corr : float, default 0.7
@@ -195,6 +207,8 @@ class FeatureSelector(TransformerMixin, BaseEstimator):
         Mean validation AUC of the kept model over the folds.
     n_splits_ : int
         Folds used (0 without the search).
+    iv_p_values_ : dict of str to float
+        With ``min_iv="auto"``, each tested feature's G-test p-value (empty otherwise).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
 
@@ -208,7 +222,7 @@ class FeatureSelector(TransformerMixin, BaseEstimator):
     def __init__(
         self,
         *,
-        min_iv=0.02,
+        min_iv="auto",
         max_iv=None,
         max_corr=0.7,
         max_vif=5.0,
@@ -256,7 +270,10 @@ class FeatureSelector(TransformerMixin, BaseEstimator):
             )
         )
         checks = {
-            "min_iv": (real(self.min_iv) and self.min_iv >= 0, "a number >= 0"),
+            "min_iv": (
+                self.min_iv == "auto" or (real(self.min_iv) and self.min_iv >= 0),
+                "a number >= 0 or 'auto'",
+            ),
             "max_iv": (self.max_iv is None or real(self.max_iv), "a number or None"),
             "max_corr": (real(self.max_corr) and 0 < self.max_corr <= 1, "a number in (0, 1]"),
             "max_vif": (real(self.max_vif) and self.max_vif >= 1, "a number >= 1"),
@@ -307,13 +324,24 @@ class FeatureSelector(TransformerMixin, BaseEstimator):
         iv = pd.Series(iv if iv is not None else _iv_from_woe(W, y, w), dtype=float)
         reasons: dict[str, str] = {}
         kept = []
+        self.iv_p_values_ = {}
         for f in sorted(W.columns, key=lambda c: -iv.get(c, 0.0)):
             v = iv.get(f, 0.0)
             if W[f].nunique() < 2:
                 reasons[f] = "constant WoE (a single bin)"
+                continue
+            if self.min_iv == "auto":
+                p = self.iv_p_values_[f] = _bins_p_value(W[f].to_numpy(), y, w)
+                if p >= IV_LEVEL:
+                    reasons[f] = (
+                        f"IV {v:.4f}: bad rates of its bins not significantly different "
+                        f"(G-test p {p:.2g} >= {IV_LEVEL})"
+                    )
             elif v < self.min_iv:
                 reasons[f] = f"IV {v:.4f} < min_iv {self.min_iv}"
-            elif self.max_iv is not None and v > self.max_iv:
+            if f in reasons:
+                continue
+            if self.max_iv is not None and v > self.max_iv:
                 reasons[f] = f"IV {v:.3f} > max_iv {self.max_iv}: check for leakage"
             else:
                 kept.append(f)
@@ -801,6 +829,23 @@ def _vif_from_corr(corr: np.ndarray) -> np.ndarray:
         r2 = float(r @ np.linalg.pinv(corr[np.ix_(rest, rest)]) @ r)
         vif[j] = np.inf if r2 >= 1 - 1e-10 else 1 / (1 - r2)
     return vif
+
+
+def _bins_p_value(woe: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+    """p-value of the G-test that every bin (distinct WoE) has the same bad rate."""
+    from scipy.stats import chi2
+
+    w = w * (len(w) / w.sum())  # weights scaled to the number of rows
+    _, code = np.unique(woe, return_inverse=True)
+    n = np.bincount(code, weights=w)
+    bad = np.bincount(code, weights=w * (y == 1))
+    good = n - bad
+    rate = bad.sum() / n.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(bad > 0, bad * np.log(bad / (n * rate)), 0.0) + np.where(
+            good > 0, good * np.log(good / (n * (1 - rate))), 0.0
+        )
+    return float(chi2.sf(max(0.0, 2.0 * terms.sum()), n.size - 1))
 
 
 def _iv_from_woe(W: pd.DataFrame, y: np.ndarray, w: np.ndarray) -> dict[str, float]:

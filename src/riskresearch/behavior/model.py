@@ -77,9 +77,11 @@ def _default_scorecard(features: list[str], extra_categorical: list[str], seed: 
             categorical_features=categorical,
             max_n_bins=6,
             min_bin_size=0.02,
+            # as this score was measured with (see arrears.score)
+            monotonic_trend="auto_asc_desc",
             special_codes={f: [0] for f in features if f in ZERO_BINNED},
         ),
-        selector=FeatureSelector(forward=False, random_state=seed),
+        selector=FeatureSelector(forward=False, min_iv=0.02, random_state=seed),
     )
 
 

@@ -214,8 +214,12 @@ def selection(ctx: Context) -> Section:
         return sec.add(Text("The release has no selection report (selection.csv)."))
     sec.add(
         Text(
-            f"Candidates with an IV below {f.num(s.min_iv, 2)}"
-            + (f" or above {f.num(s.max_iv, 2)}" if s.max_iv is not None else "")
+            (
+                "Candidates whose bins' bad rates do not differ significantly (G-test at 0.1%)"
+                if s.min_iv == "auto"
+                else f"Candidates with an IV below {f.num(s.min_iv, 2)}"
+            )
+            + (f" or with an IV above {f.num(s.max_iv, 2)}" if s.max_iv is not None else "")
             + f" are dropped; of two features correlated above {f.num(s.max_corr, 2)} the "
             f"weaker goes, as does any feature with a variance inflation factor above "
             f"{f.num(s.max_vif, 1)}; "
