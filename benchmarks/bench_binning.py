@@ -236,7 +236,7 @@ def turns(reps: int) -> None:
                 ]
                 if fits[0].splits != fits[1].splits:
                     bent += 1
-                    gain.append(fits[1].iv - fits[0].iv)
+                    gain.append(fits[1].iv() - fits[0].iv())
             extra = f" +{np.mean(gain):.3f}" if gain else ""
             cells.append(f"{bent / k:>8.1%}{extra:>8}")
         print(f"{n:>8,} " + " ".join(f"{c:>16}" for c in cells), flush=True)

@@ -493,8 +493,17 @@ def test_auto_unimodal_bends_a_u_shape_and_leaves_a_trend_alone(solver):
             if bent:
                 assert _shape(mono) == "monotone" and _shape(auto) == "one turn"
                 assert _iv(*_regular(auto)) > _iv(*_regular(mono)) + 0.05
+                good, bad = _regular(auto)
+                rates = bad / (good + bad)
+                assert auto.turn == ("valley" if rates[1] < rates[0] else "peak") == "valley"
+                assert 0 <= auto.turn_p_value < binsolver.TURN_LEVEL
+                saved = auto.to_dict()
+                assert saved["turn"] == "valley"
+                assert type(auto).from_dict("x", saved).turn_p_value == auto.turn_p_value
             else:
                 assert auto.splits == mono.splits
+                assert auto.turn is None and auto.turn_p_value is None
+                assert auto.to_dict().keys() == mono.to_dict().keys()  # nothing new saved
 
 
 def test_auto_unimodal_rarely_bends_a_monotone_or_flat_risk():

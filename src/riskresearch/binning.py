@@ -258,6 +258,9 @@ class WoeBinner(TransformerMixin, BaseEstimator):
                 fb = self._optimal(stub, values, target, trend)
             fb.unseen = self.unseen
             self._count(fb, values, y_arr, w, target)
+            fb.turn = _turn(fb) if fb.turn_p_value is not None else None
+            if fb.turn is None:  # tested, not bent: monotone bins say it all
+                fb.turn_p_value = None
             self.bins_[name] = fb
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
         self.n_features_in_ = frame.shape[1]
@@ -293,13 +296,16 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         )
         everything = bool(regular.all())
         if fb.dtype == NUMERICAL:
+            record: dict = {}
             fb.splits = binsolver.numerical_splits(
                 x,
                 target.bad,
                 None if target.unit else target.w,
                 rules,
                 None if everything else regular,
+                record,
             )
+            fb.turn_p_value = record.get("turn_p_value")
             return fb
         bad = target.bad if everything else target.bad[regular]
         w = None if target.unit else (target.w if everything else target.w[regular])
@@ -334,7 +340,8 @@ class WoeBinner(TransformerMixin, BaseEstimator):
             _, good, bad = binsolver.distinct_counts(
                 x, target.bad, None if target.unit else w, rows
             )
-            turned = binsolver.turn_supported(*binsolver.quantile_groups(good, bad))
+            fb.turn_p_value = binsolver.turn_p_value(*binsolver.quantile_groups(good, bad))
+            turned = fb.turn_p_value < binsolver.TURN_LEVEL
             trends = ["auto_asc_desc", "peak", "valley"] if turned else ["auto_asc_desc"]
         fits = []
         for shape in trends:
@@ -655,6 +662,18 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.target_tags.required = True
         return tags
+
+
+def _turn(fb: FeatureBins) -> str | None:
+    """The shape, peak or valley, of regular bins whose bad rates turn once (else None)."""
+    good = np.asarray(fb.good[: fb.n_regular], dtype=float)
+    bad = np.asarray(fb.bad[: fb.n_regular], dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        step = np.sign(np.diff(bad / (good + bad)))
+    step = step[np.isfinite(step) & (step != 0)]
+    if step.size == 0 or (step == step[0]).all():
+        return None
+    return "peak" if step[0] > 0 else "valley"
 
 
 def _warn_unseen(fb: FeatureBins, values: pd.Series) -> None:

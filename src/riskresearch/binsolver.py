@@ -129,6 +129,7 @@ def numerical_splits(
     w: np.ndarray | None,
     rules: Constraints,
     rows: np.ndarray | None = None,
+    record: dict | None = None,
 ) -> list[float]:
     """Optimal split points of a numerical feature's regular values.
 
@@ -143,6 +144,9 @@ def numerical_splits(
     rules : Constraints
     rows : ndarray of bool, optional
         The regular rows (no NaN, no special code); None: every row is regular.
+    record : dict, optional
+        Filled with ``turn_p_value`` (:func:`turn_p_value` of the feature's quantile groups)
+        under the ``"auto_unimodal"`` trend.
 
     Returns
     -------
@@ -152,8 +156,12 @@ def numerical_splits(
     values, good_w, bad_w = distinct_counts(x, bad, w, rows)
     if values.size < 2:
         return []
-    if rules.trend == "auto_unimodal" and not turn_supported(*quantile_groups(good_w, bad_w)):
-        rules = dataclasses.replace(rules, trend="auto_asc_desc")
+    if rules.trend == "auto_unimodal":
+        p = turn_p_value(*quantile_groups(good_w, bad_w))
+        if record is not None:
+            record["turn_p_value"] = p
+        if p >= TURN_LEVEL:
+            rules = dataclasses.replace(rules, trend="auto_asc_desc")
     n = x.size if rows is None else int(np.count_nonzero(rows))
     fit_weight = float(n) if w is None else float(np.sum(w if rows is None else w[rows]))
     prebin_splits = cart_prebins(values, good_w, bad_w, rules, fit_weight)
@@ -561,7 +569,14 @@ def quantile_groups(
 
 
 def turn_supported(good: np.ndarray, bad: np.ndarray, level: float = TURN_LEVEL) -> bool:
-    """Whether ordered groups' bad rates contradict every monotone trend, in favour of one turn.
+    """Whether ordered groups' bad rates contradict every monotone trend, in favour of one turn
+    (:func:`turn_p_value` below ``level``)."""
+    return turn_p_value(good, bad) < level
+
+
+def turn_p_value(good: np.ndarray, bad: np.ndarray) -> float:
+    """p-value of the test that ordered groups' bad rates follow a monotone trend, against one
+    turn.
 
     The binomial log-likelihood of the groups' bad rates is maximised under each order
     restriction by weighted isotonic regression (pool-adjacent-violators with the group
@@ -575,12 +590,11 @@ def turn_supported(good: np.ndarray, bad: np.ndarray, level: float = TURN_LEVEL)
     ----------
     good, bad : ndarray of float64
         (Weighted) goods and bads of each group, in the feature's order; every group holds both.
-    level : float, default :data:`TURN_LEVEL`
 
     Returns
     -------
-    bool
-        True when the monotone fits are rejected at ``level``.
+    float
+        1.0 for fewer than three groups (no turn can show).
     """
     from scipy.stats import chi2
 
@@ -588,7 +602,7 @@ def turn_supported(good: np.ndarray, bad: np.ndarray, level: float = TURN_LEVEL)
     bad = np.asarray(bad, dtype=np.float64)
     n = good.size
     if n < 3:
-        return False
+        return 1.0
     weight = good + bad
 
     def loglik(lo: int, hi: int, increasing: bool) -> float:
@@ -602,7 +616,7 @@ def turn_supported(good: np.ndarray, bad: np.ndarray, level: float = TURN_LEVEL)
         loglik(0, m, up) + loglik(m, n, not up) for m in range(1, n) for up in (True, False)
     )
     statistic = max(0.0, 2.0 * (turned - monotone))
-    return bool(chi2.sf(statistic, 2) < level)
+    return float(chi2.sf(statistic, 2))
 
 
 def _isotonic(rate: np.ndarray, weight: np.ndarray, increasing: bool) -> np.ndarray:

@@ -35,7 +35,9 @@ class FeatureBins:
     A modeler may assign missing values (``missing_bin``) or special codes (``special_bin``)
     to a regular bin: those values then fall in that bin (its counts and WoE), and the empty
     Missing or Special bin carries that bin's WoE, so every scorer of the points follows.
-    ``reason`` is the modeler's reason for an override (``source == "override"``).
+    ``reason`` is the modeler's reason for an override (``source == "override"``). ``turn``
+    (``"peak"`` or ``"valley"``) and ``turn_p_value`` say that the ``"auto_unimodal"`` trend
+    bent the bins, and on what evidence (:func:`riskresearch.binsolver.turn_p_value`).
     """
 
     name: str
@@ -51,6 +53,8 @@ class FeatureBins:
     reason: str | None = None
     missing_bin: int | None = None
     special_bin: int | None = None
+    turn: str | None = None
+    turn_p_value: float | None = None
 
     @property
     def n_regular(self) -> int:
@@ -195,7 +199,7 @@ class FeatureBins:
         d.update(special_codes=list(self.special_codes), source=self.source)
         if self.reason is not None:
             d["reason"] = self.reason
-        for key in ("missing_bin", "special_bin"):
+        for key in ("missing_bin", "special_bin", "turn", "turn_p_value"):
             if getattr(self, key) is not None:
                 d[key] = getattr(self, key)
         d.update(
@@ -226,6 +230,8 @@ class FeatureBins:
                 reason=d.get("reason"),
                 missing_bin=d.get("missing_bin"),
                 special_bin=d.get("special_bin"),
+                turn=d.get("turn"),
+                turn_p_value=d.get("turn_p_value"),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise DataError(
