@@ -1,10 +1,11 @@
 """Tables from Chinese platforms: GBK / GB18030 CSVs, Chinese column names and category
-values end to end (release, scorecard JSON, SQL in DuckDB, reason codes, score), and charts
-that draw Chinese text."""
+values end to end (release, scorecard JSON, SQL in DuckDB, reason codes, score, decide), a
+model document in Chinese (report.language: zh-CN) and charts that draw Chinese text."""
 
 from __future__ import annotations
 
 import json
+import re
 import warnings
 
 import duckdb
@@ -38,7 +39,7 @@ def project(tmp_path_factory):
     _table().to_csv(folder / "data" / "申请.csv", index=False, encoding="gb18030")
     (folder / "model.yaml").write_text(
         "model: cn\ndata:\n  table: data/申请.csv\n  target: 是否逾期\n  bad_value: 是\n"
-        "  encoding: gb18030\n",
+        "  encoding: gb18030\nreport:\n  language: zh-CN\n",
         encoding="utf-8",
     )
     return folder
@@ -154,3 +155,107 @@ def test_chart_draws_chinese_labels_without_missing_glyphs(built):
         )
         fig.savefig(io.BytesIO(), format="png")
     assert dict(matplotlib.rcParams) == before
+
+
+# ------------------------------------------------------------------------------------------
+# the model document in Chinese
+# ------------------------------------------------------------------------------------------
+def _visible(html_text: str, tags: str) -> list[str]:
+    """The text of every element of ``tags`` (e.g. ``h2|h3``), tags and section numbers out."""
+    found = re.findall(rf"<({tags})\b[^>]*>(.*?)</\1>", html_text, flags=re.S)
+    out = []
+    for _, inner in found:
+        inner = re.sub(r'<span class="number">[^<]*</span>', "", inner)
+        out.append(" ".join(re.sub(r"<[^>]+>", "", inner).split()))
+    return out
+
+
+HEADINGS = "h1|h2|h3|h4|caption|dt|summary"
+
+
+@pytest.fixture(scope="module")
+def documents(built, project):
+    """The release's own report.html (zh-CN, written by the release) and the same release
+    rendered in English, both without a missing glyph."""
+    from riskresearch.config import load_config
+    from riskresearch.report import render
+
+    cfg = load_config(project / "model.yaml")
+    english = cfg.model_copy(update={"report": cfg.report.model_copy(update={"language": "en"})})
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=r".*Glyph .* missing")
+        en = render(built.path, english, "1.0.0")
+    return (built.path / "report.html").read_text(encoding="utf-8"), en, cfg
+
+
+def test_zh_cn_document_has_the_chinese_headings_and_no_english_one(documents):
+    from riskresearch.messages import catalogue
+
+    zh_doc, en_doc, _ = documents
+    assert '<html lang="zh-CN">' in zh_doc and '<html lang="en">' in en_doc
+    en, zh = catalogue("en"), catalogue("zh-CN")
+    en_headings, zh_headings = set(_visible(en_doc, HEADINGS)), set(_visible(zh_doc, HEADINGS))
+    # the catalogue's fixed headings (no placeholder) the English document shows
+    keys = [k for k, v in en.items() if isinstance(v, str) and "{" not in v and v in en_headings]
+    assert len(keys) >= 25
+    for key in keys:
+        assert zh[key] in zh_headings, key  # the Chinese heading is there ...
+        assert en[key] not in zh_headings, key  # ... and the English one is not
+        assert zh[key] not in en_headings, key
+    for title in ("目的与范围", "数据与样本", "分箱", "模型表现", "稳定性与监控基线", "可复现性"):
+        assert title in zh_headings
+    assert "目录" in zh_headings and "Contents" not in zh_headings
+    # table headers in Chinese; feature names and category values as they are in the data
+    headers = set(_visible(zh_doc, "th"))
+    assert {"坏账率", "分箱", "特征", "分值", "样本"} <= headers
+    assert not headers & {"bad rate", "bin", "feature", "points", "sample"}
+    assert "城市" in zh_doc and "西安" in zh_doc and "芝麻分" in zh_doc
+    # numbers and dates in the Chinese formats
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日", zh_doc)
+    assert re.search(r"\d\.\d{3}（\d\.\d{3} 至 \d\.\d{3}）", zh_doc)  # AUC and interval
+
+
+def test_zh_cn_document_sentences_are_chinese(documents):
+    zh_doc, en_doc, _ = documents
+    paragraphs = _visible(zh_doc, "p|li")
+    assert len(paragraphs) == len(_visible(en_doc, "p|li"))  # the same document
+    han = [p for p in paragraphs if re.search(r"[\u4e00-\u9fff]", p)]
+    assert len(han) == len(paragraphs) - _code_only(paragraphs)
+
+
+def _code_only(paragraphs: list[str]) -> int:
+    """Paragraphs holding only commands or hashes (no words to translate)."""
+    return sum(1 for p in paragraphs if not re.search(r"[A-Za-z]{3,} [a-z]{3,} [a-z]{3,}", p))
+
+
+def test_zh_cn_document_charts_have_chinese_labels(built, documents):
+    """Every chart of the document: title, axis labels and legend in Chinese (rendered
+    without a missing glyph by the fixture), feature names as they are."""
+    from riskresearch.messages import language
+    from riskresearch.report.context import Context
+    from riskresearch.report.document import _written, sections
+    from riskresearch.report.fmt import Image
+
+    _, _, cfg = documents
+    with language("zh-CN"), warnings.catch_warnings():
+        warnings.filterwarnings("error", message=r".*Glyph .* missing")
+        ctx = Context(cfg, built.path, "1.0.0", _written(cfg, built.path), "2026-12-07")
+        found = sections(ctx)
+
+    def images(secs):
+        for sec in secs:
+            yield from (b for b in sec.blocks if isinstance(b, Image))
+            yield from images(sec.subsections)
+
+    charts = list(images(found))
+    assert len(charts) >= 6
+    for chart in charts:
+        texts = [x for x in chart.texts if x not in (CITY, INCOME, SCORE)]
+        assert texts, chart.alt
+        english = [
+            x for x in texts if re.search(r"[A-Za-z]{4,}", re.sub(r"Gini|SHAP|Wilson", "", x))
+        ]
+        assert english == [], chart.alt
+        assert any(re.search(r"[\u4e00-\u9fff]", x) for x in texts), chart.alt
+    woe = next(c for c in charts if c.ident == f"woe-{CITY}")
+    assert CITY in woe.texts and "WOE > 0（风险较低）" in woe.texts
