@@ -14,7 +14,6 @@ from riskresearch import messages, plots
 from riskresearch.config import ModelConfig
 from riskresearch.errors import ConfigError
 from riskresearch.messages import (
-    LANGUAGES,
     catalogue,
     column,
     figure_text,
@@ -83,7 +82,7 @@ def test_unknown_language_and_key_are_one_line():
     with pytest.raises(ConfigError, match=r"must be one of 'en', 'zh-CN'\. Got 'zh' instead\."):
         with language("zh"):
             pass
-    with pytest.raises(KeyError, match="'purpose.nope' is not in the en catalogue"):
+    with pytest.raises(KeyError, match=r"'purpose\.nope' is not in the en catalogue"):
         t("purpose.nope")
 
 
