@@ -110,6 +110,10 @@ def test_templated_chart_texts_are_translated_with_their_values():
         assert figure_text("Vintages: ever 60+ days past due by amount") == (
             "账龄分析：按金额曾逾期 60 天以上"
         )
+        # the most specific template wins over "{sample} rows"
+        assert figure_text("Scorecard vs GBM challenger, test rows") == (
+            "评分卡与 GBM 挑战者对比，测试样本"
+        )
         assert figure_text("城市") == "城市"  # a feature name, no catalogue text
         assert figure_text("0.25") == "0.25"
 

@@ -141,8 +141,10 @@ def _patterns(lang: str) -> list[tuple[re.Pattern, str]]:
             regex += re.escape(literal)
             if name is not None:
                 regex += f"(?P<{name}>.+?)"
-        out.append((re.compile(f"^{regex}$", re.S), other))
-    return out
+        out.append((len(re.sub(r"\{\w*\}", "", en)), re.compile(f"^{regex}$", re.S), other))
+    # the most specific template first: "KS, {sample} rows" before "{sample} rows"
+    out.sort(key=lambda x: -x[0])
+    return [(regex, other) for _, regex, other in out]
 
 
 def figure_text(text: str) -> str:
