@@ -29,7 +29,7 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _texts(lang: str) -> dict[str, str]:
-    return {k: v for k, v in catalogue(lang).items() if k not in ("columns", "figure")}
+    return {k: v for k, v in catalogue(lang).items() if k not in ("columns", "figure", "reason")}
 
 
 def test_every_key_is_in_both_languages_with_the_same_placeholders():
@@ -56,7 +56,8 @@ def test_chinese_messages_are_chinese_and_keep_the_html_of_the_english():
 def test_chart_and_column_translations_keep_their_placeholders():
     zh = catalogue("zh-CN")
     assert len(zh["figure"]) > 100 and len(zh["columns"]) > 200
-    for en_text, zh_text in [*zh["figure"].items(), *zh["columns"].items()]:
+    pairs = [*zh["figure"].items(), *zh["columns"].items(), *zh["reason"].items()]
+    for en_text, zh_text in pairs:
         assert placeholders(en_text) == placeholders(zh_text), en_text
         words = re.findall(r"[A-Za-z]{4,}", re.sub(r"\{\w+\}", "", zh_text))
         assert set(words) <= {"Gini", "SHAP", "Wilson", "sha256"}, en_text  # names stay
@@ -116,6 +117,19 @@ def test_templated_chart_texts_are_translated_with_their_values():
         )
         assert figure_text("城市") == "城市"  # a feature name, no catalogue text
         assert figure_text("0.25") == "0.25"
+
+
+def test_skip_reasons_of_other_modules_are_translated_with_their_values():
+    from riskresearch.messages import reason_text
+
+    why = "needs the raw tables of data.warehouse (instalments and payments of leases)"
+    assert reason_text(why) == why
+    with language("zh-CN"):
+        assert reason_text(why) == "需要 data.warehouse 中的原始表（租约的分期账单和还款）"
+        off = reason_text("switched off (fraud.enabled: false)")
+        assert off == "已关闭（fraud.enabled: false）"
+        assert reason_text("a reason no module writes") == "a reason no module writes"
+        assert reason_text(None) is None
 
 
 def test_number_and_date_formats_per_language():

@@ -12,7 +12,10 @@ and ``messages-zh-CN.yaml``), one per language, with the same keys and the same
 - ``figure_text(text)``: a chart's title, axis label or legend entry. The ``figure`` section of
   a catalogue maps the English text a chart is drawn with (a template with placeholders, e.g.
   ``"KS, {sample} rows"``) to the language's; :func:`translate_figure` rewrites every text of
-  a figure, so the plotting functions stay in one language.
+  a figure, so the plotting functions stay in one language;
+- ``reason_text(text)``: why a part or a step was skipped, written in English by the module
+  that decides it (``"needs the column partner_id"``); the ``reason`` section maps it (or its
+  template) like ``figure``.
 
 The language is chosen per report with :func:`language` (``report.language`` of a config,
 ``--language`` on the command line); English is the default.
@@ -47,6 +50,8 @@ LANGUAGES = ("en", "zh-CN")
 DEFAULT = "en"
 _FOLDER = Path(__file__).parent / "report" / "templates"
 _current: ContextVar[str] = ContextVar("riskresearch_report_language", default=DEFAULT)
+#: Catalogue sections keyed by the English text rather than by a dotted key.
+_BY_TEXT = ("columns", "figure", "reason")
 
 
 def check_language(lang: Any, key: str = "report language") -> str:
@@ -68,7 +73,7 @@ def _flatten(tree: dict, prefix: str = "") -> dict[str, str]:
     out: dict[str, str] = {}
     for k, v in tree.items():
         name = f"{prefix}{k}"
-        if isinstance(v, dict) and not name.startswith(("columns", "figure")):
+        if isinstance(v, dict) and name not in _BY_TEXT:
             out.update(_flatten(v, name + "."))
         else:
             out[name] = v
@@ -81,8 +86,8 @@ def catalogue(lang: str) -> dict[str, Any]:
     English label or chart text to the language's."""
     tree = yaml.safe_load(path(lang).read_text(encoding="utf-8")) or {}
     flat = _flatten(tree)
-    flat.setdefault("columns", {})
-    flat.setdefault("figure", {})
+    for section in _BY_TEXT:
+        flat.setdefault(section, {})
     return flat
 
 
@@ -131,9 +136,9 @@ def column(label: str) -> str:
 
 
 @cache
-def _patterns(lang: str) -> list[tuple[re.Pattern, str]]:
+def _patterns(lang: str, section: str) -> list[tuple[re.Pattern, str]]:
     out = []
-    for en, other in catalogue(lang)["figure"].items():
+    for en, other in catalogue(lang)[section].items():
         if not placeholders(en):
             continue
         regex = ""
@@ -152,16 +157,26 @@ def figure_text(text: str) -> str:
     catalogue's translation of the English text, or of the English template it matches (the
     values in its placeholders kept, themselves translated when they are catalogue texts);
     other texts (feature names, tick values) as they are."""
+    return _by_text("figure", text)
+
+
+def reason_text(text: str | None) -> str | None:
+    """Why a part or step was skipped, in the current language (the ``reason`` section of the
+    catalogue; a reason it lacks stays as it is)."""
+    return text if text is None else _by_text("reason", str(text))
+
+
+def _by_text(section: str, text: str) -> str:
     lang = current()
     if lang == DEFAULT or not text:
         return text
-    fixed = catalogue(lang)["figure"]
+    fixed = catalogue(lang)[section]
     if text in fixed and not placeholders(text):
         return fixed[text]
-    for regex, other in _patterns(lang):
+    for regex, other in _patterns(lang, section):
         m = regex.match(text)
         if m:
-            return other.format(**{k: figure_text(v) for k, v in m.groupdict().items()})
+            return other.format(**{k: _by_text(section, v) for k, v in m.groupdict().items()})
     return text
 
 
@@ -206,6 +221,7 @@ __all__ = [
     "figure_texts",
     "language",
     "placeholders",
+    "reason_text",
     "t",
     "template",
     "translate_figure",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from riskresearch import development
-from riskresearch.messages import t
+from riskresearch.messages import reason_text, t
 from riskresearch.report import fmt as f
 from riskresearch.report.context import Context
 from riskresearch.report.fmt import Facts, Heading, Section, Text, html
@@ -254,7 +254,7 @@ def purpose(ctx: Context) -> Section:
         {
             "part": part_title(p.part.name, p.part.title),
             "status": t("purpose.built") if p.included else t("purpose.skipped"),
-            "reason": p.reason or "",
+            "reason": reason_text(p.reason) or "",
         }
         for p in ctx.planned
     ]

@@ -9,7 +9,7 @@ import pandas as pd
 import yaml
 
 from riskresearch.manifest import sha256_file
-from riskresearch.messages import t
+from riskresearch.messages import reason_text, t
 from riskresearch.report import fmt as f
 from riskresearch.report.context import Context
 from riskresearch.report.cover import describe_target, part_title, sample_name
@@ -67,7 +67,8 @@ def limitations(ctx: Context) -> Section:
             t(
                 "limitations.skipped",
                 parts=t("format.semicolon").join(
-                    f"{part_title(p.part.name, p.part.title)}: {p.reason}" for p in skipped
+                    f"{part_title(p.part.name, p.part.title)}: {reason_text(p.reason)}"
+                    for p in skipped
                 ),
             )
         )

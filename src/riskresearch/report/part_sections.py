@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from riskresearch.messages import t
+from riskresearch.messages import reason_text, t
 from riskresearch.report import figures
 from riskresearch.report import fmt as f
 from riskresearch.report.context import Context
@@ -167,7 +167,7 @@ def reject_inference(ctx: Context) -> Section:
             )
         )
     if report.get("skipped"):
-        sec.add(Text(t("reject.comparison_skipped", reason=report["skipped"])))
+        sec.add(Text(t("reject.comparison_skipped", reason=reason_text(report["skipped"]))))
     methods = ctx.csv("reject_inference.csv")
     if methods is not None and len(methods):
         if ctx.oracle:

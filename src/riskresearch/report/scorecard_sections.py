@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from riskresearch import development
-from riskresearch.messages import t
+from riskresearch.messages import reason_text, t
 from riskresearch.report import figures
 from riskresearch.report import fmt as f
 from riskresearch.report.context import Context
@@ -70,7 +70,7 @@ def data(ctx: Context) -> Section:
             f.table(monthly, caption=t("data.months_caption"), collapse=len(monthly) > 30),
         )
     else:
-        month.add(Text(t("data.skipped", reason=monthly.reason)))
+        month.add(Text(t("data.skipped", reason=reason_text(monthly.reason))))
     profile = development.profile(cfg, ctx.samples.development.frame)
     sec.sub(
         "columns",
