@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup, escape
 
-from riskresearch.messages import column, figure_texts, t, translate_figure
+from riskresearch.messages import column, figure_texts, reason_text, t, translate_figure
 from riskresearch.messages import template as message
 
 #: Tables with more rows than this are collapsed into ``<details>`` (click to open).
@@ -238,7 +238,9 @@ def column_format(name: str, values: pd.Series) -> Callable[[Any], str]:
         return month if days else date
     numeric = pd.to_numeric(s, errors="coerce") if s.dtype == object else s
     if not len(s) or not pd.api.types.is_numeric_dtype(numeric) or numeric.isna().any():
-        return lambda v: DASH if _missing(v) else str(v)
+        # text: as it is, but the words our own modules write in English (a role, a reason)
+        # in the report's language (catalogue section 'reason'); data values stay as they are
+        return lambda v: DASH if _missing(v) else reason_text(str(v))
     key = name.lower()
     last = key.split("_")[-1]
     x = numeric.to_numpy(dtype=float)
