@@ -198,7 +198,7 @@ def translate_figure(fig):
 def figure_texts(fig) -> list[str]:
     """Titles, axis labels and legend entries of a figure (what a reader reads on it; tick
     labels left out)."""
-    out = [fig._suptitle.get_text()] if getattr(fig, "_suptitle", None) else []
+    out = [fig.get_suptitle()]
     for ax in fig.get_axes():
         out += [ax.get_title(loc) for loc in ("left", "center", "right")]
         out += [ax.get_xlabel(), ax.get_ylabel()]

@@ -297,7 +297,7 @@ def strategy(ctx: Context) -> Section:
     swap = ctx.csv("strategy_swap_set.csv")
     if swap is not None:
         if len(swap) == 1 and swap["rows"].iloc[0] == 0 and "note" in swap.columns:
-            sec.add(Text(t("strategy.swap_note", note=swap["note"].iloc[0])))
+            sec.add(Text(t("strategy.swap_note", note=reason_text(swap["note"].iloc[0]))))
         else:
             sec.add(f.table(swap, caption=t("strategy.swap")))
     fr = doc.get("fraud") or {}
