@@ -20,7 +20,7 @@ from riskresearch.parts import Planned, plan
 from riskresearch.report import cover as cover_section
 from riskresearch.report import governance, part_sections, performance, scorecard_sections
 from riskresearch.report.context import Context
-from riskresearch.report.fmt import Section, number_sections, today
+from riskresearch.report.fmt import Section, date, number_sections, today
 
 
 def _environment() -> Environment:
@@ -124,7 +124,7 @@ def _render(
         cover=cover,
         sections=body,
         css=css,
-        built=ctx.built,
+        built=date(ctx.built),
         fingerprint=ctx.fingerprint[0],
     )
 
