@@ -173,3 +173,21 @@ def test_a_chart_drawn_in_english_reads_chinese_without_missing_glyphs():
     assert texts[0] == "KS：好坏样本的累积分布"
     assert "分数（阈值）" in texts and "好样本" in texts and "坏样本" in texts
     assert not [x for x in texts if re.search(r"[A-Za-z]{4,}", x)]  # no English word left
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["arrears", "report", "w.duckdb", "out.html"],
+        ["partners", "report", "w.duckdb", "--out", "out.html"],
+        ["monitor", "release", "new.csv"],
+    ],
+)
+def test_cli_language_is_checked_first_in_one_line(command, tmp_path, capsys):
+    from riskresearch import cli
+
+    assert cli.main([*command, "--language", "fr"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "riskresearch: error: The --language must be one of 'en', 'zh-CN'. Got 'fr' instead."
+    ]

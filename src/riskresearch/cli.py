@@ -314,6 +314,7 @@ def _decide_dask(args: argparse.Namespace, engine, named: str) -> int:
 def _arrears_report(args: argparse.Namespace) -> int:
     from riskresearch.arrears import analyse, portfolio_report, write_arrears
 
+    language = _language(args)
     t0 = time.perf_counter()
     an = analyse(
         args.db,
@@ -322,7 +323,7 @@ def _arrears_report(args: argparse.Namespace) -> int:
         oot_months=args.oot_months,
         seed=args.seed,
     )
-    out = portfolio_report(args.db, args.out, analysis=an, language=args.language)
+    out = portfolio_report(args.db, args.out, analysis=an, language=language)
     print(f"report    {out}  ({time.perf_counter() - t0:.1f} s, as of {an.as_of})")
     if args.artifacts:
         files = write_arrears(args.artifacts, an)
@@ -385,7 +386,7 @@ def _partners_report(args: argparse.Namespace) -> int:
     )
 
     scorer, cfg, where = None, PartnersConfig(), None
-    encoding, language = args.encoding, args.language
+    encoding, language = args.encoding, _language(args)
     if args.release:
         from riskresearch.manifest import ReleaseFolder
         from riskresearch.scoring import Scorer
@@ -423,6 +424,7 @@ def _partners_report(args: argparse.Namespace) -> int:
 def _monitor(args: argparse.Namespace) -> int:
     from riskresearch.monitoring import alerts_document, monitor_release, write_monitoring
 
+    language = _language(args)
     t0 = time.perf_counter()
     months = (args.first, args.last) if args.first or args.last else None
     mon = monitor_release(
@@ -431,7 +433,7 @@ def _monitor(args: argparse.Namespace) -> int:
         warehouse=args.warehouse,
         months=months,
         encoding=args.encoding,
-        language=args.language,
+        language=language,
     )
     doc = alerts_document(mon)
     out = Path(args.out) if args.out else Path("build") / "monitoring"
@@ -516,7 +518,16 @@ def _encoding_option(parser: argparse.ArgumentParser, what: str) -> None:
 def _language_option(parser: argparse.ArgumentParser, what: str) -> None:
     from riskresearch.messages import LANGUAGES
 
-    parser.add_argument("--language", default=None, choices=LANGUAGES, help=what)
+    parser.add_argument(
+        "--language", default=None, metavar="|".join(LANGUAGES), help=f"{what}; en or zh-CN"
+    )
+
+
+def _language(args: argparse.Namespace) -> str | None:
+    """``--language`` checked before any work (a bad one is one line)."""
+    from riskresearch.messages import check_language
+
+    return None if args.language is None else check_language(args.language, "--language")
 
 
 def build_parser() -> argparse.ArgumentParser:

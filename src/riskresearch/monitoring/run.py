@@ -139,6 +139,8 @@ def monitor_release(
     """
     from riskresearch.manifest import ReleaseFolder
 
+    if language is not None:
+        check_language(language, "language")
     rf = ReleaseFolder.open(release, needs=("scorecard", "monitoring"), purpose="monitor")
     folder = rf.folder
     baseline = Baseline.read(folder)
@@ -158,5 +160,5 @@ def monitor_release(
         rf.require("fraud", purpose="monitor")
         fraud = _fraud_of(folder)
     mon = monitor(baseline, table, fraud=fraud, warehouse=db, months=months)
-    mon.params["language"] = check_language(language, "--language")
+    mon.params["language"] = check_language(language, "report.language")
     return mon
