@@ -549,3 +549,49 @@ def test_monitoring_report_lists_ring_alerts(baseline, table, warehouse, oracle,
     assert "table 'fraud_cases' is missing" in skipped.params["ring_alerts_skipped"]
     html_text = M.monitoring_report(skipped, tmp_path / "skipped.html").read_text()
     assert "Skipped: The warehouse" in html_text
+
+
+def test_cli_monitor_reads_a_gbk_csv_and_reports_in_the_release_language(
+    baseline, card, modeling, modeling_path, tmp_path, capsys
+):
+    """A CSV from Chinese Excel (GBK, a Chinese column and values) is read with the release's
+    data.encoding, and the report is written in its report.language; --encoding and
+    --language override them, and a wrong encoding is one line with the byte offset."""
+    from riskresearch.monitoring._common import rounded
+
+    files = {
+        "scorecard.json": json.dumps(card),
+        "monitoring_baseline.json": json.dumps(rounded(baseline.data)),
+    }
+    rel = _fake_release(
+        tmp_path / "rel",
+        files,
+        modeling_path,
+        data={"encoding": "gb18030"},
+        report={"language": "zh-CN"},
+    )
+    src = tmp_path / "新数据.csv"
+    modeling.assign(渠道=np.where(modeling["segment"] == "consumer", "个人", "企业")).to_csv(
+        src, index=False, encoding="gb18030"
+    )
+    assert cli.main(["monitor", str(rel), str(src), "--out", str(tmp_path / "zh")]) == 3
+    assert cli.main(["monitor", str(rel), str(modeling_path), "--out", str(tmp_path / "pq")]) == 3
+    from_csv = json.loads((tmp_path / "zh" / "monitoring_alerts.json").read_text())
+    from_parquet = json.loads((tmp_path / "pq" / "monitoring_alerts.json").read_text())
+    assert from_csv["months"] == from_parquet["months"]  # the same data, decoded
+    assert (from_csv["red"], from_csv["amber"]) == (from_parquet["red"], from_parquet["amber"])
+    report = (tmp_path / "zh" / "monitoring_report.html").read_text(encoding="utf-8")
+    assert "<html lang='zh-CN'>" in report and "<h1>模型监控：mon</h1>" in report
+    assert "<h2>稳定性（分数的 PSI，入模特征的 CSI）</h2>" in report and "<h2>预警</h2>" in report
+    assert "Stability (PSI" not in report and "<h2>Alerts</h2>" not in report
+    assert "<th>严重程度</th>" in report and "<td>红</td>" in report
+    capsys.readouterr()
+    out = tmp_path / "en"
+    english = ["--out", str(out), "--language", "en"]
+    code = cli.main(["monitor", str(rel), str(src), *english, "--encoding", "utf-8"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert "is not UTF-8 text at byte" in err[0] and "--encoding gb18030" in err[0]
+    assert cli.main(["monitor", str(rel), str(modeling_path), *english]) == 3
+    report = (out / "monitoring_report.html").read_text(encoding="utf-8")
+    assert "<h2>Alerts</h2>" in report and "模型监控" not in report

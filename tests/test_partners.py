@@ -692,3 +692,19 @@ def test_service_quality_hand_counted(tmp_path):
     assert trend.loc[2, "worse"] == "address_change" and trend.loc[1, "worse"] == ""
     with pytest.raises(ConfigError, match="'settle_days' parameter of service_quality"):
         P.service_quality(db, grace_days=30, settle_days=10)
+
+
+def test_partner_report_in_chinese(analysis, warehouse, tmp_path):
+    import re
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=r".*Glyph .* missing")
+        out = P.partner_report(warehouse, tmp_path / "zh.html", analysis=analysis, language="zh-CN")
+    text = out.read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in text and "<h1>合作商准入与表现</h1>" in text
+    assert "<h2>3. 准入评估</h2>" in text and "<th>合作商编号</th>" in text
+    # headings without their parenthesised terms (账龄分析（Vintage）) hold no English word
+    headings = [re.sub(r"（.*?）", "", h) for h in re.findall(r"<h[12]>(.*?)</h[12]>", text)]
+    assert len(headings) >= 4 and not [h for h in headings if re.search(r"[A-Za-z]{4,}", h)]
+    assert text.count("data:image/png") >= 3

@@ -314,6 +314,7 @@ def _decide_dask(args: argparse.Namespace, engine, named: str) -> int:
 def _arrears_report(args: argparse.Namespace) -> int:
     from riskresearch.arrears import analyse, portfolio_report, write_arrears
 
+    language = _language(args)
     t0 = time.perf_counter()
     an = analyse(
         args.db,
@@ -322,7 +323,7 @@ def _arrears_report(args: argparse.Namespace) -> int:
         oot_months=args.oot_months,
         seed=args.seed,
     )
-    out = portfolio_report(args.db, args.out, analysis=an)
+    out = portfolio_report(args.db, args.out, analysis=an, language=language)
     print(f"report    {out}  ({time.perf_counter() - t0:.1f} s, as of {an.as_of})")
     if args.artifacts:
         files = write_arrears(args.artifacts, an)
@@ -385,6 +386,7 @@ def _partners_report(args: argparse.Namespace) -> int:
     )
 
     scorer, cfg, where = None, PartnersConfig(), None
+    encoding, language = args.encoding, _language(args)
     if args.release:
         from riskresearch.manifest import ReleaseFolder
         from riskresearch.scoring import Scorer
@@ -394,9 +396,13 @@ def _partners_report(args: argparse.Namespace) -> int:
         config = release.config
         cfg = PartnersConfig.model_validate(config.get("partners", {}))
         where = pd_rows(config["data"].get("filter", {}), cfg)
+        encoding = encoding or config["data"].get("encoding")
+        language = language or (config.get("report") or {}).get("language")
     t0 = time.perf_counter()
-    an = analyse(args.db, args.table, scorer, cfg, as_of=args.as_of, pd_filter=where)
-    out = partner_report(args.db, args.out, analysis=an)
+    an = analyse(
+        args.db, args.table, scorer, cfg, as_of=args.as_of, pd_filter=where, encoding=encoding
+    )
+    out = partner_report(args.db, args.out, analysis=an, language=language or "en")
     print(f"report    {out}  ({time.perf_counter() - t0:.1f} s, as of {an.params['as_of']})")
     m = an.metrics
     print(f"partners  {m['partners']}: " + ", ".join(f"{k} {v}" for k, v in m["actions"].items()))
@@ -418,9 +424,17 @@ def _partners_report(args: argparse.Namespace) -> int:
 def _monitor(args: argparse.Namespace) -> int:
     from riskresearch.monitoring import alerts_document, monitor_release, write_monitoring
 
+    language = _language(args)
     t0 = time.perf_counter()
     months = (args.first, args.last) if args.first or args.last else None
-    mon = monitor_release(args.release, args.new_data, warehouse=args.warehouse, months=months)
+    mon = monitor_release(
+        args.release,
+        args.new_data,
+        warehouse=args.warehouse,
+        months=months,
+        encoding=args.encoding,
+        language=language,
+    )
     doc = alerts_document(mon)
     out = Path(args.out) if args.out else Path("build") / "monitoring"
     files = write_monitoring(out, mon)
@@ -490,6 +504,30 @@ def _package_version() -> str:
         return metadata.version("riskresearch")
     except metadata.PackageNotFoundError:  # pragma: no cover - only from a bare source tree
         return "unknown"
+
+
+def _encoding_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--encoding",
+        default=None,
+        metavar="CODEC",
+        help=f"{what} (default UTF-8; e.g. gb18030 for GBK from Excel)",
+    )
+
+
+def _language_option(parser: argparse.ArgumentParser, what: str) -> None:
+    from riskresearch.messages import LANGUAGES
+
+    parser.add_argument(
+        "--language", default=None, metavar="|".join(LANGUAGES), help=f"{what}; en or zh-CN"
+    )
+
+
+def _language(args: argparse.Namespace) -> str | None:
+    """``--language`` checked before any work (a bad one is one line)."""
+    from riskresearch.messages import check_language
+
+    return None if args.language is None else check_language(args.language, "--language")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -659,6 +697,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="also write the release artifacts (CSV/JSON) into DIR",
     )
+    _language_option(rep, "the report's language (default en)")
     rep.set_defaults(func=_arrears_report)
     col = sub.add_parser("collections", help="day-to-day collections on live accounts")
     col_sub = col.add_subparsers(dest="collections_command", required=True)
@@ -703,6 +742,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="also write the release artifacts (CSV/JSON) into DIR",
     )
+    _encoding_option(prep, "text encoding of a CSV --table")
+    _language_option(prep, "the report's language (default: the --release config's, else en)")
     prep.set_defaults(func=_partners_report)
     mon = sub.add_parser(
         "monitor", help="monitor new data against a release (exit 3 when a red alert fires)"
@@ -723,6 +764,8 @@ def build_parser() -> argparse.ArgumentParser:
     mon.add_argument("--from", dest="first", default=None, metavar="YYYY-MM")
     mon.add_argument("--to", dest="last", default=None, metavar="YYYY-MM")
     mon.add_argument("--verbose", action="store_true", help="also list the amber alerts")
+    _encoding_option(mon, "text encoding of a CSV NEW_DATA (default: the release's data.encoding)")
+    _language_option(mon, "the monitoring report's language (default: the release's)")
     mon.set_defaults(func=_monitor)
     ret = sub.add_parser("retrain", help="build a challenger release from a champion's config")
     ret.add_argument("release", help="the champion release folder")

@@ -1060,6 +1060,16 @@ class FairnessConfig(_Strict):
     )
 
 
+class ReportConfig(_Strict):
+    """The model document (``report.html``) and the standalone reports of a release."""
+
+    language: Literal["en", "zh-CN"] = Field(
+        "en",
+        description="language of report.html and the standalone reports (monitoring, "
+        "portfolio, partners): en or zh-CN (feature names and data values stay as they are)",
+    )
+
+
 class ModelConfig(_Strict):
     """A scorecard model: data, split, features, binning, selection, scaling and segments."""
 
@@ -1090,6 +1100,7 @@ class ModelConfig(_Strict):
     strategy: StrategyConfig = Field(default_factory=StrategyConfig)
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
     fairness: FairnessConfig = Field(default_factory=FairnessConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
 
     #: the YAML file read (absolute), None for a config given as a dict
     _source: Path | None = PrivateAttr(None)

@@ -19,6 +19,8 @@ from riskresearch.arrears.tracking import _last_months
 from riskresearch.arrears.vintages import vintage_plot
 from riskresearch.atomic import atomic_output
 from riskresearch.errors import ConfigError
+from riskresearch.messages import column, current, t, translate_figure
+from riskresearch.messages import language as use_language
 from riskresearch.plots import Figure, _figure_axes, ks_plot
 
 _CSS = """
@@ -32,6 +34,7 @@ img { max-width: 100%; }
 
 
 def _png(fig: Figure) -> str:
+    translate_figure(fig)  # titles, axis labels and legends in the report's language
     buf = BytesIO()
     fig.savefig(buf, format="png", dpi=90)
     return (
@@ -54,7 +57,25 @@ def _html_table(frame: pd.DataFrame, digits: int = 3) -> str:
     shown = frame.copy()
     for c in shown.columns:
         shown[c] = shown[c].map(fmt)
+    if current() != "en":  # headers in the report's language (unknown ones as they are)
+        shown.columns = [_header(c) for c in shown.columns]
     return shown.to_html(index=False, classes="data", border=0, escape=True)
+
+
+def _header(name) -> str:
+    label = str(name).replace("_", " ")
+    shown = column(label)
+    return str(name) if shown == label else shown
+
+
+def _p(key: str, note: bool = True, **values) -> str:
+    """A paragraph of the catalogue, escaped."""
+    css = " class='note'" if note else ""
+    return f"<p{css}>{html.escape(t(key, **values))}</p>"
+
+
+def _h(level: int, key: str, **values) -> str:
+    return f"<h{level}>{html.escape(t(key, **values))}</h{level}>"
 
 
 def _report_figures(an: ArrearsAnalysis) -> dict[str, str]:
@@ -68,6 +89,7 @@ def _report_figures(an: ArrearsAnalysis) -> dict[str, str]:
         vintage_plot(an.vintages, dpd=level, by="amount", ax=ax)
     figs["vintages_amount"] = _png(fig)
     figs["roll"] = _png(roll_rate_plot(an.roll_rates))
+    cure_days = an.params["cure_period_days"]
 
     fig, ax = _figure_axes(None, figsize=(6.4, 3.8))
     x = np.arange(len(an.cures))
@@ -78,7 +100,7 @@ def _report_figures(an: ArrearsAnalysis) -> dict[str, str]:
         xlabel="Bucket entered",
         ylabel="Share of episodes",
         ylim=(0, 1),
-        title=f"Cure within {an.params['cure_period_days']} days vs write-off",
+        title=f"Cure within {cure_days} days vs write-off",
     )
     ax.legend()
     figs["cures"] = _png(fig)
@@ -130,12 +152,8 @@ def _band_section(an: ArrearsAnalysis) -> list[str]:
     if bl is None:
         return []
     return [
-        f"<p><b>Band-specific ladders?</b> {html.escape(bl.statement)}</p>",
-        f"<p class='note'>The common ladder is the best for all bands pooled; a band takes "
-        f"the other action at a step only when its advantage (expected net value per episode "
-        f"reaching the step, the band's later steps held fixed) has a {bl.level:.0%} interval "
-        "above zero, Bonferroni over every band and step. This is the ladder of "
-        "<code>riskresearch collections worklist</code>.</p>",
+        f"<p><b>{html.escape(t('portfolio.band_ladders'))}</b> {html.escape(bl.statement)}</p>",
+        _p("portfolio.band_ladders_note", level=f"{bl.level:.0%}"),
         _html_table(bl.tests),
     ]
 
@@ -153,7 +171,7 @@ def _report_html(an: ArrearsAnalysis) -> str:
     status["leases"] = status.drop(columns=["status"]).sum(axis=1)
     v = an.vintages
     vtab = v[v["mob"].isin([3, 6, 12])].pivot(index="cohort", columns="mob", values="ever_60")
-    vtab.columns = [f"ever 60+ at mob {c}" for c in vtab.columns]
+    vtab.columns = [t("portfolio.ever60_at", mob=c) for c in vtab.columns]
     vtab = vtab.reset_index()
     vtab["cohort"] = vtab["cohort"].dt.strftime("%Y-%m")
     vtab["mature"] = vtab["cohort"].map(
@@ -162,7 +180,7 @@ def _report_html(an: ArrearsAnalysis) -> str:
     cs = an.score.metrics
     score_tab = pd.DataFrame(
         {
-            "sample": ["development", "out of time"],
+            "sample": [t("sample.development"), t("portfolio.out_of_time")],
             "episodes": [cs["train_n"], cs["oot_n"]],
             "cure rate": [cs["train_cure_rate"], cs["oot_cure_rate"]],
             "AUC": [cs["train_auc"], cs["oot_auc"]],
@@ -172,62 +190,59 @@ def _report_html(an: ArrearsAnalysis) -> str:
     esc = html.escape
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        "<title>Post-lease portfolio report</title>",
+        f'<html lang="{esc(current())}"><head><meta charset="utf-8">',
+        f"<title>{esc(t('portfolio.title'))}</title>",
         f"<style>{_CSS}</style></head><body>",
-        "<h1>Post-lease portfolio report</h1>",
-        f"<p>Warehouse <code>{esc(Path(an.source).name)}</code>, observed up to "
-        f"<b>{an.as_of.isoformat()}</b>: {m['leases']:,} leases, "
-        f"{m['contract_months']:,} lease-months. riskresearch {esc(__version__)}.</p>",
-        "<h2>1. Contract status at the as-of date</h2>",
-        "<p class='note'>Last month-end state of every lease (terminal state for ended leases) "
-        "and where its device is.</p>",
+        _h(1, "portfolio.title"),
+        _p(
+            "portfolio.summary",
+            note=False,
+            warehouse=Path(an.source).name,
+            as_of=an.as_of.isoformat(),
+            leases=f"{m['leases']:,}",
+            months=f"{m['contract_months']:,}",
+            version=__version__,
+        ),
+        _h(2, "portfolio.status"),
+        _p("portfolio.status_note"),
         _html_table(status),
-        "<h2>2. Vintages</h2>",
-        "<p class='note'>Share of each monthly cohort that ever reached 30/60/90 days past due "
-        "by each month on book. Dashed grey: immature cohorts (under 6 months on book, the "
-        "window of the <code>bad</code> target) whose curves are still rising.</p>",
+        _h(2, "portfolio.vintages"),
+        _p("portfolio.vintages_note"),
         figs["vintages"],
         figs["vintages_amount"],
         _html_table(vtab),
-        "<h2>3. Roll rates, cures and the bad definition</h2>",
+        _h(2, "portfolio.rolls"),
         figs["roll"],
         _html_table(an.roll_rates),
-        f"<p class='note'>An episode is cured when every overdue instalment is paid within "
-        f"{an.params['cure_period_days']} days of entering the bucket; re-default = a later "
-        "episode of the lease reaching 30 dpd within 180 days of the cure.</p>",
+        _p("portfolio.cure_note", days=an.params["cure_period_days"]),
         figs["cures"],
         _html_table(an.cures),
         _html_table(an.buckets),
-        "<p class='note'>Leases reaching 60 days past due rarely cure and mostly end written "
-        "off, while most 1-29 and many 30-59 episodes cure: <code>bad</code> = ever 60+ dpd "
-        "marks the bucket from which accounts do not come back.</p>",
-        "<h2>4. Collection score</h2>",
-        f"<p class='note'>Probability that an episode entering 1-29 dpd cures within "
-        f"{cs['cure_within_days']} days; WOE scorecard fitted on entries before {cs['oot_start']}"
-        f", evaluated on the {cs['oot_months']} later months. Features: "
-        f"{esc(', '.join(cs['features']))}.</p>",
+        _p("portfolio.bad_note"),
+        _h(2, "portfolio.score"),
+        _p(
+            "portfolio.score_note",
+            days=cs["cure_within_days"],
+            start=cs["oot_start"],
+            months=cs["oot_months"],
+            features=t("format.separator").join(cs["features"]),
+        ),
         _html_table(score_tab),
         figs["ks"],
         _html_table(an.score.bands),
-        "<h2>5. Collection ladder</h2>",
-        "<p class='note'>Rolling delinquencies reaching 30 dpd, by collection-score band (1 = "
-        "least likely to cure). Cure rates per step and action come from the historical "
-        "ladder's random draws; the recommended ladder maximises recovered cash and resale "
-        "minus cost and written-off balance per band.</p>",
+        _h(2, "portfolio.ladder"),
+        _p("portfolio.ladder_note"),
         _html_table(an.ladder),
         *_band_section(an),
         figs["ladder"],
         _html_table(an.comparison),
         _html_table(an.effects.steps),
         _html_table(an.effects.bands),
-        "<h2>6. Device return and recovery</h2>",
+        _h(2, "portfolio.returns"),
         _html_table(an.returns),
         _html_table(an.recovery),
-        "<h2>7. Loss given default</h2>",
-        "<p class='note'>Per written-off lease: loss = outstanding rent at the write-off - "
-        "deposit - partial payments - net resale + collection cost; LGD = loss / outstanding "
-        "rent (amount-weighted per group).</p>",
+        _h(2, "portfolio.lgd"),
+        _p("portfolio.lgd_note"),
         figs["lgd"],
         _html_table(an.lgd),
         _html_table(an.lgd_by_term),
@@ -241,6 +256,7 @@ def portfolio_report(
     out_html: str | os.PathLike,
     as_of=None,
     analysis: ArrearsAnalysis | None = None,
+    language: str = "en",
     **kwargs,
 ) -> Path:
     """Write a standalone HTML portfolio report (tables and embedded PNG figures).
@@ -255,6 +271,8 @@ def portfolio_report(
         Last observed day.
     analysis : ArrearsAnalysis, optional
         A finished :func:`analyse` of the warehouse (else it is run here, with ``**kwargs``).
+    language : {"en", "zh-CN"}
+        The report's language (headings, sentences, table headers, chart labels).
 
     Returns
     -------
@@ -271,7 +289,8 @@ def portfolio_report(
             "The 'analysis' parameter of portfolio_report must be an ArrearsAnalysis from "
             f"analyse. Got {type(an).__name__} instead."
         )
-    text = _report_html(an)
+    with use_language(language):
+        text = _report_html(an)
     out = Path(out_html)
     with atomic_output(out, "portfolio report") as tmp:
         tmp.write_text(text, encoding="utf-8")

@@ -12,6 +12,8 @@ from matplotlib.figure import Figure
 
 from riskresearch.arrears.report import _CSS, _html_table, _png
 from riskresearch.atomic import atomic_output
+from riskresearch.messages import current, t, translate_figure
+from riskresearch.messages import language as use_language
 from riskresearch.monitoring._common import SCORE, write_json
 from riskresearch.monitoring.alerts import alerts_document
 from riskresearch.monitoring.analysis import Monitoring
@@ -93,6 +95,10 @@ def fraud_plot(mon: Monitoring, ax=None) -> Figure:
     return fig
 
 
+def _severity(word: str) -> str:
+    return t(f"status.{word}") if word in COLORS else word
+
+
 def _report_html(mon: Monitoring, doc: dict) -> str:
     d = mon.baseline.data
     badge = "".join(
@@ -103,7 +109,7 @@ def _report_html(mon: Monitoring, doc: dict) -> str:
     alerts = pd.DataFrame(
         [
             {
-                "severity": a["severity"],
+                "severity": _severity(a["severity"]),
                 "kind": a["kind"],
                 "subject": a["subject"],
                 "since": a["since"],
@@ -117,53 +123,75 @@ def _report_html(mon: Monitoring, doc: dict) -> str:
     figs = [stability_plot(mon), ae_plot(mon), auc_plot(mon)]
     if mon.fraud_weekly is not None:
         figs.append(fraud_plot(mon))
+    figs = [translate_figure(fig) for fig in figs]
+    esc = html.escape
     perf = mon.performance.drop(columns=["z"], errors="ignore") if len(mon.performance) else None
+    severity = f"<b style='color:{COLORS[doc['severity']]}'>{esc(_severity(doc['severity']))}</b>"
     parts = [
-        f"<h1>Monitoring: {html.escape(d['model'])}</h1>",
-        f"<p class='note'>Development window {d['development']['first_month']} .. "
-        f"{d['development']['last_month']} ({d['development']['rows']:,} applications); "
-        f"monitored {doc['monitored']['first']} .. {doc['monitored']['last']}. Overall severity "
-        f"<b style='color:{COLORS[doc['severity']]}'>{doc['severity']}</b>: {doc['red']} red, "
-        f"{doc['amber']} amber alerts. Grades: {html.escape(d['grades']['source'])}.</p>",
+        f"<h1>{esc(t('monitoring.title', model=d['model']))}</h1>",
+        "<p class='note'>"
+        + esc(
+            t(
+                "monitoring.summary",
+                dev_first=d["development"]["first_month"],
+                dev_last=d["development"]["last_month"],
+                rows=f"{d['development']['rows']:,}",
+                first=doc["monitored"]["first"],
+                last=doc["monitored"]["last"],
+            )
+        )
+        + " "
+        + t(
+            "monitoring.severity",
+            severity=severity,
+            red=doc["red"],
+            amber=doc["amber"],
+            grades=esc(d["grades"]["source"]),
+        )
+        + "</p>",
         f"<p>{badge}</p>",
-        "<h2>Alerts</h2>",
-        _html_table(alerts) if len(alerts) else "<p>No alert.</p>",
-        "<h2>Stability (PSI of the score, CSI of the scorecard features)</h2>",
+        f"<h2>{esc(t('monitoring.alerts'))}</h2>",
+        _html_table(alerts) if len(alerts) else f"<p>{esc(t('monitoring.no_alert'))}</p>",
+        f"<h2>{esc(t('monitoring.stability'))}</h2>",
         _png(figs[0]),
-        "<p class='note'>Noise floor: each development month's PSI against the other "
-        f"development months (score: {d['score']['noise_floor']:.4f}).</p>",
+        "<p class='note'>"
+        + esc(t("monitoring.noise_floor", value=f"{d['score']['noise_floor']:.4f}"))
+        + "</p>",
         _html_table(
             mon.stability.pivot(index="variable", columns="month", values="psi").reset_index()
         ),
-        "<h2>Never-seen categories</h2>",
-        _html_table(mon.unseen) if len(mon.unseen) else "<p>None.</p>",
-        "<h2>Performance of matured cohorts (actual vs expected, discrimination)</h2>",
+        f"<h2>{esc(t('monitoring.unseen'))}</h2>",
+        _html_table(mon.unseen) if len(mon.unseen) else f"<p>{esc(t('monitoring.none'))}</p>",
+        f"<h2>{esc(t('monitoring.performance'))}</h2>",
         _png(figs[1]),
         _png(figs[2]),
-        _html_table(perf) if perf is not None else "<p>No cohort has matured yet.</p>",
+        _html_table(perf) if perf is not None else f"<p>{esc(t('monitoring.no_matured'))}</p>",
     ]
     if mon.fraud_weekly is not None:
         flagged = mon.fraud_partners[mon.fraud_partners["ae_low"] > 1].sort_values(
             "ae", ascending=False
         )
         parts += [
-            "<h2>Fraud and partner signals</h2>",
+            f"<h2>{esc(t('monitoring.fraud'))}</h2>",
             _png(figs[3]),
-            "<p class='note'>Partners whose flagged share is significantly above expectation "
-            "(their own development share, at least the portfolio's):</p>",
-            _html_table(flagged.head(30)) if len(flagged) else "<p>None.</p>",
+            f"<p class='note'>{esc(t('monitoring.fraud_partners'))}</p>",
+            _html_table(flagged.head(30))
+            if len(flagged)
+            else f"<p>{esc(t('monitoring.none'))}</p>",
         ]
     if mon.ring_alerts is not None:
         parts += _ring_section(mon.ring_alerts)
     elif mon.params.get("ring_alerts_skipped"):
+        skipped = t("monitoring.skipped", reason=mon.params["ring_alerts_skipped"])
         parts += [
-            "<h2>Fraud-ring early warning on active leases</h2>",
-            f"<p><em>Skipped: {html.escape(mon.params['ring_alerts_skipped'])}.</em></p>",
+            f"<h2>{esc(t('monitoring.rings'))}</h2>",
+            f"<p><em>{esc(skipped)}</em></p>",
         ]
     body = "\n".join(parts)
+    title = esc(t("monitoring.title", model=d["model"]))
     return (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Monitoring "
-        f"{html.escape(d['model'])}</title><style>{_CSS}</style></head><body>{body}</body></html>"
+        f"<!DOCTYPE html><html lang='{html.escape(current())}'><head><meta charset='utf-8'>"
+        f"<title>{title}</title><style>{_CSS}</style></head><body>{body}</body></html>"
     )
 
 
@@ -171,41 +199,42 @@ def _ring_section(rings: pd.DataFrame, shown: int = 50) -> list[str]:
     kinds = rings["kind"].value_counts()
     as_of = rings.attrs.get("as_of")
     table = rings.drop(columns=["approved_at"]).head(shown)
+    text = t(
+        "monitoring.rings_text",
+        as_of=as_of,
+        confirmed=int(kinds.get("confirmed_ring", 0)),
+        clusters=int(kinds.get("new_cluster", 0)),
+        leases=rings["application_id"].nunique(),
+        shown=t("monitoring.rings_shown", shown=shown) if len(rings) > shown else "",
+    )
     return [
-        "<h2>Fraud-ring early warning on active leases</h2>",
-        f"<p class='note'>Leases running on {as_of}: new links after approval (shared device, "
-        "phone or address) to a confirmed ring case, or new applications joining their "
-        "cluster so that it spans 4 customers or more. "
-        f"{int(kinds.get('confirmed_ring', 0))} confirmed-ring and "
-        f"{int(kinds.get('new_cluster', 0))} new-cluster alerts on "
-        f"{rings['application_id'].nunique()} leases"
-        + (
-            f"; the newest {shown} shown (all in monitoring_ring_alerts.csv)"
-            if len(rings) > shown
-            else ""
-        )
-        + ".</p>",
-        _html_table(table) if len(table) else "<p>No alert.</p>",
+        f"<h2>{html.escape(t('monitoring.rings'))}</h2>",
+        f"<p class='note'>{html.escape(text)}</p>",
+        _html_table(table) if len(table) else f"<p>{html.escape(t('monitoring.no_alert'))}</p>",
     ]
 
 
-def monitoring_report(mon: Monitoring, out: str | os.PathLike) -> Path:
-    """Write the standalone HTML report (embedded PNG plots; no Jupyter needed), atomically."""
+def monitoring_report(mon: Monitoring, out: str | os.PathLike, language: str | None = None) -> Path:
+    """Write the standalone HTML report (embedded PNG plots; no Jupyter needed), atomically.
+
+    ``language`` (``en`` or ``zh-CN``) is the report's language; by default the release
+    config's ``report.language`` (``mon.params["language"]``), else English."""
     out = Path(out)
     doc = alerts_document(mon)
-    text = _report_html(mon, doc)
+    with use_language(language or mon.params.get("language") or "en"):
+        text = _report_html(mon, doc)
     with atomic_output(out, "monitoring report") as tmp:
-        tmp.write_text(text)
+        tmp.write_text(text, encoding="utf-8")
     return out
 
 
 def write_monitoring(
-    out_dir: str | os.PathLike, mon: Monitoring, report: bool = True
+    out_dir: str | os.PathLike, mon: Monitoring, report: bool = True, language: str | None = None
 ) -> list[Path]:
     """Write ``monitoring_alerts.json``, ``monitoring_stability.csv``,
     ``monitoring_performance.csv``, ``monitoring_grades.csv``, ``monitoring_checks.csv``, the
     fraud tables and ``monitoring_ring_alerts.csv`` when present and
-    ``monitoring_report.html``."""
+    ``monitoring_report.html`` (in ``language``, see :func:`monitoring_report`)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     files = [write_json(out / "monitoring_alerts.json", alerts_document(mon))]
@@ -224,7 +253,7 @@ def write_monitoring(
             frame.to_csv(out / name, index=False, float_format="%.10g")
             files.append(out / name)
     if report:
-        files.append(monitoring_report(mon, out / "monitoring_report.html"))
+        files.append(monitoring_report(mon, out / "monitoring_report.html", language))
     return files
 
 

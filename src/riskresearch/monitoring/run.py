@@ -10,6 +10,7 @@ import pandas as pd
 
 from riskresearch.config import ModelConfig
 from riskresearch.errors import ConfigError, DataError
+from riskresearch.messages import check_language
 from riskresearch.monitoring.analysis import Monitoring, monitor
 from riskresearch.monitoring.baseline import Baseline, build_baseline
 
@@ -58,17 +59,22 @@ def monitor_config(
     fraud = None
     if baseline.data.get("fraud") and warehouse is not None and out_dir is not None:
         fraud = _fraud_of(Path(out_dir))
-    return monitor(baseline, table, fraud=fraud, warehouse=warehouse, months=(first, None))
+    mon = monitor(baseline, table, fraud=fraud, warehouse=warehouse, months=(first, None))
+    mon.params["language"] = cfg.report.language  # of the monitoring report
+    return mon
 
 
 def _month(date) -> str | None:
     return None if date is None else pd.Timestamp(date).strftime("%Y-%m")
 
 
-def read_new_data(path: str | os.PathLike) -> tuple[pd.DataFrame, Path | None]:
-    """New data for ``riskresearch monitor``: a modeling table (CSV/Parquet), or a DuckDB
-    warehouse whose modeling table is built in memory (it then also feeds the fraud features
-    and the instalment indicators). Returns the table and the warehouse (or None)."""
+def read_new_data(
+    path: str | os.PathLike, encoding: str | None = None
+) -> tuple[pd.DataFrame, Path | None]:
+    """New data for ``riskresearch monitor``: a modeling table (CSV/Parquet; a CSV in
+    ``encoding``, default UTF-8), or a DuckDB warehouse whose modeling table is built in memory
+    (it then also feeds the fraud features and the instalment indicators). Returns the table
+    and the warehouse (or None)."""
     path = Path(path)
     if not path.exists():
         raise ConfigError(
@@ -98,7 +104,7 @@ def read_new_data(path: str | os.PathLike) -> tuple[pd.DataFrame, Path | None]:
     if suffix in {".csv", ".parquet", ".pq"}:
         from riskresearch.tables import read_table
 
-        return read_table(path, what="new data"), None
+        return read_table(path, encoding=encoding, what="new data"), None
     raise ConfigError(
         f"The new data '{path}' must be .parquet, .csv or .duckdb. Got '{path.suffix}'."
     )
@@ -109,6 +115,8 @@ def monitor_release(
     new_data: str | os.PathLike,
     warehouse: str | os.PathLike | None = None,
     months: tuple[str | None, str | None] | None = None,
+    encoding: str | None = None,
+    language: str | None = None,
 ) -> Monitoring:
     """Monitor new data with a release folder (its hashes are verified first).
 
@@ -122,13 +130,26 @@ def monitor_release(
         The raw tables of a CSV/Parquet ``new_data`` (fraud signals, instalment indicators).
     months : (first, last), optional
         Monitored months ``'YYYY-MM'`` (default: after the development window).
+    encoding : str, optional
+        Text encoding of a CSV ``new_data`` (default: the release config's ``data.encoding``,
+        else UTF-8; ``gb18030`` for GBK files from Chinese Excel).
+    language : str, optional
+        Language of the monitoring report, ``en`` or ``zh-CN`` (default: the release config's
+        ``report.language``).
     """
     from riskresearch.manifest import ReleaseFolder
 
+    if language is not None:
+        check_language(language, "language")
     rf = ReleaseFolder.open(release, needs=("scorecard", "monitoring"), purpose="monitor")
     folder = rf.folder
     baseline = Baseline.read(folder)
-    table, db = read_new_data(new_data)
+    config = rf.config
+    if encoding is None:
+        encoding = (config.get("data") or {}).get("encoding")
+    if language is None:
+        language = (config.get("report") or {}).get("language", "en")
+    table, db = read_new_data(new_data, encoding)
     db = Path(warehouse) if warehouse is not None else db
     if db is not None and "dpd30_3m" in baseline.data["population"]["indicators"]:
         from riskresearch.monitoring.signals import with_early_indicators
@@ -138,4 +159,6 @@ def monitor_release(
     if db is not None and baseline.data.get("fraud"):  # the baseline has fraud signals
         rf.require("fraud", purpose="monitor")
         fraud = _fraud_of(folder)
-    return monitor(baseline, table, fraud=fraud, warehouse=db, months=months)
+    mon = monitor(baseline, table, fraud=fraud, warehouse=db, months=months)
+    mon.params["language"] = check_language(language, "report.language")
+    return mon

@@ -75,6 +75,7 @@ def analyse(
     as_of=None,
     seed: int = 0,
     pd_filter: dict | None = None,
+    encoding: str | None = None,
 ) -> PartnerAnalysis:
     """Qualify and monitor every partner of a warehouse, and flag them.
 
@@ -91,6 +92,8 @@ def analyse(
         ``cfg.partners``.
     pd_filter : dict, optional
         Rows the scorecard scores (default ``config.pd_filter``, else every row).
+    encoding : str, optional
+        Text encoding of a CSV ``table`` (default UTF-8; ``gb18030`` for GBK from Excel).
 
     Examples
     --------
@@ -99,7 +102,7 @@ def analyse(
     >>> an.flags.head()  # doctest: +SKIP
     """
     cfg = _config(config)
-    partners, apps, as_of = load_partner_data(db, table, as_of)
+    partners, apps, as_of = load_partner_data(db, table, as_of, encoding)
     pd_col = None
     if scorecard is not None:
         apps = apps.assign(
@@ -162,6 +165,7 @@ def analyse_release(cfg, out_dir: str | os.PathLike) -> PartnerAnalysis:
         cfg.partners,
         seed=cfg.seed,
         pd_filter=where,
+        encoding=cfg.data.encoding,
     )
 
 

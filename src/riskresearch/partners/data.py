@@ -13,7 +13,10 @@ from riskresearch.partners._common import APPLICATION_COLUMNS, PARTNER_COLUMNS, 
 
 
 def load_partner_data(
-    db: str | os.PathLike, table: str | os.PathLike | pd.DataFrame | None = None, as_of=None
+    db: str | os.PathLike,
+    table: str | os.PathLike | pd.DataFrame | None = None,
+    as_of=None,
+    encoding: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dt.date]:
     """The partners table and one row per application with its outcomes, from a warehouse.
 
@@ -25,6 +28,8 @@ def load_partner_data(
         The modeling table (Parquet/CSV or a frame); built in memory from ``db`` when omitted.
     as_of : datetime.date, optional
         Last observed day (default: the warehouse's).
+    encoding : str, optional
+        Text encoding of a CSV ``table`` (default UTF-8; ``gb18030`` for GBK from Excel).
 
     Returns
     -------
@@ -68,7 +73,7 @@ def load_partner_data(
         p = input_file(table, "modeling table", "a CSV or Parquet file, or omit it")
         from riskresearch.tables import read_table
 
-        apps = read_table(p, what="modeling table")
+        apps = read_table(p, encoding=encoding, what="modeling table")
     _check(partners, PARTNER_COLUMNS, f"The 'partners' table of '{path}'")
     _check(apps, APPLICATION_COLUMNS, "The modeling table")
     apps = apps.drop(columns=[c for c in leases.columns[1:] if c in apps.columns])

@@ -107,45 +107,37 @@ def price_plot(summary: pd.DataFrame, price_ratio: float = 1.08, ax: Axes | None
 def _weights_section(an: PartnerAnalysis) -> list[str]:
     import html
 
-    from riskresearch.arrears.report import _html_table
+    from riskresearch.arrears.report import _h, _html_table, _p
 
     w = an.weights
     if w is None:
         return []
     return [
-        "<h2>4. Qualification weights learned from outcomes</h2>",
+        _h(2, "partner_report.weights"),
         f"<p>{html.escape(w.reason)}</p>",
-        "<p class='note'>A partner's outcome is bad when its bad rate, first-payment default, "
-        "early 30+ dpd or confirmed fraud is significantly above what its customers' risk "
-        "predicts. Penalised logistic regression of that outcome on each factor's share of "
-        "full marks; the prior is centred on the hand-set weights (scaled by the hand-set "
-        "score's own slope) and the learned weights are rescaled to the hand-set total. "
-        "<code>score_learned</code> / <code>decision_learned</code> in section 3 use them.</p>",
+        _p("partner_report.weights_note"),
         _html_table(w.table),
     ]
 
 
 def _service_section(an: PartnerAnalysis) -> list[str]:
-    from riskresearch.arrears.report import _html_table
+    from riskresearch.arrears.report import _h, _html_table, _p
+    from riskresearch.messages import t
 
-    t = an.service_trend
-    if t is None:
+    trend = an.service_trend
+    if trend is None:
         return []
-    worse = t[t["worse"] != ""]
-    recent = "; ".join(f"{k}: {', '.join(v)}" for k, v in t.attrs.get("recent", {}).items())
+    worse = trend[trend["worse"] != ""]
+    sep = t("format.separator")
+    recent = t("format.semicolon").join(
+        f"{k}: {sep.join(v)}" for k, v in trend.attrs.get("recent", {}).items()
+    )
     counts = ["deliveries", "address_changes", "term_ends", "returns", "returned_late"]
     monthly = an.service.groupby("month")[[*counts, "not_returned"]].sum().reset_index()
     return [
-        "<h2>5. Service quality over time</h2>",
-        "<p class='note'>Per partner and month: delivery-address changes after approval "
-        "(delivery month), late returns and devices not returned at the term end (term-end "
-        "month, once settled). Complaints are only an undated 12-month count on the partners "
-        "table, so they cannot be followed month by month; they are shown as they are. "
-        f"Recent months ({recent}) against each partner's earlier months; a rate is worse when "
-        "the lower bound of recent / earlier is above 1 (95%).</p>",
-        _html_table(worse)
-        if len(worse)
-        else "<p>No partner's service got significantly worse.</p>",
+        _h(2, "partner_report.service"),
+        _p("partner_report.service_note", recent=recent),
+        _html_table(worse) if len(worse) else _p("partner_report.service_ok", note=False),
         _html_table(monthly),
     ]
 
@@ -154,17 +146,16 @@ def partner_report(
     db: str | os.PathLike,
     out_html: str | os.PathLike,
     analysis: PartnerAnalysis | None = None,
+    language: str = "en",
     **kwargs,
 ) -> Path:
     """Write the standalone HTML partner report (ranked flags, plots, qualification).
 
-    ``analysis`` is a finished :func:`analyse` (else it is run here with ``**kwargs``).
+    ``analysis`` is a finished :func:`analyse` (else it is run here with ``**kwargs``);
+    ``language`` (``en`` or ``zh-CN``) is the report's language.
     """
-    import html
-
-    from riskresearch import __version__
-    from riskresearch.arrears.report import _CSS, _html_table, _png
     from riskresearch.atomic import atomic_output
+    from riskresearch.messages import language as use_language
 
     an = analysis if analysis is not None else analyse(db, **kwargs)
     if not isinstance(an, PartnerAnalysis):
@@ -172,39 +163,63 @@ def partner_report(
             "The 'analysis' parameter of partner_report must be a PartnerAnalysis from analyse. "
             f"Got {type(an).__name__} instead."
         )
+    with use_language(language):
+        text = _report_html(db, an)
+    out = Path(out_html)
+    with atomic_output(out, "partner report") as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return out
+
+
+def _report_html(db, an: PartnerAnalysis) -> str:
+    import html
+
+    from riskresearch import __version__
+    from riskresearch.arrears.report import _CSS, _h, _html_table, _p, _png
+    from riskresearch.messages import current, t
+
     m, cfg = an.metrics, an.params["config"]
     top = an.flags.loc[an.flags["severity"] >= 1, "partner_id"].head(6).tolist()
     cols = ["partner_id", "applications", "approval_rate", "bad_n", "bad_rate", "bad_ae"]
     cols += ["bad_ae_low", "bad_ae_high", "fpd30_ae", "dpd30_3m_ae", "fraud_ae"]
     cols += ["address_changed_ae", "price_median"]
+    actions = t("format.separator").join(
+        t("partner_report.action_count", action=t(f"partner_report.action_{k}"), n=v)
+        for k, v in m["actions"].items()
+    )
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8"><title>Partner report</title>',
+        f'<html lang="{html.escape(current())}"><head><meta charset="utf-8">'
+        f"<title>{html.escape(t('partner_report.short_title'))}</title>",
         f"<style>{_CSS}</style></head><body>",
-        "<h1>Partner qualification and performance</h1>",
-        f"<p>Warehouse <code>{html.escape(Path(db).name)}</code>, observed up to "
-        f"<b>{an.params['as_of']}</b>: {m['partners']} partners; actions "
-        + ", ".join(f"{k} {v}" for k, v in m["actions"].items())
-        + f". Expected rates: {html.escape(an.params['expected'])}. "
-        f"riskresearch {html.escape(__version__)}.</p>",
-        "<h2>1. Ranked partners and recommended actions</h2>",
+        _h(1, "partner_report.title"),
+        _p(
+            "partner_report.summary",
+            note=False,
+            warehouse=Path(db).name,
+            as_of=an.params["as_of"],
+            partners=m["partners"],
+            actions=actions,
+            expected=an.params["expected"],
+            version=__version__,
+        ),
+        _h(2, "partner_report.ranked"),
         _html_table(an.flags[an.flags["severity"] >= 1].drop(columns=["severity"])),
-        "<h2>2. Actual vs expected</h2>",
-        f"<p class='note'>Intervals: score interval of the ratio under the Poisson-binomial "
-        f"variance of the expected count ({cfg['confidence']:.0%} watch, "
-        f"{cfg['flag_confidence']:.0%} restrict/suspend).</p>",
+        _h(2, "partner_report.ae"),
+        _p(
+            "partner_report.ae_note",
+            watch=f"{cfg['confidence']:.0%}",
+            flag=f"{cfg['flag_confidence']:.0%}",
+        ),
         _png(funnel_plot(an.summary, an.flags, "bad", cfg["flag_confidence"])),
         _png(funnel_plot(an.summary, an.flags, "fpd30", cfg["flag_confidence"])),
         _png(trend_plot(an.monthly, top, "fpd30")) if top else "",
         _png(price_plot(an.summary, cfg["price_ratio"])),
         _html_table(an.summary[cols]),
-        "<h2>3. Qualification</h2>",
+        _h(2, "partner_report.qualification"),
         _html_table(an.qualification),
         *_weights_section(an),
         *_service_section(an),
         "</body></html>",
     ]
-    out = Path(out_html)
-    with atomic_output(out, "partner report") as tmp:
-        tmp.write_text("\n".join(parts) + "\n", encoding="utf-8")
-    return out
+    return "\n".join(parts) + "\n"

@@ -81,7 +81,10 @@ class Context:
         return any(p.part.name == part and p.included for p in self.planned)
 
     def reason(self, part: str) -> str | None:
-        return next((p.reason for p in self.planned if p.part.name == part), None)
+        """Why a part was skipped, in the report's language."""
+        from riskresearch.messages import reason_text
+
+        return reason_text(next((p.reason for p in self.planned if p.part.name == part), None))
 
     def title(self, part: str) -> str:
         return next(p.title for p in PARTS if p.name == part)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from riskresearch import development
+from riskresearch.messages import reason_text, t
 from riskresearch.report import fmt as f
 from riskresearch.report.context import Context
 from riskresearch.report.fmt import Facts, Heading, Section, Text, html
@@ -19,29 +20,37 @@ def population(ctx: Context) -> str:
     """Which rows the scorecard is for, in words."""
     keys = {k: v for k, v in ctx.cfg.data.filter.items() if not str(k).endswith("_mature")}
     text = (
-        " and ".join(f"{k} = {f.plain(v)}" for k, v in keys.items())
+        t("cover.population_and").join(f"{k} = {f.plain(v)}" for k, v in keys.items())
         if keys
-        else "every row of the table"
+        else t("cover.population_all")
     )
     if ctx.cfg.segments:
-        text += f"; one scorecard per segment: {f.words(list(ctx.cfg.segments))}"
+        text += t("cover.population_segments", segments=f.words(list(ctx.cfg.segments)))
     return text
+
+
+def sample_name(ctx: Context, name: str) -> str:
+    """A sample's name in the report's language (development, out-of-time, test)."""
+    key = {"development": "development", "out-of-time": "oot", "test": "test"}.get(name)
+    return t(f"sample.{key}") if key else name
 
 
 def row_flow(ctx: Context) -> pd.DataFrame:
     """The table's rows, each filter's removals, the split and the two samples."""
     if "row_flow" not in ctx.cache:
         flow = development.row_flow(ctx.cfg)
-        labels = [f"rows of the table {ctx.cfg.data.table.name}"]
-        labels += [f"keep {k} = {f.plain(v)}" for k, v in ctx.cfg.data.filter.items()]
+        labels = [t("cover.flow_table", table=ctx.cfg.data.table.name)]
+        labels += [
+            t("cover.flow_keep", key=k, value=f.plain(v)) for k, v in ctx.cfg.data.filter.items()
+        ]
         labels += [
             {
-                "oot": f"out-of-time split on {ctx.cfg.data.date_column}",
-                "column": f"split by the column {ctx.cfg.split.column} (other values left out)",
-                "random": "random split (stratified by the target)",
+                "oot": t("cover.flow_oot", column=ctx.cfg.data.date_column),
+                "column": t("cover.flow_column", column=ctx.cfg.split.column),
+                "random": t("cover.flow_random"),
             }[ctx.cfg.split_mode],
-            "development rows",
-            f"{ctx.test_name} rows",
+            t("cover.flow_rows", sample=sample_name(ctx, "development")),
+            t("cover.flow_rows", sample=sample_name(ctx, ctx.test_name)),
         ]
         flow["step"] = labels
         ctx.cache["row_flow"] = flow
@@ -56,15 +65,20 @@ def window(ctx: Context) -> str:
             continue
         first, last = s.month.min(), s.month.max()
         n = len(pd.period_range(first, last, freq="M"))
-        parts.append(f"{s.name} {f.month(first)} to {f.month(last)} ({n} months)")
-    if parts:
-        return "; ".join(parts)
-    if ctx.cfg.split_mode == "random":
-        return (
-            f"no date column: {f.pct(ctx.cfg.split.test_size, 0)} of the rows are test rows, "
-            f"drawn at random (stratified by the target, seed {ctx.cfg.seed})"
+        parts.append(
+            t(
+                "cover.window_sample",
+                sample=sample_name(ctx, s.name),
+                first=f.month(first),
+                last=f.month(last),
+                months=n,
+            )
         )
-    return f"no date column: the column {ctx.cfg.split.column} says which rows are test rows"
+    if parts:
+        return t("format.semicolon").join(parts)
+    if ctx.cfg.split_mode == "random":
+        return t("cover.window_random", share=f.pct(ctx.cfg.split.test_size, 0), seed=ctx.cfg.seed)
+    return t("cover.window_column", column=ctx.cfg.split.column)
 
 
 def sample_table(ctx: Context) -> pd.DataFrame:
@@ -72,7 +86,7 @@ def sample_table(ctx: Context) -> pd.DataFrame:
     for s in ctx.samples:
         rows.append(
             {
-                "sample": s.name,
+                "sample": sample_name(ctx, s.name),
                 "rows": len(s),
                 "bads": int(s.y.sum()),
                 "bad_rate": float(s.y.mean()) if len(s) else float("nan"),
@@ -91,7 +105,7 @@ def headline_table(ctx: Context) -> pd.DataFrame:
     for key, label in (("auc", "AUC"), ("gini", "Gini"), ("ks", "KS")):
         row = {"metric": label}
         for s in ctx.samples:
-            row[s.name] = f.interval(*ctx.headline[s.name][key])
+            row[sample_name(ctx, s.name)] = f.interval(*ctx.headline[s.name][key])
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -101,16 +115,22 @@ def champion(ctx: Context) -> tuple[str, pd.DataFrame | None]:
     comparison = ctx.json("champion_comparison.json")
     if not comparison:
         if ctx.cfg.monitoring.champion is None:
-            return "none named (monitoring.champion is not set: no release is replaced)", None
-        return "named, but no comparison was written (monitoring is skipped)", None
+            return t("cover.champion_none"), None
+        return t("cover.champion_skipped"), None
     frame = pd.DataFrame(comparison)
     champ = frame[frame["model"] != "challenger"].iloc[0]
     new = frame[frame["model"] == "challenger"].iloc[0]
-    text = (
-        f"{champ['champion']}: on the same {f.count(new['n'])} {ctx.test_name} rows the AUC "
-        f"goes from {f.num(champ['auc'])} to {f.num(new['auc'])} "
-        f"({f.signed(new['auc'] - champ['auc'])}), the KS from {f.num(champ['ks'])} to "
-        f"{f.num(new['ks'])} ({f.signed(new['ks'] - champ['ks'])})"
+    text = t(
+        "cover.champion",
+        champion=champ["champion"],
+        n=f.count(new["n"]),
+        sample=sample_name(ctx, ctx.test_name),
+        auc_old=f.num(champ["auc"]),
+        auc_new=f.num(new["auc"]),
+        auc_change=f.signed(new["auc"] - champ["auc"]),
+        ks_old=f.num(champ["ks"]),
+        ks_new=f.num(new["ks"]),
+        ks_change=f.signed(new["ks"] - champ["ks"]),
     )
     shown = frame[["model", "n", "auc", "gini", "ks", "mean_pd", "bad_rate"]]
     return text, shown
@@ -120,12 +140,32 @@ def status(ctx: Context) -> str:
     promotion = (ctx.manifest or {}).get("promotion")
     if promotion:
         verb = "promoted" if promotion.get("decision") == "promote" else "rejected"
-        note = f" ({promotion['note']})" if promotion.get("note") else ""
-        return f"built {ctx.built}; {verb} by {promotion.get('by')} on {promotion.get('at')}{note}"
-    return (
-        f"built {ctx.built}, not yet reviewed; the decision on it is recorded in the release's "
-        "manifest.json by 'riskresearch promote RELEASE --by NAME'"
-    )
+        note = t("cover.status_note", note=promotion["note"]) if promotion.get("note") else ""
+        return t(
+            f"cover.status_{verb}",
+            built=f.date(ctx.built),
+            by=promotion.get("by"),
+            at=promotion.get("at"),
+            note=note,
+        )
+    return t("cover.status_open", built=f.date(ctx.built))
+
+
+def describe_target(cfg) -> str:
+    """The target definition in words: the config's ``data.target_description`` as written,
+    else a sentence of the report's language built from the target column and its bad
+    value."""
+    d = cfg.data
+    if d.target_description and d.target_description.strip():
+        return d.describe_target()
+    if d.bad_value is None:
+        return t("cover.target_binary", target=d.target)
+    return t("cover.target_value", target=d.target, value=repr(d.bad_value))
+
+
+def part_title(name: str, title: str) -> str:
+    """A business part's title in the report's language."""
+    return t(f"part.{name}")
 
 
 # ------------------------------------------------------------------------------------------
@@ -136,26 +176,30 @@ def cover(ctx: Context) -> list:
     flow = row_flow(ctx)
     filters = flow.iloc[1 : 1 + len(cfg.data.filter)]
     exclusions = (
-        "; ".join(f"{r.step}: {f.count(r.removed)} rows removed" for r in filters.itertuples())
+        t("format.semicolon").join(
+            t("cover.excluded", step=r.step, n=f.count(r.removed)) for r in filters.itertuples()
+        )
         if len(filters)
-        else "none (every row of the table is used)"
+        else t("cover.excluded_none")
     )
     left_out = flow.iloc[1 + len(cfg.data.filter)]
     if left_out.removed:
-        exclusions += f"; {left_out.step}: {f.count(left_out.removed)} rows in neither sample"
+        exclusions += t("format.semicolon") + t(
+            "cover.left_out", step=left_out.step, n=f.count(left_out.removed)
+        )
     text, _ = champion(ctx)
     fingerprint, _ = ctx.fingerprint
     facts = Facts(
         [
-            ("Model", f"{cfg.model} scorecard, version {ctx.version}"),
-            ("Segment", population(ctx)),
-            ("Date built", ctx.built),
-            ("Data window", window(ctx)),
-            ("Target (bad)", cfg.data.describe_target()),
-            ("Exclusions", exclusions),
-            ("Champion replaced", text),
-            ("Status", status(ctx)),
-            ("Release fingerprint", html("<code>{}</code>", fingerprint)),
+            (t("cover.model"), t("cover.model_value", model=cfg.model, version=ctx.version)),
+            (t("cover.segment"), population(ctx)),
+            (t("cover.date_built"), f.date(ctx.built)),
+            (t("cover.data_window"), window(ctx)),
+            (t("cover.target"), describe_target(cfg)),
+            (t("cover.exclusions"), exclusions),
+            (t("cover.champion_replaced"), text),
+            (t("cover.status"), status(ctx)),
+            (t("cover.fingerprint"), html("<code>{}</code>", fingerprint)),
         ]
     )
     blocks: list = []
@@ -163,22 +207,16 @@ def cover(ctx: Context) -> list:
         blocks.append(Text(" ".join(cfg.description.split())))
     blocks += [
         facts,
-        Heading("Rows and bads per sample"),
+        Heading(t("cover.rows_per_sample")),
         f.table(sample_table(ctx)),
-        Heading("Headline metrics, with 95% intervals"),
+        Heading(t("cover.headline")),
         f.table(headline_table(ctx)),
-        Text(
-            "AUC and Gini intervals by DeLong's method, KS intervals by 200 bootstrap "
-            f"resamples drawn with the config's seed ({cfg.seed}). The release fingerprint is "
-            "the sha256 of the model artifacts' sorted sha256 lines and equals the "
-            "'fingerprint' of manifest.json (section 11 shows how to check it).",
-            note=True,
-        ),
-        Heading("Sign-off"),
+        Text(t("cover.headline_note", seed=cfg.seed), note=True),
+        Heading(t("cover.signoff")),
         f.table(
             pd.DataFrame(
                 {
-                    "role": ["Model developer", "Independent validator", "Approver"],
+                    "role": [t("cover.developer"), t("cover.validator"), t("cover.approver")],
                     "name": ["", "", ""],
                     "date": ["", "", ""],
                     "decision and signature": ["", "", ""],
@@ -195,33 +233,34 @@ def cover(ctx: Context) -> list:
 # ------------------------------------------------------------------------------------------
 def purpose(ctx: Context) -> Section:
     cfg = ctx.cfg
-    sec = Section("purpose", "Purpose and scope")
+    sec = Section("purpose", t("purpose.title"))
+    scope = (
+        t("purpose.scope_population", population=population(ctx))
+        if cfg.data.filter or cfg.segments
+        else ""
+    )
     sec.add(
         Text(
-            f"This document describes release {ctx.version} of the {cfg.model} scorecard: a "
-            "WOE-binned logistic regression that scores each application"
-            + (f" of the population {population(ctx)}" if cfg.data.filter or cfg.segments else "")
-            + "; a higher score means a lower risk of the bad outcome "
-            f"({cfg.data.describe_target()}). It is built from the release folder's artifacts "
-            "and from the config's data, recomputed when the release was built, so every "
-            "figure here matches the files a validator receives."
+            t(
+                "purpose.text",
+                version=ctx.version,
+                model=cfg.model,
+                scope=scope,
+                target=describe_target(cfg),
+            )
         )
     )
     rows = [
         {
-            "part": p.part.title,
-            "status": "built" if p.included else "skipped",
-            "reason": p.reason or "",
+            "part": part_title(p.part.name, p.part.title),
+            "status": t("purpose.built") if p.included else t("purpose.skipped"),
+            "reason": reason_text(p.reason) or "",
         }
         for p in ctx.planned
     ]
     sec.add(
-        Heading("What this release carries"),
+        Heading(t("purpose.carries")),
         f.table(pd.DataFrame(rows), collapse=False),
-        Text(
-            "A part is skipped when it is switched off or the data lacks what it needs; the "
-            "reason is its config key or the missing input.",
-            note=True,
-        ),
+        Text(t("purpose.carries_note"), note=True),
     )
     return sec

@@ -15,11 +15,12 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from riskresearch.atomic import atomic_output
 from riskresearch.config import ModelConfig
+from riskresearch.messages import language, t
 from riskresearch.parts import Planned, plan
 from riskresearch.report import cover as cover_section
 from riskresearch.report import governance, part_sections, performance, scorecard_sections
 from riskresearch.report.context import Context
-from riskresearch.report.fmt import Section, number_sections, today
+from riskresearch.report.fmt import Section, date, number_sections, today
 
 
 def _environment() -> Environment:
@@ -83,8 +84,22 @@ def render(
         part whose model artifacts the folder lacks counted as skipped).
     built : str, optional
         The build date (default: today, UTC).
+
+    The document is written in ``cfg.report.language`` (English or Chinese): its titles,
+    table headers, sentences, chart labels and number formats; feature names and data values
+    stay as they are in the data.
     """
-    folder = Path(folder)
+    with language(cfg.report.language):
+        return _render(Path(folder), cfg, version, planned, built)
+
+
+def _render(
+    folder: Path,
+    cfg: ModelConfig,
+    version: str,
+    planned: list[Planned] | None,
+    built: str | None,
+) -> str:
     manifest_path = folder / "manifest.json"
     manifest: dict[str, Any] | None = None
     if manifest_path.is_file():
@@ -102,12 +117,14 @@ def render(
     template = _environment().get_template("document.html.j2")
     css = (Path(__file__).parent / "templates" / "document.css").read_text()
     return template.render(
-        title=f"{cfg.model} scorecard {version}",
-        subtitle="Model documentation",
+        lang=cfg.report.language,
+        title=t("document.title", model=cfg.model, version=version),
+        subtitle=t("document.subtitle"),
+        words={k: t(f"document.{k}") for k in ("contents", "built", "fingerprint")},
         cover=cover,
         sections=body,
         css=css,
-        built=ctx.built,
+        built=date(ctx.built),
         fingerprint=ctx.fingerprint[0],
     )
 

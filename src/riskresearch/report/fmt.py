@@ -22,6 +22,9 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup, escape
 
+from riskresearch.messages import column, figure_texts, reason_text, t, translate_figure
+from riskresearch.messages import template as message
+
 #: Tables with more rows than this are collapsed into ``<details>`` (click to open).
 COLLAPSE_ROWS = 25
 #: Resolution of the embedded PNG figures.
@@ -87,10 +90,24 @@ def pct(x: Any, digits: int = 2) -> str:
 
 
 def month(x: Any) -> str:
-    """A date as its month, ``2025-03``."""
+    """A date as its month in the report's language: ``2025-03``, ``2025年3月``."""
     if _missing(x):
         return DASH
-    return pd.Timestamp(x).strftime("%Y-%m")
+    stamp = pd.Timestamp(x)
+    return t("format.month", year=stamp.year, month=stamp.month)
+
+
+def date(x: Any) -> str:
+    """A day in the report's language: ``2025-12-07``, ``2025年12月7日``."""
+    if _missing(x):
+        return DASH
+    stamp = pd.Timestamp(x)
+    return t("format.date", year=stamp.year, month=stamp.month, day=stamp.day)
+
+
+def yes_no(x: Any) -> str:
+    """A truth value as a word of the report's language."""
+    return DASH if _missing(x) else t("format.word_yes" if x else "format.word_no")
 
 
 def plain_number(x: float) -> str:
@@ -118,7 +135,8 @@ def bin_label(label: Any) -> str:
         lo, hi = float(m.group(2)), float(m.group(3))
     except ValueError:
         return text
-    return f"{m.group(1)}{plain_number(lo)} to {plain_number(hi)}{m.group(4)}"
+    span = t("format.range", low=plain_number(lo), high=plain_number(hi))
+    return f"{m.group(1)}{span}{m.group(4)}"
 
 
 def interval(est: float, lo: float, hi: float, digits: int = 3) -> str:
@@ -127,7 +145,7 @@ def interval(est: float, lo: float, hi: float, digits: int = 3) -> str:
         return DASH
     if _missing(lo) or _missing(hi):
         return num(est, digits)
-    return f"{num(est, digits)} ({num(lo, digits)} to {num(hi, digits)})"
+    return t("format.interval", value=num(est, digits), low=num(lo, digits), high=num(hi, digits))
 
 
 def signed(x: Any, digits: int = 3) -> str:
@@ -214,13 +232,15 @@ def column_format(name: str, values: pd.Series) -> Callable[[Any], str]:
     if pd.api.types.is_bool_dtype(values) or (
         len(s) and all(isinstance(v, bool | np.bool_) for v in s)
     ):
-        return lambda v: DASH if _missing(v) else ("yes" if v else "no")
+        return yes_no
     if pd.api.types.is_datetime64_any_dtype(values):
         days = s.dt.day.eq(1).all() if len(s) else True
-        return month if days else (lambda v: DASH if _missing(v) else str(pd.Timestamp(v).date()))
+        return month if days else date
     numeric = pd.to_numeric(s, errors="coerce") if s.dtype == object else s
     if not len(s) or not pd.api.types.is_numeric_dtype(numeric) or numeric.isna().any():
-        return lambda v: DASH if _missing(v) else str(v)
+        # text: as it is, but the words our own modules write in English (a role, a reason)
+        # in the report's language (catalogue section 'reason'); data values stay as they are
+        return lambda v: DASH if _missing(v) else reason_text(str(v))
     key = name.lower()
     last = key.split("_")[-1]
     x = numeric.to_numpy(dtype=float)
@@ -249,6 +269,11 @@ def column_format(name: str, values: pd.Series) -> Callable[[Any], str]:
 def html(template: str, *args: Any, **kwargs: Any) -> Markup:
     """Literal HTML with every value escaped: ``html("<code>{}</code>", name)``."""
     return Markup(template).format(*args, **kwargs)
+
+
+def html_t(key: str, /, **values: Any) -> Markup:
+    """A catalogue message holding literal HTML, every value escaped."""
+    return html(message(key), **values)
 
 
 @dataclass
@@ -317,6 +342,7 @@ class Image:
     alt: str
     caption: str | None = None
     ident: str | None = None
+    texts: list[str] = field(default_factory=list)
     kind: str = "image"
 
 
@@ -373,23 +399,30 @@ def table(
         )
     collapsed = len(rows) > COLLAPSE_ROWS if collapse is None else collapse
     return Table(
-        columns=[labels.get(c, c.replace("_", " ")) for c in columns],
+        columns=[column(labels.get(c, c.replace("_", " "))) for c in columns],
         rows=rows,
         numeric=numeric,
         caption=caption,
         collapsed=collapsed,
-        summary=summary or (f"{caption}: {len(rows):,} rows" if caption else f"{len(rows):,} rows"),
+        summary=summary
+        or (
+            t("format.caption_rows", caption=caption, n=count(len(rows)))
+            if caption
+            else t("format.rows", n=count(len(rows)))
+        ),
         css=css,
         ident=ident,
     )
 
 
 def image(fig, alt: str, caption: str | None = None, ident: str | None = None) -> Image:
-    """A matplotlib Figure as an embedded PNG (nothing is shown or left open)."""
+    """A matplotlib Figure as an embedded PNG (nothing is shown or left open), its titles,
+    axis labels and legend in the report's language (kept in ``texts``)."""
+    translate_figure(fig)
     buf = BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None})
     uri = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-    return Image(uri=uri, alt=alt, caption=caption, ident=ident)
+    return Image(uri=uri, alt=alt, caption=caption, ident=ident, texts=figure_texts(fig))
 
 
 def today() -> str:
@@ -398,11 +431,12 @@ def today() -> str:
 
 
 def words(values: Sequence[Any], last: str = "and") -> str:
-    """``a, b and c``."""
+    """``a, b and c`` (``last``: ``"and"`` or ``"or"``), in the report's language."""
     values = [str(v) for v in values]
     if len(values) <= 1:
         return "".join(values)
-    return f"{', '.join(values[:-1])} {last} {values[-1]}"
+    head = t("format.separator").join(values[:-1])
+    return t(f"format.list_{last}", head=head, last=values[-1])
 
 
 def plain(value: Any) -> str:
@@ -426,8 +460,10 @@ __all__ = [
     "Table",
     "Text",
     "count",
+    "date",
     "escape",
     "html",
+    "html_t",
     "image",
     "interval",
     "money",
@@ -440,4 +476,5 @@ __all__ = [
     "table",
     "today",
     "words",
+    "yes_no",
 ]

@@ -9,9 +9,11 @@ import pandas as pd
 import yaml
 
 from riskresearch.manifest import sha256_file
+from riskresearch.messages import reason_text, t
 from riskresearch.report import fmt as f
 from riskresearch.report.context import Context
-from riskresearch.report.fmt import Code, Heading, Items, Section, Text, html
+from riskresearch.report.cover import describe_target, part_title, sample_name
+from riskresearch.report.fmt import Code, Heading, Items, Section, Text
 
 #: Config keys holding paths: the document shows only their file names.
 _PATHS = (
@@ -29,81 +31,58 @@ def limitations(ctx: Context) -> Section:
     ri = cfg.reject_inference
     items = []
     if ri.method == "none":
-        items.append(
-            "Only applicants with an observed outcome are in the development data: the "
-            "scorecard learns from the applicants the old policy accepted, and its PDs for the "
-            "kind of applicant it declined are extrapolations that no data of this release can "
-            "check."
-        )
+        items.append(t("limitations.accepts_only"))
     else:
-        items.append(
-            f"Declined applicants have no outcome: reject inference ({ri.method}) assumes "
-            "their risk follows the accepts-only score (with the configured factors); that "
-            "assumption cannot be tested on observed data, and the standard errors of "
-            "section 5 treat the inferred outcomes as if observed."
-        )
+        items.append(t("limitations.reject_inference", method=ri.method))
     mature = [k for k in cfg.data.filter if str(k).endswith("_mature")]
     if mature:
-        items.append(
-            f"Only applications whose outcome window has closed are used ({f.words(mature)}): "
-            "the most recent cohorts are not in the development or test rows."
-        )
+        items.append(t("limitations.mature", keys=f.words(mature)))
     if cfg.split_mode == "oot":
         items.append(
-            f"The out-of-time test covers {ctx.test_name} rows of "
-            f"{test.month.nunique() if test.month is not None else 0} months; performance in "
-            "other conditions (an economic shock, a new channel) is not shown here and is the "
-            "job of monitoring."
+            t(
+                "limitations.oot",
+                sample=sample_name(ctx, ctx.test_name),
+                months=test.month.nunique() if test.month is not None else 0,
+            )
         )
     else:
-        items.append(
-            "The test rows come from the same period as the development rows (no date "
-            "column), so this release shows no evidence of stability over time."
-        )
+        items.append(t("limitations.no_dates"))
     if int(dev.y.sum()) < 1000:
-        items.append(
-            f"The development rows hold {f.count(dev.y.sum())} bads: bins, coefficients and "
-            "metrics carry the sampling error the intervals of this document show."
-        )
-    items.append(
-        "Standard errors and intervals assume independent rows; applications of the same "
-        "customer, partner or month are correlated, so the true uncertainty is larger."
-    )
+        items.append(t("limitations.few_bads", bads=f.count(dev.y.sum())))
+    items.append(t("limitations.independence"))
     b = cfg.binning
     items.append(
-        f"Binning imposes monotonic trends ({b.monotonic_trend}) and bins of at least "
-        f"{f.pct(b.min_bin_size, 0)} of the rows; a category never seen in development scores "
-        f"as '{b.unseen}'."
+        t(
+            "limitations.binning",
+            trend=b.monotonic_trend,
+            min_size=f.pct(b.min_bin_size, 0),
+            unseen=b.unseen,
+        )
     )
     if ctx.included("gbm"):
-        items.append(
-            "The GBM challenger is documented for comparison only; the release scores with the "
-            "scorecard (scorecard.json, scorecard.sql)."
-        )
+        items.append(t("limitations.gbm"))
     skipped = [p for p in ctx.planned if not p.included]
     if skipped:
         items.append(
-            "Parts not in this release: "
-            + "; ".join(f"{p.part.title}: {p.reason}" for p in skipped)
-            + "."
+            t(
+                "limitations.skipped",
+                parts=t("format.semicolon").join(
+                    f"{part_title(p.part.name, p.part.title)}: {reason_text(p.reason)}"
+                    for p in skipped
+                ),
+            )
         )
     if ctx.oracle:
-        items.append(
-            "The data are simulated: the figures show what the method achieves on a platform "
-            "whose true default probabilities are known, not the performance on a real "
-            "portfolio."
-        )
+        items.append(t("limitations.simulated"))
     assumptions = [
-        "Applicants after the release resemble the development applicants (the monitoring "
-        "baseline measures when they stop doing so).",
-        "The approval policy and the data capture of every feature stay as they were in the "
-        "development months.",
-        f"The outcome is defined as: {cfg.data.describe_target()}.",
+        t("limitations.assume_population"),
+        t("limitations.assume_policy"),
+        t("limitations.assume_outcome", target=describe_target(cfg)),
     ]
-    return Section("limitations", "Limitations and assumptions").add(
-        Heading("Limitations"),
+    return Section("limitations", t("limitations.title")).add(
+        Heading(t("limitations.limitations")),
         Items(items),
-        Heading("Assumptions"),
+        Heading(t("limitations.assumptions")),
         Items(assumptions),
     )
 
@@ -123,12 +102,12 @@ def reproducibility(ctx: Context) -> Section:
     from riskresearch.release import _git, _packages
 
     cfg = ctx.cfg
-    sec = Section("reproducibility", "Reproducibility")
+    sec = Section("reproducibility", t("reproducibility.title"))
     code = _git(cfg.base)
     packages = _packages()
     data = [
         {
-            "input": f"modeling table {cfg.data.table.name}",
+            "input": t("reproducibility.table", name=cfg.data.table.name),
             "sha256": sha256_file(cfg.data.table),
             "bytes": cfg.data.table.stat().st_size,
         }
@@ -136,30 +115,37 @@ def reproducibility(ctx: Context) -> Section:
     if cfg.data.warehouse is not None and cfg.data.warehouse != cfg.data.table:
         data.append(
             {
-                "input": f"warehouse {cfg.data.warehouse.name}",
+                "input": t("reproducibility.warehouse", name=cfg.data.warehouse.name),
                 "sha256": sha256_file(cfg.data.warehouse),
                 "bytes": cfg.data.warehouse.stat().st_size,
             }
         )
     versions = pd.DataFrame(
         [{"package": "python", "version": platform.python_version()}]
-        + [{"package": k, "version": v or "not installed"} for k, v in packages.items()]
+        + [
+            {"package": k, "version": v or t("reproducibility.not_installed")}
+            for k, v in packages.items()
+        ]
     )
     commit = code.get("commit")
+    where = (
+        t("reproducibility.commit", commit=commit)
+        + (t("reproducibility.dirty") if code["dirty"] else "")
+        if commit
+        else t("reproducibility.no_git")
+    )
     sec.add(
         Text(
-            f"Code: riskresearch {packages.get('riskresearch')}"
-            + (
-                f", git commit {commit}" + (" with uncommitted changes" if code["dirty"] else "")
-                if commit
-                else ", outside a git repository"
+            t(
+                "reproducibility.code",
+                version=packages.get("riskresearch"),
+                where=where,
+                seed=cfg.seed,
             )
-            + f"; seed {cfg.seed}. The same config, data and package versions give "
-            "byte-identical model artifacts."
         ),
-        Heading("Data fingerprint"),
+        Heading(t("reproducibility.data")),
         f.table(pd.DataFrame(data), collapse=False, css="hashes"),
-        Heading("Package versions"),
+        Heading(t("reproducibility.packages")),
         f.table(versions, collapse=False),
     )
     fingerprint, hashes = ctx.fingerprint
@@ -169,32 +155,18 @@ def reproducibility(ctx: Context) -> Section:
     config_name = cfg.source.name if cfg.source is not None else f"{cfg.model}.yaml"
     folder = f"{cfg.model}/{ctx.version}"
     sec.add(
-        Heading("Release fingerprint"),
-        Text(
-            html(
-                "<code>{}</code> is the sha256 of the lines <code>sha256 &nbsp;name</code> of "
-                "the model artifacts below, sorted; manifest.json records the same value as "
-                "<code>fingerprint</code>. In the release folder:",
-                fingerprint,
-            )
-        ),
+        Heading(t("reproducibility.fingerprint")),
+        Text(f.html_t("reproducibility.fingerprint_text", fingerprint=fingerprint)),
         Code(f"sha256sum {' '.join(sorted(hashes))} | LC_ALL=C sort | sha256sum"),
         f.table(artifacts, collapse=False, css="hashes"),
-        Heading("Rebuild and verify"),
-        Text(
-            "verify checks every file's sha256 against manifest.json; --rebuild builds the "
-            "release again from the manifest's config and compares each model artifact."
-        ),
+        Heading(t("reproducibility.rebuild")),
+        Text(t("reproducibility.rebuild_text")),
         Code(
             f"riskresearch release {config_name} --version {ctx.version}\n"
             f"riskresearch verify {folder}\n"
             f"riskresearch verify --rebuild {folder}"
         ),
-        Heading("Config"),
-        Code(
-            config_text(ctx),
-            collapsed=True,
-            summary="The config of this release (paths shown as file names)",
-        ),
+        Heading(t("reproducibility.config")),
+        Code(config_text(ctx), collapsed=True, summary=t("reproducibility.config_summary")),
     )
     return sec

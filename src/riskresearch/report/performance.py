@@ -9,9 +9,11 @@ import re
 import pandas as pd
 
 from riskresearch import metrics
+from riskresearch.messages import t
 from riskresearch.report import figures
 from riskresearch.report import fmt as f
 from riskresearch.report.context import Context
+from riskresearch.report.cover import sample_name
 from riskresearch.report.fmt import Section, Text
 from riskresearch.report.stats import auc_interval
 
@@ -31,7 +33,7 @@ def _summary_rows(ctx: Context) -> pd.DataFrame:
         h = ctx.headline[s.name]
         rows.append(
             {
-                "sample": s.name,
+                "sample": sample_name(ctx, s.name),
                 "rows": len(s),
                 "bads": int(s.y.sum()),
                 "bad_rate": s.y.mean(),
@@ -66,55 +68,50 @@ def _gains(y, score) -> pd.DataFrame:
 
 def performance(ctx: Context) -> Section:
     samples = ctx.samples
-    sec = Section("performance", "Performance")
+    sec = Section("performance", t("performance.title"))
     sec.add(
         Text(
-            "Every figure of this section is recomputed in the report step: the development "
-            f"and {ctx.test_name} rows are loaded from the config's table and scored with the "
-            "release's scorecard.json"
-            + (" (and the GBM challenger with gbm.txt)" if ctx.samples.gbm is not None else "")
-            + ". Metrics use the rows with an observed outcome."
+            t(
+                "performance.text",
+                sample=sample_name(ctx, ctx.test_name),
+                gbm=t("performance.text_gbm") if ctx.samples.gbm is not None else "",
+            )
         ),
         f.table(_summary_rows(ctx), collapse=False),
     )
-    sec.sub("roc", "Discrimination: ROC and KS").add(
-        f.image(figures.roc_samples(samples), "ROC curves of development and test rows"),
-        f.image(figures.ks_samples(samples), "KS of development and test rows"),
+    sec.sub("roc", t("performance.roc")).add(
+        f.image(figures.roc_samples(samples), t("performance.roc_alt")),
+        f.image(figures.ks_samples(samples), t("performance.ks_alt")),
     )
-    sec.sub("distribution", "Score distributions").add(
-        f.image(figures.score_distribution_samples(samples), "score distributions")
+    sec.sub("distribution", t("performance.distribution")).add(
+        f.image(figures.score_distribution_samples(samples), t("performance.distribution_alt"))
     )
-    cal = sec.sub("calibration", "Calibration")
-    cal.add(f.image(figures.calibration_samples(samples), "calibration by PD decile"))
+    cal = sec.sub("calibration", t("performance.calibration"))
+    cal.add(f.image(figures.calibration_samples(samples), t("performance.calibration_alt")))
     for s in samples:
         if not s.both_classes:
             continue
-        t = metrics.calibration_table(s.y, s.pd, bands=10)
-        t["label"] = t["label"].map(_pct_label).str.replace("<=", "≤").str.replace(">=", "≥")
-        t["pd_in_ci"] = t["pd_in_ci"].astype(bool)
+        table = metrics.calibration_table(s.y, s.pd, bands=10)
+        table["label"] = (
+            table["label"].map(_pct_label).str.replace("<=", "≤").str.replace(">=", "≥")
+        )
+        table["pd_in_ci"] = table["pd_in_ci"].astype(bool)
         cal.add(
             f.table(
-                t.rename(columns={"label": "PD band", "pd_in_ci": "mean PD inside interval"}),
-                caption=f"Calibration by PD decile, {s.name} rows",
+                table.rename(columns={"label": "PD band", "pd_in_ci": "mean PD inside interval"}),
+                caption=t("performance.calibration_caption", sample=sample_name(ctx, s.name)),
                 labels={"ci_low": "bad rate 95% low", "ci_high": "bad rate 95% high"},
                 formats={"ci_low": f.pct, "ci_high": f.pct, "mean_pd": f.pct},
                 collapse=False,
             )
         )
-    gains = sec.sub(
-        "gains",
-        "Gains and lift",
-        Text(
-            "Score deciles from the riskiest (band 1): the share of all bads captured at or "
-            "below each band, the KS there and the lift (band bad rate / overall bad rate)."
-        ),
-    )
+    gains = sec.sub("gains", t("performance.gains"), Text(t("performance.gains_text")))
     for s in samples:
         if s.both_classes:
             gains.add(
                 f.table(
                     _gains(s.y, s.score),
-                    caption=f"Gains table, {s.name} rows",
+                    caption=t("performance.gains_caption", sample=sample_name(ctx, s.name)),
                     collapse=False,
                     formats={"ks": lambda v: f.num(v, 3), "lift": lambda v: f.num(v, 2)}
                     | {"cum_lift": lambda v: f.num(v, 2)},
@@ -127,18 +124,22 @@ def performance(ctx: Context) -> Section:
         o = ctx.metrics["oracle"]
         sec.sub(
             "oracle",
-            "Against the simulator's truth",
+            t("performance.oracle"),
             Text(
-                f"On the simulated data the true default probability ranks the {ctx.test_name} "
-                f"rows with an AUC of {f.num(o['oracle_auc'])}; the scorecard reaches "
-                f"{f.num(o['model_auc'])}, {f.pct(o['ratio'], 1)} of the best achievable."
+                t(
+                    "performance.oracle_text",
+                    sample=sample_name(ctx, ctx.test_name),
+                    oracle=f.num(o["oracle_auc"]),
+                    model=f.num(o["model_auc"]),
+                    ratio=f.pct(o["ratio"], 1),
+                )
             ),
         )
     return sec
 
 
 def _by_segment(ctx: Context) -> Section:
-    sec = Section("performance-segments", "By segment and by month")
+    sec = Section("performance-segments", t("performance.segments"))
     rows = []
     for s in ctx.samples:
         for name in pd.unique(s.segment):
@@ -147,7 +148,7 @@ def _by_segment(ctx: Context) -> Section:
                 auc = auc_interval(s.y[m], s.pd[m])
                 rows.append(
                     {
-                        "sample": s.name,
+                        "sample": sample_name(ctx, s.name),
                         "segment": name,
                         "rows": int(m.sum()),
                         "bads": int(s.y[m].sum()),
@@ -158,14 +159,9 @@ def _by_segment(ctx: Context) -> Section:
                     }
                 )
     if ctx.cfg.segments:
-        sec.add(f.table(pd.DataFrame(rows), caption="Performance by segment", collapse=False))
+        sec.add(f.table(pd.DataFrame(rows), caption=t("performance.by_segment"), collapse=False))
     else:
-        sec.add(
-            Text(
-                "One scorecard serves the whole population (no segments in the config), so "
-                "the segment split is the table above; below, the months."
-            )
-        )
+        sec.add(Text(t("performance.one_segment")))
     months = []
     for s in ctx.samples:
         if s.month is None:
@@ -177,7 +173,7 @@ def _by_segment(ctx: Context) -> Section:
                 months.append(
                     {
                         "month": pd.Timestamp(m_value),
-                        "sample": s.name,
+                        "sample": sample_name(ctx, s.name),
                         "rows": len(y),
                         "bad_rate": y.mean(),
                         "mean_pd": p.mean(),
@@ -189,56 +185,47 @@ def _by_segment(ctx: Context) -> Section:
     if months:
         frame = pd.DataFrame(months).sort_values("month", ignore_index=True)
         sec.add(
-            f.image(figures.auc_by_month(frame), "AUC by month"),
+            f.image(figures.auc_by_month(frame), t("performance.auc_month_alt")),
             f.table(
                 frame,
-                caption="Performance by month",
+                caption=t("performance.by_month"),
                 labels={"auc": "AUC", "auc_low": "AUC 95% low", "auc_high": "AUC 95% high"},
             ),
         )
     else:
-        sec.add(Text("The table has no date column, so no performance by month."))
+        sec.add(Text(t("performance.no_months")))
     return sec
 
 
 def _challenger(ctx: Context) -> Section:
-    sec = Section("performance-challenger", "Challenger and swap sets")
+    sec = Section("performance-challenger", t("performance.challenger"))
     if not ctx.included("gbm"):
-        return sec.add(Text(f"No GBM challenger: skipped, {ctx.reason('gbm')}."))
+        return sec.add(Text(t("performance.no_gbm", reason=ctx.reason("gbm"))))
     table = ctx.csv("champion_challenger.csv")
     test = ctx.samples.test
-    blocks: list = [
-        Text(
-            "A LightGBM model fitted on the same development rows (gbm.txt) challenges the "
-            f"scorecard on the same {ctx.test_name} rows: the tables compare their "
-            "discrimination and, at each approval rate, the bad rate of the approved and the "
-            "share of bads declined."
-        )
-    ]
+    test_label = sample_name(ctx, ctx.test_name)
+    blocks: list = [Text(t("performance.challenger_text", sample=test_label))]
     if test.gbm_pd is not None and test.both_classes:
-        blocks.append(f.image(figures.models_roc(test, ctx.test_name), "ROC scorecard vs GBM"))
+        blocks.append(f.image(figures.models_roc(test, test_label), t("performance.gbm_alt")))
     if table is not None:
-        blocks.append(f.table(table, caption="Champion (scorecard) vs challenger (GBM)"))
+        blocks.append(f.table(table, caption=t("performance.champion_challenger")))
     swaps = ctx.csv("swap_set.csv")
     if swaps is not None:
-        blocks.append(
-            Text(
-                "Swap sets: at each approval rate, the rows one model approves and the other "
-                "declines. The challenger is better where the rows only it approves are safer "
-                "than those only the scorecard approves."
-            )
-        )
-        blocks.append(f.table(swaps, caption="Swap sets", collapse=False))
+        blocks.append(Text(t("performance.swap_text")))
+        blocks.append(f.table(swaps, caption=t("performance.swap_caption"), collapse=False))
     imp = ctx.csv("gbm_importance.csv")
     if imp is not None:
-        blocks.append(f.table(imp, caption="GBM feature importance (mean |SHAP|, gain share)"))
+        blocks.append(f.table(imp, caption=t("performance.importance")))
     es = (ctx.metrics.get("gbm") or {}).get("early_stopping")
     if es:
         blocks.append(
             Text(
-                f"Early stopping chose {es['rounds']} trees (validation AUC "
-                f"{f.num(es['valid_auc'])} on "
-                f"{f.words(es.get('valid_months') or ['a share of the development rows'])}).",
+                t(
+                    "performance.early_stopping",
+                    rounds=es["rounds"],
+                    auc=f.num(es["valid_auc"]),
+                    months=f.words(es.get("valid_months") or [t("performance.valid_share")]),
+                ),
                 note=True,
             )
         )
@@ -247,43 +234,27 @@ def _challenger(ctx: Context) -> Section:
 
 def _fairness(ctx: Context) -> Section:
     """Outcomes by protected group (``fairness.csv``) and the prohibited features."""
-    sec = Section("performance-fairness", "Fairness and personal information")
+    sec = Section("performance-fairness", t("fairness.title"))
     fair = ctx.cfg.fairness
-    banned = ", ".join(fair.prohibited) if fair.prohibited else "none listed"
-    sec.add(
-        Text(
-            f"Prohibited features (fairness.prohibited): {banned}. A release refuses to use "
-            "them, and leaves out every candidate associated with one present in the table at "
-            f"{f.num(fair.proxy_threshold, 2)} or more (Cramér's V) as its proxy; section 2 "
-            "lists any such exclusion."
-        )
-    )
+    banned = t("format.separator").join(fair.prohibited) if fair.prohibited else t("fairness.none")
+    sec.add(Text(t("fairness.prohibited", banned=banned, threshold=f.num(fair.proxy_threshold, 2))))
     path = ctx.folder / "fairness.csv"
     if not path.is_file():
-        return sec.add(
-            Text(
-                "No protected group is configured (fairness.protected), so outcomes by group "
-                "are not reported."
-            )
-        )
+        return sec.add(Text(t("fairness.no_groups")))
     table = pd.read_csv(path)
+    test_label = sample_name(ctx, ctx.test_name)
     sec.add(
-        Text(
-            f"Approval at the score approving {f.pct(fair.approval_rate, 0)} of the "
-            f"{ctx.test_name} rows; the adverse-impact ratio is a group's approval rate over "
-            "the highest group's in the same attribute (below 0.80 fails the four-fifths rule). "
-            "Bad rates use the rows with an observed outcome."
-        ),
+        Text(t("fairness.text", rate=f.pct(fair.approval_rate, 0), sample=test_label)),
         f.table(
             table,
-            caption=f"Outcomes by protected group, {ctx.test_name} rows",
+            caption=t("fairness.caption", sample=test_label),
             formats={
                 "share": f.pct,
                 "approval_rate": f.pct,
                 "bad_rate": f.pct,
                 "approved_bad_rate": f.pct,
                 "adverse_impact_ratio": lambda v: f.num(v, 2),
-                "four_fifths": lambda v: "passes" if bool(v) else "fails",
+                "four_fifths": lambda v: t("fairness.passes" if bool(v) else "fairness.fails"),
             },
             labels={"four_fifths": "four-fifths rule", "adverse_impact_ratio": "AIR"},
             collapse=False,

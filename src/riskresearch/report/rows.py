@@ -20,6 +20,7 @@ import pandas as pd
 
 from riskresearch import development
 from riskresearch.config import ModelConfig
+from riskresearch.messages import t
 from riskresearch.report import stats
 from riskresearch.scoring import SEGMENTED_FORMAT, Scorer
 
@@ -150,18 +151,14 @@ def fitted_sample(
     target = cfg.data.target
     if not cfg.reject_inference.applies("scorecard"):
         w = train[cfg.data.weight_column].to_numpy(dtype=float) if cfg.data.weight_column else None
-        return train, train[target].to_numpy(dtype=np.int64), w, "the development rows"
+        return train, train[target].to_numpy(dtype=np.int64), w, t("model.fitted_development")
     from riskresearch import reject_inference
 
     sample = reject_inference.reject_sample(
         cfg, train, test, binner=development.load_binning(cfg, folder)
     )
     rows = sample.data
-    what = (
-        f"the development sample augmented by reject inference "
-        f"({cfg.reject_inference.method}): accepted and declined development applications, "
-        "weighted"
-    )
+    what = t("model.fitted_augmented", method=cfg.reject_inference.method)
     return (
         rows,
         rows[target].to_numpy(dtype=np.int64),
@@ -209,9 +206,11 @@ def coefficients(cfg: ModelConfig, folder: Path, samples: Samples) -> list[Coeff
         note = what
         if not np.isclose(counted, weights.sum(), rtol=1e-6):
             table[["std_error", "z", "p_value", "ci_low", "ci_high"]] = np.nan
-            note = (
-                f"{what}; the rows rebuilt here ({weights.sum():,.0f}) are not the "
-                f"{counted:,.0f} the bins were counted on, so no standard errors are shown"
+            note = t(
+                "model.fitted_mismatch",
+                what=what,
+                rebuilt=f"{weights.sum():,.0f}",
+                counted=f"{counted:,.0f}",
             )
         out.append(Coefficients(name, table, float(weights.sum()), note))
     return out

@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 
 from riskresearch import development
+from riskresearch.messages import reason_text, t
 from riskresearch.report import figures
 from riskresearch.report import fmt as f
 from riskresearch.report.context import Context
-from riskresearch.report.cover import row_flow, sample_table
-from riskresearch.report.fmt import Items, Section, Text, html
+from riskresearch.report.cover import row_flow, sample_name, sample_table
+from riskresearch.report.fmt import Items, Section, Text, html_t
 from riskresearch.report.rows import coefficients
 
 
@@ -22,73 +23,62 @@ from riskresearch.report.rows import coefficients
 # ------------------------------------------------------------------------------------------
 def data(ctx: Context) -> Section:
     cfg = ctx.cfg
-    sec = Section("data", "Data and sample")
-    src = [
-        html(
-            "Modeling table <code>{}</code>: one row per application, read through the "
-            "config (data.table).",
-            cfg.data.table.name,
-        )
-    ]
+    sec = Section("data", t("data.title"))
+    src = [html_t("data.source_table", name=cfg.data.table.name)]
     if cfg.data.warehouse is not None:
-        src.append(
-            html(
-                "Warehouse <code>{}</code>: the raw tables (applications, orders, instalments, "
-                "payments, collection actions, partners) of the business parts.",
-                cfg.data.warehouse.name,
-            )
-        )
+        src.append(html_t("data.source_warehouse", name=cfg.data.warehouse.name))
     if ctx.oracle:
-        src.append(
-            html(
-                "Simulated data: the simulator's true default probabilities (<code>{}</code>) "
-                "are read only to measure the models, never to fit them.",
-                cfg.data.oracle.name,
-            )
-        )
-    sec.sub("sources", "Sources", Items(src))
+        src.append(html_t("data.source_oracle", name=cfg.data.oracle.name))
+    sec.sub("sources", t("data.sources"), Items(src))
     flow = row_flow(ctx)
     sec.sub(
         "flow",
-        "Filters and the rows each removed",
+        t("data.flow"),
         f.table(flow, labels={"removed": "rows removed", "rows": "rows left"}, collapse=False),
     )
+    mode = cfg.split_mode
     split = {
         "oot": (
-            f"Out of time: the latest {cfg.oot_months} months of {cfg.data.date_column} are "
-            "the out-of-time rows"
+            t("data.split_oot_months", months=cfg.oot_months, column=cfg.data.date_column)
             if cfg.oot_months
-            else f"Out of time: rows from {cfg.split.oot_from} on are the out-of-time rows"
-        ),
-        "column": f"By the column {cfg.split.column}: {f.plain(cfg.split.train_value)} = "
-        f"development, {f.plain(cfg.split.test_value)} = test",
-        "random": f"At random: {f.pct(cfg.split.test_size, 0)} of the rows, stratified by the "
-        f"target and drawn with seed {cfg.seed}, are test rows",
-    }[cfg.split_mode]
-    sec.sub("split", "Development and test rows", Text(split + "."), f.table(sample_table(ctx)))
+            else t("data.split_oot_from", start=cfg.split.oot_from)
+        )
+        if mode == "oot"
+        else "",
+        "column": t(
+            "data.split_column",
+            column=cfg.split.column,
+            train=f.plain(cfg.split.train_value),
+            test=f.plain(cfg.split.test_value),
+        )
+        if mode == "column"
+        else "",
+        "random": t("data.split_random", share=f.pct(cfg.split.test_size, 0), seed=cfg.seed)
+        if mode == "random"
+        else "",
+    }[mode]
+    sec.sub("split", t("data.split"), Text(split), f.table(sample_table(ctx)))
     monthly = development.monthly_bad_rate(
         cfg, ctx.samples.development.frame, ctx.samples.test.frame
     )
-    month = sec.sub("months", "Bad rate by month")
+    month = sec.sub("months", t("data.months"))
     if isinstance(monthly, pd.DataFrame):
         monthly["sample"] = monthly["sample"].replace({"out-of-time": ctx.test_name})
+        monthly["sample"] = monthly["sample"].map(lambda x: sample_name(ctx, x))
         month.add(
-            f.image(figures.bad_rate_by_month(monthly), "applications and bad rate by month"),
-            f.table(monthly, caption="Rows and bad rate by month", collapse=len(monthly) > 30),
+            f.image(figures.bad_rate_by_month(monthly), t("data.months_alt")),
+            f.table(monthly, caption=t("data.months_caption"), collapse=len(monthly) > 30),
         )
     else:
-        month.add(Text(f"Skipped: {monthly.reason}."))
+        month.add(Text(t("data.skipped", reason=reason_text(monthly.reason))))
     profile = development.profile(cfg, ctx.samples.development.frame)
     sec.sub(
         "columns",
-        "Columns: role and type",
-        Text(
-            "Every column of the table, what the config makes of it and why (on the "
-            "development rows); 'override' names the config key that changes it."
-        ),
+        t("data.columns"),
+        Text(t("data.columns_text")),
         f.table(
             profile,
-            caption="Columns of the table",
+            caption=t("data.columns_caption"),
             collapse=True,
             formats={"min": f.sig, "median": f.sig, "max": f.sig},
             css="wrap",
@@ -108,82 +98,77 @@ def _overrides(ctx: Context) -> dict[str, str]:
         if d.get("source") == "override":
             spec = ctx.cfg.binning.overrides.get(name) or {}
             reason = d.get("reason") or (spec.get("reason") if isinstance(spec, dict) else None)
-            out[name] = reason or "no reason recorded"
+            out[name] = reason or t("binning.no_reason")
     return out
 
 
 def binning(ctx: Context) -> Section:
     cfg, b = ctx.cfg, ctx.cfg.binning
-    sec = Section("binning", "Binning")
+    sec = Section("binning", t("binning.title"))
     tables = ctx.csv("binning_tables.csv")
     iv = ctx.csv("iv.csv")
     if tables is None or iv is None:
-        return sec.add(Text("The release has no binning tables (binning_tables.csv, iv.csv)."))
+        return sec.add(Text(t("binning.missing")))
     overrides = _overrides(ctx)
     selected = _selected(ctx)
     sec.add(
         Text(
-            f"Every candidate feature is cut into at most {b.max_n_bins} bins of at least "
-            f"{f.pct(b.min_bin_size, 0)} of the development rows by optimal binning "
-            f"(monotonic trend {b.monotonic_trend}), with separate bins for missing values and "
-            f"special codes; a category never seen in development scores as '{b.unseen}'. "
-            "WoE = ln(share of goods / share of bads): a positive WoE means lower risk. "
-            f"{len(iv)} candidate features were binned, {len(overrides)} of them by a modeler's "
-            "override."
-            + (
-                " With segments, each segment's scorecard bins its own rows: the points table "
-                "(section 5) shows those bins; the tables here are those of all development rows."
-                if ctx.cfg.segments
-                else ""
+            t(
+                "binning.text",
+                max_bins=b.max_n_bins,
+                min_size=f.pct(b.min_bin_size, 0),
+                trend=b.monotonic_trend,
+                unseen=b.unseen,
+                candidates=len(iv),
+                overrides=len(overrides),
             )
+            + (t("binning.segments") if ctx.cfg.segments else "")
         )
     )
     iv = iv.assign(
         selected=iv["feature"].isin(selected),
         source=[
-            "override: " + overrides[x] if x in overrides else s
+            t("binning.override", reason=overrides[x]) if x in overrides else s
             for x, s in zip(iv["feature"], iv["source"])
         ],
     )
     iv = iv.drop(columns=[c for c in ("reason",) if c in iv.columns])
     sec.sub(
         "iv",
-        "Information value of every candidate",
-        f.table(iv, caption="Information value", formats={"iv": lambda v: f.num(v, 4)}),
+        t("binning.iv"),
+        f.table(iv, caption=t("binning.iv_caption"), formats={"iv": lambda v: f.num(v, 4)}),
     )
-    charts = sec.sub(
-        "woe",
-        "WoE of every selected feature",
-        Text(
-            "Bars: WoE of each bin (blue lower risk, red higher); line: the bin's bad rate. "
-            "Empty bins are not drawn."
-        ),
-    )
+    charts = sec.sub("woe", t("binning.woe"), Text(t("binning.woe_text")))
     for feat in selected:
         if feat not in set(tables["feature"]):
             continue
-        mark = " (override)" if feat in overrides else ""
+        mark = t("binning.override_mark") if feat in overrides else ""
         charts.add(
             f.image(
                 figures.woe_chart(tables, feat, mark),
-                f"WoE by bin of {feat}",
+                t("binning.woe_alt", feature=feat),
                 ident=f"woe-{feat}",
             )
         )
-    full = sec.sub("tables", "Binning tables of every candidate feature")
+    full = sec.sub("tables", t("binning.tables"))
     n_bins = dict(zip(iv["feature"], iv["n_bins"]))
     for feat in iv["feature"]:
         rows = tables[tables["feature"] == feat].drop(columns=["feature"])
         rows["bin"] = rows["bin"].map(f.bin_label)
-        tag = " · override: " + overrides[feat] if feat in overrides else ""
-        tag += " · selected" if feat in selected else ""
+        tag = t("binning.tag_override", reason=overrides[feat]) if feat in overrides else ""
+        tag += t("binning.tag_selected") if feat in selected else ""
         full.add(
             f.table(
                 rows,
                 caption=feat,
                 ident=f"binning-{feat}",
-                summary=f"{feat}: {n_bins[feat]} bins plus Special and Missing, IV "
-                f"{f.num(rows['iv'].iloc[-1], 4)}{tag}",
+                summary=t(
+                    "binning.summary",
+                    feature=feat,
+                    bins=n_bins[feat],
+                    iv=f.num(rows["iv"].iloc[-1], 4),
+                    tag=tag,
+                ),
                 collapse=True,
                 formats={
                     "count": f.count,
@@ -208,39 +193,56 @@ def _selected(ctx: Context) -> list[str]:
 
 def selection(ctx: Context) -> Section:
     s = ctx.cfg.selection
-    sec = Section("selection", "Feature selection")
+    sec = Section("selection", t("selection.title"))
     sel = ctx.csv("selection.csv")
     if sel is None:
-        return sec.add(Text("The release has no selection report (selection.csv)."))
+        return sec.add(Text(t("selection.missing")))
     sec.add(
         Text(
             (
-                "Candidates whose bins' bad rates do not differ significantly (G-test at 0.1%)"
+                t(
+                    "selection.filters_auto",
+                    max_iv=t("selection.max_iv_auto", max_iv=f.num(s.max_iv, 2))
+                    if s.max_iv is not None
+                    else "",
+                    max_corr=f.num(s.max_corr, 2),
+                    max_vif=f.num(s.max_vif, 1),
+                )
                 if s.min_iv == "auto"
-                else f"Candidates with an IV below {f.num(s.min_iv, 2)}"
+                else t(
+                    "selection.filters",
+                    min_iv=f.num(s.min_iv, 2),
+                    max_iv=t("selection.max_iv", max_iv=f.num(s.max_iv, 2))
+                    if s.max_iv is not None
+                    else "",
+                    max_corr=f.num(s.max_corr, 2),
+                    max_vif=f.num(s.max_vif, 1),
+                )
             )
-            + (f" or with an IV above {f.num(s.max_iv, 2)}" if s.max_iv is not None else "")
-            + f" are dropped; of two features correlated above {f.num(s.max_corr, 2)} the "
-            f"weaker goes, as does any feature with a variance inflation factor above "
-            f"{f.num(s.max_vif, 1)}; "
             + (
-                f"a stepwise search on {s.cv_folds} cross-validation folds of the development "
-                "rows (time-ordered with a date column, else stratified; each fold recounts the "
-                "WoE on its own training rows, and the L2 strength is chosen on the same folds) "
-                "adds and removes features, no feature entering with a wrong sign; the model "
-                f"kept is the largest on the path within {f.num(s.tolerance, 1)} standard "
-                f"errors of the best, up to {s.max_features} features (the path is below). "
+                t(
+                    "selection.stepwise",
+                    folds=s.cv_folds,
+                    tolerance=f.num(s.tolerance, 1),
+                    max_features=s.max_features,
+                )
                 if s.forward
-                else f"up to {s.max_features} features are kept by IV. "
+                else t("selection.by_iv", max_features=s.max_features)
             )
-            + "A feature whose coefficient has the wrong sign (more WoE, more risk) is "
-            f"{'dropped' if ctx.cfg.scorecard.sign_check == 'drop' else 'flagged'}. "
-            f"{int((sel['selected'].astype(str).str.lower() == 'true').sum())} of {len(sel)} "
-            "candidates are in the model."
+            + t(
+                "selection.sign_dropped"
+                if ctx.cfg.scorecard.sign_check == "drop"
+                else "selection.sign_flagged"
+            )
+            + t(
+                "selection.kept",
+                kept=int((sel["selected"].astype(str).str.lower() == "true").sum()),
+                candidates=len(sel),
+            )
         ),
         f.table(
             sel,
-            caption="Every candidate and why it was kept or dropped",
+            caption=t("selection.caption"),
             ident="selection-table",
             formats={"iv": lambda v: f.num(v, 4), "coefficient": lambda v: f.num(v, 4)},
             css="wrap",
@@ -251,8 +253,8 @@ def selection(ctx: Context) -> Section:
         from riskresearch.plots import selection_path_plot
 
         sec.add(
-            f.image(selection_path_plot(path), "cross-validated AUC along the selection path"),
-            f.table(path, caption="The cross-validated selection path", css="wrap"),
+            f.image(selection_path_plot(path), t("selection.path_alt")),
+            f.table(path, caption=t("selection.path_caption"), css="wrap"),
         )
     return sec
 
@@ -262,7 +264,7 @@ def selection(ctx: Context) -> Section:
 # ------------------------------------------------------------------------------------------
 def model(ctx: Context) -> Section:
     cfg, sc = ctx.cfg, ctx.cfg.scorecard
-    sec = Section("model", "Model")
+    sec = Section("model", t("model.title"))
     card = ctx.json("scorecard.json") or {}
     scaling = card.get("scaling") or card.get("segments", [{}])[0].get("scorecard", {}).get(
         "scaling", {}
@@ -271,36 +273,27 @@ def model(ctx: Context) -> Section:
     offset = scaling.get("offset", sc.base_score - factor * math.log(sc.base_odds))
     sec.sub(
         "scaling",
-        "Score scaling",
+        t("model.scaling"),
         Text(
-            html(
-                "Score = offset + factor &times; ln(good:bad odds), with factor = pdo / ln 2 = "
-                "{} / 0.6931 = {} and offset = base score &minus; factor &times; ln(base odds) "
-                "= {} &minus; {} &times; ln {} = {}. A score of {} means odds of {}:1; every {} "
-                "points double the odds. Each feature's points are &minus;factor &times; "
-                "coefficient &times; WoE of its bin + (offset &minus; factor &times; intercept) "
-                "/ number of features{}; the score is their sum and "
-                "PD = 1 / (1 + exp((score &minus; offset) / factor)).",
-                f.num(sc.pdo, 0),
-                f.num(factor, 4),
-                f.num(sc.base_score, 0),
-                f.num(factor, 4),
-                f.num(sc.base_odds, 0),
-                f.num(offset, 4),
-                f.num(sc.base_score, 0),
-                f.num(sc.base_odds, 0),
-                f.num(sc.pdo, 0),
-                ", rounded to whole points" if sc.rounding else "",
+            html_t(
+                "model.scaling_text",
+                pdo=f.num(sc.pdo, 0),
+                factor=f.num(factor, 4),
+                base_score=f.num(sc.base_score, 0),
+                base_odds=f.num(sc.base_odds, 0),
+                offset=f.num(offset, 4),
+                rounded=t("model.rounded") if sc.rounding else "",
             )
         ),
     )
-    coef = sec.sub("coefficients", "Coefficients and standard errors")
+    coef = sec.sub("coefficients", t("model.coefficients"))
     for c in coefficients(cfg, ctx.folder, ctx.samples):
-        title = f"Segment {c.segment}: " if c.segment else ""
         coef.add(
             f.table(
                 c.table,
-                caption=f"{title}coefficients",
+                caption=t("model.segment_coefficients", segment=c.segment)
+                if c.segment
+                else t("model.coefficients_caption"),
                 formats={
                     k: (lambda v: f.num(v, 4))
                     for k in ("coefficient", "std_error", "z", "ci_low", "ci_high")
@@ -310,31 +303,28 @@ def model(ctx: Context) -> Section:
                 collapse=False,
             ),
             Text(
-                f"Fitted on {c.note} ({f.count(c.rows)} rows). Standard errors are the square "
-                "roots of the diagonal of the inverse Hessian of the log-likelihood at the "
-                "fitted coefficients (the WoE design, computed in the report step); z = "
-                "coefficient / standard error. The regression carries an L2 penalty "
-                + (
-                    f"of 1/C = {f.num(1 / sc.C, 2)} per coefficient"
+                t(
+                    "model.coefficients_note",
+                    fitted_on=c.note,
+                    rows=f.count(c.rows),
+                    penalty=t("model.penalty_fixed", value=f.num(1 / sc.C, 2))
                     if sc.C is not None
-                    else "whose strength was chosen on the selection's cross-validation folds"
-                )
-                + ", which these standard errors leave out. A negative coefficient means a "
-                "higher WoE (a safer bin) lowers the PD, as it should.",
+                    else t("model.penalty_cv"),
+                ),
                 note=True,
             ),
         )
     points = ctx.csv("points.csv")
-    pts = sec.sub("points", "Points table")
+    pts = sec.sub("points", t("model.points"))
     if points is None:
-        pts.add(Text("The release has no points table (points.csv)."))
+        pts.add(Text(t("model.points_missing")))
         return sec
     pts.add(_recount_note(ctx, points))
     points["bin"] = points["bin"].map(f.bin_label)
     pts.add(
         f.table(
             points,
-            caption="Points of every bin",
+            caption=t("model.points_caption"),
             ident="points-table",
             formats={
                 "count": f.count,
@@ -358,24 +348,21 @@ def _recount_note(ctx: Context, points: pd.DataFrame) -> Text | None:
     binned = tables[(tables["feature"] == first) & (tables["bin"] == "Total")]["count"]
     counted = points[points["feature"] == first]["count"].sum()
     if not len(binned) or np.isclose(float(binned.iloc[0]), counted, rtol=1e-6):
-        return Text(
-            "Counts, bad rates and WoE are those of the development rows (section 3).",
-            note=True,
-        )
+        return Text(t("model.recount_same"), note=True)
     ri = ctx.cfg.reject_inference
     if ri.applies("scorecard"):
-        why = (
-            f"the scorecard was fitted on the development sample augmented by reject "
-            f"inference ({ri.method}: accepted plus weighted declined applications), and the "
-            "reviewed bins' WoE were recounted on it"
-        )
+        why = t("model.recount_ri", method=ri.method)
     elif ctx.cfg.segments:
-        why = "each segment's scorecard counts its own rows"
+        why = t("model.recount_segments")
     else:
-        why = "the scorecard was fitted on other rows than the binning"
+        why = t("model.recount_other")
     return Text(
-        f"Counts here ({f.count(counted)} weighted rows for {first}) differ from the binning "
-        f"tables of section 3 ({f.count(binned.iloc[0])} accepted development rows) because "
-        f"{why}; the IVs of the selection report are those of this sample too.",
+        t(
+            "model.recount",
+            counted=f.count(counted),
+            feature=first,
+            binned=f.count(binned.iloc[0]),
+            why=why,
+        ),
         note=True,
     )
