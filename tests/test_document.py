@@ -421,3 +421,33 @@ def test_document_of_a_built_release(built, warehouse):
         assert "Not in this release" not in section.get_text(), ident
         assert len(section.find("p").get_text().split(". ")) >= 2, ident
     assert (rel.path / "notebooks" / "03_scorecard.ipynb").is_file()  # kept in the release
+
+
+def test_binning_section_names_the_features_that_turn(tmp_path):
+    """A U-shaped feature binned with auto_unimodal is named with its shape and the test's
+    p-value, in the report's language; a monotone one is not."""
+    from riskresearch.binning import WoeBinner
+    from riskresearch.messages import language
+    from riskresearch.report.context import Context
+    from riskresearch.report.scorecard_sections import _turns, trend_words
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(20_000, 2))
+    logit = -1.5 + 0.3 * x[:, 0] ** 2 + 0.6 * x[:, 1]
+    y = (rng.uniform(size=len(x)) < 1 / (1 + np.exp(-logit))).astype(int)
+    binner = WoeBinner().fit(pd.DataFrame(x, columns=["age", "debt"]), y)
+    assert binner.bins_["age"].turn == "valley" and binner.bins_["debt"].turn is None
+    binner.to_json(tmp_path / "binning.json")
+    pd.DataFrame({"age": [1.0], "bad": [0]}).to_csv(tmp_path / "t.csv", index=False)
+    cfg = config_from_dict(
+        {"model": "m", "data": {"table": str(tmp_path / "t.csv"), "target": "bad"}}
+    )
+    ctx = Context(cfg=cfg, folder=tmp_path, version="1", planned=[], built="2026-12-07")
+    with language("en"):
+        text = _turns(ctx)
+        assert re.search(r"1 features turn once.*: age \(valley, p < 0\.0001\)\.$", text)
+        assert "debt" not in text
+        assert "one turn" in trend_words("auto_unimodal")
+        assert trend_words("auto_asc_desc") == "auto_asc_desc"
+    with language("zh-CN"):
+        assert "age（先降后升，p < 0.0001）" in _turns(ctx)

@@ -14,6 +14,7 @@ from riskresearch.report import fmt as f
 from riskresearch.report.context import Context
 from riskresearch.report.cover import describe_target, part_title, sample_name
 from riskresearch.report.fmt import Code, Heading, Items, Section, Text
+from riskresearch.report.scorecard_sections import trend_words
 
 #: Config keys holding paths: the document shows only their file names.
 _PATHS = (
@@ -54,7 +55,7 @@ def limitations(ctx: Context) -> Section:
     items.append(
         t(
             "limitations.binning",
-            trend=b.monotonic_trend,
+            trend=trend_words(b.monotonic_trend),
             min_size=f.pct(b.min_bin_size, 0),
             unseen=b.unseen,
         )

@@ -102,6 +102,27 @@ def _overrides(ctx: Context) -> dict[str, str]:
     return out
 
 
+def trend_words(trend: str | None) -> str:
+    """The binning trend as the document says it (the config key's value otherwise)."""
+    return t("binning.trend_auto_unimodal") if trend == "auto_unimodal" else str(trend)
+
+
+def _turns(ctx: Context) -> str:
+    """The sentence naming the features whose bins turn once, with the test's p-value."""
+    doc = ctx.json("binning.json") or {"features": {}}
+    items = [
+        t(
+            "binning.turn_item",
+            feature=name,
+            shape=t(f"binning.{d['turn']}"),
+            p="< 0.0001" if d.get("turn_p_value", 1.0) < 1e-4 else f.sig(d["turn_p_value"], 2),
+        )
+        for name, d in doc.get("features", {}).items()
+        if d.get("turn") in ("peak", "valley")
+    ]
+    return t("binning.turned", n=len(items), features=f.words(items)) if items else ""
+
+
 def binning(ctx: Context) -> Section:
     cfg, b = ctx.cfg, ctx.cfg.binning
     sec = Section("binning", t("binning.title"))
@@ -117,11 +138,12 @@ def binning(ctx: Context) -> Section:
                 "binning.text",
                 max_bins=b.max_n_bins,
                 min_size=f.pct(b.min_bin_size, 0),
-                trend=b.monotonic_trend,
+                trend=trend_words(b.monotonic_trend),
                 unseen=b.unseen,
                 candidates=len(iv),
                 overrides=len(overrides),
             )
+            + _turns(ctx)
             + (t("binning.segments") if ctx.cfg.segments else "")
         )
     )
