@@ -99,36 +99,37 @@ def test_auto_min_iv_drops_by_a_significance_test(woe_data):
     sel = FeatureSelector(forward=False).fit(W, y, iv=iv)  # min_iv="auto" by default
     report = sel.report_.set_index("feature")
     p = _g_test_p(W["noise"], y)
-    assert p >= 0.001
-    assert sel.iv_p_values_["noise"] == pytest.approx(p, rel=1e-9)
+    assert iv["noise"] < 0.02 and p >= 0.001
+    assert sel.iv_p_values_ == {"noise": pytest.approx(p, rel=1e-9)}  # only IVs below 0.02
     assert report.loc["noise", "reason"] == (
-        f"IV {iv['noise']:.4f}: bad rates of its bins not significantly different "
-        f"(G-test p {p:.2g} >= 0.001)"
+        f"IV {iv['noise']:.4f} < 0.02 and the bad rates of its bins do not differ "
+        f"significantly (G-test p {p:.2g} >= 0.001)"
     )
-    for f in ("signal", "other"):
-        assert sel.iv_p_values_[f] == pytest.approx(_g_test_p(W[f], y), rel=1e-6, abs=1e-300)
-        assert f in sel.selected_
+    assert {"signal", "other"} <= set(sel.selected_)
 
 
-def test_auto_min_iv_follows_the_data_size():
-    """A fixed IV threshold is wrong at both ends: on 1,000 rows pure noise binned optimally
-    shows an IV above 0.02, on 40,000 rows a real but weak risk driver shows one below it. The
-    test keeps what the rows support at each size."""
+def test_auto_min_iv_keeps_a_weak_driver_of_a_large_table():
+    """A real but weak driver of 40,000 rows has an IV below 0.02: a fixed threshold drops it,
+    the test keeps it; a noise feature of the same table is dropped by both; on 1,000 rows
+    the 0.02 floor applies as before (noise above it goes on to the search)."""
     rng = np.random.default_rng(31)
-    kept = {}
-    for n, slope in ((1000, 0.0), (40_000, 0.1)):
-        x = rng.normal(size=n)
-        y = (rng.uniform(size=n) < 1 / (1 + np.exp(1.4 - slope * x))).astype(int)
-        binner = WoeBinner(max_n_bins=4).fit(pd.DataFrame({"x": x}), y)
-        W = binner.transform(pd.DataFrame({"x": x}))
-        iv = binner.iv_summary().set_index("feature")["iv"]
-        fixed = FeatureSelector(forward=False, min_iv=0.02).fit(W, y, iv=iv)
-        auto = FeatureSelector(forward=False).fit(W, y, iv=iv)
-        assert (fixed.selected_ == ["x"]) == (iv["x"] >= 0.02)
-        assert (auto.selected_ == ["x"]) == (_g_test_p(W["x"], y) < 0.001)
-        kept[n] = (iv["x"] >= 0.02, auto.selected_ == ["x"])
-    # noise: above 0.02 yet dropped; the weak driver: below 0.02 yet kept
-    assert kept == {1000: (True, False), 40_000: (False, True)}
+    n = 40_000
+    X = pd.DataFrame({"weak": rng.normal(size=n), "noise": rng.normal(size=n)})
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(1.4 - 0.1 * X["weak"]))).astype(int)
+    binner = WoeBinner(max_n_bins=4).fit(X, y)
+    W = binner.transform(X)
+    iv = binner.iv_summary().set_index("feature")["iv"]
+    assert iv["weak"] < 0.02 and iv["noise"] < 0.02
+    assert _g_test_p(W["weak"], y) < 0.001 <= _g_test_p(W["noise"], y)
+    assert FeatureSelector(forward=False, min_iv=0.02).fit(W, y, iv=iv).selected_ == []
+    assert FeatureSelector(forward=False).fit(W, y, iv=iv).selected_ == ["weak"]
+    small = np.arange(1000)
+    b1 = WoeBinner(max_n_bins=4).fit(X.iloc[small], y[small])
+    iv1 = b1.iv_summary().set_index("feature")["iv"]
+    W1 = b1.transform(X.iloc[small])
+    auto = FeatureSelector(forward=False).fit(W1, y[small], iv=iv1).selected_
+    fixed = FeatureSelector(forward=False, min_iv=0.02).fit(W1, y[small], iv=iv1).selected_
+    assert all(f in auto for f in fixed)  # never stricter than the floor
 
 
 def test_iv_computed_from_woe_when_not_given(woe_data):
