@@ -373,12 +373,11 @@ def _collections_worklist(args: argparse.Namespace) -> int:
 
 
 def _partners_report(args: argparse.Namespace) -> int:
+    from riskresearch import oracle
     from riskresearch.config import PartnersConfig
     from riskresearch.partners import (
         analyse,
         detection,
-        has_oracle,
-        oracle_partners,
         partner_report,
         pd_rows,
         write_partners,
@@ -402,9 +401,9 @@ def _partners_report(args: argparse.Namespace) -> int:
     print(f"partners  {m['partners']}: " + ", ".join(f"{k} {v}" for k, v in m["actions"].items()))
     print(f"expected  {an.params['expected']}")
     det = None
-    simulated = has_oracle(args.db)
+    simulated = oracle.has_partner_truth(args.db)
     if simulated:  # evaluation only: the flags above never read the oracle
-        det = detection(an.flags, oracle_partners(args.db))
+        det = detection(an.flags, oracle.partners(args.db))
         print(
             f"truth     worst decile recall {det['recall_worst']:.2f}, good partners flagged "
             f"{det['good_flagged_rate']:.2f}, precision vs degraded {det['precision_bad']:.2f}"

@@ -18,12 +18,11 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,7 @@ from riskresearch.manifest import (
     sha256_file,
 )
 from riskresearch.parts import MODEL_ARTIFACTS, PARTS, plan, table_columns
+from riskresearch.provenance import code_version, package_versions, run_git
 
 #: The release sequence, one notebook per part (:mod:`riskresearch.parts`).
 NOTEBOOKS = tuple(p.notebook for p in PARTS)
@@ -73,21 +73,6 @@ KERNEL = "riskresearch"
 #: The parameters every notebook declares (its `parameters` cell) and the release passes.
 NOTEBOOK_PARAMETERS = ("config_path", "out_dir", "sample_applications", "seed")
 DEV = "dev"
-PACKAGES = (
-    "riskresearch",
-    "numpy",
-    "pandas",
-    "scikit-learn",
-    "optbinning",
-    "ortools",
-    "lightgbm",
-    "duckdb",
-    "pyarrow",
-    "papermill",
-    "nbconvert",
-    "pydantic",
-)
-
 Progress = Callable[[str, int, int], None]
 
 
@@ -99,7 +84,7 @@ def project_dir(folder: str | os.PathLike) -> Path:
     """The project a folder belongs to: the top folder of its git repository, else the folder
     itself. Notebooks show paths relative to it; the manifest records its git commit."""
     folder = Path(folder).resolve()
-    top = _run_git(folder, "rev-parse", "--show-toplevel")
+    top = run_git(folder, "rev-parse", "--show-toplevel")
     return Path(top) if top else folder
 
 
@@ -240,32 +225,6 @@ class Release:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-def _run_git(cwd: Path, *args: str) -> str | None:
-    try:
-        res = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=20)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return res.stdout.strip() if res.returncode == 0 else None
-
-
-def _git(folder: Path) -> dict[str, Any]:
-    """Commit and dirty flag of the git repository holding ``folder`` (the config's project),
-    or nulls outside a repository."""
-    commit = _run_git(folder, "rev-parse", "HEAD")
-    status = _run_git(folder, "status", "--porcelain", "--untracked-files=no") if commit else None
-    return {"commit": commit, "dirty": bool(status) if status is not None else None}
-
-
-def _packages() -> dict[str, str | None]:
-    out = {}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
-
-
 def _check_version(version: str) -> None:
     if not version or any(c in version for c in "/\\") or version.startswith("."):
         raise ConfigError(
@@ -289,7 +248,7 @@ def preflight(cfg: ModelConfig) -> list[str]:
     needed = [c for c in dict.fromkeys(needed) if c in columns]
     development.split_rows(development.load_table(cfg, columns=needed), cfg)
     if cfg.reject_inference.method != "none":
-        from riskresearch.reject_inference import no_declines
+        from riskresearch.reject_sample import no_declines
 
         if reason := no_declines(cfg):
             raise ConfigError(
@@ -590,9 +549,9 @@ def _manifest(
         ),
         "data": data,
         "seed": cfg.seed,
-        "code": {"riskresearch": _packages()["riskresearch"], **_git(cfg.base)},
+        "code": {"riskresearch": package_versions()["riskresearch"], **code_version(cfg.base)},
         "python": platform.python_version(),
-        "packages": _packages(),
+        "packages": package_versions(),
         "parts": {p.part.name: {"included": p.included, "reason": p.reason} for p in planned},
         "notebooks": [p.part.notebook for p in planned if p.included],
         "artifacts": artifacts,

@@ -13,7 +13,9 @@ import codecs
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from riskresearch.errors import ConfigError, DataError
@@ -146,3 +148,15 @@ def decode_error(path: Path, encoding: str, what: str = "table") -> DataError:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return (text.splitlines()[0] if text else type(exc).__name__).rstrip(".")
+
+
+def filter_mask(df: pd.DataFrame, where: dict[str, Any]) -> np.ndarray:
+    """Rows where every column of ``where`` equals its value (missing values never match).
+
+    The one row filter: ``data.filter``, the declined filter and every part's row selection
+    use it.
+    """
+    mask = np.ones(len(df), dtype=bool)
+    for col, value in where.items():
+        mask &= (df[col] == value).fillna(False).to_numpy(dtype=bool)
+    return mask

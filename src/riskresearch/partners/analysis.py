@@ -165,29 +165,6 @@ def analyse_release(cfg, out_dir: str | os.PathLike) -> PartnerAnalysis:
     )
 
 
-def oracle_partners(db: str | os.PathLike) -> pd.DataFrame:
-    """The simulator's hidden partner truth (evaluation only; never used to flag)."""
-    from riskresearch.features import connect
-
-    con = connect(db)
-    try:
-        return con.execute("SELECT * FROM oracle_partners ORDER BY partner_id").df()
-    finally:
-        con.close()
-
-
-def has_oracle(db: str | os.PathLike) -> bool:
-    """Whether a warehouse holds the simulator's ``oracle_partners`` table (simulated data)."""
-    from riskresearch.features import connect
-
-    con = connect(db)
-    try:
-        sql = "SELECT count(*) FROM information_schema.tables WHERE table_name = ?"
-        return bool(con.execute(sql, ["oracle_partners"]).fetchall()[0][0])
-    finally:
-        con.close()
-
-
 def detection(
     flags: pd.DataFrame,
     truth: pd.DataFrame,

@@ -9,6 +9,7 @@ import pandas as pd
 import yaml
 
 from riskresearch.manifest import sha256_file
+from riskresearch.provenance import code_version, package_versions
 from riskresearch.report import fmt as f
 from riskresearch.report.context import Context
 from riskresearch.report.fmt import Code, Heading, Items, Section, Text, html
@@ -120,12 +121,10 @@ def config_text(ctx: Context) -> str:
 
 
 def reproducibility(ctx: Context) -> Section:
-    from riskresearch.release import _git, _packages
-
     cfg = ctx.cfg
     sec = Section("reproducibility", "Reproducibility")
-    code = _git(cfg.base)
-    packages = _packages()
+    code = code_version(cfg.base)
+    packages = package_versions()
     data = [
         {
             "input": f"modeling table {cfg.data.table.name}",

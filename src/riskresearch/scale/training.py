@@ -49,9 +49,9 @@ def _quiet_lightgbm() -> None:
 
 
 def _encode_partition(part: pd.DataFrame, features, categories) -> np.ndarray:
-    from riskresearch.gbm import _encode
+    from riskresearch.gbm import encode_frame
 
-    return _encode(part, features, categories, "train_gbm")
+    return encode_frame(part, features, categories, "train_gbm")
 
 
 def train_gbm(
@@ -92,7 +92,8 @@ def train_gbm(
     import lightgbm as lgb
     from lightgbm.dask import DaskLGBMClassifier
 
-    from riskresearch.gbm import GBM_FORMAT, GbmScorer, gbm_features, lgbm_params
+    from riskresearch.gbm import GBM_FORMAT, GbmScorer, lgbm_params
+    from riskresearch.gbm_development import gbm_features
 
     target = cfg.data.target
     check_columns(frame._meta, [target, *cfg.data.filter], "train_gbm")
