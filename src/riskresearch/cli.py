@@ -438,7 +438,7 @@ def _monitor(args: argparse.Namespace) -> int:
 
 
 def _retrain(args: argparse.Namespace) -> int:
-    from riskresearch.monitoring import retrain
+    from riskresearch.retrain import retrain
 
     bar = _Bar("building challenger")
     t0 = time.perf_counter()

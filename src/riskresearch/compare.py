@@ -274,8 +274,7 @@ def _json_file_diff(
 def _own_scorecard_hash(doc: Any, folder: Path) -> bool:
     """Whether ``doc`` is a monitoring baseline whose ``scorecard_sha256`` is that of the
     ``scorecard.json`` beside it (checked by the baseline's own loader)."""
-    from riskresearch.monitoring._common import BASELINE_FORMAT
-    from riskresearch.monitoring.baseline import Baseline
+    from riskresearch.monitoring.baseline import BASELINE_FORMAT, Baseline
 
     if not isinstance(doc, dict) or doc.get("format") != BASELINE_FORMAT:
         return False

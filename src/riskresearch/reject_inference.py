@@ -129,7 +129,7 @@ def _calibration_bands(pd_values, truth, bands: int) -> pd.DataFrame:
     x = np.asarray(pd_values, dtype=float)
     t = np.asarray(truth, dtype=float)
     w = np.ones(len(x))
-    band, labels = metrics._bands(x, w, bands, "pd", "compare_methods")
+    band, labels = metrics.assign_bands(x, w, bands, "pd", "compare_methods")
     k = len(labels)
     count = np.bincount(band, minlength=k)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -43,7 +43,7 @@ SCORECARD_FORMAT = "riskresearch.scorecard/1"
 SEGMENTED_FORMAT = "riskresearch.segmented_scorecard/1"
 
 
-class _Feature:
+class ScoredFeature:
     """One scorecard feature compiled for fast lookup."""
 
     def __init__(self, name: str, d: Mapping[str, Any]):
@@ -214,7 +214,7 @@ class _Card:
             )
         sc = d["scaling"]
         self.offset, self.factor = float(sc["offset"]), float(sc["factor"])
-        self.features = [_Feature(n, f) for n, f in d["features"].items()]
+        self.features = [ScoredFeature(n, f) for n, f in d["features"].items()]
 
 
 class Scorer:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskresearch.arrears._common import BAD_WINDOW_MONTHS, STATUSES, _positive_int
+from riskresearch.arrears._common import BAD_WINDOW_MONTHS, STATUSES, positive_int
 from riskresearch.arrears.effects import ActionEffects, action_effects
 from riskresearch.arrears.ladder import (
     BandLadders,
@@ -21,21 +21,21 @@ from riskresearch.arrears.ladder import (
     ladder_comparison,
     recommend_ladder,
 )
-from riskresearch.arrears.recovery import (
-    contract_lgd,
-    device_recovery,
-    device_returns,
-    lgd_table,
-)
 from riskresearch.arrears.rolls import bucket_outcomes, cure_rates, roll_rates
 from riskresearch.arrears.score import (
     CollectionScore,
     collection_score_data,
     develop_collection_score,
 )
-from riskresearch.arrears.tracking import _EPISODE_COLUMNS, _last_months, contract_months
+from riskresearch.arrears.tracking import EPISODE_COLUMNS, contract_months, last_months
 from riskresearch.arrears.vintages import vintage_curves
 from riskresearch.errors import ConfigError
+from riskresearch.recovery import (
+    contract_lgd,
+    device_recovery,
+    device_returns,
+    lgd_table,
+)
 
 
 @dataclass
@@ -133,10 +133,10 @@ def analyse(
     """
     owner = "analyse"
     params = {
-        "cure_period_days": _positive_int(cure_period_days, "cure_period_days", owner),
-        "cure_within_days": _positive_int(cure_within_days, "cure_within_days", owner),
-        "oot_months": _positive_int(oot_months, "oot_months", owner),
-        "bands": _positive_int(bands, "bands", owner),
+        "cure_period_days": positive_int(cure_period_days, "cure_period_days", owner),
+        "cure_within_days": positive_int(cure_within_days, "cure_within_days", owner),
+        "oot_months": positive_int(oot_months, "oot_months", owner),
+        "bands": positive_int(bands, "bands", owner),
         "seed": seed,
     }
     months = contract_months(db, as_of)
@@ -149,7 +149,7 @@ def analyse(
         [
             c
             for c in data.columns
-            if c in _EPISODE_COLUMNS or c in ("first_installment", "installments", "amount")
+            if c in EPISODE_COLUMNS or c in ("first_installment", "installments", "amount")
         ]
     ].copy()
     episodes.attrs["as_of"] = as_of
@@ -166,7 +166,7 @@ def analyse(
     lgd = lgd_table(lgd_contracts)
     lgd_by_term = lgd_table(lgd_contracts, by=("device_category", "lease_term_months"))
 
-    last = _last_months(months)
+    last = last_months(months)
     mature6 = vintages[(vintages["mob"] == BAD_WINDOW_MONTHS)]
     rr = roll.set_index("from_status")
     comp = comparison.set_index("ladder")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import html
 import os
-from io import BytesIO
 from pathlib import Path
 
 import numpy as np
@@ -15,46 +13,14 @@ from matplotlib.ticker import FuncFormatter
 from riskresearch.arrears._common import STATUSES
 from riskresearch.arrears.analysis import ArrearsAnalysis, analyse
 from riskresearch.arrears.rolls import roll_rate_plot
-from riskresearch.arrears.tracking import _last_months
+from riskresearch.arrears.tracking import last_months
 from riskresearch.arrears.vintages import vintage_plot
 from riskresearch.atomic import atomic_output
 from riskresearch.errors import ConfigError
-from riskresearch.plots import Figure, _figure_axes, ks_plot
-
-_CSS = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1150px; color: #222; }
-h1 { border-bottom: 2px solid #444; } h2 { margin-top: 2em; border-bottom: 1px solid #bbb; }
-table.data { border-collapse: collapse; font-size: 12px; margin: 0.6em 0 1.2em; }
-table.data th, table.data td { border: 1px solid #ccc; padding: 3px 7px; text-align: right; }
-table.data th { background: #f0f0f0; } p.note { color: #555; font-size: 13px; }
-img { max-width: 100%; }
-"""
-
-
-def _png(fig: Figure) -> str:
-    buf = BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    return (
-        '<img alt="figure" src="data:image/png;base64,'
-        + base64.b64encode(buf.getvalue()).decode("ascii")
-        + '">'
-    )
-
-
-def _html_table(frame: pd.DataFrame, digits: int = 3) -> str:
-    def fmt(v):
-        if isinstance(v, float | np.floating):
-            if not np.isfinite(v):
-                return "" if np.isnan(v) else ("inf" if v > 0 else "-inf")
-            return f"{v:,.{digits}f}" if abs(v) < 1000 else f"{v:,.0f}"
-        if isinstance(v, pd.Timestamp):
-            return v.strftime("%Y-%m-%d")
-        return str(v)
-
-    shown = frame.copy()
-    for c in shown.columns:
-        shown[c] = shown[c].map(fmt)
-    return shown.to_html(index=False, classes="data", border=0, escape=True)
+from riskresearch.htmlpage import CSS as _CSS
+from riskresearch.htmlpage import html_table as _html_table
+from riskresearch.htmlpage import png as _png
+from riskresearch.plots import Figure, figure_axes, ks_plot
 
 
 def _report_figures(an: ArrearsAnalysis) -> dict[str, str]:
@@ -69,7 +35,7 @@ def _report_figures(an: ArrearsAnalysis) -> dict[str, str]:
     figs["vintages_amount"] = _png(fig)
     figs["roll"] = _png(roll_rate_plot(an.roll_rates))
 
-    fig, ax = _figure_axes(None, figsize=(6.4, 3.8))
+    fig, ax = figure_axes(None, figsize=(6.4, 3.8))
     x = np.arange(len(an.cures))
     ax.bar(x - 0.2, an.cures["cure_rate"], width=0.4, label="cured", color="tab:blue")
     ax.bar(x + 0.2, an.cures["write_off_rate"], width=0.4, label="written off", color="tab:red")
@@ -106,7 +72,7 @@ def _report_figures(an: ArrearsAnalysis) -> dict[str, str]:
     figs["ladder"] = _png(fig)
 
     lgd = an.lgd[an.lgd["device_category"] != "all"]
-    fig, ax = _figure_axes(None, figsize=(7, 3.8))
+    fig, ax = figure_axes(None, figsize=(7, 3.8))
     cats = sorted(lgd["device_category"].unique())
     ages = sorted(lgd["age_band"].unique(), key=lambda s: int(s.split("-")[0].rstrip("+")))
     width = 0.8 / max(len(ages), 1)
@@ -145,7 +111,7 @@ def _report_html(an: ArrearsAnalysis) -> str:
 
     figs = _report_figures(an)
     m = an.metrics
-    last = _last_months(an.months)
+    last = last_months(an.months)
     status = pd.crosstab(last["status"], last["device_status"]).reindex(
         [s for s in STATUSES if s in set(last["status"])]
     )

@@ -13,7 +13,6 @@ from riskresearch.monitoring.baseline import (
 from riskresearch.monitoring.feedback import (
     champion_comparison,
     promote,
-    retrain,
     write_comparison,
 )
 from riskresearch.monitoring.report import (
@@ -55,7 +54,6 @@ __all__ = [
     "psi",
     "read_new_data",
     "release_baseline",
-    "retrain",
     "ring_alerts",
     "stability_plot",
     "with_early_indicators",

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from riskresearch.errors import DataError
-from riskresearch.scoring import Scorer, _Feature
+from riskresearch.scoring import ScoredFeature, Scorer
 from riskresearch.woe import NUMERICAL, category_keys, to_numbers
 
 BASELINE_FORMAT = "riskresearch.monitoring_baseline/1"
@@ -70,7 +70,7 @@ class FeatureBins:
 
     def __init__(self, name: str, spec: dict[str, Any]):
         self.name = name
-        self.feature = _Feature(name, spec)
+        self.feature = ScoredFeature(name, spec)
         self.dtype = self.feature.dtype
         self.n_bins = self.feature.n_regular + 3
         f = self.feature

@@ -417,13 +417,13 @@ def _performance(counts: pd.DataFrame, baseline: Baseline, th: dict):
 
 
 def _fraud(baseline: Baseline, data: pd.DataFrame, fraud, warehouse, spec, th):
-    from riskresearch.monitoring.counts import _matches
+    from riskresearch.monitoring.counts import matches
     from riskresearch.monitoring.signals import fraud_scores, fraud_signals
 
     id_col = baseline.data["population"]["id_column"]
     if not id_col or id_col not in data.columns:
         raise DataError("Fraud signals need the application id column in the new data.")
-    rows = data[_matches(data, spec["population"])]
+    rows = data[matches(data, spec["population"])]
     scored = fraud_scores(fraud, warehouse, rows[id_col])
     base = baseline.data["fraud"]
     weekly, partners = fraud_signals(scored, base, th["confidence"])

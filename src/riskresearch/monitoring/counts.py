@@ -38,7 +38,7 @@ def empty_counts() -> pd.DataFrame:
     )
 
 
-def _matches(frame: pd.DataFrame, where: dict[str, Any]) -> np.ndarray:
+def matches(frame: pd.DataFrame, where: dict[str, Any]) -> np.ndarray:
     keep = np.ones(len(frame), dtype=bool)
     for col, value in where.items():
         keep &= (frame[col] == value).fillna(False).to_numpy(dtype=bool)
@@ -78,7 +78,7 @@ def partition_counts(frame: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
         ``score_edges`` and optionally ``months`` (``[first, last]`` inclusive, ``'YYYY-MM'``).
     """
     scorer = Scorer(spec["scorecard"])
-    rows = frame[_matches(frame, spec["population"])]
+    rows = frame[matches(frame, spec["population"])]
     month = month_of(rows[spec["date_column"]]).to_numpy(dtype=object)
     first, last = (spec.get("months") or [None, None])[:2]
     keep = np.array([m is not None and m == m for m in month], dtype=bool)
@@ -112,7 +112,7 @@ def partition_counts(frame: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
 def _segment_mask(data: pd.DataFrame, scorer: Scorer, when: dict) -> np.ndarray:
     if len(scorer.segments) == 1:
         return np.ones(len(data), dtype=bool)
-    return _matches(data, when)  # first match wins in scoring; segments do not overlap here
+    return matches(data, when)  # first match wins in scoring; segments do not overlap here
 
 
 def _bin_counts(month: np.ndarray, variable: str, idx: np.ndarray) -> pd.DataFrame:
@@ -155,7 +155,7 @@ def _outcome_counts(rows: pd.DataFrame, month, score, spec) -> list[pd.DataFrame
             continue
         if any(c not in rows.columns for c in where):
             continue
-        keep = _matches(rows, where) & ~excluded
+        keep = matches(rows, where) & ~excluded
         if flag is not None:
             keep &= rows[flag].fillna(False).to_numpy(dtype=bool)
         y = pd.to_numeric(rows[name], errors="coerce").to_numpy(dtype=float)

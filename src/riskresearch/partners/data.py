@@ -9,7 +9,7 @@ from importlib import resources
 import pandas as pd
 
 from riskresearch.errors import ConfigError, DataError
-from riskresearch.partners._common import APPLICATION_COLUMNS, PARTNER_COLUMNS, _check
+from riskresearch.partners._common import APPLICATION_COLUMNS, PARTNER_COLUMNS, check_frame
 
 
 def load_partner_data(
@@ -69,8 +69,8 @@ def load_partner_data(
         from riskresearch.tables import read_table
 
         apps = read_table(p, what="modeling table")
-    _check(partners, PARTNER_COLUMNS, f"The 'partners' table of '{path}'")
-    _check(apps, APPLICATION_COLUMNS, "The modeling table")
+    check_frame(partners, PARTNER_COLUMNS, f"The 'partners' table of '{path}'")
+    check_frame(apps, APPLICATION_COLUMNS, "The modeling table")
     apps = apps.drop(columns=[c for c in leases.columns[1:] if c in apps.columns])
     apps = apps.merge(leases, on="application_id", how="left")
     apps["dpd30_3m_mature"] = apps["dpd30_3m_mature"].fillna(False).astype(bool)
