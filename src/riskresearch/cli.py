@@ -208,6 +208,7 @@ def _score(args: argparse.Namespace) -> int:
     from riskresearch.manifest import ReleaseFolder
     from riskresearch.scale import scored
     from riskresearch.scoring import Scorer, read_applications
+    from riskresearch.tables import suffix_kind
 
     _refuse_overwriting_input(args)
     release = ReleaseFolder.open(args.release, needs=("scorecard",), purpose="score")
@@ -221,8 +222,7 @@ def _score(args: argparse.Namespace) -> int:
     input_file(
         src, "input file", "a CSV or Parquet file", " (--dask reads a folder of Parquet files)"
     )
-    kinds = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
-    if src.suffix.lower() not in kinds or out.suffix.lower() not in kinds:
+    if suffix_kind(src) is None or suffix_kind(out) is None:
         raise ConfigError(
             f"Input and output must be .csv or .parquet files. Got '{src.name}' and '{out.name}'."
         )
@@ -231,7 +231,7 @@ def _score(args: argparse.Namespace) -> int:
     id_col = manifest["config"]["data"].get("id_column")
     result = scored(frame, scorer, n_codes, id_col)  # the very function Dask maps on partitions
     with atomic_output(out, "scores") as tmp:
-        if kinds[out.suffix.lower()] == "csv":
+        if suffix_kind(out) == "csv":
             result.to_csv(tmp, index=False)
         else:
             result.to_parquet(tmp, index=False)
@@ -342,6 +342,7 @@ def _collections_worklist(args: argparse.Namespace) -> int:
     from riskresearch.arrears.worklist import build_worklist, write_worklist
     from riskresearch.atomic import writable_folder
     from riskresearch.errors import ConfigError
+    from riskresearch.tables import suffix_kind
 
     try:
         as_of = dt.date.fromisoformat(args.as_of)
@@ -350,7 +351,7 @@ def _collections_worklist(args: argparse.Namespace) -> int:
             f"--as-of must be a day as YYYY-MM-DD, e.g. 2025-12-31. Got {args.as_of!r} instead."
         ) from None
     out = Path(args.out)
-    if out.suffix.lower() not in (".csv", ".parquet", ".pq"):
+    if suffix_kind(out) is None:
         raise ConfigError(
             f"--out must be a .csv or .parquet file. Got '{out.name}'. Give e.g. worklist.csv."
         )

@@ -27,6 +27,7 @@ from pydantic import (
 from typing_extensions import TypedDict
 
 from riskresearch.errors import ConfigError, from_validation_error
+from riskresearch.tables import suffix_kind
 
 
 class _Strict(BaseModel):
@@ -1332,7 +1333,7 @@ def config_from_dict(
                 f"not exist. {fix}."
             )
         setattr(part, key, path)
-    if cfg.data.table.suffix.lower() not in {".csv", ".parquet", ".pq"}:
+    if suffix_kind(cfg.data.table) is None:
         raise ConfigError(
             f"The 'data.table' file '{cfg.data.table}' must be .csv or .parquet. Got "
             f"'{cfg.data.table.suffix}'."

@@ -37,6 +37,7 @@ __all__ = [
     "ks",
     "pr_auc",
     "precision_at_k",
+    "psi",
     "recall_at_review_rate",
     "review_curve",
     "summary",
@@ -853,3 +854,31 @@ def review_curve(y_true, score, rates=REVIEW_RATES, sample_weight=None) -> panda
             "lift": (caught / reviewed) / (positives / total),
         }
     )
+
+
+#: Share floor of an empty bin in PSI (a bin empty on one side gives a large, finite term).
+PSI_EPS = 1e-4
+
+
+def psi(actual, expected, eps: float = PSI_EPS) -> float:
+    """Population stability index ``sum (a - e) ln(a / e)`` of two distributions over bins.
+
+    Counts or shares are accepted (each side is normalised to sum 1); a share below ``eps`` is
+    raised to ``eps`` so a bin empty on one side gives a large but finite term.
+
+    Examples
+    --------
+    >>> round(psi([0.5, 0.5], [0.4, 0.6]), 6)
+    0.040547
+    """
+    a = np.asarray(actual, dtype=float)
+    e = np.asarray(expected, dtype=float)
+    if a.shape != e.shape or a.ndim != 1 or a.size < 2:
+        raise DataError(
+            f"PSI needs two distributions over the same bins; got {a.shape} and {e.shape}."
+        )
+    if a.sum() <= 0 or e.sum() <= 0:
+        raise DataError("PSI needs at least one row on each side; one distribution is empty.")
+    a = np.maximum(a / a.sum(), eps)
+    e = np.maximum(e / e.sum(), eps)
+    return float(np.sum((a - e) * np.log(a / e)))

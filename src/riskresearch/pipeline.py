@@ -30,6 +30,7 @@ __all__ = [
     "candidate_features",
     "check_columns_exist",
     "check_table_columns",
+    "config_binner",
     "encode_target_values",
     "feature_roles",
     "filter_mask",
@@ -406,21 +407,32 @@ def check_columns_exist(df: pd.DataFrame, columns, key: str) -> None:
         )
 
 
-def build_estimator(cfg: ModelConfig, categorical: list[str]) -> Scorecard | SegmentedScorecard:
-    """The (unfitted) scorecard the config describes."""
-    b, s, sc = cfg.binning, cfg.selection, cfg.scorecard
-    binner = WoeBinner(
+def config_binner(cfg: ModelConfig, categorical: list[str], reviewed: bool = True) -> WoeBinner:
+    """The (unfitted) WoE binning of the config's ``binning`` section.
+
+    ``reviewed=False`` leaves out the per-feature trends and overrides, which were reviewed
+    against the target: for binning against another outcome (the approval decision of
+    :func:`riskresearch.reject_sample.approval_model`).
+    """
+    b = cfg.binning
+    return WoeBinner(
         categorical_features=categorical,
         max_n_bins=b.max_n_bins,
         min_bin_size=b.min_bin_size,
         min_bin_n_event=b.min_bin_n_event,
         monotonic_trend=b.monotonic_trend,
-        monotonic_trends=b.monotonic_trends or None,
+        monotonic_trends=(b.monotonic_trends or None) if reviewed else None,
         special_codes=b.special_codes or None,
-        overrides=b.overrides or None,
+        overrides=(b.overrides or None) if reviewed else None,
         unseen=b.unseen,
         time_limit=b.time_limit,
     )
+
+
+def build_estimator(cfg: ModelConfig, categorical: list[str]) -> Scorecard | SegmentedScorecard:
+    """The (unfitted) scorecard the config describes."""
+    s, sc = cfg.selection, cfg.scorecard
+    binner = config_binner(cfg, categorical)
     # out of time: folds in time order (fit gets the dates as groups, see develop)
     folds = TimeOrderedFolds(n_splits=s.cv_folds) if cfg.split_mode == "oot" else s.cv_folds
     selector = FeatureSelector(

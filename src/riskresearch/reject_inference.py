@@ -3,35 +3,13 @@
 An application scorecard is fitted on accepted applications, the only ones with an outcome,
 but it scores the whole through-the-door population. Reject inference adds the declined
 applicants (or reweights the accepted ones) so that the fitted sample resembles that
-population. The methods (``reject_inference.method`` in the release config):
+population. Three modules, one per layer (``docs/architecture.md``), all re-exported here:
 
-``none``
-    Accepts only (the baseline).
-``fuzzy``
-    Every declined applicant enters twice: as bad with weight ``p`` and as good with weight
-    ``1 - p``, where ``p`` is the accepts-only model's PD.
-``parceling``
-    Every declined applicant gets the bad rate of its score band among the accepted
-    development rows times the band's factor, ``p = min(1, bad_rate[band] * factor[band])``,
-    and enters as bad with weight ``p`` and good with ``1 - p``: the expected value of
-    classic random parceling, without its sampling noise. Bands are equal-count bands of the
-    accepts-only score of the accepted development rows, riskiest (lowest score) first.
-``hard_cutoff``
-    Declined applicants scoring below a cut-off enter as bad, the others as good (weight 1).
-    The cut-off is ``cutoff_score``, or the score that labels the riskiest
-    ``cutoff_bad_share`` of the declines bad; by default that share is their mean
-    accepts-only PD (as many bads as the model expects). Ties at the cut-off are all bad.
-``reweighting``
-    No declined rows; every accepted row is weighted by ``1 / P(approve)``, where
-    ``P(approve)`` comes from a logistic model of the historical decision (WoE-binned
-    application features of the through-the-door development rows; no outcomes needed). The
-    weight is clipped at ``clip`` (default 10, i.e. ``P(approve)`` is floored at 0.1): a few
-    accepted applicants the old policy almost always declined would otherwise dominate the fit.
-
-Any row weight from ``data.weight_column`` multiplies these weights. Rows whose weight is 0
-(``p`` exactly 0 or 1) are left out. The augmented sample holds the accepted and declined
-rows with the target set as above, a weight column :data:`WEIGHT` and a source column
-:data:`SOURCE` (``accepted``, ``declined_bad`` or ``declined_good``).
+- :mod:`riskresearch.reject_methods`: the methods (``reject_inference.method``: ``none``,
+  ``fuzzy``, ``parceling``, ``hard_cutoff``, ``reweighting``) on arrays, :func:`augment`;
+- :mod:`riskresearch.reject_sample`: the augmented development sample from a config,
+  :func:`reject_sample`;
+- this module: what the methods achieve, measured.
 
 The final scorecard (binning, feature selection, logistic regression) and the GBM are fitted
 on that weighted sample (:func:`riskresearch.development.develop`,

@@ -157,17 +157,7 @@ def approval_model(cfg: ModelConfig, accepts: pd.DataFrame, declines: pd.DataFra
     predict_proba(X)[:, 1]`` is P(approve).
     """
     feats, categorical = pipeline.candidate_features(accepts, cfg)
-    b = cfg.binning
-    binner = WoeBinner(
-        categorical_features=categorical,
-        max_n_bins=b.max_n_bins,
-        min_bin_size=b.min_bin_size,
-        min_bin_n_event=b.min_bin_n_event,
-        monotonic_trend=b.monotonic_trend,
-        special_codes=b.special_codes or None,
-        unseen=b.unseen,
-        time_limit=b.time_limit,
-    )
+    binner = pipeline.config_binner(cfg, categorical, reviewed=False)
     rows = pd.concat([accepts[feats], declines[feats]], ignore_index=True)
     y = np.r_[np.zeros(len(accepts), np.int64), np.ones(len(declines), np.int64)]
     w_acc = _weights(cfg, accepts)

@@ -39,10 +39,16 @@ def check_encoding(encoding: str | None, key: str = "encoding") -> str:
     return encoding
 
 
+def suffix_kind(path: str | os.PathLike) -> str | None:
+    """``"csv"``, ``"parquet"`` or None (any other suffix), by the file's suffix: the one place
+    that knows which files are tables."""
+    return SUFFIXES.get(Path(path).suffix.lower())
+
+
 def kind(path: str | os.PathLike, what: str = "table") -> str:
     """``"csv"`` or ``"parquet"`` by the file's suffix (one-line error otherwise)."""
     path = Path(path)
-    found = SUFFIXES.get(path.suffix.lower())
+    found = suffix_kind(path)
     if found is None:
         got = path.suffix or path.name
         raise ConfigError(f"The {what} '{path}' must be a .csv or .parquet file. Got '{got}'.")

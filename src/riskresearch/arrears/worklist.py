@@ -26,6 +26,7 @@ from riskresearch.arrears.ladder import BandLadders, band_ladders
 from riskresearch.arrears.score import collection_score_data
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.recovery import age_band, contract_lgd, lgd_table
+from riskresearch.tables import suffix_kind
 
 #: Every step of the ladder (days past due of the oldest unpaid instalment) in order.
 STEPS: tuple[int, ...] = (5, 15, 30, 45, 60, 90, 120)
@@ -594,7 +595,7 @@ def write_worklist(worklist: Worklist, out: str | os.PathLike) -> Path:
             f"Got {type(worklist).__name__} instead."
         )
     out = Path(out)
-    kind = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}.get(out.suffix.lower())
+    kind = suffix_kind(out)
     if kind is None:
         raise ConfigError(
             f"The worklist file must end in .csv or .parquet. Got '{out.name}'. Give e.g. "

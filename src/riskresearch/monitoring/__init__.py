@@ -1,7 +1,7 @@
 """Monitoring and the feedback loop (part 5 of the design): stability, performance decay,
 fraud and partner signals, alerts, and champion/challenger retraining."""
 
-from riskresearch.monitoring._common import psi
+from riskresearch.metrics import psi
 from riskresearch.monitoring.alerts import alert_list, alerts_document
 from riskresearch.monitoring.analysis import Monitoring, monitor
 from riskresearch.monitoring.baseline import (

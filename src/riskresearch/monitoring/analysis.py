@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from riskresearch.errors import DataError
-from riskresearch.monitoring._common import SCORE, dtype_kind, psi, worst
+from riskresearch.metrics import psi
+from riskresearch.monitoring._common import SCORE, dtype_kind, worst
 from riskresearch.monitoring.baseline import Baseline
 from riskresearch.monitoring.counts import dask_counts, frame_counts
 from riskresearch.monitoring.stats import (
@@ -20,6 +21,7 @@ from riskresearch.monitoring.stats import (
     histogram_auc_ks,
     z_of,
 )
+from riskresearch.tables import filter_mask
 
 CHECK_COLUMNS = ["month", "raised", "kind", "subject", "value", "threshold", "severity", "detail"]
 
@@ -417,13 +419,12 @@ def _performance(counts: pd.DataFrame, baseline: Baseline, th: dict):
 
 
 def _fraud(baseline: Baseline, data: pd.DataFrame, fraud, warehouse, spec, th):
-    from riskresearch.monitoring.counts import matches
     from riskresearch.monitoring.signals import fraud_scores, fraud_signals
 
     id_col = baseline.data["population"]["id_column"]
     if not id_col or id_col not in data.columns:
         raise DataError("Fraud signals need the application id column in the new data.")
-    rows = data[matches(data, spec["population"])]
+    rows = data[filter_mask(data, spec["population"])]
     scored = fraud_scores(fraud, warehouse, rows[id_col])
     base = baseline.data["fraud"]
     weekly, partners = fraud_signals(scored, base, th["confidence"])

@@ -41,6 +41,7 @@ from riskresearch.monitoring._common import (
 from riskresearch.monitoring.counts import frame_counts, prepare
 from riskresearch.monitoring.stats import grade_of, histogram_auc_ks
 from riskresearch.scoring import Scorer
+from riskresearch.tables import filter_mask
 
 
 def population_filter(cfg: ModelConfig) -> dict[str, Any]:
@@ -274,9 +275,7 @@ def build_baseline(
     if missing:
         raise DataError(f"The modeling table lacks column(s) {missing} of the config. Fix it.")
     scorer = Scorer(scorecard)
-    keep = np.ones(len(df), dtype=bool)
-    for col, value in pop.items():
-        keep &= (df[col] == value).fillna(False).to_numpy(dtype=bool)
+    keep = filter_mask(df, pop)
     m_all = month_of(df[date])
     keep &= ((m_all >= first) & (m_all <= last)).to_numpy()
     ttd = df[keep]

@@ -9,6 +9,7 @@ from sklearn.linear_model import LogisticRegression
 
 from riskresearch.errors import ConfigError
 from riskresearch.partners._common import check_frame
+from riskresearch.tables import filter_mask
 
 
 def ae_stats(observed, expected, sum_sq, level: float = 0.95) -> pd.DataFrame:
@@ -97,9 +98,7 @@ def expected_pd(
     scorer = scorecard if isinstance(scorecard, Scorer) else Scorer(scorecard)
     where = where or {}
     check_frame(frame, list(where), "The frame")
-    keep = np.ones(len(frame), dtype=bool)
-    for col, value in where.items():
-        keep &= (frame[col] == value).fillna(False).to_numpy(dtype=bool)
+    keep = filter_mask(frame, where)
     out = pd.Series(np.nan, index=frame.index, name="pd")
     if not keep.any():
         return out

@@ -156,15 +156,15 @@ def ks_interval(y_true, pd, seed: int, n_boot: int = 200) -> tuple[float, float,
 
 
 def psi(expected, actual, floor: float = 1e-4) -> float:
-    """Population stability index of two count (or share) vectors over the same bins:
-    ``sum((a - e) ln(a / e))`` on shares, empty shares floored at ``floor``."""
+    """:func:`riskresearch.metrics.psi` of two count (or share) vectors over the same bins, NaN
+    when a side is empty (the report shows no figure) and 0 for a single bin."""
     e = np.asarray(expected, dtype=float)
     a = np.asarray(actual, dtype=float)
     if e.sum() <= 0 or a.sum() <= 0:
         return float("nan")
-    e = np.clip(e / e.sum(), floor, None)
-    a = np.clip(a / a.sum(), floor, None)
-    return float(np.sum((a - e) * np.log(a / e)))
+    if e.size == 1:  # one bin: nothing can shift
+        return 0.0
+    return metrics.psi(a, e, floor)
 
 
 def score_psi(dev_score, test_score, bands: int = 10) -> tuple[float, pd.DataFrame]:

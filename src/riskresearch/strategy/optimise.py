@@ -22,6 +22,8 @@ from riskresearch.strategy.economics import (
     profit_inputs,
     profit_on_terms,
 )
+from riskresearch.tables import filter_mask
+from riskresearch.textfmt import json_number
 
 DECLINE = "decline"
 
@@ -326,9 +328,9 @@ def optimise(
     policy["expected"] = {
         "approval_rate": float(approval[cut]),
         "bad_rate": float(bad_rate[cut]),
-        "observed_bad_rate": _num(tradeoff["observed_bad_rate"].iloc[cut]),
+        "observed_bad_rate": json_number(tradeoff["observed_bad_rate"].iloc[cut]),
         "profit_per_application": float(best_by_cut[cut] / n),
-        "flat_profit_per_application": _num(comparison["profit_per_application"].iloc[1]),
+        "flat_profit_per_application": json_number(comparison["profit_per_application"].iloc[1]),
     }
     terms = pd.DataFrame([{k: g[k] for k in GradeTerms.model_fields} for g in rows_out])
     return Strategy(policy, table, tradeoff, comparison, terms, econ, s)
@@ -349,11 +351,6 @@ def _lower_set_max(h: np.ndarray, n_d: int, n_m: int) -> tuple[np.ndarray, np.nd
             best[cur] = np.where(take, best[prev], best[cur])
             arg[cur] = np.where(take, arg[prev], arg[cur])
     return best.reshape(n_d * n_m, k), arg.reshape(n_d * n_m, k)
-
-
-def _num(v) -> float | None:
-    v = float(v)
-    return v if np.isfinite(v) else None
 
 
 def grade_table(
@@ -440,11 +437,10 @@ def through_the_door(cfg: ModelConfig, sample: pd.DataFrame | None = None) -> pd
     from riskresearch.development import read_table
 
     df = read_table(cfg)
-    keep = np.ones(len(df), dtype=bool)
-    for col, value in applies_to(cfg).items():
-        if col not in df.columns:
-            raise DataError(f"The modeling table lacks the column '{col}' of data.filter.")
-        keep &= (df[col] == value).fillna(False).to_numpy(dtype=bool)
+    missing = [c for c in applies_to(cfg) if c not in df.columns]
+    if missing:
+        raise DataError(f"The modeling table lacks the column '{missing[0]}' of data.filter.")
+    keep = filter_mask(df, applies_to(cfg))
     date = cfg.data.date_column
     if date and sample is not None and len(sample):
         when = pd.to_datetime(df[date])
@@ -452,10 +448,8 @@ def through_the_door(cfg: ModelConfig, sample: pd.DataFrame | None = None) -> pd
     df = df[keep].reset_index(drop=True)
     if date:
         df[date] = pd.to_datetime(df[date])
-    observed = np.ones(len(df), dtype=bool)
-    for col, value in cfg.data.filter.items():
-        if col not in applies_to(cfg):
-            observed &= (df[col] == value).fillna(False).to_numpy(dtype=bool)
+    applies = applies_to(cfg)
+    observed = filter_mask(df, {c: v for c, v in cfg.data.filter.items() if c not in applies})
     target = cfg.data.target
     y = pd.to_numeric(df[target], errors="coerce").to_numpy(dtype=float)
     df[target] = np.where(observed, y, np.nan)
@@ -468,12 +462,12 @@ def _attach_expectations(policy: dict[str, Any], table: pd.DataFrame) -> None:
         r = by.loc[g["grade"]]
         g.update(
             {
-                "expected_bad_rate": _num(r["predicted_bad_rate"]),
-                "observed_bad_rate": _num(r["observed_bad_rate"]),
-                "share": _num(r["share"]),
-                "approval_share": _num(r["approval_share"]),
-                "expected_loss": _num(r["expected_loss"]),
-                "expected_profit": _num(r["expected_profit"]),
+                "expected_bad_rate": json_number(r["predicted_bad_rate"]),
+                "observed_bad_rate": json_number(r["observed_bad_rate"]),
+                "share": json_number(r["share"]),
+                "approval_share": json_number(r["approval_share"]),
+                "expected_loss": json_number(r["expected_loss"]),
+                "expected_profit": json_number(r["expected_profit"]),
                 "rows": int(r["rows"]),
             }
         )
@@ -481,9 +475,9 @@ def _attach_expectations(policy: dict[str, Any], table: pd.DataFrame) -> None:
     policy["decline"] = {
         "grade": DECLINE,
         "max_score": policy["cutoff"],
-        "expected_bad_rate": _num(r["predicted_bad_rate"]),
-        "observed_bad_rate": _num(r["observed_bad_rate"]),
-        "share": _num(r["share"]),
+        "expected_bad_rate": json_number(r["predicted_bad_rate"]),
+        "observed_bad_rate": json_number(r["observed_bad_rate"]),
+        "share": json_number(r["share"]),
         "rows": int(r["rows"]),
     }
 
