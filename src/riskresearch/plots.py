@@ -29,7 +29,9 @@ from riskresearch.metrics import (
     as_float_array,
     auc_unchecked,
     calibration_table,
+    check_rates,
     class_cdfs,
+    review_curve,
     validate_scores,
 )
 from riskresearch.parts import passes_skipped
@@ -723,7 +725,6 @@ def review_curve_plot(
     --------
     >>> fig = review_curve_plot(y, {"lgbm": p, "isolation forest": a})  # doctest: +SKIP
     """
-    from riskresearch.metrics import check_rates, review_curve
 
     top = float(check_rates(max_rate, "max_rate", "review_curve_plot")[0])
     marked = [] if marks is None or len(marks) == 0 else list(marks)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
+from riskresearch import __version__
 from riskresearch.arrears._common import STATUSES
 from riskresearch.arrears.analysis import ArrearsAnalysis, analyse
 from riskresearch.arrears.rolls import roll_rate_plot
@@ -107,7 +108,6 @@ def _band_section(an: ArrearsAnalysis) -> list[str]:
 
 
 def _report_html(an: ArrearsAnalysis) -> str:
-    from riskresearch import __version__
 
     figs = _report_figures(an)
     m = an.metrics

@@ -24,8 +24,14 @@ from riskresearch.arrears._common import open_warehouse
 from riskresearch.arrears.effects import PRIOR_ROWS, ActionEffects, action_effects, shrunk_rate
 from riskresearch.arrears.ladder import BandLadders, band_ladders
 from riskresearch.arrears.score import collection_score_data
+from riskresearch.atomic import atomic_output
+from riskresearch.behavior import behavior_snapshots
 from riskresearch.errors import ConfigError, DataError
+from riskresearch.features import as_date, connect, warehouse_as_of, warehouse_path
+from riskresearch.manifest import ReleaseFolder
+from riskresearch.monitoring.rings import ring_alerts
 from riskresearch.recovery import age_band, contract_lgd, lgd_table
+from riskresearch.scoring import Scorer
 from riskresearch.tables import suffix_kind
 
 #: Every step of the ladder (days past due of the oldest unpaid instalment) in order.
@@ -295,7 +301,6 @@ def _lgd_of(db, as_of, accounts: pd.DataFrame) -> np.ndarray:
 
 
 def _check_as_of(db, as_of, owner: str) -> dt.date:
-    from riskresearch.features import as_date, connect, warehouse_as_of, warehouse_path
 
     as_of = as_date(as_of, owner)
     path = warehouse_path(db, owner)
@@ -319,7 +324,6 @@ def _check_as_of(db, as_of, owner: str) -> dt.date:
 
 
 def _open_release(release):
-    from riskresearch.manifest import ReleaseFolder
 
     needs = ("behavior", "arrears")
     if isinstance(release, ReleaseFolder):
@@ -400,9 +404,6 @@ def build_worklist(
     ...                     "2025-12-31")                          # doctest: +SKIP
     >>> wl.ladders.statement                                       # doctest: +SKIP
     """
-    from riskresearch.behavior import behavior_snapshots
-    from riskresearch.monitoring.rings import ring_alerts
-    from riskresearch.scoring import Scorer
 
     owner = "build_worklist"
     as_of = _check_as_of(warehouse, as_of, owner)
@@ -587,7 +588,6 @@ def write_worklist(worklist: Worklist, out: str | os.PathLike) -> Path:
     -------
     pathlib.Path
     """
-    from riskresearch.atomic import atomic_output
 
     if not isinstance(worklist, Worklist):
         raise ConfigError(

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from riskresearch.monitoring._common import RANK, worst
+from riskresearch.monitoring._common import ALERTS_FORMAT, RANK, worst
 from riskresearch.textfmt import json_number
 
 
@@ -55,7 +55,6 @@ def alert_list(checks: pd.DataFrame, months: list[str]) -> list[dict[str, Any]]:
 
 def alerts_document(mon, alerts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The content of ``monitoring_alerts.json``."""
-    from riskresearch.monitoring._common import ALERTS_FORMAT
 
     alerts = mon.alerts() if alerts is None else alerts
     sev = mon.month_severity()

@@ -12,8 +12,11 @@ import pandas as pd
 from riskresearch.errors import DataError
 from riskresearch.metrics import psi
 from riskresearch.monitoring._common import SCORE, dtype_kind, worst
+from riskresearch.monitoring.alerts import alert_list
 from riskresearch.monitoring.baseline import Baseline
 from riskresearch.monitoring.counts import dask_counts, frame_counts
+from riskresearch.monitoring.rings import ring_alerts, ring_inputs
+from riskresearch.monitoring.signals import fraud_scores, fraud_signals
 from riskresearch.monitoring.stats import (
     ae_table,
     auc_se,
@@ -81,7 +84,6 @@ class Monitoring:
         return pd.Series(out, name="severity")
 
     def alerts(self) -> list[dict[str, Any]]:
-        from riskresearch.monitoring.alerts import alert_list
 
         return alert_list(self.checks, self.months)
 
@@ -212,8 +214,6 @@ def monitor(
         checks += [c for c in fraud_checks if c["month"] in month_list]
     rings, rings_skipped = None, None
     if warehouse is not None:
-        from riskresearch.monitoring.rings import ring_alerts, ring_inputs
-
         # an add-on: a warehouse without the link ids or fraud cases still gets monitored
         rings_skipped = ring_inputs(warehouse)
         if rings_skipped is None:
@@ -419,7 +419,6 @@ def _performance(counts: pd.DataFrame, baseline: Baseline, th: dict):
 
 
 def _fraud(baseline: Baseline, data: pd.DataFrame, fraud, warehouse, spec, th):
-    from riskresearch.monitoring.signals import fraud_scores, fraud_signals
 
     id_col = baseline.data["population"]["id_column"]
     if not id_col or id_col not in data.columns:

@@ -30,17 +30,20 @@ from riskresearch import textfmt
 from riskresearch.atomic import read_json
 from riskresearch.config import ModelConfig
 from riskresearch.errors import DataError
+from riskresearch.metrics import psi
 from riskresearch.monitoring._common import (
     BASELINE_FORMAT,
     SCORE,
     dtype_kind,
     month_of,
-    psi,
     scorecard_variables,
 )
 from riskresearch.monitoring.counts import frame_counts, prepare
+from riskresearch.monitoring.signals import fraud_baseline, with_early_indicators
 from riskresearch.monitoring.stats import grade_of, histogram_auc_ks
+from riskresearch.pipeline import load_split, read_table
 from riskresearch.scoring import Scorer
+from riskresearch.strategy import read_strategy
 from riskresearch.tables import filter_mask
 
 
@@ -247,7 +250,6 @@ def build_baseline(
     -------
     Baseline
     """
-    from riskresearch.development import load_split, read_table
 
     if not cfg.data.date_column:
         raise DataError(
@@ -257,8 +259,6 @@ def build_baseline(
     if not isinstance(scorecard, dict):
         scorecard = json.loads(Path(scorecard).read_text())
     if strategy is not None and not isinstance(strategy, dict):
-        from riskresearch.strategy import read_strategy
-
         strategy = read_strategy(strategy)
     mon = cfg.monitoring
     train, _ = load_split(cfg)
@@ -267,8 +267,6 @@ def build_baseline(
     first, last = str(months.min()), str(months.max())
     df = read_table(cfg) if table is None else table
     if cfg.data.warehouse is not None and "dpd30_3m" in mon.early_indicators:
-        from riskresearch.monitoring.signals import with_early_indicators
-
         df = with_early_indicators(df, cfg.data.warehouse)
     pop = population_filter(cfg)
     missing = [c for c in [*pop, date] if c not in df.columns]
@@ -369,8 +367,6 @@ def build_baseline(
     }
     data["fraud"] = None
     if fraud is not None and cfg.data.warehouse is not None:
-        from riskresearch.monitoring.signals import fraud_baseline
-
         data["fraud"] = fraud_baseline(
             fraud, cfg.data.warehouse, ttd, cfg.data.id_column, strategy, mon.fraud_review_rate
         )

@@ -25,6 +25,10 @@ import pandas as pd
 from riskresearch import metrics
 from riskresearch.config import ModelConfig
 from riskresearch.errors import ConfigError, DataError
+from riskresearch.manifest import ReleaseFolder, sha256_file
+from riskresearch.monitoring._common import write_json
+from riskresearch.pipeline import load_split
+from riskresearch.scoring import Scorer
 
 APPROVAL_RATES = (0.7, 0.8, 0.9)
 
@@ -45,9 +49,6 @@ def champion_comparison(cfg: ModelConfig, out_dir: str | os.PathLike) -> pd.Data
 
     None when the config names no champion. The champion's hashes are verified first.
     """
-    from riskresearch.development import load_split
-    from riskresearch.manifest import ReleaseFolder, sha256_file
-    from riskresearch.scoring import Scorer
 
     champion = cfg.monitoring.champion
     if champion is None:
@@ -80,7 +81,6 @@ def write_comparison(table: pd.DataFrame | None, out_dir: str | os.PathLike) -> 
     """Write ``champion_comparison.csv`` and ``.json`` (nothing without a champion)."""
     if table is None:
         return []
-    from riskresearch.monitoring._common import write_json
 
     out = Path(out_dir)
     table.to_csv(out / "champion_comparison.csv", index=False, float_format="%.10g")
@@ -110,7 +110,6 @@ def promote(
     dict
         The ``promotion`` record written.
     """
-    from riskresearch.manifest import ReleaseFolder
 
     if decision not in ("promote", "reject"):
         raise ConfigError(f"The decision must be 'promote' or 'reject'. Got {decision!r} instead.")

@@ -17,6 +17,8 @@ from riskresearch.htmlpage import png as _png
 from riskresearch.monitoring._common import SCORE, write_json
 from riskresearch.monitoring.alerts import alerts_document
 from riskresearch.monitoring.analysis import Monitoring
+from riskresearch.monitoring.baseline import write_baseline
+from riskresearch.monitoring.feedback import write_comparison
 from riskresearch.plots import figure_axes
 
 COLORS = {"green": "#2e7d32", "amber": "#ef8f00", "red": "#c62828"}
@@ -236,8 +238,6 @@ def write_release_monitoring(
     """What notebook 10 writes into a release: ``monitoring_baseline.json`` (a model artifact),
     the monitoring of the months after development (:func:`write_monitoring`) and, with a
     champion, ``champion_comparison.csv`` / ``.json``."""
-    from riskresearch.monitoring.baseline import write_baseline
-    from riskresearch.monitoring.feedback import write_comparison
 
     files = [write_baseline(baseline, out_dir)]
     if mon is not None:

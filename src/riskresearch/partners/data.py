@@ -8,8 +8,17 @@ from importlib import resources
 
 import pandas as pd
 
+from riskresearch.atomic import input_file
 from riskresearch.errors import ConfigError, DataError
+from riskresearch.features import (
+    as_date,
+    connect,
+    modeling_frame,
+    warehouse_as_of,
+    warehouse_path,
+)
 from riskresearch.partners._common import APPLICATION_COLUMNS, PARTNER_COLUMNS, check_frame
+from riskresearch.tables import read_table
 
 
 def load_partner_data(
@@ -33,13 +42,6 @@ def load_partner_data(
         ``dpd30_3m_mature`` of each lease.
     as_of : datetime.date
     """
-    from riskresearch.features import (
-        as_date,
-        connect,
-        modeling_frame,
-        warehouse_as_of,
-        warehouse_path,
-    )
 
     path = warehouse_path(db, "load_partner_data")
     con = connect(path)
@@ -63,10 +65,7 @@ def load_partner_data(
     if isinstance(table, pd.DataFrame):
         apps = table
     elif table is not None:
-        from riskresearch.atomic import input_file
-
         p = input_file(table, "modeling table", "a CSV or Parquet file, or omit it")
-        from riskresearch.tables import read_table
 
         apps = read_table(p, what="modeling table")
     check_frame(partners, PARTNER_COLUMNS, f"The 'partners' table of '{path}'")

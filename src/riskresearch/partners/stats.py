@@ -9,6 +9,7 @@ from sklearn.linear_model import LogisticRegression
 
 from riskresearch.errors import ConfigError
 from riskresearch.partners._common import check_frame
+from riskresearch.scoring import Scorer
 from riskresearch.tables import filter_mask
 
 
@@ -93,7 +94,6 @@ def expected_pd(
     scorecard : dict, str or Path
         A scorecard JSON (``out_dir/scorecard.json``) or a :class:`~riskresearch.scoring.Scorer`.
     """
-    from riskresearch.scoring import Scorer
 
     scorer = scorecard if isinstance(scorecard, Scorer) else Scorer(scorecard)
     where = where or {}

@@ -12,8 +12,10 @@ from typing import Any
 import pandas as pd
 
 from riskresearch.config import ModelConfig
+from riskresearch.development import test_name
 from riskresearch.manifest import release_fingerprint, sha256_file
 from riskresearch.parts import MODEL_ARTIFACTS, PARTS, Planned
+from riskresearch.report.rows import headline, score_samples
 
 
 def folder_fingerprint(folder: Path) -> tuple[str, dict[str, str]]:
@@ -94,7 +96,6 @@ class Context:
 
     @property
     def test_name(self) -> str:
-        from riskresearch.development import test_name
 
         return test_name(self.cfg)
 
@@ -104,12 +105,10 @@ class Context:
 
     @cached_property
     def samples(self):
-        from riskresearch.report.rows import score_samples
 
         return score_samples(self.cfg, self.folder)
 
     @cached_property
     def headline(self) -> dict[str, dict[str, tuple[float, float, float]]]:
-        from riskresearch.report.rows import headline
 
         return {s.name: headline(s, self.cfg.seed) for s in self.samples}

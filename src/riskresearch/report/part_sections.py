@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from riskresearch.arrears import roll_rate_plot, vintage_plot
 from riskresearch.report import figures
 from riskresearch.report import fmt as f
 from riskresearch.report.context import Context
@@ -340,16 +341,12 @@ def arrears(ctx: Context) -> Section:
     )
     vint = ctx.csv("vintages.csv")
     if vint is not None and len(vint):
-        from riskresearch.arrears import vintage_plot
-
         vint["cohort"] = pd.to_datetime(vint["cohort"])
         for by in ("count", "amount"):
             fig = vintage_plot(vint, dpd=60, by=by)
             sec.add(f.image(fig, f"vintage curves, ever 60+ days past due by {by}"))
     rolls = ctx.csv("roll_rates.csv")
     if rolls is not None:
-        from riskresearch.arrears import roll_rate_plot
-
         by_count = rolls[rolls["by"] == "count"] if "by" in rolls else rolls
         sec.add(f.image(roll_rate_plot(by_count), "roll rates"))
     for name, caption in (

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from riskresearch import development
+from riskresearch.plots import selection_path_plot
 from riskresearch.report import figures
 from riskresearch.report import fmt as f
 from riskresearch.report.context import Context
@@ -244,8 +245,6 @@ def selection(ctx: Context) -> Section:
     )
     path = ctx.csv("selection_path.csv")
     if path is not None and not path.empty:
-        from riskresearch.plots import selection_path_plot
-
         sec.add(
             f.image(selection_path_plot(path), "cross-validated AUC along the selection path"),
             f.table(path, caption="The cross-validated selection path", css="wrap"),

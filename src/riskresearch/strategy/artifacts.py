@@ -15,6 +15,10 @@ import pandas as pd
 from riskresearch.atomic import read_json
 from riskresearch.config import ModelConfig
 from riskresearch.errors import DataError
+from riskresearch.fraud import FraudScorer
+from riskresearch.manifest import ReleaseFolder
+from riskresearch.pipeline import load_split
+from riskresearch.scoring import Scorer
 from riskresearch.strategy.economics import (
     HISTORY_CLASSES,
     HISTORY_FIELDS,
@@ -39,6 +43,7 @@ from riskresearch.strategy.pricing import (
 )
 from riskresearch.strategy.rules import fraud_policy
 from riskresearch.textfmt import write_csv, write_json
+from riskresearch.woe import NUMERICAL, to_numbers
 
 STRATEGY_FORMAT = "riskresearch.strategy/1"
 
@@ -94,8 +99,6 @@ def swap_set(
         approved, ``swap_out`` = newly declined, ``upgrade``, ``downgrade``), ``rows``,
         ``share``, ``observed_bad_rate`` and ``note``.
     """
-    from riskresearch.manifest import ReleaseFolder
-    from riskresearch.scoring import Scorer
 
     def skipped(note: str) -> pd.DataFrame:
         return pd.DataFrame(
@@ -181,7 +184,6 @@ def input_ranges(cfg: ModelConfig, scorer, *samples: pd.DataFrame) -> dict[str, 
     *samples : DataFrame
         The development data (e.g. the development and out-of-time through-the-door rows).
     """
-    from riskresearch.woe import NUMERICAL, to_numbers
 
     special: dict[str, set[float]] = {}
     for seg in scorer.segments:
@@ -387,8 +389,6 @@ def develop_strategy(
         The config file; its folder locates the previous releases of the model
         (:func:`previous_release`). None skips the swap set.
     """
-    from riskresearch.development import load_split
-    from riskresearch.scoring import Scorer
 
     out = Path(out_dir)
     if not (out / "scorecard.json").is_file():
@@ -414,8 +414,6 @@ def develop_strategy(
     fraud, rings = fraud_policy(cfg, out)
     features: list[str] = []
     if fraud is not None:
-        from riskresearch.fraud import FraudScorer
-
         features = list(FraudScorer.read(out).features)
     previous = previous_release(cfg, config_path, exclude=out) if config_path is not None else None
     swap = swap_set(test_rows, result.policy, previous, target=target)

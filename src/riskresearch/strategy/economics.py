@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskresearch.config import GradeTerms, ModelConfig, StrategyConfig
+from riskresearch.config import GradeTerms, LimitHistory, ModelConfig, StrategyConfig
 from riskresearch.errors import DataError
 from riskresearch.recovery import contract_lgd, device_returns, lgd_table
 
@@ -359,7 +359,6 @@ def history_classes(rows: pd.DataFrame, history: dict[str, Any] | None) -> np.nd
     ``new``, ``written_off``, ``delinquent``, ``clean``, ``other`` (see
     :class:`riskresearch.config.LimitHistory`). ``history`` holds the thresholds
     (``strategy.json``'s ``limits.history``); None uses the defaults."""
-    from riskresearch.config import LimitHistory
 
     h = history or LimitHistory().model_dump()
     n = len(rows)

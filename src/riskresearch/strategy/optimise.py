@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from riskresearch import plots  # noqa: F401  (registers inline display of figures)
 from riskresearch.config import GradeTerms, ModelConfig, StrategyConfig
 from riskresearch.errors import ConfigError, DataError
+from riskresearch.pipeline import read_table
 from riskresearch.strategy.economics import (
     Economics,
     expected_profit,
@@ -434,7 +435,6 @@ def through_the_door(cfg: ModelConfig, sample: pd.DataFrame | None = None) -> pd
     ``bad_mature``) and is NaN elsewhere (declined or immature rows), so approval rates are
     over all applicants and observed bad rates over the rows with an outcome.
     """
-    from riskresearch.development import read_table
 
     df = read_table(cfg)
     missing = [c for c in applies_to(cfg) if c not in df.columns]
