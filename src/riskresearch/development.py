@@ -328,14 +328,14 @@ def profile(cfg: ModelConfig, df: pd.DataFrame) -> pd.DataFrame:
 def row_flow(cfg: ModelConfig) -> pd.DataFrame:
     """How the table's rows become development and test rows: each step, the rows it removes
     and the rows left (filters one key at a time, then the split)."""
-    df = read_table(cfg, encode_target=False)
+    df = table = read_table(cfg, encode_target=False)  # read once
     steps = [{"step": f"table {cfg.data.table.name}", "removed": 0, "rows": len(df)}]
     for col, value in cfg.data.filter.items():
         keep = filter_mask(df, {col: value})
         steps.append({"step": f"data.filter {col} = {value!r}", "removed": int((~keep).sum())})
         df = df[keep]
         steps[-1]["rows"] = len(df)
-    train, test = load_split(cfg)
+    train, test = load_split(cfg, table)
     left_out = len(df) - len(train) - len(test)
     how = {
         "oot": f"out-of-time split on {cfg.data.date_column}",

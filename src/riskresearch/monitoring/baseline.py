@@ -41,7 +41,7 @@ from riskresearch.monitoring._common import (
 from riskresearch.monitoring.counts import frame_counts, prepare
 from riskresearch.monitoring.signals import fraud_baseline, with_early_indicators
 from riskresearch.monitoring.stats import grade_of, histogram_auc_ks
-from riskresearch.pipeline import load_split, read_table
+from riskresearch.pipeline import load_split, read_table, with_target
 from riskresearch.scoring import Scorer
 from riskresearch.strategy import read_strategy
 from riskresearch.tables import filter_mask
@@ -261,11 +261,16 @@ def build_baseline(
     if strategy is not None and not isinstance(strategy, dict):
         strategy = read_strategy(strategy)
     mon = cfg.monitoring
-    train, _ = load_split(cfg)
+    if table is None:  # read once: the development window and the monitored rows
+        raw = read_table(cfg, encode_target=False)
+        train, _ = load_split(cfg, raw)
+        df = with_target(raw, cfg)
+    else:
+        train, _ = load_split(cfg)
+        df = table
     date = cfg.data.date_column
     months = month_of(train[date])
     first, last = str(months.min()), str(months.max())
-    df = read_table(cfg) if table is None else table
     if cfg.data.warehouse is not None and "dpd30_3m" in mon.early_indicators:
         df = with_early_indicators(df, cfg.data.warehouse)
     pop = population_filter(cfg)

@@ -17,7 +17,7 @@ from riskresearch.config import ModelConfig
 from riskresearch.errors import DataError
 from riskresearch.fraud import FraudScorer
 from riskresearch.manifest import ReleaseFolder
-from riskresearch.pipeline import load_split
+from riskresearch.pipeline import load_split, read_table, with_target
 from riskresearch.scoring import Scorer
 from riskresearch.strategy.economics import (
     HISTORY_CLASSES,
@@ -397,11 +397,13 @@ def develop_strategy(
             "out_dir first."
         )
     scorer = Scorer(out / "scorecard.json")
-    train, test = load_split(cfg)
+    table = read_table(cfg, encode_target=False)  # read once: the split and every applicant
+    train, test = load_split(cfg, table)
+    applicants = with_target(table, cfg)
     target = cfg.data.target
 
     def scored(sample: pd.DataFrame) -> pd.DataFrame:
-        rows = through_the_door(cfg, sample) if len(sample) else sample
+        rows = through_the_door(cfg, sample, applicants) if len(sample) else sample
         return rows.assign(score=scorer.score(rows).to_numpy(), pd=scorer.pd_(rows).to_numpy())
 
     rows, test_rows = scored(train), scored(test)

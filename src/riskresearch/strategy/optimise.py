@@ -426,17 +426,19 @@ def applies_to(cfg: ModelConfig) -> dict[str, Any]:
     return {k: v for k, v in cfg.data.filter.items() if k not in exempt}
 
 
-def through_the_door(cfg: ModelConfig, sample: pd.DataFrame | None = None) -> pd.DataFrame:
+def through_the_door(
+    cfg: ModelConfig, sample: pd.DataFrame | None = None, table: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Every application the strategy decides on: the rows of ``data.table`` matching
     :func:`applies_to` (e.g. ``segment = consumer``), approved or declined, within the date
     range of ``sample`` (e.g. ``Development.train``) when the config has a date column.
 
     The target stays where it was observed (``data.filter``'s outcome flags pass, e.g.
     ``bad_mature``) and is NaN elsewhere (declined or immature rows), so approval rates are
-    over all applicants and observed bad rates over the rows with an outcome.
+    over all applicants and observed bad rates over the rows with an outcome. ``table`` is the
+    modeling table already read (``pipeline.read_table(cfg)``, left unchanged): read once.
     """
-
-    df = read_table(cfg)
+    df = read_table(cfg) if table is None else table
     missing = [c for c in applies_to(cfg) if c not in df.columns]
     if missing:
         raise DataError(f"The modeling table lacks the column '{missing[0]}' of data.filter.")
