@@ -1,6 +1,8 @@
 """Command-line interface: ``riskresearch <command> ...``.
 
-Library code never prints; this module does (results, progress bars, one-line errors).
+Library code never prints; this module does (results, progress bars, one-line errors). Each
+command imports the library modules it runs inside its own function: ``riskresearch --help``
+and a one-line error stay fast, without loading pandas, LightGBM or matplotlib first.
 """
 
 from __future__ import annotations
