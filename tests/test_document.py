@@ -19,7 +19,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from riskresearch import development, gbm
+from riskresearch import development, gbm_development, oracle
 from riskresearch.config import config_from_dict, load_config
 from riskresearch.report import (
     delong,
@@ -270,7 +270,10 @@ def library_folder(consumer_cfg, tmp_path_factory) -> Path:
     development.write_binning(development.fit_binning(cfg, train), out)
     dev = development.develop(cfg, binner=development.load_binning(cfg, out))
     development.write_scorecard(dev, out)
-    gbm.write_gbm(gbm.develop_gbm(cfg, binner=development.load_binning(cfg, out)), out)
+    oracle.record(oracle.scorecard_summary(dev), out)
+    gdev = gbm_development.develop_gbm(cfg, binner=development.load_binning(cfg, out))
+    gbm_development.write_gbm(gdev, out)
+    oracle.record(oracle.gbm_summary(gdev), out, "gbm")
     write_report(out, cfg, "1.0.0")
     return out
 

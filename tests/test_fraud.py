@@ -33,9 +33,9 @@ from riskresearch.fraud import (
     fraud_features,
     fraud_metrics,
     split_out_of_time,
-    true_fraud,
     write_fraud_model,
 )
+from riskresearch.oracle import true_fraud
 from riskresearch.plots import review_curve_plot
 
 AS_OF = dt.date(2025, 12, 31)

@@ -12,20 +12,19 @@ import yaml
 from sklearn.metrics import roc_auc_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from riskresearch import oracle
 from riskresearch.config import config_from_dict
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.gbm import (
     GbmClassifier,
     GbmScorer,
     compare_models,
-    develop_gbm,
     lgbm_params,
     monotone_from_bins,
     monotone_supported,
-    sized_params,
     swap_set,
-    write_gbm,
 )
+from riskresearch.gbm_development import develop_gbm, sized_params, write_gbm
 from riskresearch.woe import FeatureBins
 from tests.conftest import ROOT
 
@@ -307,6 +306,7 @@ def test_develop_gbm_on_simulated_data(modeling_path, warehouse, tmp_path):
     assert m["test"]["auc"] > 0.74
     written = write_gbm(gdev, tmp_path)
     assert {p.name for p in written} >= {"gbm.txt", "gbm.json", "metrics.json"}
+    oracle.record(oracle.gbm_summary(gdev), tmp_path, "gbm")  # as the GBM notebook does
     ratio = json.loads((tmp_path / "metrics.json").read_text())["gbm"]["oracle"]["ratio"]
     assert ratio > 0.95
     # the written text alone reproduces the model's out-of-time predictions

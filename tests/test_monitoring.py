@@ -19,6 +19,7 @@ from riskresearch.config import config_from_dict
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.monitoring._common import FeatureBins, category_keys
 from riskresearch.release import verify_release
+from riskresearch.retrain import retrain
 from tests.conftest import SCORECARD_STUBS, sealed_release
 
 FEATURES = [
@@ -355,7 +356,7 @@ def test_retrain_refuses_a_missing_table_before_building(tmp_path):
         tmp_path / "scorecards" / "mon" / "1.0.0", {"scorecard.json": "{}"}, table
     )
     with pytest.raises(ConfigError, match="does not exist"):
-        M.retrain(champion, "1.2.0", table=tmp_path / "nope.parquet")
+        retrain(champion, "1.2.0", table=tmp_path / "nope.parquet")
     assert not (tmp_path / "scorecards" / "mon" / "1.2.0").exists()
 
 

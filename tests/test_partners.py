@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from scipy.stats import norm
 from sklearn.linear_model import LogisticRegression
 
-from riskresearch import cli
+from riskresearch import cli, oracle
 from riskresearch import partners as P
 from riskresearch.config import PartnerKnockouts, PartnersConfig, config_from_dict
 from riskresearch.errors import ConfigError, DataError
@@ -395,7 +395,7 @@ def test_detection_target_on_the_simulated_platform(pd_apps, warehouse):
     partners, apps = pd_apps
     _, summary = P.monitor(apps, "pd")
     flags = P.flag_partners(summary, P.qualify(partners, performance=summary))
-    truth = P.oracle_partners(warehouse)  # evaluation only
+    truth = oracle.partners(warehouse)  # evaluation only
     det = P.detection(flags, truth)
     assert det["recall_worst"] >= 0.8
     assert det["good_flagged_rate"] <= 0.15
@@ -430,7 +430,7 @@ def test_flagging_never_reads_the_oracle(warehouse, modeling_path, analysis, tmp
     con.execute("DROP TABLE oracle_partners")
     con.execute("DROP TABLE oracle_applications")
     con.close()
-    assert not P.has_oracle(db) and P.has_oracle(warehouse)
+    assert not oracle.has_partner_truth(db) and oracle.has_partner_truth(warehouse)
     again = P.analyse(db, modeling_path)
     pd.testing.assert_frame_equal(again.flags, analysis.flags)
     pd.testing.assert_frame_equal(again.summary, analysis.summary)

@@ -21,7 +21,8 @@ from riskresearch.binning import WoeBinner
 from riskresearch.config import config_from_dict, declined_filter
 from riskresearch.development import develop, load_split, write_scorecard
 from riskresearch.errors import ConfigError, DataError
-from riskresearch.gbm import GbmClassifier, develop_gbm
+from riskresearch.gbm import GbmClassifier
+from riskresearch.gbm_development import develop_gbm
 from riskresearch.plots import reject_diagnostics_plot, reject_inference_plot
 from riskresearch.reject_inference import SOURCE, WEIGHT, augment
 from riskresearch.scorecard import Scorecard

@@ -26,7 +26,7 @@ import pytest
 import yaml
 from sklearn.metrics import roc_auc_score
 
-from riskresearch import cli, release
+from riskresearch import cli, provenance, release
 from riskresearch.config import load_config
 from riskresearch.errors import BuildError, ConfigError, DataError
 from riskresearch.release import build_release, load_scorer, verify_release
@@ -605,10 +605,10 @@ def _git_project(folder: Path) -> str:
 def test_the_commit_recorded_is_the_config_projects_not_the_packages(tmp_path):
     commit = _git_project(tmp_path / "team")
     cfg = load_config(tmp_path / "team" / "scorecards" / "m.yaml")
-    assert release._git(cfg.base) == {"commit": commit, "dirty": False}
+    assert provenance.code_version(cfg.base) == {"commit": commit, "dirty": False}
     (tmp_path / "team" / "scorecards" / "m.yaml").write_text("changed\n")
-    assert release._git(cfg.base) == {"commit": commit, "dirty": True}
-    assert release._git(tmp_path) == {"commit": None, "dirty": None}  # no repository
+    assert provenance.code_version(cfg.base) == {"commit": commit, "dirty": True}
+    assert provenance.code_version(tmp_path) == {"commit": None, "dirty": None}  # no repository
     assert release.project_dir(cfg.base) == (tmp_path / "team").resolve()
 
 

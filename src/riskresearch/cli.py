@@ -1,6 +1,8 @@
 """Command-line interface: ``riskresearch <command> ...``.
 
-Library code never prints; this module does (results, progress bars, one-line errors).
+Library code never prints; this module does (results, progress bars, one-line errors). Each
+command imports the library modules it runs inside its own function: ``riskresearch --help``
+and a one-line error stay fast, without loading pandas, LightGBM or matplotlib first.
 """
 
 from __future__ import annotations
@@ -208,6 +210,7 @@ def _score(args: argparse.Namespace) -> int:
     from riskresearch.manifest import ReleaseFolder
     from riskresearch.scale import scored
     from riskresearch.scoring import Scorer, read_applications
+    from riskresearch.tables import suffix_kind
 
     _refuse_overwriting_input(args)
     release = ReleaseFolder.open(args.release, needs=("scorecard",), purpose="score")
@@ -221,8 +224,7 @@ def _score(args: argparse.Namespace) -> int:
     input_file(
         src, "input file", "a CSV or Parquet file", " (--dask reads a folder of Parquet files)"
     )
-    kinds = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
-    if src.suffix.lower() not in kinds or out.suffix.lower() not in kinds:
+    if suffix_kind(src) is None or suffix_kind(out) is None:
         raise ConfigError(
             f"Input and output must be .csv or .parquet files. Got '{src.name}' and '{out.name}'."
         )
@@ -231,7 +233,7 @@ def _score(args: argparse.Namespace) -> int:
     id_col = manifest["config"]["data"].get("id_column")
     result = scored(frame, scorer, n_codes, id_col)  # the very function Dask maps on partitions
     with atomic_output(out, "scores") as tmp:
-        if kinds[out.suffix.lower()] == "csv":
+        if suffix_kind(out) == "csv":
             result.to_csv(tmp, index=False)
         else:
             result.to_parquet(tmp, index=False)
@@ -343,6 +345,7 @@ def _collections_worklist(args: argparse.Namespace) -> int:
     from riskresearch.arrears.worklist import build_worklist, write_worklist
     from riskresearch.atomic import writable_folder
     from riskresearch.errors import ConfigError
+    from riskresearch.tables import suffix_kind
 
     try:
         as_of = dt.date.fromisoformat(args.as_of)
@@ -351,7 +354,7 @@ def _collections_worklist(args: argparse.Namespace) -> int:
             f"--as-of must be a day as YYYY-MM-DD, e.g. 2025-12-31. Got {args.as_of!r} instead."
         ) from None
     out = Path(args.out)
-    if out.suffix.lower() not in (".csv", ".parquet", ".pq"):
+    if suffix_kind(out) is None:
         raise ConfigError(
             f"--out must be a .csv or .parquet file. Got '{out.name}'. Give e.g. worklist.csv."
         )
@@ -374,12 +377,11 @@ def _collections_worklist(args: argparse.Namespace) -> int:
 
 
 def _partners_report(args: argparse.Namespace) -> int:
+    from riskresearch import oracle
     from riskresearch.config import PartnersConfig
     from riskresearch.partners import (
         analyse,
         detection,
-        has_oracle,
-        oracle_partners,
         partner_report,
         pd_rows,
         write_partners,
@@ -408,9 +410,9 @@ def _partners_report(args: argparse.Namespace) -> int:
     print(f"partners  {m['partners']}: " + ", ".join(f"{k} {v}" for k, v in m["actions"].items()))
     print(f"expected  {an.params['expected']}")
     det = None
-    simulated = has_oracle(args.db)
+    simulated = oracle.has_partner_truth(args.db)
     if simulated:  # evaluation only: the flags above never read the oracle
-        det = detection(an.flags, oracle_partners(args.db))
+        det = detection(an.flags, oracle.partners(args.db))
         print(
             f"truth     worst decile recall {det['recall_worst']:.2f}, good partners flagged "
             f"{det['good_flagged_rate']:.2f}, precision vs degraded {det['precision_bad']:.2f}"
@@ -453,7 +455,7 @@ def _monitor(args: argparse.Namespace) -> int:
 
 
 def _retrain(args: argparse.Namespace) -> int:
-    from riskresearch.monitoring import retrain
+    from riskresearch.retrain import retrain
 
     bar = _Bar("building challenger")
     t0 = time.perf_counter()

@@ -34,7 +34,11 @@ import numpy as np
 import pandas as pd
 
 from riskresearch.errors import ConfigError, DataError
+from riskresearch.fraud import FraudScorer
+from riskresearch.fraud.features import FRAUD_FORMAT
+from riskresearch.gbm import GBM_FORMAT, GbmScorer
 from riskresearch.manifest import check_name
+from riskresearch.monitoring.baseline import BASELINE_FORMAT, Baseline
 from riskresearch.scoring import SCORECARD_FORMAT, SEGMENTED_FORMAT, Scorer
 
 IDENTICAL = "identical"
@@ -274,8 +278,6 @@ def _json_file_diff(
 def _own_scorecard_hash(doc: Any, folder: Path) -> bool:
     """Whether ``doc`` is a monitoring baseline whose ``scorecard_sha256`` is that of the
     ``scorecard.json`` beside it (checked by the baseline's own loader)."""
-    from riskresearch.monitoring._common import BASELINE_FORMAT
-    from riskresearch.monitoring.baseline import Baseline
 
     if not isinstance(doc, dict) or doc.get("format") != BASELINE_FORMAT:
         return False
@@ -422,8 +424,6 @@ class _Model:
 
 
 def _lightgbm_formats() -> tuple[str, str]:
-    from riskresearch.fraud.features import FRAUD_FORMAT
-    from riskresearch.gbm import GBM_FORMAT
 
     return GBM_FORMAT, FRAUD_FORMAT
 
@@ -464,16 +464,12 @@ def _load(folder: Path, name: str, kind: str) -> _Model:
     text = (folder / f"{stem}.txt").read_text()
     meta = json.loads((folder / f"{stem}.json").read_text())
     if kind == _lightgbm_formats()[0]:
-        from riskresearch.gbm import GbmScorer
-
         gbm = GbmScorer(text, meta)
 
         def predict(rows: pd.DataFrame) -> dict[str, np.ndarray]:
             return {"pd": gbm.pd_(rows).to_numpy()}
 
     else:
-        from riskresearch.fraud import FraudScorer
-
         fraud = FraudScorer(text, meta)
 
         def predict(rows: pd.DataFrame) -> dict[str, np.ndarray]:

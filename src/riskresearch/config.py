@@ -27,6 +27,7 @@ from pydantic import (
 from typing_extensions import TypedDict
 
 from riskresearch.errors import ConfigError, from_validation_error
+from riskresearch.tables import suffix_kind
 
 
 class _Strict(BaseModel):
@@ -1213,7 +1214,7 @@ class _DuplicateKey(yaml.constructor.ConstructorError):
     """A key given twice in one mapping (PyYAML would silently keep the last)."""
 
 
-class _Loader(yaml.SafeLoader):
+class YamlLoader(yaml.SafeLoader):
     """YAML without its own date parsing: dates reach pydantic as text, so an impossible date
     is a ConfigError naming the key rather than a parser crash. A key given twice in one
     mapping is refused (PyYAML keeps the last one silently)."""
@@ -1239,7 +1240,7 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-_Loader.yaml_implicit_resolvers = {
+YamlLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
@@ -1256,7 +1257,7 @@ def read_yaml(path: str | Path) -> Any:
     if not path.is_file():
         raise ConfigError(f"The config file '{path}' does not exist. Give the path of a YAML file.")
     try:
-        return yaml.load(path.read_text(), Loader=_Loader)
+        return yaml.load(path.read_text(), Loader=YamlLoader)
     except _DuplicateKey as exc:
         raise ConfigError(f"The config file '{path}' {exc.problem}. Keep one of them.") from None
     except yaml.YAMLError as exc:
@@ -1349,7 +1350,7 @@ def config_from_dict(
                 f"not exist. {fix}."
             )
         setattr(part, key, path)
-    if cfg.data.table.suffix.lower() not in {".csv", ".parquet", ".pq"}:
+    if suffix_kind(cfg.data.table) is None:
         raise ConfigError(
             f"The 'data.table' file '{cfg.data.table}' must be .csv or .parquet. Got "
             f"'{cfg.data.table.suffix}'."

@@ -31,6 +31,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from riskresearch.config import ModelConfig
 from riskresearch.errors import DataError, from_validation_error
 from riskresearch.parts import PARTS
 
@@ -187,7 +188,6 @@ def _check_config(raw: dict[str, Any], folder: Path) -> None:
     """The manifest's config, validated like a config file: the types of the keys this
     version knows (its paths are not checked: they may point anywhere on another machine;
     keys a later version removed are ignored, so older releases stay readable)."""
-    from riskresearch.config import ModelConfig
 
     try:
         ModelConfig.model_validate(known_keys(ModelConfig, raw["config"]))

@@ -37,6 +37,7 @@ __all__ = [
     "ks",
     "pr_auc",
     "precision_at_k",
+    "psi",
     "recall_at_review_rate",
     "review_curve",
     "summary",
@@ -49,7 +50,7 @@ _TOL = 1e-12  # relative slack so that a cumulative weight equal to a quantile t
 # ------------------------------------------------------------------------------------------
 # input validation
 # ------------------------------------------------------------------------------------------
-def _as_float(values, name: str) -> np.ndarray:
+def as_float_array(values, name: str) -> np.ndarray:
     """A 1-D float array (NaN kept; checked later so the message can name the rows)."""
     try:
         if isinstance(values, pandas.Series | pandas.Index):
@@ -109,7 +110,7 @@ def _binary(y: np.ndarray) -> np.ndarray:
 def _weights(sample_weight, n: int) -> np.ndarray:
     if sample_weight is None:
         return np.ones(n)
-    w = _as_float(sample_weight, "sample_weight")
+    w = as_float_array(sample_weight, "sample_weight")
     if len(w) != n:
         raise DataError(
             f"sample_weight has {len(w)} values but y_true has {n}. Pass one weight per row."
@@ -126,13 +127,13 @@ def _weights(sample_weight, n: int) -> np.ndarray:
     return w
 
 
-def _validate(y_true, values, name: str, sample_weight=None):
+def validate_scores(y_true, values, name: str, sample_weight=None):
     """Validate a target, one column of predictions and weights; return them as arrays.
 
     Returns ``(y, x, w)``: int64 0/1 target, float predictions, float weights.
     """
     y = _target(y_true)
-    x = _as_float(values, name)
+    x = as_float_array(values, name)
     if len(x) != len(y):
         raise DataError(
             f"y_true has {len(y)} values but {name} has {len(x)}. Pass one {name} value per row "
@@ -179,7 +180,7 @@ def _check_probability(x: np.ndarray, name: str = "pd") -> None:
 # ------------------------------------------------------------------------------------------
 # ranking metrics
 # ------------------------------------------------------------------------------------------
-def _cdfs(y: np.ndarray, x: np.ndarray, w: np.ndarray):
+def class_cdfs(y: np.ndarray, x: np.ndarray, w: np.ndarray):
     """Distinct values of ``x`` (ascending) and the weighted CDFs of bads and goods there.
 
     Rows with equal ``x`` are grouped, so the curves are evaluated only at distinct thresholds.
@@ -190,7 +191,7 @@ def _cdfs(y: np.ndarray, x: np.ndarray, w: np.ndarray):
     return values, np.cumsum(bads) / bads.sum(), np.cumsum(goods) / goods.sum()
 
 
-def _auc(y, x, w) -> float:
+def auc_unchecked(y, x, w) -> float:
     """Weighted AUC with ties counted 1/2 (scikit-learn's ``roc_auc_score``, without its
     input validation: the forward selection calls it hundreds of times)."""
     order = np.argsort(x, kind="stable")
@@ -206,8 +207,9 @@ def _auc(y, x, w) -> float:
     return float(bads @ (below + 0.5 * goods) / (total_bad * total_good))
 
 
-def _ks(y, x, w) -> float:
-    _, cdf_bad, cdf_good = _cdfs(y, x, w)
+def ks_unchecked(y, x, w) -> float:
+    """Weighted KS of arrays already checked by :func:`validate_scores` (no validation)."""
+    _, cdf_bad, cdf_good = class_cdfs(y, x, w)
     return float(np.max(np.abs(cdf_bad - cdf_good)))
 
 
@@ -234,8 +236,8 @@ def auc(y_true, pd, sample_weight=None) -> float:
     >>> auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
     0.75
     """
-    y, x, w = _validate(y_true, pd, "pd", sample_weight)
-    return _auc(y, x, w)
+    y, x, w = validate_scores(y_true, pd, "pd", sample_weight)
+    return auc_unchecked(y, x, w)
 
 
 def gini(y_true, pd, sample_weight=None) -> float:
@@ -260,8 +262,8 @@ def gini(y_true, pd, sample_weight=None) -> float:
     >>> gini([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
     0.5
     """
-    y, x, w = _validate(y_true, pd, "pd", sample_weight)
-    return 2.0 * _auc(y, x, w) - 1.0
+    y, x, w = validate_scores(y_true, pd, "pd", sample_weight)
+    return 2.0 * auc_unchecked(y, x, w) - 1.0
 
 
 def ks(y_true, pd, sample_weight=None) -> float:
@@ -291,8 +293,8 @@ def ks(y_true, pd, sample_weight=None) -> float:
     >>> ks([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
     0.5
     """
-    y, x, w = _validate(y_true, pd, "pd", sample_weight)
-    return _ks(y, x, w)
+    y, x, w = validate_scores(y_true, pd, "pd", sample_weight)
+    return ks_unchecked(y, x, w)
 
 
 def summary(y_true, pd, sample_weight=None) -> dict[str, float | int]:
@@ -318,12 +320,12 @@ def summary(y_true, pd, sample_weight=None) -> dict[str, float | int]:
     >>> summary([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
     {'auc': 0.75, 'gini': 0.5, 'ks': 0.5, 'n': 4, 'bad_rate': 0.5}
     """
-    y, x, w = _validate(y_true, pd, "pd", sample_weight)
-    a = _auc(y, x, w)
+    y, x, w = validate_scores(y_true, pd, "pd", sample_weight)
+    a = auc_unchecked(y, x, w)
     return {
         "auc": a,
         "gini": 2.0 * a - 1.0,
-        "ks": _ks(y, x, w),
+        "ks": ks_unchecked(y, x, w),
         "n": len(y),
         "bad_rate": float(np.sum(w * y) / np.sum(w)),
     }
@@ -372,7 +374,7 @@ def _check_bands(bands, owner: str) -> np.ndarray | int:
     )
 
 
-def _bands(x: np.ndarray, w: np.ndarray, bands, name: str, owner: str):
+def assign_bands(x: np.ndarray, w: np.ndarray, bands, name: str, owner: str):
     """Assign every row to a band, riskiest band first.
 
     ``x`` is a pd (higher = riskier) or a score (higher = safer), per ``name``. Returns the
@@ -497,8 +499,8 @@ def band_table(y_true, pd=None, score=None, bands=10, sample_weight=None) -> pan
             "predicted probabilities or score=... for credit scores."
         )
     name, values = ("pd", pd) if pd is not None else ("score", score)
-    y, x, w = _validate(y_true, values, name, sample_weight)
-    band, labels = _bands(x, w, bands, name, "band_table")
+    y, x, w = validate_scores(y_true, values, name, sample_weight)
+    band, labels = assign_bands(x, w, bands, name, "band_table")
     k = len(labels)
     count, bads, bad_rate, mean_x = _aggregate(band, k, y, x, w)
     goods = count - bads
@@ -575,9 +577,9 @@ def calibration_table(y_true, pd, bands=10, sample_weight=None) -> pandas.DataFr
     0     1     0.65
     1     2     0.25
     """
-    y, x, w = _validate(y_true, pd, "pd", sample_weight)
+    y, x, w = validate_scores(y_true, pd, "pd", sample_weight)
     _check_probability(x)
-    band, labels = _bands(x, w, bands, "pd", "calibration_table")
+    band, labels = assign_bands(x, w, bands, "pd", "calibration_table")
     k = len(labels)
     count, bads, bad_rate, mean_pd = _aggregate(band, k, y, x, w)
     keep = count > 0
@@ -650,7 +652,7 @@ def bad_rate_at_approval(
             "The 'approval_rates' parameter of bad_rate_at_approval must be a non-empty "
             f"sequence of shares in (0, 1]. Got {approval_rates!r} instead."
         )
-    y, x, w = _validate(y_true, pd, "pd", sample_weight)
+    y, x, w = validate_scores(y_true, pd, "pd", sample_weight)
     order = np.argsort(x, kind="stable")
     cum = np.cumsum(w[order])
     total, total_bads = cum[-1], np.sum(w * y)
@@ -693,7 +695,9 @@ def _caught(y: np.ndarray, x: np.ndarray, w: np.ndarray, budgets: np.ndarray) ->
     return before_p + share * gp[g]
 
 
-def _check_rates(rates, name: str, owner: str) -> np.ndarray:
+def check_rates(rates, name: str, owner: str) -> np.ndarray:
+    """``rates`` as an array of shares in (0, 1]; a one-line ConfigError naming ``name``
+    and ``owner`` otherwise."""
     try:
         arr = np.atleast_1d(np.asarray(rates, dtype=float))
     except (TypeError, ValueError):
@@ -736,7 +740,7 @@ def pr_auc(y_true, score, sample_weight=None) -> float:
     """
     from sklearn.metrics import average_precision_score
 
-    y, x, w = _validate(y_true, score, "score", sample_weight)
+    y, x, w = validate_scores(y_true, score, "score", sample_weight)
     return float(average_precision_score(y, x, sample_weight=w))
 
 
@@ -766,13 +770,13 @@ def recall_at_review_rate(y_true, score, rate: float, sample_weight=None) -> flo
     >>> recall_at_review_rate([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], 0.25)
     0.5
     """
-    r = _check_rates(rate, "rate", "recall_at_review_rate")
+    r = check_rates(rate, "rate", "recall_at_review_rate")
     if r.size != 1:
         raise ConfigError(
             "The 'rate' parameter of recall_at_review_rate must be one share in (0, 1]. "
             f"Got {rate!r} instead; use review_curve for several."
         )
-    y, x, w = _validate(y_true, score, "score", sample_weight)
+    y, x, w = validate_scores(y_true, score, "score", sample_weight)
     return float(_caught(y, x, w, r * w.sum())[0] / np.sum(w * y))
 
 
@@ -798,7 +802,7 @@ def precision_at_k(y_true, score, k: int) -> float:
     >>> precision_at_k([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], 2)
     0.5
     """
-    y, x, w = _validate(y_true, score, "score")
+    y, x, w = validate_scores(y_true, score, "score")
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= len(y):
         raise ConfigError(
             f"The 'k' parameter of precision_at_k must be an integer from 1 to the number of "
@@ -835,8 +839,8 @@ def review_curve(y_true, score, rates=REVIEW_RATES, sample_weight=None) -> panda
     >>> review_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], rates=[0.25, 0.5])["recall"].tolist()
     [0.5, 0.5]
     """
-    r = _check_rates(rates, "rates", "review_curve")
-    y, x, w = _validate(y_true, score, "score", sample_weight)
+    r = check_rates(rates, "rates", "review_curve")
+    y, x, w = validate_scores(y_true, score, "score", sample_weight)
     total, positives = w.sum(), np.sum(w * y)
     reviewed = r * total
     caught = _caught(y, x, w, reviewed)
@@ -850,3 +854,31 @@ def review_curve(y_true, score, rates=REVIEW_RATES, sample_weight=None) -> panda
             "lift": (caught / reviewed) / (positives / total),
         }
     )
+
+
+#: Share floor of an empty bin in PSI (a bin empty on one side gives a large, finite term).
+PSI_EPS = 1e-4
+
+
+def psi(actual, expected, eps: float = PSI_EPS) -> float:
+    """Population stability index ``sum (a - e) ln(a / e)`` of two distributions over bins.
+
+    Counts or shares are accepted (each side is normalised to sum 1); a share below ``eps`` is
+    raised to ``eps`` so a bin empty on one side gives a large but finite term.
+
+    Examples
+    --------
+    >>> round(psi([0.5, 0.5], [0.4, 0.6]), 6)
+    0.040547
+    """
+    a = np.asarray(actual, dtype=float)
+    e = np.asarray(expected, dtype=float)
+    if a.shape != e.shape or a.ndim != 1 or a.size < 2:
+        raise DataError(
+            f"PSI needs two distributions over the same bins; got {a.shape} and {e.shape}."
+        )
+    if a.sum() <= 0 or e.sum() <= 0:
+        raise DataError("PSI needs at least one row on each side; one distribution is empty.")
+    a = np.maximum(a / a.sum(), eps)
+    e = np.maximum(e / e.sum(), eps)
+    return float(np.sum((a - e) * np.log(a / e)))

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from riskresearch.config import ModelConfig
+from riskresearch.tables import read_header
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,6 @@ def passes_skipped(func: Callable) -> Callable:
 
 def table_columns(path: str | Path, encoding: str | None = None) -> list[str]:
     """The column names of a CSV or Parquet table, read from its header only."""
-    from riskresearch.tables import read_header
 
     return read_header(path, encoding)
 

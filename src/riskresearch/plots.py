@@ -25,7 +25,15 @@ from matplotlib.text import Text
 from sklearn.metrics import roc_curve
 
 from riskresearch.errors import ConfigError, DataError
-from riskresearch.metrics import _as_float, _auc, _cdfs, _validate, calibration_table
+from riskresearch.metrics import (
+    as_float_array,
+    auc_unchecked,
+    calibration_table,
+    check_rates,
+    class_cdfs,
+    review_curve,
+    validate_scores,
+)
 from riskresearch.parts import passes_skipped
 
 __all__ = [
@@ -115,7 +123,7 @@ def use_cjk_fallback(fig: _MplFigure) -> _MplFigure:
     return fig
 
 
-def _figure_axes(ax: Axes | None, figsize=(6.4, 4.8)) -> tuple[Figure, Axes]:
+def figure_axes(ax: Axes | None, figsize=(6.4, 4.8)) -> tuple[Figure, Axes]:
     if ax is not None:
         return ax.get_figure(root=True), ax
     fig = Figure(figsize=figsize, layout="constrained")
@@ -172,11 +180,11 @@ def roc_plot(y_true, pd, label: str | None = None, ax: Axes | None = None) -> Fi
         models = dict(pd)
     else:
         models = {label if label is not None else "model": pd}
-    fig, ax = _figure_axes(ax)
+    fig, ax = figure_axes(ax)
     for name, values in models.items():
-        y, x, w = _validate(y_true, values, f"pd of '{name}'" if len(models) > 1 else "pd")
+        y, x, w = validate_scores(y_true, values, f"pd of '{name}'" if len(models) > 1 else "pd")
         fpr, tpr, _ = roc_curve(y, x)
-        area = _auc(y, x, w)
+        area = auc_unchecked(y, x, w)
         ax.plot(fpr, tpr, label=f"{name} (AUC {area:.3f}, Gini {2 * area - 1:.3f})")
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1, label="random")
     ax.set(
@@ -226,11 +234,11 @@ def ks_plot(y_true, pd=None, ax: Axes | None = None, *, score=None) -> Figure:
             "predicted probabilities or score=... for a score (higher = better)."
         )
     name, what = ("pd", "Predicted PD") if score is None else ("score", "Score")
-    y, x, w = _validate(y_true, pd if score is None else score, name)
-    values, cdf_bad, cdf_good = _cdfs(y, x, w)
+    y, x, w = validate_scores(y_true, pd if score is None else score, name)
+    values, cdf_bad, cdf_good = class_cdfs(y, x, w)
     gap = np.abs(cdf_bad - cdf_good)
     k = int(np.argmax(gap))
-    fig, ax = _figure_axes(ax)
+    fig, ax = figure_axes(ax)
     # start both curves at 0 just below the smallest value
     xs = np.r_[values[0], values]
     ax.step(xs, np.r_[0.0, cdf_good], where="post", color=GOOD_COLOR, label="goods")
@@ -279,7 +287,7 @@ def score_distribution_plot(score, y_true=None, bins=30, ax: Axes | None = None)
     >>> fig = score_distribution_plot(scores, y_true=y, bins=40)  # doctest: +SKIP
     """
     if y_true is None:
-        x = _as_float(score, "score")
+        x = as_float_array(score, "score")
         if len(x) == 0:
             raise DataError("score is empty (0 rows). Pass at least one row.")
         if not np.isfinite(x).all():
@@ -289,14 +297,14 @@ def score_distribution_plot(score, y_true=None, bins=30, ax: Axes | None = None)
                 f"(first at position {i}). Drop or impute those rows before plotting."
             )
     else:
-        y, x, _ = _validate(y_true, score, "score")
+        y, x, _ = validate_scores(y_true, score, "score")
     if isinstance(bins, bool) or (isinstance(bins, int | np.integer) and bins < 1):
         raise ConfigError(
             "The 'bins' parameter of score_distribution_plot must be a positive integer or a "
             f"sequence of bin edges. Got {bins!r} instead."
         )
     edges = np.histogram_bin_edges(x, bins=bins)
-    fig, ax = _figure_axes(ax)
+    fig, ax = figure_axes(ax)
     if y_true is None:
         ax.hist(x, bins=edges, color="tab:grey", label=f"all (n={len(x):,})")
         ax.set_ylabel("Count")
@@ -348,7 +356,7 @@ def calibration_plot(y_true, pd, bands=10, ax: Axes | None = None) -> Figure:
     below = np.clip(observed - table["ci_low"].to_numpy(), 0, None)
     above = np.clip(table["ci_high"].to_numpy() - observed, 0, None)
     top = min(1.0, 1.05 * max(predicted.max(), table["ci_high"].max()))
-    fig, ax = _figure_axes(ax)
+    fig, ax = figure_axes(ax)
     ax.plot([0, top], [0, top], linestyle="--", color="grey", label="perfect calibration")
     ax.errorbar(
         predicted,
@@ -418,7 +426,7 @@ def woe_plot(table: pandas.DataFrame, feature: str | None = None, ax: Axes | Non
 
     pos = np.arange(len(table))
     woe = table["woe"].to_numpy(dtype=float)
-    fig, ax = _figure_axes(ax, figsize=(max(6.4, 0.9 * len(table)), 4.8))
+    fig, ax = figure_axes(ax, figsize=(max(6.4, 0.9 * len(table)), 4.8))
     bars = ax.bar(
         pos,
         woe,
@@ -470,7 +478,7 @@ def lift_plot(band_table: pandas.DataFrame, ax: Axes | None = None) -> Figure:
     """
     table = _check_table(band_table, ["band", "label", "lift", "cum_lift"], "lift_plot")
     pos = np.arange(len(table))
-    fig, ax = _figure_axes(ax, figsize=(max(6.4, 0.7 * len(table)), 4.8))
+    fig, ax = figure_axes(ax, figsize=(max(6.4, 0.7 * len(table)), 4.8))
     ax.bar(pos, table["lift"].to_numpy(dtype=float), color=BAD_COLOR, alpha=0.7, label="lift")
     ax.plot(
         pos,
@@ -560,7 +568,7 @@ def bad_rate_plot(monthly: pandas.DataFrame, ax: Axes | None = None) -> Figure:
     )
     months = pandas.Index(sorted(pandas.unique(monthly["month"])))
     pos = {m: i for i, m in enumerate(months)}
-    fig, ax = _figure_axes(ax, figsize=(max(6.4, 0.4 * len(months)), 4.8))
+    fig, ax = figure_axes(ax, figsize=(max(6.4, 0.4 * len(months)), 4.8))
     rate_ax = ax.twinx()
     colors = ["tab:gray", "tab:orange", "tab:green", "tab:purple"]
     for color, name in zip(colors * len(monthly), pandas.unique(samples)):
@@ -616,7 +624,7 @@ def selection_path_plot(path: pandas.DataFrame, ax: Axes | None = None) -> Figur
     path = _check_table(path, needed, "selection_path_plot")
     segments = path["segment"] if "segment" in path.columns else pandas.Series("", path.index)
     longest = int(path.groupby(segments.to_numpy())["step"].max().max())
-    fig, ax = _figure_axes(ax, figsize=(max(6.4, 0.45 * longest + 2), 4.8))
+    fig, ax = figure_axes(ax, figsize=(max(6.4, 0.45 * longest + 2), 4.8))
     colors = ["tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown"]
     for color, name in zip(colors * len(path), pandas.unique(segments)):
         part = path[(segments == name).to_numpy()].sort_values("step")
@@ -676,7 +684,7 @@ def importance_plot(table: pandas.DataFrame, column: str | None = None, top: int
             f"The 'top' parameter of importance_plot must be a positive integer. Got {top!r}."
         )
     shown = table.nlargest(top, column).iloc[::-1]
-    fig, ax = _figure_axes(None, figsize=(6.4, max(3.0, 0.35 * len(shown) + 1)))
+    fig, ax = figure_axes(None, figsize=(6.4, max(3.0, 0.35 * len(shown) + 1)))
     ax.barh(shown["feature"].astype(str), shown[column].to_numpy(dtype=float), color=GOOD_COLOR)
     ax.set_xlabel(column.replace("_", " "))
     ax.set_title(f"Feature importance (top {len(shown)})")
@@ -717,20 +725,19 @@ def review_curve_plot(
     --------
     >>> fig = review_curve_plot(y, {"lgbm": p, "isolation forest": a})  # doctest: +SKIP
     """
-    from riskresearch.metrics import _check_rates, review_curve
 
-    top = float(_check_rates(max_rate, "max_rate", "review_curve_plot")[0])
+    top = float(check_rates(max_rate, "max_rate", "review_curve_plot")[0])
     marked = [] if marks is None or len(marks) == 0 else list(marks)
-    marked = list(_check_rates(marked, "marks", "review_curve_plot")) if marked else []
+    marked = list(check_rates(marked, "marks", "review_curve_plot")) if marked else []
     scores = dict(score) if isinstance(score, Mapping) else {"model": score}
     if not scores:
         raise DataError("review_curve_plot got no scores. Pass an array or a non-empty mapping.")
     grid = np.linspace(0.0, top, 201)[1:]
-    fig, ax = _figure_axes(ax)
+    fig, ax = figure_axes(ax)
     base = None
     for name, values in scores.items():
         curve = review_curve(y_true, values, rates=np.union1d(grid, marked))
-        base = float(np.mean(_validate(y_true, values, "score")[0]))
+        base = float(np.mean(validate_scores(y_true, values, "score")[0]))
         at = curve.set_index("review_rate")["recall"]
         label = f"{name} ({', '.join(f'{at[m]:.0%} at {m:.0%}' for m in marked)})"
         ax.plot(

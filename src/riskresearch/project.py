@@ -17,6 +17,8 @@ from importlib import resources
 from pathlib import Path
 
 from riskresearch.errors import ConfigError
+from riskresearch.features import build_modeling_table
+from riskresearch.synth import SimulationConfig, build_warehouse
 
 #: Files of a new project: path in the project -> template in riskresearch/templates/.
 FILES = {
@@ -93,9 +95,6 @@ def init_project(
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(_template(template))
         if example:
-            from riskresearch.features import build_modeling_table
-            from riskresearch.synth import SimulationConfig, build_warehouse
-
             sim = SimulationConfig(n_applications=EXAMPLE_APPLICATIONS, seed=seed)
             build_warehouse(sim, stage / "data" / "leasing.duckdb", progress=progress)
             build_modeling_table(

@@ -18,20 +18,23 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from riskresearch import pipeline
 from riskresearch.atomic import is_disk_full, no_space
+from riskresearch.compare import compare_artifacts
 from riskresearch.config import ModelConfig, config_from_dict, load_config, read_yaml
 from riskresearch.errors import BuildError, ConfigError, DataError
+from riskresearch.features import build_modeling_table
+from riskresearch.gbm import GbmScorer
 from riskresearch.manifest import (
     FORMAT,
     ReleaseFolder,
@@ -40,6 +43,11 @@ from riskresearch.manifest import (
     sha256_file,
 )
 from riskresearch.parts import MODEL_ARTIFACTS, PARTS, plan, table_columns
+from riskresearch.provenance import code_version, package_versions, run_git
+from riskresearch.reject_sample import no_declines
+from riskresearch.report import write_report
+from riskresearch.scoring import Scorer
+from riskresearch.synth import SimulationConfig, build_warehouse
 
 #: The release sequence, one notebook per part (:mod:`riskresearch.parts`).
 NOTEBOOKS = tuple(p.notebook for p in PARTS)
@@ -73,21 +81,6 @@ KERNEL = "riskresearch"
 #: The parameters every notebook declares (its `parameters` cell) and the release passes.
 NOTEBOOK_PARAMETERS = ("config_path", "out_dir", "sample_applications", "seed")
 DEV = "dev"
-PACKAGES = (
-    "riskresearch",
-    "numpy",
-    "pandas",
-    "scikit-learn",
-    "optbinning",
-    "ortools",
-    "lightgbm",
-    "duckdb",
-    "pyarrow",
-    "papermill",
-    "nbconvert",
-    "pydantic",
-)
-
 Progress = Callable[[str, int, int], None]
 
 
@@ -99,7 +92,7 @@ def project_dir(folder: str | os.PathLike) -> Path:
     """The project a folder belongs to: the top folder of its git repository, else the folder
     itself. Notebooks show paths relative to it; the manifest records its git commit."""
     folder = Path(folder).resolve()
-    top = _run_git(folder, "rev-parse", "--show-toplevel")
+    top = run_git(folder, "rev-parse", "--show-toplevel")
     return Path(top) if top else folder
 
 
@@ -133,8 +126,6 @@ def notebook_config(
     config_path = Path(config_path)
     if sample_applications <= 0:
         return load_config(config_path)
-    from riskresearch.features import build_modeling_table
-    from riskresearch.synth import SimulationConfig, build_warehouse
 
     base = config_path.resolve().parent
     folder = Path(sample_dir) if sample_dir else project_dir(base) / "data" / "sample"
@@ -240,32 +231,6 @@ class Release:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-def _run_git(cwd: Path, *args: str) -> str | None:
-    try:
-        res = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=20)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return res.stdout.strip() if res.returncode == 0 else None
-
-
-def _git(folder: Path) -> dict[str, Any]:
-    """Commit and dirty flag of the git repository holding ``folder`` (the config's project),
-    or nulls outside a repository."""
-    commit = _run_git(folder, "rev-parse", "HEAD")
-    status = _run_git(folder, "status", "--porcelain", "--untracked-files=no") if commit else None
-    return {"commit": commit, "dirty": bool(status) if status is not None else None}
-
-
-def _packages() -> dict[str, str | None]:
-    out = {}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
-
-
 def _check_version(version: str) -> None:
     if not version or any(c in version for c in "/\\") or version.startswith("."):
         raise ConfigError(
@@ -281,16 +246,13 @@ def preflight(cfg: ModelConfig) -> list[str]:
     be 0/1 or two labels; the split must leave development and test rows; configured reject
     inference needs declined rows. Raises a one-line ConfigError or DataError.
     """
-    from riskresearch import development
 
     columns = table_columns(cfg.data.table, cfg.data.encoding)
-    development.check_table_columns(cfg, columns)
-    needed = [c for cols in development.named_columns(cfg).values() for c in cols]
+    pipeline.check_table_columns(cfg, columns)
+    needed = [c for cols in pipeline.named_columns(cfg).values() for c in cols]
     needed = [c for c in dict.fromkeys(needed) if c in columns]
-    development.split_rows(development.load_table(cfg, columns=needed), cfg)
+    pipeline.split_rows(pipeline.load_table(cfg, columns=needed), cfg)
     if cfg.reject_inference.method != "none":
-        from riskresearch.reject_inference import no_declines
-
         if reason := no_declines(cfg):
             raise ConfigError(
                 f"reject_inference.method is {cfg.reject_inference.method!r} but {reason}. "
@@ -391,8 +353,6 @@ def build_release(
             _relative_papermill_paths(tmp / "notebooks" / name)
         if progress:
             progress("report", len(notebooks), total)
-        from riskresearch.report import write_report
-
         write_report(tmp, cfg, version, planned)
         manifest = _manifest(tmp, cfg, planned, version, target)
         _write_json(tmp / "manifest.json", manifest)
@@ -590,9 +550,9 @@ def _manifest(
         ),
         "data": data,
         "seed": cfg.seed,
-        "code": {"riskresearch": _packages()["riskresearch"], **_git(cfg.base)},
+        "code": {"riskresearch": package_versions()["riskresearch"], **code_version(cfg.base)},
         "python": platform.python_version(),
-        "packages": _packages(),
+        "packages": package_versions(),
         "parts": {p.part.name: {"included": p.included, "reason": p.reason} for p in planned},
         "notebooks": [p.part.notebook for p in planned if p.included],
         "artifacts": artifacts,
@@ -663,7 +623,6 @@ def rebuild_and_compare(folder: str | Path, progress: Progress | None = None) ->
     """Rebuild a release from its manifest's config in a temporary folder and compare its
     model artifacts with the release's (:func:`riskresearch.compare.compare_artifacts`, on
     the first :data:`REBUILD_SAMPLE` rows of its table)."""
-    from riskresearch.compare import compare_artifacts
 
     folder = Path(folder)
     manifest = read_manifest(folder)
@@ -682,16 +641,14 @@ def rebuild_and_compare(folder: str | Path, progress: Progress | None = None) ->
         )
         new = read_manifest(rebuilt.path)["artifacts"]
         names = [n for n in MODEL_ARTIFACTS if n in manifest["artifacts"] or n in new]
-        from riskresearch.development import load_table
 
-        sample = load_table(load_config(cfg_path)).head(REBUILD_SAMPLE)
+        sample = pipeline.load_table(load_config(cfg_path)).head(REBUILD_SAMPLE)
         return Rebuild(compare_artifacts(folder, rebuilt.path, names, sample))
 
 
 def load_gbm(folder: str | Path):
     """The :class:`~riskresearch.gbm.GbmScorer` of a release (LightGBM model text), after
     verifying its hashes."""
-    from riskresearch.gbm import GbmScorer
 
     rf = ReleaseFolder.open(folder, needs=("gbm",), purpose="load the GBM")
     return GbmScorer(rf.read_text("gbm.txt"), rf.read_text("gbm.json"))
@@ -699,7 +656,6 @@ def load_gbm(folder: str | Path):
 
 def load_scorer(folder: str | Path):
     """The :class:`~riskresearch.scoring.Scorer` of a release, after verifying its hashes."""
-    from riskresearch.scoring import Scorer
 
     return Scorer(
         ReleaseFolder.open(folder, needs=("scorecard",), purpose="score").path("scorecard.json")

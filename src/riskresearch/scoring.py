@@ -25,7 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from riskresearch.atomic import input_file
 from riskresearch.errors import DataError
+from riskresearch.tables import filter_mask, read_header, read_table
 from riskresearch.textfmt import number_text
 from riskresearch.woe import (
     CATEGORICAL,
@@ -43,7 +45,14 @@ SCORECARD_FORMAT = "riskresearch.scorecard/1"
 SEGMENTED_FORMAT = "riskresearch.segmented_scorecard/1"
 
 
-class _Feature:
+def scaling(pdo: float, base_score: float, base_odds: float) -> tuple[float, float]:
+    """``(offset, factor)`` of the points scale: score = offset + factor * ln(good:bad odds),
+    factor = pdo / ln 2, offset = base_score - factor * ln(base_odds)."""
+    factor = pdo / math.log(2)
+    return base_score - factor * math.log(base_odds), factor
+
+
+class ScoredFeature:
     """One scorecard feature compiled for fast lookup."""
 
     def __init__(self, name: str, d: Mapping[str, Any]):
@@ -72,35 +81,58 @@ class _Feature:
         else:
             raise DataError(f"Scorecard feature '{name}' has unknown dtype {self.dtype!r}.")
         self.best = float(self.points.max())
+        #: Points by bin index (:meth:`bin_index`): the regular bins, Special, Missing, Unseen.
+        self.bin_points = np.r_[self.points, self.unseen]
 
     # batch -------------------------------------------------------------------------------
-    def batch(self, s: pd.Series) -> np.ndarray:
+    def bin_index(self, s: pd.Series, text: str = "raise") -> np.ndarray:
+        """The bin of every value, the one lookup of a scorecard's bins.
+
+        ``0 .. n_regular - 1`` are the regular bins, then ``n_regular`` Special,
+        ``n_regular + 1`` Missing and ``n_regular + 2`` Unseen: a category never seen in
+        development, and with ``text="unseen"`` text in a numerical column (which otherwise
+        raises a DataError naming the column, as scoring does).
+        """
         if self.dtype == NUMERICAL:
-            x = _numeric(s, self.name)
+            if text == "unseen":
+                x, invalid = to_numbers(s)  # as the scorer reads numbers, text kept apart
+            else:
+                x, invalid = _numeric(s, self.name), None
             idx = _bin_of(x, self.splits)
             if self.special_set:
                 idx[np.isin(x, list(self.special_set))] = self.n_regular
             idx[np.isnan(x)] = self.n_regular + 1
-            return self.points[idx]
+            if invalid is not None:
+                idx[invalid] = self.n_regular + 2
+            return idx
         # factorize once, then look up each distinct value (few) instead of every row
         codes, uniques = pd.factorize(s, use_na_sentinel=True)
-        table = np.array([self.one_category(category_key(u)) for u in uniques] + [self.missing])
-        return table[codes]
+        table = [self.category_bin(category_key(u)) for u in uniques] + [self.n_regular + 1]
+        return np.array(table, dtype=np.int64)[codes]
+
+    def batch(self, s: pd.Series) -> np.ndarray:
+        """Points of every value."""
+        return self.bin_points[self.bin_index(s)]
 
     @property
     def missing(self) -> float:
         return float(self.points[self.n_regular + 1])
 
-    def one_category(self, key: str | None) -> float:
-        """Points of a category given as its :func:`~riskresearch.woe.category_key`."""
+    def category_bin(self, key: str | None) -> int:
+        """Bin index (:meth:`bin_index`) of a category given as its
+        :func:`~riskresearch.woe.category_key`."""
         if key is None:
-            return self.missing
+            return self.n_regular + 1
         i = self.lookup.get(key)
         if i is not None:
-            return float(self.points[i])
+            return i
         if key in self.special_set:
-            return float(self.points[self.n_regular])
-        return self.unseen
+            return self.n_regular
+        return self.n_regular + 2
+
+    def one_category(self, key: str | None) -> float:
+        """Points of a category given as its :func:`~riskresearch.woe.category_key`."""
+        return float(self.bin_points[self.category_bin(key)])
 
     # one value ----------------------------------------------------------------------------
     def one(self, v: Any) -> float:
@@ -214,7 +246,7 @@ class _Card:
             )
         sc = d["scaling"]
         self.offset, self.factor = float(sc["offset"]), float(sc["factor"])
-        self.features = [_Feature(n, f) for n, f in d["features"].items()]
+        self.features = [ScoredFeature(n, f) for n, f in d["features"].items()]
 
 
 class Scorer:
@@ -279,14 +311,13 @@ class Scorer:
         out = pd.Series(pd.NA, index=frame.index, dtype="object")
         free = np.ones(len(frame), dtype=bool)
         for seg in segments:
-            match = np.ones(len(frame), dtype=bool)
-            for col, value in seg["when"].items():
+            for col in seg["when"]:
                 if col not in frame.columns:
                     raise DataError(
                         f"Segment '{seg['name']}' is defined on column '{col}', which the input "
                         "lacks. Add it."
                     )
-                match &= (frame[col] == value).fillna(False).to_numpy(dtype=bool)
+            match = filter_mask(frame, seg["when"])
             take = match & free
             out[take] = seg["name"]
             free &= ~take
@@ -455,9 +486,6 @@ def read_applications(
     encoding : str, optional
         Text encoding of a CSV (default UTF-8, with or without BOM; e.g. ``"gb18030"``).
     """
-    from riskresearch.atomic import input_file
-    from riskresearch.tables import read_header, read_table
-
     src = input_file(
         path, "input file", "a CSV or Parquet file", " (--dask reads a folder of Parquet files)"
     )
@@ -483,7 +511,7 @@ def from_optbinning(scorecard, pdo: float, base_score: float, base_odds: float) 
     """
     table = scorecard.table(style="detailed")
     process = scorecard.binning_process_
-    factor = pdo / math.log(2)
+    offset, factor = scaling(pdo, base_score, base_odds)
     features: dict[str, Any] = {}
     for name, rows in table.groupby("Variable", sort=False):
         rows = rows.sort_values("Bin id")
@@ -504,7 +532,6 @@ def from_optbinning(scorecard, pdo: float, base_score: float, base_odds: float) 
         )
         d["coefficient"] = coef
         features[str(name)] = d
-    offset = base_score - factor * math.log(base_odds)
     return {
         "format": SCORECARD_FORMAT,
         "scaling": {

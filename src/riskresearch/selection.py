@@ -45,7 +45,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from riskresearch.errors import ConfigError, DataError
-from riskresearch.metrics import _auc
+from riskresearch.metrics import auc_unchecked
 from riskresearch.woe import as_frame, check_columns, check_target
 
 #: Candidates the folds judge at each step of the stepwise search: those with the largest score
@@ -652,7 +652,7 @@ class _Search:
             out, betas = [], []
             for (Xt, yt, wt, Xv, yv, wv), b0 in zip(self.folds, start, strict=True):
                 beta = _logit_newton(Xt[:, cols], yt, wt, self.C, beta0=b0)
-                out.append(_auc(yv, beta[0] + Xv[:, cols] @ beta[1:], wv))
+                out.append(auc_unchecked(yv, beta[0] + Xv[:, cols] @ beta[1:], wv))
                 betas.append(beta)
             self._aucs[key], self._betas[key] = np.array(out), betas
         return self._aucs[key]

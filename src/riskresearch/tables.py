@@ -13,7 +13,9 @@ import codecs
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from riskresearch.errors import ConfigError, DataError
@@ -37,10 +39,16 @@ def check_encoding(encoding: str | None, key: str = "encoding") -> str:
     return encoding
 
 
+def suffix_kind(path: str | os.PathLike) -> str | None:
+    """``"csv"``, ``"parquet"`` or None (any other suffix), by the file's suffix: the one place
+    that knows which files are tables."""
+    return SUFFIXES.get(Path(path).suffix.lower())
+
+
 def kind(path: str | os.PathLike, what: str = "table") -> str:
     """``"csv"`` or ``"parquet"`` by the file's suffix (one-line error otherwise)."""
     path = Path(path)
-    found = SUFFIXES.get(path.suffix.lower())
+    found = suffix_kind(path)
     if found is None:
         got = path.suffix or path.name
         raise ConfigError(f"The {what} '{path}' must be a .csv or .parquet file. Got '{got}'.")
@@ -146,3 +154,15 @@ def decode_error(path: Path, encoding: str, what: str = "table") -> DataError:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return (text.splitlines()[0] if text else type(exc).__name__).rstrip(".")
+
+
+def filter_mask(df: pd.DataFrame, where: dict[str, Any]) -> np.ndarray:
+    """Rows where every column of ``where`` equals its value (missing values never match).
+
+    The one row filter: ``data.filter``, the declined filter and every part's row selection
+    use it.
+    """
+    mask = np.ones(len(df), dtype=bool)
+    for col, value in where.items():
+        mask &= (df[col] == value).fillna(False).to_numpy(dtype=bool)
+    return mask

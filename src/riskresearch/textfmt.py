@@ -76,6 +76,20 @@ def round_float(x: float, digits: int = SIGNIFICANT_DIGITS) -> float:
     return float(format(x, f".{digits}g"))
 
 
+def json_number(v: Any) -> float | None:
+    """``v`` as a JSON-ready float: None for None, NaN / NA and +/-inf (JSON has none of them).
+
+    Examples
+    --------
+    >>> json_number(np.float32(0.5)), json_number(float("nan")), json_number(None)
+    (0.5, None, None)
+    """
+    if v is None or pd.isna(v):
+        return None
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
 def number_text(x: float | int, where: str = "a number", digits: int = SIGNIFICANT_DIGITS) -> str:
     """The text of one number in a model artifact (e.g. a SQL literal).
 

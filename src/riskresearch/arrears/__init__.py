@@ -44,7 +44,6 @@ from riskresearch.arrears.ladder import (
     recommend_ladder,
     simulate_ladder,
 )
-from riskresearch.arrears.recovery import contract_lgd, device_recovery, device_returns, lgd_table
 from riskresearch.arrears.report import portfolio_report
 from riskresearch.arrears.rolls import bucket_outcomes, cure_rates, roll_rate_plot, roll_rates
 from riskresearch.arrears.score import (
@@ -60,6 +59,7 @@ from riskresearch.arrears.worklist import (
     effort_comparison,
     write_worklist,
 )
+from riskresearch.recovery import contract_lgd, device_recovery, device_returns, lgd_table
 
 __all__ = [
     "STATUSES",

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from riskresearch.arrears._common import BAD_WINDOW_MONTHS, STATUSES, _positive_int
+from riskresearch.arrears._common import BAD_WINDOW_MONTHS, STATUSES, positive_int
 from riskresearch.arrears.effects import ActionEffects, action_effects
 from riskresearch.arrears.ladder import (
     BandLadders,
@@ -21,21 +20,22 @@ from riskresearch.arrears.ladder import (
     ladder_comparison,
     recommend_ladder,
 )
-from riskresearch.arrears.recovery import (
-    contract_lgd,
-    device_recovery,
-    device_returns,
-    lgd_table,
-)
 from riskresearch.arrears.rolls import bucket_outcomes, cure_rates, roll_rates
 from riskresearch.arrears.score import (
     CollectionScore,
     collection_score_data,
     develop_collection_score,
 )
-from riskresearch.arrears.tracking import _EPISODE_COLUMNS, _last_months, contract_months
+from riskresearch.arrears.tracking import EPISODE_COLUMNS, contract_months, last_months
 from riskresearch.arrears.vintages import vintage_curves
 from riskresearch.errors import ConfigError
+from riskresearch.recovery import (
+    contract_lgd,
+    device_recovery,
+    device_returns,
+    lgd_table,
+)
+from riskresearch.textfmt import json_number
 
 
 @dataclass
@@ -90,14 +90,6 @@ class ArrearsAnalysis:
     band_ladders: BandLadders | None = None
 
 
-def _num(v):
-    """A JSON-ready number (NaN -> None)."""
-    if v is None:
-        return None
-    v = float(v)
-    return None if not np.isfinite(v) else v
-
-
 def analyse(
     db: str | os.PathLike,
     as_of=None,
@@ -133,10 +125,10 @@ def analyse(
     """
     owner = "analyse"
     params = {
-        "cure_period_days": _positive_int(cure_period_days, "cure_period_days", owner),
-        "cure_within_days": _positive_int(cure_within_days, "cure_within_days", owner),
-        "oot_months": _positive_int(oot_months, "oot_months", owner),
-        "bands": _positive_int(bands, "bands", owner),
+        "cure_period_days": positive_int(cure_period_days, "cure_period_days", owner),
+        "cure_within_days": positive_int(cure_within_days, "cure_within_days", owner),
+        "oot_months": positive_int(oot_months, "oot_months", owner),
+        "bands": positive_int(bands, "bands", owner),
         "seed": seed,
     }
     months = contract_months(db, as_of)
@@ -149,7 +141,7 @@ def analyse(
         [
             c
             for c in data.columns
-            if c in _EPISODE_COLUMNS or c in ("first_installment", "installments", "amount")
+            if c in EPISODE_COLUMNS or c in ("first_installment", "installments", "amount")
         ]
     ].copy()
     episodes.attrs["as_of"] = as_of
@@ -166,7 +158,7 @@ def analyse(
     lgd = lgd_table(lgd_contracts)
     lgd_by_term = lgd_table(lgd_contracts, by=("device_category", "lease_term_months"))
 
-    last = _last_months(months)
+    last = last_months(months)
     mature6 = vintages[(vintages["mob"] == BAD_WINDOW_MONTHS)]
     rr = roll.set_index("from_status")
     comp = comparison.set_index("ladder")
@@ -176,7 +168,7 @@ def analyse(
 
     def totals(row) -> dict[str, float | None]:
         keys = ("cures", "recovered", "cost", "devices_recovered", "write_offs", "net")
-        return {k: _num(row[k]) for k in keys}
+        return {k: json_number(row[k]) for k in keys}
 
     metrics_out: dict[str, Any] = {
         "as_of": as_of.isoformat(),
@@ -184,11 +176,11 @@ def analyse(
         "leases": int(months["application_id"].nunique()),
         "contract_months": len(months),
         "status_at_as_of": {s: int((last["status"] == s).sum()) for s in STATUSES},
-        "ever_30_mob6": _num(mature6["ever_30"].mean()),
-        "ever_60_mob6": _num(mature6["ever_60"].mean()),
-        "ever_90_mob6": _num(mature6["ever_90"].mean()),
+        "ever_30_mob6": json_number(mature6["ever_30"].mean()),
+        "ever_60_mob6": json_number(mature6["ever_60"].mean()),
+        "ever_90_mob6": json_number(mature6["ever_90"].mean()),
         "roll_rates": {
-            f"{a}->{b}": _num(rr.loc[a, b])
+            f"{a}->{b}": json_number(rr.loc[a, b])
             for a, b in (
                 ("current", "1-29"),
                 ("1-29", "30-59"),
@@ -197,10 +189,12 @@ def analyse(
                 ("90+", "written_off"),
             )
         },
-        "cure_rates": {r["bucket"]: _num(r["cure_rate"]) for _, r in cures.iterrows()},
-        "redefault_rates": {r["bucket"]: _num(r["redefault_rate"]) for _, r in cures.iterrows()},
+        "cure_rates": {r["bucket"]: json_number(r["cure_rate"]) for _, r in cures.iterrows()},
+        "redefault_rates": {
+            r["bucket"]: json_number(r["redefault_rate"]) for _, r in cures.iterrows()
+        },
         "collection_score": {
-            k: (_num(v) if isinstance(v, float) else v) for k, v in score.metrics.items()
+            k: (json_number(v) if isinstance(v, float) else v) for k, v in score.metrics.items()
         },
         "ladder": {
             "episodes": int(comp.loc["recommended", "episodes"]),
@@ -211,17 +205,17 @@ def analyse(
             "band_ladders": supported.statement,
         },
         "devices": {
-            "return_rate": _num(total_ret["return_rate"]),
-            "late_return_rate": _num(total_ret["late_return_rate"]),
-            "buyout_rate": _num(total_ret["buyout_rate"]),
-            "recovery_rate": _num(total_rec["recovery_rate"]),
-            "mean_resale": _num(total_rec["mean_resale"]),
+            "return_rate": json_number(total_ret["return_rate"]),
+            "late_return_rate": json_number(total_ret["late_return_rate"]),
+            "buyout_rate": json_number(total_ret["buyout_rate"]),
+            "recovery_rate": json_number(total_rec["recovery_rate"]),
+            "mean_resale": json_number(total_rec["mean_resale"]),
         },
         "lgd": {
             "defaults": int(total_lgd["defaults"]),
-            "lgd": _num(total_lgd["lgd"]),
-            "mean_lgd": _num(total_lgd["mean_lgd"]),
-            "loss_to_device_cost": _num(total_lgd["loss_to_device_cost"]),
+            "lgd": json_number(total_lgd["lgd"]),
+            "mean_lgd": json_number(total_lgd["mean_lgd"]),
+            "loss_to_device_cost": json_number(total_lgd["loss_to_device_cost"]),
         },
     }
     return ArrearsAnalysis(

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from riskresearch.arrears._common import _positive_int, _query, _warehouse
+from riskresearch.arrears._common import open_warehouse, positive_int, run_query
 from riskresearch.arrears.score import CollectionScore, collection_score_data
-from riskresearch.arrears.tracking import _EPISODE_COLUMNS
+from riskresearch.arrears.tracking import EPISODE_COLUMNS
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.scoring import Scorer
 
@@ -66,7 +66,7 @@ class ActionEffects:
     as_of: dt.date
 
 
-def _shrunk(num, den, pooled, prior=PRIOR_ROWS):
+def shrunk_rate(num, den, pooled, prior=PRIOR_ROWS):
     return (num + prior * pooled) / (den + prior)
 
 
@@ -107,25 +107,25 @@ def action_effects(
     taken from the same band.
     """
     owner = "action_effects"
-    bands = _positive_int(bands, "bands", owner)
+    bands = positive_int(bands, "bands", owner)
     if not isinstance(score, CollectionScore | Scorer):
         raise ConfigError(
             f"The 'score' parameter of {owner} must be a CollectionScore from "
             f"develop_collection_score or a Scorer of collection_score.json. Got "
             f"{type(score).__name__} instead."
         )
-    with _warehouse(db, "recovery", as_of, owner) as (con, as_of):
+    with open_warehouse(db, "recovery", as_of, owner) as (con, as_of):
         actions = con.sql(
             "SELECT application_id, action_type, action_date, days_past_due, outcome, "
             "amount_recovered, coalesce(resale_value, 0) AS resale_value, cost "
             "FROM collection_actions WHERE action_date <= $as_of AND days_past_due >= 30",
             params={"as_of": as_of},
         ).df()
-        lgd = _query(con, "arrears_lgd", as_of)
+        lgd = run_query(con, "arrears_lgd", as_of)
     if data is None:
         data = collection_score_data(db, as_of)
     as_of_ts = pd.Timestamp(as_of)
-    ep = data[list(_EPISODE_COLUMNS)].copy()
+    ep = data[list(EPISODE_COLUMNS)].copy()
     ep["score"] = np.asarray(score.score(data), dtype=float)
     done = ep["reached_30"].notna() & (
         ep["reached_30"] + pd.Timedelta(days=LADDER_DAYS) <= as_of_ts
@@ -212,8 +212,8 @@ def action_effects(
                         "rows": int(n),
                         "cures": int(k),
                         "observed_rate": k / n if n else np.nan,
-                        "cure_rate": _shrunk(k, n, pk / pn),
-                        "partial_cash": _shrunk(part, n, pp / pn),
+                        "cure_rate": shrunk_rate(k, n, pk / pn),
+                        "partial_cash": shrunk_rate(part, n, pp / pn),
                         "partial_observed": part / n if n else np.nan,
                         "partial_sd": part_sd if n else np.nan,
                         "cash_at_cure": float(at_cure.get((b, step), cure_all)),
@@ -244,7 +244,7 @@ def action_effects(
                 "isolated_30": int(((iso["band"] == b) & (iso["days_past_due"] == 30)).sum()),
                 "isolated_45": int(((iso["band"] == b) & (iso["days_past_due"] == 45)).sum()),
                 "write_offs": len(w),
-                "recovery_rate": _shrunk(rec.sum(), len(w), all_rec),
+                "recovery_rate": shrunk_rate(rec.sum(), len(w), all_rec),
                 "resale": float(w.loc[rec, "resale_value"].mean()) if rec.any() else all_resale,
                 "written_off_balance": float(w["ead"].mean()) if len(w) else all_ead,
                 "recovery_cost": float(costs["device_recovery"]),

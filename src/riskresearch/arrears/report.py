@@ -2,80 +2,30 @@
 
 from __future__ import annotations
 
-import base64
 import html
 import os
-from io import BytesIO
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
+from riskresearch import __version__
 from riskresearch.arrears._common import STATUSES
 from riskresearch.arrears.analysis import ArrearsAnalysis, analyse
 from riskresearch.arrears.rolls import roll_rate_plot
-from riskresearch.arrears.tracking import _last_months
+from riskresearch.arrears.tracking import last_months
 from riskresearch.arrears.vintages import vintage_plot
 from riskresearch.atomic import atomic_output
 from riskresearch.errors import ConfigError
-from riskresearch.messages import column, current, t, translate_figure
+from riskresearch.htmlpage import CSS as _CSS
+from riskresearch.htmlpage import heading as _h
+from riskresearch.htmlpage import html_table as _html_table
+from riskresearch.htmlpage import paragraph as _p
+from riskresearch.htmlpage import png as _png
+from riskresearch.messages import current, t
 from riskresearch.messages import language as use_language
-from riskresearch.plots import Figure, _figure_axes, ks_plot
-
-_CSS = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1150px; color: #222; }
-h1 { border-bottom: 2px solid #444; } h2 { margin-top: 2em; border-bottom: 1px solid #bbb; }
-table.data { border-collapse: collapse; font-size: 12px; margin: 0.6em 0 1.2em; }
-table.data th, table.data td { border: 1px solid #ccc; padding: 3px 7px; text-align: right; }
-table.data th { background: #f0f0f0; } p.note { color: #555; font-size: 13px; }
-img { max-width: 100%; }
-"""
-
-
-def _png(fig: Figure) -> str:
-    translate_figure(fig)  # titles, axis labels and legends in the report's language
-    buf = BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    return (
-        '<img alt="figure" src="data:image/png;base64,'
-        + base64.b64encode(buf.getvalue()).decode("ascii")
-        + '">'
-    )
-
-
-def _html_table(frame: pd.DataFrame, digits: int = 3) -> str:
-    def fmt(v):
-        if isinstance(v, float | np.floating):
-            if not np.isfinite(v):
-                return "" if np.isnan(v) else ("inf" if v > 0 else "-inf")
-            return f"{v:,.{digits}f}" if abs(v) < 1000 else f"{v:,.0f}"
-        if isinstance(v, pd.Timestamp):
-            return v.strftime("%Y-%m-%d")
-        return str(v)
-
-    shown = frame.copy()
-    for c in shown.columns:
-        shown[c] = shown[c].map(fmt)
-    if current() != "en":  # headers in the report's language (unknown ones as they are)
-        shown.columns = [_header(c) for c in shown.columns]
-    return shown.to_html(index=False, classes="data", border=0, escape=True)
-
-
-def _header(name) -> str:
-    label = str(name).replace("_", " ")
-    shown = column(label)
-    return str(name) if shown == label else shown
-
-
-def _p(key: str, note: bool = True, **values) -> str:
-    """A paragraph of the catalogue, escaped."""
-    css = " class='note'" if note else ""
-    return f"<p{css}>{html.escape(t(key, **values))}</p>"
-
-
-def _h(level: int, key: str, **values) -> str:
-    return f"<h{level}>{html.escape(t(key, **values))}</h{level}>"
+from riskresearch.plots import Figure, figure_axes, ks_plot
 
 
 def _report_figures(an: ArrearsAnalysis) -> dict[str, str]:
@@ -91,7 +41,7 @@ def _report_figures(an: ArrearsAnalysis) -> dict[str, str]:
     figs["roll"] = _png(roll_rate_plot(an.roll_rates))
     cure_days = an.params["cure_period_days"]
 
-    fig, ax = _figure_axes(None, figsize=(6.4, 3.8))
+    fig, ax = figure_axes(None, figsize=(6.4, 3.8))
     x = np.arange(len(an.cures))
     ax.bar(x - 0.2, an.cures["cure_rate"], width=0.4, label="cured", color="tab:blue")
     ax.bar(x + 0.2, an.cures["write_off_rate"], width=0.4, label="written off", color="tab:red")
@@ -128,7 +78,7 @@ def _report_figures(an: ArrearsAnalysis) -> dict[str, str]:
     figs["ladder"] = _png(fig)
 
     lgd = an.lgd[an.lgd["device_category"] != "all"]
-    fig, ax = _figure_axes(None, figsize=(7, 3.8))
+    fig, ax = figure_axes(None, figsize=(7, 3.8))
     cats = sorted(lgd["device_category"].unique())
     ages = sorted(lgd["age_band"].unique(), key=lambda s: int(s.split("-")[0].rstrip("+")))
     width = 0.8 / max(len(ages), 1)
@@ -159,11 +109,10 @@ def _band_section(an: ArrearsAnalysis) -> list[str]:
 
 
 def _report_html(an: ArrearsAnalysis) -> str:
-    from riskresearch import __version__
 
     figs = _report_figures(an)
     m = an.metrics
-    last = _last_months(an.months)
+    last = last_months(an.months)
     status = pd.crosstab(last["status"], last["device_status"]).reindex(
         [s for s in STATUSES if s in set(last["status"])]
     )

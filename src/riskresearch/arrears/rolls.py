@@ -8,10 +8,10 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from riskresearch.arrears._common import BUCKET_DPD, OPEN_STATUSES, STATUSES, _positive_int
-from riskresearch.arrears.tracking import _episodes, _months
+from riskresearch.arrears._common import BUCKET_DPD, OPEN_STATUSES, STATUSES, positive_int
+from riskresearch.arrears.tracking import episode_rows, month_rows
 from riskresearch.errors import ConfigError, DataError
-from riskresearch.plots import _figure_axes
+from riskresearch.plots import figure_axes
 
 
 def roll_rates(source, as_of=None, by: str = "count") -> pd.DataFrame:
@@ -38,7 +38,7 @@ def roll_rates(source, as_of=None, by: str = "count") -> pd.DataFrame:
         raise ConfigError(
             f"The 'by' parameter of roll_rates must be 'count' or 'amount'. Got {by!r} instead."
         )
-    months = _months(source, as_of, "roll_rates")
+    months = month_rows(source, as_of, "roll_rates")
     m = months.sort_values(["application_id", "mob"])
     nxt = m.groupby("application_id").shift(-1)
     keep = nxt["mob"].notna() & m["status"].isin(OPEN_STATUSES)
@@ -79,7 +79,7 @@ def roll_rate_plot(table: pd.DataFrame, ax: Axes | None = None) -> Figure:
             "Pass roll_rates(...)."
         )
     values = table[list(STATUSES)].to_numpy(dtype=float)
-    fig, ax = _figure_axes(ax, figsize=(8.0, 3.8))
+    fig, ax = figure_axes(ax, figsize=(8.0, 3.8))
     image = ax.imshow(np.nan_to_num(values), cmap="Reds", vmin=0, vmax=1, aspect="auto")
     for (i, j), v in np.ndenumerate(values):
         if np.isfinite(v) and v >= 0.0005:
@@ -136,14 +136,14 @@ def cure_rates(
         ``redefaulted`` and ``redefault_rate``, and the three parameters.
     """
     owner = "cure_rates"
-    cure_period_days = _positive_int(cure_period_days, "cure_period_days", owner)
-    redefault_days = _positive_int(redefault_days, "redefault_days", owner)
+    cure_period_days = positive_int(cure_period_days, "cure_period_days", owner)
+    redefault_days = positive_int(redefault_days, "redefault_days", owner)
     if redefault_dpd not in (1, 30, 60, 90) or isinstance(redefault_dpd, bool):
         raise ConfigError(
             f"The 'redefault_dpd' parameter of {owner} must be 1, 30, 60 or 90. "
             f"Got {redefault_dpd!r} instead."
         )
-    ep = _episodes(source, as_of, owner)
+    ep = episode_rows(source, as_of, owner)
     as_of_ts = pd.Timestamp(ep.attrs["as_of"])
     period = pd.Timedelta(days=cure_period_days)
     follow = pd.Timedelta(days=redefault_days)

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from riskresearch import metrics
-from riskresearch.arrears._common import _positive_int, _query, _warehouse
-from riskresearch.arrears.tracking import _episode_frame
+from riskresearch.arrears._common import open_warehouse, positive_int, run_query
+from riskresearch.arrears.tracking import episode_frame
 from riskresearch.binning import WoeBinner
 from riskresearch.errors import DataError
 from riskresearch.scorecard import Scorecard
@@ -74,11 +74,11 @@ def collection_score_data(
         class of the score); both NaN while immature.
     """
     owner = "collection_score_data"
-    window = _positive_int(cure_within_days, "cure_within_days", owner)
-    with _warehouse(db, "score", as_of, owner) as (con, as_of):
-        ep = _episode_frame(con, as_of)
+    window = positive_int(cure_within_days, "cure_within_days", owner)
+    with open_warehouse(db, "score", as_of, owner) as (con, as_of):
+        ep = episode_frame(con, as_of)
         con.register("episodes", ep)
-        feats = _query(con, "arrears_score_features", as_of)
+        feats = run_query(con, "arrears_score_features", as_of)
         con.unregister("episodes")
     feats = feats.drop(columns=["entered_on"])
     frame = ep.merge(feats, on=["application_id", "episode_no"], how="left", validate="1:1")
@@ -163,7 +163,7 @@ def develop_collection_score(
     >>> cs.metrics["oot_ks"]                                          # doctest: +SKIP
     """
     owner = "develop_collection_score"
-    oot_months = _positive_int(oot_months, "oot_months", owner)
+    oot_months = positive_int(oot_months, "oot_months", owner)
     if isinstance(data, pd.DataFrame):
         frame = data
     else:

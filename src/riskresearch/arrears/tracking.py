@@ -8,7 +8,7 @@ import os
 import duckdb
 import pandas as pd
 
-from riskresearch.arrears._common import _query, _table_source, _warehouse
+from riskresearch.arrears._common import open_warehouse, run_query, table_source
 from riskresearch.errors import DataError
 
 _MONTH_COLUMNS = ("application_id", "cohort", "mob", "snapshot", "status", "max_dpd")
@@ -45,8 +45,8 @@ def contract_months(db: str | os.PathLike, as_of=None) -> pd.DataFrame:
     >>> months = contract_months("data/leasing.duckdb")      # doctest: +SKIP
     >>> months.groupby("snapshot").status.value_counts()      # doctest: +SKIP
     """
-    with _warehouse(db, "tracking", as_of, "contract_months") as (con, as_of):
-        frame = _query(con, "arrears_months", as_of)
+    with open_warehouse(db, "tracking", as_of, "contract_months") as (con, as_of):
+        frame = run_query(con, "arrears_months", as_of)
     if frame.empty:
         raise DataError(
             f"contract_months: no lease in '{db}' has a complete month on book by {as_of}. "
@@ -58,18 +58,18 @@ def contract_months(db: str | os.PathLike, as_of=None) -> pd.DataFrame:
     return frame
 
 
-def _last_months(months: pd.DataFrame) -> pd.DataFrame:
+def last_months(months: pd.DataFrame) -> pd.DataFrame:
     """The last month-end row of every lease (its terminal row if it ended)."""
     return months.sort_values(["application_id", "mob"]).drop_duplicates(
         "application_id", keep="last"
     )
 
 
-def _months(source, as_of, owner) -> pd.DataFrame:
-    return _table_source(source, _MONTH_COLUMNS, "contract_months", owner, as_of, contract_months)
+def month_rows(source, as_of, owner) -> pd.DataFrame:
+    return table_source(source, _MONTH_COLUMNS, "contract_months", owner, as_of, contract_months)
 
 
-_EPISODE_COLUMNS = (
+EPISODE_COLUMNS = (
     "application_id",
     "episode_no",
     "entered_on",
@@ -93,9 +93,9 @@ _DATE_COLUMNS = (
 )
 
 
-def _episode_frame(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
+def episode_frame(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
     """The episodes SQL (``sql/arrears_episodes.sql``) with its date columns parsed."""
-    frame = _query(con, "arrears_episodes", as_of)
+    frame = run_query(con, "arrears_episodes", as_of)
     for c in _DATE_COLUMNS:
         frame[c] = pd.to_datetime(frame[c])
     return frame
@@ -122,13 +122,13 @@ def delinquency_episodes(db: str | os.PathLike, as_of=None) -> pd.DataFrame:
         did not), ``written_off_on`` and ``isolated`` (the next instalment was paid before the
         late one: an isolated late payment rather than a rolling delinquency).
     """
-    with _warehouse(db, "tracking", as_of, "delinquency_episodes") as (con, as_of):
-        frame = _episode_frame(con, as_of)
+    with open_warehouse(db, "tracking", as_of, "delinquency_episodes") as (con, as_of):
+        frame = episode_frame(con, as_of)
     frame.attrs["as_of"] = as_of
     return frame
 
 
-def _episodes(source, as_of, owner) -> pd.DataFrame:
-    return _table_source(
-        source, _EPISODE_COLUMNS, "delinquency_episodes", owner, as_of, delinquency_episodes
+def episode_rows(source, as_of, owner) -> pd.DataFrame:
+    return table_source(
+        source, EPISODE_COLUMNS, "delinquency_episodes", owner, as_of, delinquency_episodes
     )

@@ -10,9 +10,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from riskresearch.arrears._common import BAD_WINDOW_MONTHS
-from riskresearch.arrears.tracking import _months
+from riskresearch.arrears.tracking import month_rows
 from riskresearch.errors import ConfigError, DataError
-from riskresearch.plots import _figure_axes
+from riskresearch.plots import figure_axes
 
 
 def vintage_curves(source, as_of=None) -> pd.DataFrame:
@@ -41,7 +41,7 @@ def vintage_curves(source, as_of=None) -> pd.DataFrame:
     >>> vint = vintage_curves("data/leasing.duckdb")          # doctest: +SKIP
     >>> vint.pivot(index="mob", columns="cohort", values="ever_60")  # doctest: +SKIP
     """
-    months = _months(source, as_of, "vintage_curves")
+    months = month_rows(source, as_of, "vintage_curves")
     first = months.sort_values(["application_id", "mob"]).drop_duplicates("application_id")
     leases = first.set_index("application_id")[["cohort", "contract_value"]]
     last_month = months["snapshot"].max().to_period("M")
@@ -123,7 +123,7 @@ def vintage_plot(
             f"vintage_plot needs the output of vintage_curves (columns {needed}). "
             "Pass vintage_curves(...)."
         )
-    fig, ax = _figure_axes(ax, figsize=(7.5, 4.8))
+    fig, ax = figure_axes(ax, figsize=(7.5, 4.8))
     cohorts = sorted(vintages["cohort"].unique())
     mature = vintages.groupby("cohort")["mature"].first()
     grown = [c for c in cohorts if bool(mature[c])]

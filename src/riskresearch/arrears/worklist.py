@@ -20,12 +20,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskresearch.arrears._common import _warehouse
-from riskresearch.arrears.effects import PRIOR_ROWS, ActionEffects, _shrunk, action_effects
+from riskresearch.arrears._common import open_warehouse
+from riskresearch.arrears.effects import PRIOR_ROWS, ActionEffects, action_effects, shrunk_rate
 from riskresearch.arrears.ladder import BandLadders, band_ladders
-from riskresearch.arrears.recovery import _age_band, contract_lgd, lgd_table
 from riskresearch.arrears.score import collection_score_data
+from riskresearch.atomic import atomic_output
+from riskresearch.behavior import behavior_snapshots
 from riskresearch.errors import ConfigError, DataError
+from riskresearch.features import as_date, connect, warehouse_as_of, warehouse_path
+from riskresearch.manifest import ReleaseFolder
+from riskresearch.monitoring.rings import ring_alerts
+from riskresearch.recovery import age_band, contract_lgd, lgd_table
+from riskresearch.scoring import Scorer
+from riskresearch.tables import suffix_kind
 
 #: Every step of the ladder (days past due of the oldest unpaid instalment) in order.
 STEPS: tuple[int, ...] = (5, 15, 30, 45, 60, 90, 120)
@@ -241,8 +248,10 @@ def _early_rates(con, as_of, data: pd.DataFrame, effects: ActionEffects) -> pd.D
                     "dpd": step,
                     "action": action,
                     "rows": len(g),
-                    "cure_rate": _shrunk(g["paid"].sum(), len(g), pooled_rate, PRIOR_ROWS),
-                    "partial_cash": _shrunk(g["partial"].sum(), len(g), pooled_part, PRIOR_ROWS),
+                    "cure_rate": shrunk_rate(g["paid"].sum(), len(g), pooled_rate, PRIOR_ROWS),
+                    "partial_cash": shrunk_rate(
+                        g["partial"].sum(), len(g), pooled_part, PRIOR_ROWS
+                    ),
                     "cost": cost,
                 }
             )
@@ -282,7 +291,7 @@ def _lgd_of(db, as_of, accounts: pd.DataFrame) -> np.ndarray:
     lookup = {(r.device_category, r.age_band): float(r.lgd) for r in groups.itertuples()}
     write_off = accounts["oldest_unpaid_due"] + pd.Timedelta(days=WRITE_OFF_STEP)
     age = (write_off - accounts["started_on"]).dt.days / 30.4
-    bands = _age_band(np.floor(age))
+    bands = age_band(np.floor(age))
     return np.array(
         [
             lookup.get((c, b), overall)
@@ -292,7 +301,6 @@ def _lgd_of(db, as_of, accounts: pd.DataFrame) -> np.ndarray:
 
 
 def _check_as_of(db, as_of, owner: str) -> dt.date:
-    from riskresearch.features import as_date, connect, warehouse_as_of, warehouse_path
 
     as_of = as_date(as_of, owner)
     path = warehouse_path(db, owner)
@@ -316,7 +324,6 @@ def _check_as_of(db, as_of, owner: str) -> dt.date:
 
 
 def _open_release(release):
-    from riskresearch.manifest import ReleaseFolder
 
     needs = ("behavior", "arrears")
     if isinstance(release, ReleaseFolder):
@@ -397,9 +404,6 @@ def build_worklist(
     ...                     "2025-12-31")                          # doctest: +SKIP
     >>> wl.ladders.statement                                       # doctest: +SKIP
     """
-    from riskresearch.behavior import behavior_snapshots
-    from riskresearch.monitoring.rings import ring_alerts
-    from riskresearch.scoring import Scorer
 
     owner = "build_worklist"
     as_of = _check_as_of(warehouse, as_of, owner)
@@ -413,7 +417,7 @@ def build_worklist(
     ladders = band_ladders(effects, level)
     data = data.assign(score=collection.score(data).to_numpy())
     data["band"] = _bands_of(data["score"], effects)
-    with _warehouse(warehouse, "worklist", as_of, owner) as (con, as_of):
+    with open_warehouse(warehouse, "worklist", as_of, owner) as (con, as_of):
         accounts, unpaid, actions = _accounts(con, as_of)
         early = _early_rates(con, as_of, data, effects)
     if accounts.empty:
@@ -584,7 +588,6 @@ def write_worklist(worklist: Worklist, out: str | os.PathLike) -> Path:
     -------
     pathlib.Path
     """
-    from riskresearch.atomic import atomic_output
 
     if not isinstance(worklist, Worklist):
         raise ConfigError(
@@ -592,7 +595,7 @@ def write_worklist(worklist: Worklist, out: str | os.PathLike) -> Path:
             f"Got {type(worklist).__name__} instead."
         )
     out = Path(out)
-    kind = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}.get(out.suffix.lower())
+    kind = suffix_kind(out)
     if kind is None:
         raise ConfigError(
             f"The worklist file must end in .csv or .parquet. Got '{out.name}'. Give e.g. "

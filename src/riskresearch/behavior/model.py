@@ -21,11 +21,11 @@ from riskresearch.behavior.snapshots import (
     TARGET,
     WINDOW_MONTHS,
     ZERO_BINNED,
-    _feature_list,
-    _int_param,
-    _snapshot_frame,
     behavior_snapshots,
+    feature_list,
+    int_param,
     out_of_time_split,
+    snapshot_frame,
 )
 from riskresearch.binning import WoeBinner
 from riskresearch.errors import ConfigError, DataError
@@ -64,8 +64,8 @@ def behavior_scorecard(features=None, seed: int = 0, categorical=None) -> Scorec
     """
     owner = "behavior_scorecard"
     return _default_scorecard(
-        _feature_list(features, "features", owner, default=BEHAVIOR_FEATURES),
-        _feature_list(categorical, "categorical", owner, default=()),
+        feature_list(features, "features", owner, default=BEHAVIOR_FEATURES),
+        feature_list(categorical, "categorical", owner, default=()),
         seed,
     )
 
@@ -208,16 +208,16 @@ def develop_behavior(
     >>> bs.metrics["oot_ks"], bs.to_json()                    # doctest: +SKIP
     """
     owner = "develop_behavior"
-    oot_months = _int_param(oot_months, "oot_months", owner, minimum=1)
-    gap_months = _int_param(gap_months, "gap_months", owner, minimum=0)
+    oot_months = int_param(oot_months, "oot_months", owner, minimum=1)
+    gap_months = int_param(gap_months, "gap_months", owner, minimum=0)
     if max_dpd_at_snapshot is not None:
-        max_dpd_at_snapshot = _int_param(max_dpd_at_snapshot, "max_dpd_at_snapshot", owner, 0)
+        max_dpd_at_snapshot = int_param(max_dpd_at_snapshot, "max_dpd_at_snapshot", owner, 0)
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise ConfigError(
             f"The 'seed' parameter of {owner} must be an integer. Got {seed!r} instead."
         )
-    features = _feature_list(features, "features", owner, default=BEHAVIOR_FEATURES)
-    extra_categorical = _feature_list(categorical, "categorical", owner, default=())
+    features = feature_list(features, "features", owner, default=BEHAVIOR_FEATURES)
+    extra_categorical = feature_list(categorical, "categorical", owner, default=())
     if scorecard is not None and not isinstance(scorecard, Scorecard):
         raise ConfigError(
             f"The 'scorecard' parameter of {owner} must be a Scorecard or None. Got "
@@ -226,7 +226,7 @@ def develop_behavior(
     needed = ["application_id", "snapshot", "mature", TARGET, *features]
     if max_dpd_at_snapshot is not None:
         needed.append("dpd")
-    frame = _snapshot_frame(snapshots, list(dict.fromkeys(needed)), owner)
+    frame = snapshot_frame(snapshots, list(dict.fromkeys(needed)), owner)
     # the binner's own column checks, on every numerical feature up front (before any binning)
     for f in features:
         if f not in CATEGORICAL_FEATURES and f not in extra_categorical:

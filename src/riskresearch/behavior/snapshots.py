@@ -239,7 +239,7 @@ def behavior_summary(snapshots: pd.DataFrame) -> pd.DataFrame:
         ``snapshot, leases, mature, bads, bad_rate, share_30_plus`` (leases already 30+ dpd at
         the snapshot), one row per month end.
     """
-    frame = _snapshot_frame(snapshots, ["snapshot", "mature", TARGET, "dpd"], "behavior_summary")
+    frame = snapshot_frame(snapshots, ["snapshot", "mature", TARGET, "dpd"], "behavior_summary")
     out = (
         frame.assign(
             _bad=frame[TARGET].fillna(0.0),
@@ -293,9 +293,9 @@ def out_of_time_split(
         A column is missing, or there are too few mature months for the split.
     """
     owner = "out_of_time_split"
-    oot_months = _int_param(oot_months, "oot_months", owner, minimum=1)
-    gap_months = _int_param(gap_months, "gap_months", owner, minimum=0)
-    frame = _snapshot_frame(snapshots, ["snapshot", "mature"], owner)
+    oot_months = int_param(oot_months, "oot_months", owner, minimum=1)
+    gap_months = int_param(gap_months, "gap_months", owner, minimum=0)
+    frame = snapshot_frame(snapshots, ["snapshot", "mature"], owner)
     mature = frame[frame["mature"].astype(bool).to_numpy()]
     months = sorted(pd.to_datetime(mature["snapshot"]).unique())
     if len(months) <= oot_months + gap_months:
@@ -315,7 +315,7 @@ def out_of_time_split(
 # ------------------------------------------------------------------------------------------
 # checks
 # ------------------------------------------------------------------------------------------
-def _snapshot_frame(snapshots, needed: list[str], owner: str) -> pd.DataFrame:
+def snapshot_frame(snapshots, needed: list[str], owner: str) -> pd.DataFrame:
     if not isinstance(snapshots, pd.DataFrame):
         raise DataError(
             f"{owner} expects the DataFrame of behavior_snapshots(). Got "
@@ -335,7 +335,7 @@ def _snapshot_frame(snapshots, needed: list[str], owner: str) -> pd.DataFrame:
     return snapshots
 
 
-def _int_param(value, name: str, owner: str, minimum: int) -> int:
+def int_param(value, name: str, owner: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ConfigError(
             f"The '{name}' parameter of {owner} must be a whole number >= {minimum}. "
@@ -344,7 +344,7 @@ def _int_param(value, name: str, owner: str, minimum: int) -> int:
     return int(value)
 
 
-def _feature_list(value, name: str, owner: str, default) -> list[str]:
+def feature_list(value, name: str, owner: str, default) -> list[str]:
     if value is None:
         return list(default)
     if isinstance(value, str) or not all(isinstance(f, str) for f in value):

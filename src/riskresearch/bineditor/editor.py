@@ -24,9 +24,12 @@ from sklearn.linear_model import LogisticRegression
 
 from riskresearch import development, metrics
 from riskresearch.bineditor import view
+from riskresearch.bineditor.yamlfile import write_overrides
 from riskresearch.binning import FORMAT, WoeBinner
 from riskresearch.config import ModelConfig, config_from_dict, load_config
 from riskresearch.errors import ConfigError, DataError
+from riskresearch.manifest import ReleaseFolder
+from riskresearch.release import project_dir, release_config
 from riskresearch.woe import (
     CATEGORICAL,
     FeatureBins,
@@ -154,9 +157,6 @@ class BinEditor:
         ``config_path`` names another.
         """
         import json
-
-        from riskresearch.manifest import ReleaseFolder
-        from riskresearch.release import project_dir, release_config
 
         release = ReleaseFolder.open(folder, needs=("binning", "scorecard"), purpose="review bins")
         raw = release_config(release.folder, release.manifest)
@@ -371,7 +371,7 @@ class BinEditor:
     def ui(self):
         """The JupyterLab widget over this editor (:class:`~riskresearch.bineditor.widget.
         BinEditorUI`); display it as a cell's last expression."""
-        from riskresearch.bineditor.widget import BinEditorUI
+        from riskresearch.bineditor.widget import BinEditorUI  # ipywidgets: loaded for the UI only
 
         return BinEditorUI(self)
 
@@ -386,8 +386,6 @@ class BinEditor:
         Only that block of the YAML file changes: every other line, comment and key order is
         kept (:func:`riskresearch.bineditor.yamlfile.write_overrides`). Returns the path.
         """
-        from riskresearch.bineditor.yamlfile import write_overrides
-
         target = Path(path) if path is not None else self.config_path
         if target is None:
             raise ConfigError(

@@ -22,7 +22,7 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
 from riskresearch.atomic import atomic_output
-from riskresearch.config import ModelConfig
+from riskresearch.config import ModelConfig, YamlLoader  # the config's own YAML rules
 from riskresearch.errors import ConfigError, from_validation_error
 
 WIDTH = 100
@@ -313,10 +313,8 @@ def _parse(text: str, path: Path) -> Any:
     """YAML text parsed as :func:`riskresearch.config.read_yaml` parses a config file."""
     import yaml
 
-    from riskresearch.config import _Loader  # the config's own YAML rules (dates stay text)
-
     try:
-        return yaml.load(text, Loader=_Loader)
+        return yaml.load(text, Loader=YamlLoader)
     except yaml.YAMLError:
         raise ConfigError(
             f"The config file '{path}' does not parse as the config loader reads it. Fix it."

@@ -14,7 +14,8 @@ never at application time: :data:`APPLICATION_FEATURES` leaves it out, :data:`FE
 it, and declined applications have it missing.
 
 ``y == 1`` is fraud (confirmed by investigation, ``fraud_cases``). The simulator's
-``oracle_applications`` is read only by :func:`true_fraud` (evaluation code).
+``oracle_applications`` is read only by :func:`riskresearch.oracle.true_fraud` (evaluation
+code), whose result :func:`develop_fraud` takes to measure against.
 """
 
 from riskresearch.fraud.development import (
@@ -35,7 +36,6 @@ from riskresearch.fraud.features import (
     fraud_features,
     fraud_metrics,
     split_out_of_time,
-    true_fraud,
 )
 from riskresearch.fraud.model import (
     FraudAnomaly,
@@ -64,7 +64,6 @@ __all__ = [
     "fraud_metrics",
     "make_lgbm",
     "split_out_of_time",
-    "true_fraud",
     "write_fraud",
     "write_fraud_model",
 ]

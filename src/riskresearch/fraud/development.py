@@ -16,7 +16,6 @@ from riskresearch.fraud.features import (
     fraud_features,
     fraud_metrics,
     split_out_of_time,
-    true_fraud,
 )
 from riskresearch.fraud.model import FraudAnomaly, FraudModel, write_fraud_model
 
@@ -49,8 +48,17 @@ class FraudDevelopment:
     metrics: dict[str, Any] = field(default_factory=dict)
 
 
-def develop_fraud(cfg) -> FraudDevelopment:
-    """Fit ``cfg.fraud.method`` and compare it with the other methods, out of time."""
+def develop_fraud(cfg, truth: pd.DataFrame | None = None) -> FraudDevelopment:
+    """Fit ``cfg.fraud.method`` and compare it with the other methods, out of time.
+
+    Parameters
+    ----------
+    cfg : ModelConfig
+    truth : DataFrame, optional
+        ``application_id`` and ``true_fraud`` (0/1): the simulator's truth the comparison is
+        measured against, ``riskresearch.oracle.fraud_truth(cfg)``; it never reaches a fit.
+        None (real data): confirmed fraud on the rows whose label has matured.
+    """
     f = cfg.fraud
     if cfg.data.warehouse is None:
         raise ConfigError(
@@ -59,9 +67,9 @@ def develop_fraud(cfg) -> FraudDevelopment:
         )
     frame = fraud_features(cfg.data.warehouse)
     train, test = split_out_of_time(frame, f.test_months)
-    if cfg.data.oracle is not None:  # simulated data: measure against the hidden truth
-        truth = test[["application_id"]].merge(true_fraud(cfg.data.oracle), how="left")
-        test = test.assign(truth=truth["true_fraud"].fillna(0).to_numpy(dtype=int))
+    if truth is not None:  # simulated data: measure against the hidden truth
+        known = test[["application_id"]].merge(truth, how="left")
+        test = test.assign(truth=known["true_fraud"].fillna(0).to_numpy(dtype=int))
         label = "true fraud (simulator oracle)"
     else:  # real data: confirmed fraud, counted only where the label has matured
         test = test[test["fraud_mature"].to_numpy(dtype=bool)].reset_index(drop=True)

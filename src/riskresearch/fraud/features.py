@@ -203,19 +203,6 @@ def split_out_of_time(
     return train.reset_index(drop=True), frame[oot].reset_index(drop=True)
 
 
-def true_fraud(db_path: str | os.PathLike) -> pd.DataFrame:
-    """Evaluation only: the simulator's truth (``application_id``, ``true_fraud`` as 0/1,
-    ``fraud_type``). Never feed it to fitting or feature code."""
-    con = connect(db_path)
-    try:
-        return con.sql(
-            "SELECT application_id, CAST(true_fraud AS INTEGER) AS true_fraud, fraud_type "
-            "FROM oracle_applications ORDER BY application_id"
-        ).df()
-    finally:
-        con.close()
-
-
 def fraud_metrics(y_true, score, rates=(0.01, 0.02, 0.05), k: int = 100) -> dict[str, float]:
     """Rare-class summary: PR-AUC, recall at each review rate, precision of the top ``k``."""
     out = {"pr_auc": metrics.pr_auc(y_true, score)}

@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.fraud.features import FRAUD_FORMAT, FRAUD_PARAMS, METHODS
-from riskresearch.gbm import _encode, lgbm_params
+from riskresearch.gbm import encode_frame, lgbm_params
 from riskresearch.textfmt import json_text
 from riskresearch.woe import as_frame, category_keys, check_columns, check_target
 
@@ -68,7 +68,7 @@ def _fit_encoding(frame: pd.DataFrame, feats: list[str], owner: str):
         for c in feats
         if not pd.api.types.is_numeric_dtype(frame[c]) and frame[c].dtype != bool
     }
-    return cats, _encode(frame, feats, cats, owner)
+    return cats, encode_frame(frame, feats, cats, owner)
 
 
 class FraudModel(ClassifierMixin, BaseEstimator):
@@ -214,7 +214,7 @@ class FraudModel(ClassifierMixin, BaseEstimator):
                 f"FraudModel: X has {frame.shape[1]} columns but the model was fitted on "
                 f"{self.n_features_in_}. Pass the same columns (a DataFrame may hold more)."
             )
-        x = _encode(frame, self.features_, self.categories_, "FraudModel")
+        x = encode_frame(frame, self.features_, self.categories_, "FraudModel")
         return pd.DataFrame(x, columns=self.features_)
 
     def predict_proba(self, X) -> np.ndarray:
@@ -294,7 +294,7 @@ class FraudScorer:
     def fraud_score(self, X) -> pd.Series:
         """Fraud score of every row, as :meth:`FraudModel.fraud_score`."""
         frame = as_frame(X, "FraudScorer")
-        x = _encode(frame, self.features, self.categories, "FraudScorer")
+        x = encode_frame(frame, self.features, self.categories, "FraudScorer")
         if self.fill is not None:
             x = np.where(np.isnan(x), self.fill, x)
         return pd.Series(self.booster.predict(x), index=frame.index, name="fraud_score")
@@ -382,7 +382,7 @@ class FraudAnomaly(BaseEstimator):
                 f"FraudAnomaly: X has {frame.shape[1]} columns but it was fitted on "
                 f"{self.n_features_in_}. Pass the same columns."
             )
-        x = _encode(frame, self.features_, self.categories_, "FraudAnomaly")
+        x = encode_frame(frame, self.features_, self.categories_, "FraudAnomaly")
         return self.forest_.score_samples(self._prepare(x))
 
     def anomaly_score(self, X) -> np.ndarray:

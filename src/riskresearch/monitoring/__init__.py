@@ -1,7 +1,7 @@
 """Monitoring and the feedback loop (part 5 of the design): stability, performance decay,
 fraud and partner signals, alerts, and champion/challenger retraining."""
 
-from riskresearch.monitoring._common import psi
+from riskresearch.metrics import psi
 from riskresearch.monitoring.alerts import alert_list, alerts_document
 from riskresearch.monitoring.analysis import Monitoring, monitor
 from riskresearch.monitoring.baseline import (
@@ -13,7 +13,6 @@ from riskresearch.monitoring.baseline import (
 from riskresearch.monitoring.feedback import (
     champion_comparison,
     promote,
-    retrain,
     write_comparison,
 )
 from riskresearch.monitoring.report import (
@@ -55,7 +54,6 @@ __all__ = [
     "psi",
     "read_new_data",
     "release_baseline",
-    "retrain",
     "ring_alerts",
     "stability_plot",
     "with_early_indicators",

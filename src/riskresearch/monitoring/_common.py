@@ -1,4 +1,5 @@
-"""Shared pieces of monitoring: PSI, months, the scorecard's bins of a feature, severities."""
+"""Shared pieces of monitoring: months, the scorecard's bins of a feature, severities (PSI is
+:func:`riskresearch.metrics.psi`)."""
 
 from __future__ import annotations
 
@@ -12,39 +13,14 @@ import numpy as np
 import pandas as pd
 
 from riskresearch.errors import DataError
-from riskresearch.scoring import Scorer, _Feature
-from riskresearch.woe import NUMERICAL, category_keys, to_numbers
+from riskresearch.scoring import ScoredFeature, Scorer
+from riskresearch.woe import NUMERICAL, category_keys
 
 BASELINE_FORMAT = "riskresearch.monitoring_baseline/1"
 ALERTS_FORMAT = "riskresearch.monitoring_alerts/1"
 SEVERITIES = ("green", "amber", "red")
 RANK = {s: i for i, s in enumerate(SEVERITIES)}
 SCORE = "score"  # the variable name of the score in the stability tables
-EPS = 1e-4  # share floor of an empty bin in PSI (a bin empty on one side stays finite)
-
-
-def psi(actual, expected, eps: float = EPS) -> float:
-    """Population stability index ``sum (a - e) ln(a / e)`` of two distributions over bins.
-
-    Counts or shares are accepted (each side is normalised to sum 1); a share below ``eps`` is
-    raised to ``eps`` so a bin empty on one side gives a large but finite term.
-
-    Examples
-    --------
-    >>> round(psi([0.5, 0.5], [0.4, 0.6]), 6)
-    0.040547
-    """
-    a = np.asarray(actual, dtype=float)
-    e = np.asarray(expected, dtype=float)
-    if a.shape != e.shape or a.ndim != 1 or a.size < 2:
-        raise DataError(
-            f"PSI needs two distributions over the same bins; got {a.shape} and {e.shape}."
-        )
-    if a.sum() <= 0 or e.sum() <= 0:
-        raise DataError("PSI needs at least one row on each side; one distribution is empty.")
-    a = np.maximum(a / a.sum(), eps)
-    e = np.maximum(e / e.sum(), eps)
-    return float(np.sum((a - e) * np.log(a / e)))
 
 
 def month_of(values) -> pd.Series:
@@ -70,7 +46,7 @@ class FeatureBins:
 
     def __init__(self, name: str, spec: dict[str, Any]):
         self.name = name
-        self.feature = _Feature(name, spec)
+        self.feature = ScoredFeature(name, spec)
         self.dtype = self.feature.dtype
         self.n_bins = self.feature.n_regular + 3
         f = self.feature
@@ -86,26 +62,10 @@ class FeatureBins:
         return self.n_bins - 1
 
     def index(self, s: pd.Series) -> np.ndarray:
-        """Bin of every value (numpy int array)."""
-        f = self.feature
-        if self.dtype == NUMERICAL:
-            x, invalid = to_numbers(s)  # as the scorer reads numbers
-            idx = np.searchsorted(f.splits, x, side="right").astype(np.int64)
-            if f.special_set:
-                idx[np.isin(x, list(f.special_set))] = f.n_regular
-            idx[np.isnan(x)] = f.n_regular + 1
-            idx[invalid] = self.unseen
-            return idx
-        # each distinct value once, spelled as the scorer compares it (31.0 is '31')
-        codes, uniques = pd.factorize(category_keys(s), use_na_sentinel=True)
-        table = np.empty(len(uniques) + 1, dtype=np.int64)
-        for i, u in enumerate(uniques):
-            j = f.lookup.get(u)
-            if j is None:
-                j = f.n_regular if u in f.special_set else self.unseen
-            table[i] = j
-        table[-1] = f.n_regular + 1
-        return table[codes]
+        """Bin of every value (numpy int array): the scorer's own lookup
+        (:meth:`riskresearch.scoring.ScoredFeature.bin_index`), text in a numerical column
+        counted as Unseen."""
+        return self.feature.bin_index(s, text="unseen").astype(np.int64, copy=False)
 
     def unseen_values(self, s: pd.Series) -> pd.Series:
         """Counts of the values that fall in the Unseen bin (text, as given)."""

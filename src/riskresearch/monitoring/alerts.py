@@ -6,7 +6,8 @@ from typing import Any
 
 import pandas as pd
 
-from riskresearch.monitoring._common import RANK, worst
+from riskresearch.monitoring._common import ALERTS_FORMAT, RANK, worst
+from riskresearch.textfmt import json_number
 
 
 def alert_list(checks: pd.DataFrame, months: list[str]) -> list[dict[str, Any]]:
@@ -37,9 +38,9 @@ def alert_list(checks: pd.DataFrame, months: list[str]) -> list[dict[str, Any]]:
                 "since": g["month"].iloc[0],
                 "raised": g["raised"].min(),
                 "last": g["month"].iloc[-1],
-                "latest_value": _num(g["value"].iloc[-1]),
-                "worst_value": _num(top["value"]),
-                "threshold": _num(top["threshold"]),
+                "latest_value": json_number(g["value"].iloc[-1]),
+                "worst_value": json_number(top["value"]),
+                "threshold": json_number(top["threshold"]),
                 "months": {
                     s: sorted(g.loc[g["severity"] == s, "month"].tolist())
                     for s in ("amber", "red")
@@ -52,13 +53,8 @@ def alert_list(checks: pd.DataFrame, months: list[str]) -> list[dict[str, Any]]:
     return out
 
 
-def _num(v) -> float | None:
-    return None if v is None or pd.isna(v) else float(v)
-
-
 def alerts_document(mon, alerts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The content of ``monitoring_alerts.json``."""
-    from riskresearch.monitoring._common import ALERTS_FORMAT
 
     alerts = mon.alerts() if alerts is None else alerts
     sev = mon.month_severity()

@@ -10,9 +10,13 @@ import numpy as np
 import pandas as pd
 
 from riskresearch.errors import DataError
-from riskresearch.monitoring._common import SCORE, dtype_kind, psi, worst
+from riskresearch.metrics import psi
+from riskresearch.monitoring._common import SCORE, dtype_kind, worst
+from riskresearch.monitoring.alerts import alert_list
 from riskresearch.monitoring.baseline import Baseline
 from riskresearch.monitoring.counts import dask_counts, frame_counts
+from riskresearch.monitoring.rings import ring_alerts, ring_inputs
+from riskresearch.monitoring.signals import fraud_scores, fraud_signals
 from riskresearch.monitoring.stats import (
     ae_table,
     auc_se,
@@ -20,6 +24,7 @@ from riskresearch.monitoring.stats import (
     histogram_auc_ks,
     z_of,
 )
+from riskresearch.tables import filter_mask
 
 CHECK_COLUMNS = ["month", "raised", "kind", "subject", "value", "threshold", "severity", "detail"]
 
@@ -79,7 +84,6 @@ class Monitoring:
         return pd.Series(out, name="severity")
 
     def alerts(self) -> list[dict[str, Any]]:
-        from riskresearch.monitoring.alerts import alert_list
 
         return alert_list(self.checks, self.months)
 
@@ -210,8 +214,6 @@ def monitor(
         checks += [c for c in fraud_checks if c["month"] in month_list]
     rings, rings_skipped = None, None
     if warehouse is not None:
-        from riskresearch.monitoring.rings import ring_alerts, ring_inputs
-
         # an add-on: a warehouse without the link ids or fraud cases still gets monitored
         rings_skipped = ring_inputs(warehouse)
         if rings_skipped is None:
@@ -417,13 +419,11 @@ def _performance(counts: pd.DataFrame, baseline: Baseline, th: dict):
 
 
 def _fraud(baseline: Baseline, data: pd.DataFrame, fraud, warehouse, spec, th):
-    from riskresearch.monitoring.counts import _matches
-    from riskresearch.monitoring.signals import fraud_scores, fraud_signals
 
     id_col = baseline.data["population"]["id_column"]
     if not id_col or id_col not in data.columns:
         raise DataError("Fraud signals need the application id column in the new data.")
-    rows = data[_matches(data, spec["population"])]
+    rows = data[filter_mask(data, spec["population"])]
     scored = fraud_scores(fraud, warehouse, rows[id_col])
     base = baseline.data["fraud"]
     weekly, partners = fraud_signals(scored, base, th["confidence"])

@@ -30,17 +30,21 @@ from riskresearch import textfmt
 from riskresearch.atomic import read_json
 from riskresearch.config import ModelConfig
 from riskresearch.errors import DataError
+from riskresearch.metrics import psi
 from riskresearch.monitoring._common import (
     BASELINE_FORMAT,
     SCORE,
     dtype_kind,
     month_of,
-    psi,
     scorecard_variables,
 )
 from riskresearch.monitoring.counts import frame_counts, prepare
+from riskresearch.monitoring.signals import fraud_baseline, with_early_indicators
 from riskresearch.monitoring.stats import grade_of, histogram_auc_ks
+from riskresearch.pipeline import load_split, read_table, with_target
 from riskresearch.scoring import Scorer
+from riskresearch.strategy import read_strategy
+from riskresearch.tables import filter_mask
 
 
 def population_filter(cfg: ModelConfig) -> dict[str, Any]:
@@ -246,7 +250,6 @@ def build_baseline(
     -------
     Baseline
     """
-    from riskresearch.development import load_split, read_table
 
     if not cfg.data.date_column:
         raise DataError(
@@ -256,27 +259,26 @@ def build_baseline(
     if not isinstance(scorecard, dict):
         scorecard = json.loads(Path(scorecard).read_text())
     if strategy is not None and not isinstance(strategy, dict):
-        from riskresearch.strategy import read_strategy
-
         strategy = read_strategy(strategy)
     mon = cfg.monitoring
-    train, _ = load_split(cfg)
+    if table is None:  # read once: the development window and the monitored rows
+        raw = read_table(cfg, encode_target=False)
+        train, _ = load_split(cfg, raw)
+        df = with_target(raw, cfg)
+    else:
+        train, _ = load_split(cfg)
+        df = table
     date = cfg.data.date_column
     months = month_of(train[date])
     first, last = str(months.min()), str(months.max())
-    df = read_table(cfg) if table is None else table
     if cfg.data.warehouse is not None and "dpd30_3m" in mon.early_indicators:
-        from riskresearch.monitoring.signals import with_early_indicators
-
         df = with_early_indicators(df, cfg.data.warehouse)
     pop = population_filter(cfg)
     missing = [c for c in [*pop, date] if c not in df.columns]
     if missing:
         raise DataError(f"The modeling table lacks column(s) {missing} of the config. Fix it.")
     scorer = Scorer(scorecard)
-    keep = np.ones(len(df), dtype=bool)
-    for col, value in pop.items():
-        keep &= (df[col] == value).fillna(False).to_numpy(dtype=bool)
+    keep = filter_mask(df, pop)
     m_all = month_of(df[date])
     keep &= ((m_all >= first) & (m_all <= last)).to_numpy()
     ttd = df[keep]
@@ -370,8 +372,6 @@ def build_baseline(
     }
     data["fraud"] = None
     if fraud is not None and cfg.data.warehouse is not None:
-        from riskresearch.monitoring.signals import fraud_baseline
-
         data["fraud"] = fraud_baseline(
             fraud, cfg.data.warehouse, ttd, cfg.data.id_column, strategy, mon.fraud_review_rate
         )

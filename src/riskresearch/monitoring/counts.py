@@ -17,6 +17,7 @@ import pandas as pd
 
 from riskresearch.monitoring._common import SCORE, category_keys, month_of, scorecard_variables
 from riskresearch.scoring import Scorer
+from riskresearch.tables import filter_mask
 from riskresearch.woe import NUMERICAL
 
 COLUMNS = ("kind", "month", "variable", "bin", "text", "n", "events")
@@ -36,13 +37,6 @@ def empty_counts() -> pd.DataFrame:
             "events": pd.Series(dtype="int64"),
         }
     )
-
-
-def _matches(frame: pd.DataFrame, where: dict[str, Any]) -> np.ndarray:
-    keep = np.ones(len(frame), dtype=bool)
-    for col, value in where.items():
-        keep &= (frame[col] == value).fillna(False).to_numpy(dtype=bool)
-    return keep
 
 
 def prepare(frame: pd.DataFrame, scorer: Scorer) -> pd.DataFrame:
@@ -78,7 +72,7 @@ def partition_counts(frame: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
         ``score_edges`` and optionally ``months`` (``[first, last]`` inclusive, ``'YYYY-MM'``).
     """
     scorer = Scorer(spec["scorecard"])
-    rows = frame[_matches(frame, spec["population"])]
+    rows = frame[filter_mask(frame, spec["population"])]
     month = month_of(rows[spec["date_column"]]).to_numpy(dtype=object)
     first, last = (spec.get("months") or [None, None])[:2]
     keep = np.array([m is not None and m == m for m in month], dtype=bool)
@@ -112,7 +106,7 @@ def partition_counts(frame: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
 def _segment_mask(data: pd.DataFrame, scorer: Scorer, when: dict) -> np.ndarray:
     if len(scorer.segments) == 1:
         return np.ones(len(data), dtype=bool)
-    return _matches(data, when)  # first match wins in scoring; segments do not overlap here
+    return filter_mask(data, when)  # first match wins in scoring; segments do not overlap here
 
 
 def _bin_counts(month: np.ndarray, variable: str, idx: np.ndarray) -> pd.DataFrame:
@@ -149,13 +143,13 @@ def _outcome_counts(rows: pd.DataFrame, month, score, spec) -> list[pd.DataFrame
     excluded = np.zeros(len(rows), dtype=bool)
     for col, value in (spec.get("exclude") or {}).items():
         if col in rows.columns:
-            excluded |= (rows[col] == value).fillna(False).to_numpy(dtype=bool)
+            excluded |= filter_mask(rows, {col: value})
     for name, where, flag in outcomes:
         if name not in rows.columns or (flag is not None and flag not in rows.columns):
             continue
         if any(c not in rows.columns for c in where):
             continue
-        keep = _matches(rows, where) & ~excluded
+        keep = filter_mask(rows, where) & ~excluded
         if flag is not None:
             keep &= rows[flag].fillna(False).to_numpy(dtype=bool)
         y = pd.to_numeric(rows[name], errors="coerce").to_numpy(dtype=float)

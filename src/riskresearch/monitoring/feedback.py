@@ -1,13 +1,13 @@
-"""The feedback loop: retrain a challenger release, compare it with the champion on the same
-out-of-time rows, and record the modeler's promotion decision in the challenger's manifest.
+"""The feedback loop: compare a challenger release with the champion on the same out-of-time
+rows, and record the modeler's promotion decision in the challenger's manifest.
 
-``retrain`` builds an ordinary release (:func:`riskresearch.release.build_release`) from the
-champion's config with ``monitoring.champion`` pointing at the champion; the challenger's own
-notebook 10 then writes ``champion_comparison.csv`` / ``.json`` inside the build, so the
-comparison is hashed in its manifest like every other file. ``promote`` adds a ``promotion``
-record to the challenger's ``manifest.json`` (written atomically; ``manifest.json`` is not one
-of its own hashed artifacts, so ``riskresearch verify`` still passes). Neither ever writes into
-the champion.
+:func:`riskresearch.retrain.retrain` (above the release builder) builds an ordinary release
+(:func:`riskresearch.release.build_release`) from the champion's config with
+``monitoring.champion`` pointing at the champion; the challenger's own notebook 10 then writes
+``champion_comparison.csv`` / ``.json`` inside the build, so the comparison is hashed in its
+manifest like every other file. ``promote`` adds a ``promotion`` record to the challenger's
+``manifest.json`` (written atomically; ``manifest.json`` is not one of its own hashed
+artifacts, so ``riskresearch verify`` still passes). Neither ever writes into the champion.
 """
 
 from __future__ import annotations
@@ -21,11 +21,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from riskresearch import metrics
 from riskresearch.config import ModelConfig
 from riskresearch.errors import ConfigError, DataError
+from riskresearch.manifest import ReleaseFolder, sha256_file
+from riskresearch.monitoring._common import write_json
+from riskresearch.pipeline import load_split
+from riskresearch.scoring import Scorer
 
 APPROVAL_RATES = (0.7, 0.8, 0.9)
 
@@ -46,9 +49,6 @@ def champion_comparison(cfg: ModelConfig, out_dir: str | os.PathLike) -> pd.Data
 
     None when the config names no champion. The champion's hashes are verified first.
     """
-    from riskresearch.development import load_split
-    from riskresearch.manifest import ReleaseFolder, sha256_file
-    from riskresearch.scoring import Scorer
 
     champion = cfg.monitoring.champion
     if champion is None:
@@ -81,7 +81,6 @@ def write_comparison(table: pd.DataFrame | None, out_dir: str | os.PathLike) -> 
     """Write ``champion_comparison.csv`` and ``.json`` (nothing without a champion)."""
     if table is None:
         return []
-    from riskresearch.monitoring._common import write_json
 
     out = Path(out_dir)
     table.to_csv(out / "champion_comparison.csv", index=False, float_format="%.10g")
@@ -89,64 +88,6 @@ def write_comparison(table: pd.DataFrame | None, out_dir: str | os.PathLike) -> 
         out / "champion_comparison.csv",
         write_json(out / "champion_comparison.json", table.to_dict("records")),
     ]
-
-
-def retrain(
-    release: str | os.PathLike,
-    version: str,
-    table: str | os.PathLike | None = None,
-    root: str | os.PathLike | None = None,
-    progress=None,
-):
-    """Build a challenger release from a champion's config on (new) data.
-
-    Parameters
-    ----------
-    release : path-like
-        The champion release folder (verified first; never written to).
-    version : str
-        The challenger's version (a new folder beside the champion; numbered versions are
-        immutable).
-    table : path-like, optional
-        The modeling table that now includes the matured new cohorts (default: the
-        champion's ``data.table``, as it is now). The out-of-time split of the config (e.g.
-        the latest 4 mature months) then holds the newest cohorts, on which notebook 10
-        compares champion and challenger.
-    root : path-like, optional
-        Folder of the model folders (default: the champion's grandparent, e.g. scorecards/).
-
-    Returns
-    -------
-    riskresearch.release.Release
-    """
-    from riskresearch.manifest import ReleaseFolder
-    from riskresearch.release import build_release, release_config, sha256_file
-
-    rf = ReleaseFolder.open(release, needs=("scorecard",), purpose="retrain")
-    folder = rf.folder.resolve()
-    manifest = rf.manifest
-    config = release_config(folder, manifest)  # paths absolute: the build runs elsewhere
-    if table is not None:
-        from riskresearch.atomic import input_file
-
-        path = input_file(table, "--table", "the new modeling table (a CSV or Parquet file)")
-        config["data"]["table"] = str(path.resolve())
-    config.setdefault("monitoring", {})["champion"] = str(folder)
-    new_table = Path(config["data"]["table"])
-    same = new_table.is_file() and sha256_file(new_table) == manifest["data"]["sha256"]
-    root = Path(root) if root is not None else folder.parent.parent
-    # the challenger's config sits, while it builds, beside the releases (in the champion's
-    # project): its manifest then stores the project's paths relative, like the champion's
-    fd, name = tempfile.mkstemp(prefix=f".challenger-{version}-", suffix=".yaml", dir=root)
-    cfg_path = Path(name)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(yaml.safe_dump(config, sort_keys=False))
-        built = build_release(cfg_path, version=version, root=root, progress=progress)
-    finally:
-        cfg_path.unlink(missing_ok=True)
-    built.metrics["same_data_as_champion"] = same
-    return built
 
 
 def promote(
@@ -169,7 +110,6 @@ def promote(
     dict
         The ``promotion`` record written.
     """
-    from riskresearch.manifest import ReleaseFolder
 
     if decision not in ("promote", "reject"):
         raise ConfigError(f"The decision must be 'promote' or 'reject'. Got {decision!r} instead.")

@@ -10,21 +10,25 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from riskresearch.arrears.report import _CSS, _html_table, _png
 from riskresearch.atomic import atomic_output
+from riskresearch.htmlpage import CSS as _CSS
+from riskresearch.htmlpage import html_table as _html_table
+from riskresearch.htmlpage import png as _png
 from riskresearch.messages import current, t, translate_figure
 from riskresearch.messages import language as use_language
 from riskresearch.monitoring._common import SCORE, write_json
 from riskresearch.monitoring.alerts import alerts_document
 from riskresearch.monitoring.analysis import Monitoring
-from riskresearch.plots import _figure_axes
+from riskresearch.monitoring.baseline import write_baseline
+from riskresearch.monitoring.feedback import write_comparison
+from riskresearch.plots import figure_axes
 
 COLORS = {"green": "#2e7d32", "amber": "#ef8f00", "red": "#c62828"}
 
 
 def stability_plot(mon: Monitoring, ax=None) -> Figure:
     """PSI of the score and CSI of every feature per month, with the amber/red thresholds."""
-    fig, ax = _figure_axes(ax, figsize=(9, 4.6))
+    fig, ax = figure_axes(ax, figsize=(9, 4.6))
     th = mon.baseline.data["thresholds"]
     st = mon.stability
     for variable, g in st.groupby("variable", sort=False):
@@ -41,7 +45,7 @@ def stability_plot(mon: Monitoring, ax=None) -> Figure:
 
 def ae_plot(mon: Monitoring, ax=None) -> Figure:
     """Actual/expected per month and outcome with its interval; amber and red ratios dashed."""
-    fig, ax = _figure_axes(ax, figsize=(9, 4.2))
+    fig, ax = figure_axes(ax, figsize=(9, 4.2))
     th = mon.baseline.data["thresholds"]
     perf = mon.performance
     months = list(mon.months)
@@ -64,7 +68,7 @@ def ae_plot(mon: Monitoring, ax=None) -> Figure:
 
 def auc_plot(mon: Monitoring, ax=None) -> Figure:
     """AUC per month and outcome; the expected AUC of the release dashed."""
-    fig, ax = _figure_axes(ax, figsize=(9, 3.8))
+    fig, ax = figure_axes(ax, figsize=(9, 3.8))
     perf = mon.performance
     for outcome, g in perf.groupby("outcome", sort=True):
         ax.errorbar(
@@ -79,7 +83,7 @@ def auc_plot(mon: Monitoring, ax=None) -> Figure:
 
 def fraud_plot(mon: Monitoring, ax=None) -> Figure:
     """Weekly share of applications the fraud model flags, against the development share."""
-    fig, ax = _figure_axes(ax, figsize=(9, 3.6))
+    fig, ax = figure_axes(ax, figsize=(9, 3.6))
     w = mon.fraud_weekly
     if w is not None and len(w):
         ax.plot(pd.to_datetime(w["week"]), w["share"], marker="o", ms=3, label="flagged share")
@@ -263,8 +267,6 @@ def write_release_monitoring(
     """What notebook 10 writes into a release: ``monitoring_baseline.json`` (a model artifact),
     the monitoring of the months after development (:func:`write_monitoring`) and, with a
     champion, ``champion_comparison.csv`` / ``.json``."""
-    from riskresearch.monitoring.baseline import write_baseline
-    from riskresearch.monitoring.feedback import write_comparison
 
     files = [write_baseline(baseline, out_dir)]
     if mon is not None:

@@ -28,7 +28,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from riskresearch.errors import ConfigError
+from riskresearch.errors import ConfigError, DataError
 from riskresearch.features import as_date, check_warehouse, connect, warehouse_as_of, warehouse_path
 
 #: The keys that link applications (as in :data:`riskresearch.fraud.LINK_KEYS`).
@@ -75,7 +75,6 @@ def _positive(value, name: str, owner: str) -> int:
 def ring_inputs(db: str | os.PathLike) -> str | None:
     """Why the warehouse cannot feed :func:`ring_alerts` (a table or column missing, no as-of
     date), or None when it can."""
-    from riskresearch.errors import DataError
 
     path = warehouse_path(db, "ring_alerts")
     con = connect(path)

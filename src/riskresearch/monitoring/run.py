@@ -8,17 +8,21 @@ from pathlib import Path
 
 import pandas as pd
 
+from riskresearch import pipeline
 from riskresearch.config import ModelConfig
 from riskresearch.errors import ConfigError, DataError
+from riskresearch.features import connect, modeling_frame, warehouse_as_of
+from riskresearch.fraud import FraudScorer
+from riskresearch.manifest import ReleaseFolder
 from riskresearch.messages import check_language
 from riskresearch.monitoring.analysis import Monitoring, monitor
 from riskresearch.monitoring.baseline import Baseline, build_baseline
+from riskresearch.monitoring.signals import with_early_indicators
+from riskresearch.tables import read_table
 
 
 def _fraud_of(folder: Path):
     if (folder / "fraud.txt").is_file() and (folder / "fraud.json").is_file():
-        from riskresearch.fraud import FraudScorer
-
         return FraudScorer.read(folder)
     return None
 
@@ -47,13 +51,10 @@ def monitor_config(
 ) -> Monitoring:
     """Monitor the config's own table after the development window (notebook 10); with
     ``out_dir`` and ``data.warehouse``, also the fraud signals of the release's fraud model."""
-    from riskresearch.development import read_table
 
-    table = read_table(cfg)
+    table = pipeline.read_table(cfg)
     warehouse = cfg.data.warehouse
     if warehouse is not None and "dpd30_3m" in cfg.monitoring.early_indicators:
-        from riskresearch.monitoring.signals import with_early_indicators
-
         table = with_early_indicators(table, warehouse)
     first = _month(cfg.monitoring.monitor_from)
     fraud = None
@@ -91,8 +92,6 @@ def read_new_data(
             )
         suffix = ".parquet"  # a folder of Parquet files (one table)
     if suffix == ".duckdb":
-        from riskresearch.features import connect, modeling_frame, warehouse_as_of
-
         con = connect(path)
         try:
             as_of = warehouse_as_of(con)
@@ -102,8 +101,6 @@ def read_new_data(
         finally:
             con.close()
     if suffix in {".csv", ".parquet", ".pq"}:
-        from riskresearch.tables import read_table
-
         return read_table(path, encoding=encoding, what="new data"), None
     raise ConfigError(
         f"The new data '{path}' must be .parquet, .csv or .duckdb. Got '{path.suffix}'."
@@ -137,7 +134,6 @@ def monitor_release(
         Language of the monitoring report, ``en`` or ``zh-CN`` (default: the release config's
         ``report.language``).
     """
-    from riskresearch.manifest import ReleaseFolder
 
     if language is not None:
         check_language(language, "language")
@@ -152,8 +148,6 @@ def monitor_release(
     table, db = read_new_data(new_data, encoding)
     db = Path(warehouse) if warehouse is not None else db
     if db is not None and "dpd30_3m" in baseline.data["population"]["indicators"]:
-        from riskresearch.monitoring.signals import with_early_indicators
-
         table = with_early_indicators(table, db)
     fraud = None
     if db is not None and baseline.data.get("fraud"):  # the baseline has fraud signals

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 
 from riskresearch.errors import DataError
+from riskresearch.features import connect, warehouse_as_of
+from riskresearch.fraud import fraud_features
 from riskresearch.monitoring._common import month_of
 from riskresearch.monitoring.stats import ae_table
 
@@ -21,8 +23,6 @@ def with_early_indicators(
     instalments) and its maturity flag ``dpd30_3m_mature``, from the warehouse's instalments
     (``sql/partner_leases.sql``); rows without a lease get NaN / False."""
     from importlib import resources
-
-    from riskresearch.features import connect, warehouse_as_of
 
     con = connect(warehouse)
     try:
@@ -44,7 +44,6 @@ def with_early_indicators(
 def fraud_scores(fraud, warehouse: str | os.PathLike, ids=None) -> pd.DataFrame:
     """``application_id, partner_id, applied_at, fraud_score`` of the warehouse's applications
     (point-in-time fraud features), optionally only the ``ids`` given."""
-    from riskresearch.fraud import fraud_features
 
     feats = fraud_features(warehouse)
     if ids is not None:

@@ -23,8 +23,8 @@ after it:
   while too few partners have outcomes); :func:`service_quality` and :func:`service_trend`
   follow delivery-address changes and device returns per partner and month.
 
-The hidden truth of the simulator (``oracle_partners``) is read only by :func:`oracle_partners`
-for :func:`detection`, never by the flagging.
+The hidden truth of the simulator (``oracle_partners``) is read only by
+:func:`riskresearch.oracle.partners`, for :func:`detection`, never by the flagging.
 """
 
 from riskresearch.partners._common import ACTIONS, APPLICATION_COLUMNS, OUTCOMES, PARTNER_COLUMNS
@@ -33,8 +33,6 @@ from riskresearch.partners.analysis import (
     analyse,
     analyse_release,
     detection,
-    has_oracle,
-    oracle_partners,
     pd_rows,
     write_partners,
 )
@@ -63,11 +61,9 @@ __all__ = [
     "factor_shares",
     "flag_partners",
     "funnel_plot",
-    "has_oracle",
     "learn_weights",
     "load_partner_data",
     "monitor",
-    "oracle_partners",
     "partner_bad_outcomes",
     "partner_report",
     "pd_rows",

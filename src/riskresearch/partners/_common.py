@@ -48,7 +48,7 @@ OUTCOMES = (
 ACTIONS = ("ok", "watch", "restrict", "suspend")
 
 
-def _check(frame: Any, columns, what: str) -> pd.DataFrame:
+def check_frame(frame: Any, columns, what: str) -> pd.DataFrame:
     if not isinstance(frame, pd.DataFrame):
         raise DataError(f"{what} must be a pandas DataFrame. Got {type(frame).__name__} instead.")
     missing = [c for c in columns if c not in frame.columns]
@@ -60,7 +60,7 @@ def _check(frame: Any, columns, what: str) -> pd.DataFrame:
     return frame
 
 
-def _config(config: PartnersConfig | None) -> PartnersConfig:
+def partners_config(config: PartnersConfig | None) -> PartnersConfig:
     if config is None:
         return PartnersConfig()
     if not isinstance(config, PartnersConfig):

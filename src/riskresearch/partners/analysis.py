@@ -13,7 +13,7 @@ import pandas as pd
 
 from riskresearch.config import PartnersConfig
 from riskresearch.errors import ConfigError
-from riskresearch.partners._common import ACTIONS, _check, _config
+from riskresearch.partners._common import ACTIONS, check_frame, partners_config
 from riskresearch.partners.data import load_partner_data
 from riskresearch.partners.monitoring import flag_partners, monitor
 from riskresearch.partners.qualification import qualify
@@ -101,7 +101,7 @@ def analyse(
     ...              "scorecards/consumer/1.0.0/scorecard.json")  # doctest: +SKIP
     >>> an.flags.head()  # doctest: +SKIP
     """
-    cfg = _config(config)
+    cfg = partners_config(config)
     partners, apps, as_of = load_partner_data(db, table, as_of, encoding)
     pd_col = None
     if scorecard is not None:
@@ -137,7 +137,7 @@ def analyse(
 def pd_rows(data_filter: dict, config: PartnersConfig | None = None) -> dict:
     """The rows a release's scorecard scores: ``config.pd_filter``, else the release's
     ``data.filter`` without its ``*_mature`` keys (the scorecard's population)."""
-    cfg = _config(config)
+    cfg = partners_config(config)
     if cfg.pd_filter is not None:
         return dict(cfg.pd_filter)
     return {k: v for k, v in (data_filter or {}).items() if not k.endswith("_mature")}
@@ -169,29 +169,6 @@ def analyse_release(cfg, out_dir: str | os.PathLike) -> PartnerAnalysis:
     )
 
 
-def oracle_partners(db: str | os.PathLike) -> pd.DataFrame:
-    """The simulator's hidden partner truth (evaluation only; never used to flag)."""
-    from riskresearch.features import connect
-
-    con = connect(db)
-    try:
-        return con.execute("SELECT * FROM oracle_partners ORDER BY partner_id").df()
-    finally:
-        con.close()
-
-
-def has_oracle(db: str | os.PathLike) -> bool:
-    """Whether a warehouse holds the simulator's ``oracle_partners`` table (simulated data)."""
-    from riskresearch.features import connect
-
-    con = connect(db)
-    try:
-        sql = "SELECT count(*) FROM information_schema.tables WHERE table_name = ?"
-        return bool(con.execute(sql, ["oracle_partners"]).fetchall()[0][0])
-    finally:
-        con.close()
-
-
 def detection(
     flags: pd.DataFrame,
     truth: pd.DataFrame,
@@ -204,8 +181,8 @@ def detection(
     ``hidden_quality``; *good* partners are all the others. ``bad`` partners (hidden quality
     above 0.5, or of the worse new channel) are the simulator's degraded ones.
     """
-    _check(flags, ["partner_id", "action"], "The flags")
-    _check(truth, ["partner_id", "hidden_quality", "worse_new_channel"], "The oracle table")
+    check_frame(flags, ["partner_id", "action"], "The flags")
+    check_frame(truth, ["partner_id", "hidden_quality", "worse_new_channel"], "The oracle table")
     t = truth.merge(flags[["partner_id", "action"]], on="partner_id", how="left")
     flagged = t["action"].isin(actions).to_numpy()
     k = math.ceil(worst_share * len(t))

@@ -8,8 +8,17 @@ from importlib import resources
 
 import pandas as pd
 
+from riskresearch.atomic import input_file
 from riskresearch.errors import ConfigError, DataError
-from riskresearch.partners._common import APPLICATION_COLUMNS, PARTNER_COLUMNS, _check
+from riskresearch.features import (
+    as_date,
+    connect,
+    modeling_frame,
+    warehouse_as_of,
+    warehouse_path,
+)
+from riskresearch.partners._common import APPLICATION_COLUMNS, PARTNER_COLUMNS, check_frame
+from riskresearch.tables import read_table
 
 
 def load_partner_data(
@@ -38,13 +47,6 @@ def load_partner_data(
         ``dpd30_3m_mature`` of each lease.
     as_of : datetime.date
     """
-    from riskresearch.features import (
-        as_date,
-        connect,
-        modeling_frame,
-        warehouse_as_of,
-        warehouse_path,
-    )
 
     path = warehouse_path(db, "load_partner_data")
     con = connect(path)
@@ -68,14 +70,11 @@ def load_partner_data(
     if isinstance(table, pd.DataFrame):
         apps = table
     elif table is not None:
-        from riskresearch.atomic import input_file
-
         p = input_file(table, "modeling table", "a CSV or Parquet file, or omit it")
-        from riskresearch.tables import read_table
 
         apps = read_table(p, encoding=encoding, what="modeling table")
-    _check(partners, PARTNER_COLUMNS, f"The 'partners' table of '{path}'")
-    _check(apps, APPLICATION_COLUMNS, "The modeling table")
+    check_frame(partners, PARTNER_COLUMNS, f"The 'partners' table of '{path}'")
+    check_frame(apps, APPLICATION_COLUMNS, "The modeling table")
     apps = apps.drop(columns=[c for c in leases.columns[1:] if c in apps.columns])
     apps = apps.merge(leases, on="application_id", how="left")
     apps["dpd30_3m_mature"] = apps["dpd30_3m_mature"].fillna(False).astype(bool)

@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 
 from riskresearch.config import PartnersConfig
-from riskresearch.partners._common import ACTIONS, APPLICATION_COLUMNS, OUTCOMES, _check, _config
+from riskresearch.partners._common import (
+    ACTIONS,
+    APPLICATION_COLUMNS,
+    OUTCOMES,
+    check_frame,
+    partners_config,
+)
 from riskresearch.partners.stats import ae_stats, calibrate
 
 
@@ -40,9 +46,9 @@ def monitor(
         ``<o>_ae_low_flag`` (lower bound at ``flag_confidence``), ``price_median`` and
         ``price_anomaly_share`` (applications priced at ``price_ratio`` x retail or more).
     """
-    cfg = _config(config)
+    cfg = partners_config(config)
     extra = ["address_changed", "dpd30_3m", "dpd30_3m_mature"] + ([pd_col] if pd_col else [])
-    apps = _check(applications, [*APPLICATION_COLUMNS, *extra], "The applications frame")
+    apps = check_frame(applications, [*APPLICATION_COLUMNS, *extra], "The applications frame")
     a = apps.assign(
         application_month=pd.to_datetime(apps["application_month"]).dt.strftime("%Y-%m"),
         approved=~apps["declined"].astype(bool),
@@ -92,7 +98,7 @@ def monitor(
     return monthly, summary
 
 
-_LABELS = {
+LABELS = {
     "bad": "bad rate (60+ dpd in 6 months)",
     "fpd30": "first-payment default",
     "dpd30_3m": "30+ dpd in the first 3 months",
@@ -127,11 +133,11 @@ def flag_partners(
         ``rank``, ``partner_id``, ``action``, ``reasons``, ``severity`` (index of ``action`` in
         :data:`ACTIONS`), ``max_z`` and the key figures, sorted by severity then ``max_z``.
     """
-    cfg = _config(config)
+    cfg = partners_config(config)
     need = ["partner_id", "applications", "price_median"]
     for t, _, _ in OUTCOMES:
         need += [f"{t}_ae", f"{t}_ae_low", f"{t}_ae_low_flag", f"{t}_z"]
-    s = _check(summary, need, "The partner summary").reset_index(drop=True)
+    s = check_frame(summary, need, "The partner summary").reset_index(drop=True)
     level = np.zeros(len(s), dtype=int)
     reasons: list[list[str]] = [[] for _ in range(len(s))]
 
@@ -142,7 +148,7 @@ def flag_partners(
 
     def ae_text(t: str, tag: str):
         return lambda i: (
-            f"{tag}: {_LABELS[t]} {s.at[i, f'{t}_ae']:.2f}x expected "
+            f"{tag}: {LABELS[t]} {s.at[i, f'{t}_ae']:.2f}x expected "
             f"(CI low {s.at[i, f'{t}_ae_low']:.2f}, {s.at[i, f'{t}_actual']:.0f} vs "
             f"{s.at[i, f'{t}_expected']:.1f})"
         )
@@ -166,7 +172,7 @@ def flag_partners(
         lambda i: f"restrict: median listed price {s.at[i, 'price_median']:.2f}x retail",
     )
     if qualification is not None:
-        q = _check(qualification, ["partner_id", "decision", "knockouts"], "The qualification")
+        q = check_frame(qualification, ["partner_id", "decision", "knockouts"], "The qualification")
         q = q.set_index("partner_id")
         ko = s["partner_id"].map(q["knockouts"]).fillna("")
         ko = ko.str.replace("past_performance", "").str.strip(";")

@@ -9,7 +9,7 @@ import pandas as pd
 
 from riskresearch.config import PartnersConfig
 from riskresearch.errors import ConfigError
-from riskresearch.partners._common import PARTNER_COLUMNS, _check, _config
+from riskresearch.partners._common import PARTNER_COLUMNS, check_frame, partners_config
 
 
 def _factor_share(values: pd.Series, factor) -> np.ndarray:
@@ -34,8 +34,8 @@ def factor_shares(partners: pd.DataFrame, config: PartnersConfig | None = None) 
     DataFrame
         ``partner_id`` and one column per factor of ``config.score``.
     """
-    cfg = _config(config)
-    _check(partners, PARTNER_COLUMNS, "The partners table")
+    cfg = partners_config(config)
+    check_frame(partners, PARTNER_COLUMNS, "The partners table")
     p = partners.reset_index(drop=True)
     out = pd.DataFrame({"partner_id": p["partner_id"].to_numpy()})
     for name, factor in cfg.score.items():
@@ -75,8 +75,8 @@ def qualify(
     --------
     >>> qualify(partners, cfg.partners)  # doctest: +SKIP
     """
-    cfg = _config(config)
-    _check(partners, PARTNER_COLUMNS, "The partners table")
+    cfg = partners_config(config)
+    check_frame(partners, PARTNER_COLUMNS, "The partners table")
     p = partners.reset_index(drop=True)
     out = pd.DataFrame({"partner_id": p["partner_id"].to_numpy()})
     weights = dict(weights or {})
@@ -107,7 +107,7 @@ def qualify(
     if k.min_registered_capital is not None:
         rules.append(("registered_capital", p["registered_capital"] < k.min_registered_capital))
     if k.past_performance and performance is not None:
-        _check(performance, ["partner_id", "bad_ae_low_flag"], "The performance summary")
+        check_frame(performance, ["partner_id", "bad_ae_low_flag"], "The performance summary")
         low = p["partner_id"].map(performance.set_index("partner_id")["bad_ae_low_flag"])
         rules.append(("past_performance", low > 1))
     for name, hit in rules:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 from pathlib import Path
 
@@ -10,11 +11,21 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from riskresearch import __version__
+from riskresearch.atomic import atomic_output
 from riskresearch.errors import ConfigError
-from riskresearch.partners._common import ACTIONS, _check
+from riskresearch.htmlpage import CSS as _CSS
+from riskresearch.htmlpage import heading as _h
+from riskresearch.htmlpage import html_table as _html_table
+from riskresearch.htmlpage import paragraph as _p
+from riskresearch.htmlpage import png as _png
+from riskresearch.messages import current, t
+from riskresearch.messages import language as use_language
+from riskresearch.partners._common import ACTIONS, check_frame
 from riskresearch.partners.analysis import PartnerAnalysis, analyse
-from riskresearch.partners.monitoring import _LABELS
+from riskresearch.partners.monitoring import LABELS
 from riskresearch.partners.stats import ae_stats
+from riskresearch.plots import figure_axes
 
 _COLORS = {"ok": "tab:gray", "watch": "tab:orange", "restrict": "tab:red", "suspend": "black"}
 
@@ -28,10 +39,8 @@ def funnel_plot(
 ) -> Figure:
     """Actual/expected ratio of each partner against its expected count, with the control
     limits of a partner of that size (:func:`ae_stats` at the portfolio's mean rate)."""
-    from riskresearch.plots import _figure_axes
-
-    s = _check(summary, ["partner_id", f"{outcome}_ae", f"{outcome}_expected"], "The summary")
-    fig, ax = _figure_axes(ax, figsize=(7, 4.6))
+    s = check_frame(summary, ["partner_id", f"{outcome}_ae", f"{outcome}_expected"], "The summary")
+    fig, ax = figure_axes(ax, figsize=(7, 4.6))
     e = s[f"{outcome}_expected"].to_numpy(dtype=float)
     rate = float(np.nansum(s[f"{outcome}_expected"]) / max(np.nansum(s[f"{outcome}_n"]), 1))
     grid = np.geomspace(
@@ -55,7 +64,7 @@ def funnel_plot(
     ax.set(
         xlabel=f"Expected {outcome} count",
         ylabel="Actual / expected",
-        title=f"Partners: {_LABELS.get(outcome, outcome)}, actual vs expected",
+        title=f"Partners: {LABELS.get(outcome, outcome)}, actual vs expected",
     )
     ax.legend(fontsize=8, ncol=2)
     return fig
@@ -65,14 +74,12 @@ def trend_plot(
     monthly: pd.DataFrame, partners, outcome: str = "fpd30", ax: Axes | None = None
 ) -> Figure:
     """Monthly actual/expected ``outcome`` (3-month rolling sums) of the given partners."""
-    from riskresearch.plots import _figure_axes
-
-    m = _check(
+    m = check_frame(
         monthly,
         ["partner_id", "application_month", f"{outcome}_actual", f"{outcome}_expected"],
         "The monthly table",
     )
-    fig, ax = _figure_axes(ax, figsize=(8, 4.2))
+    fig, ax = figure_axes(ax, figsize=(8, 4.2))
     months = sorted(m["application_month"].unique())
     for pid in partners:
         part = m[m["partner_id"] == pid].set_index("application_month").reindex(months)
@@ -82,18 +89,16 @@ def trend_plot(
         ax.plot(range(len(months)), ratio, marker=".", lw=1, label=f"partner {pid}")
     ax.axhline(1.0, color="grey", lw=0.8)
     ax.set_xticks(range(0, len(months), 3), months[::3], rotation=30, fontsize=8)
-    ax.set(ylabel="Actual / expected (3-month)", title=f"Trend: {_LABELS.get(outcome, outcome)}")
+    ax.set(ylabel="Actual / expected (3-month)", title=f"Trend: {LABELS.get(outcome, outcome)}")
     ax.legend(fontsize=7, ncol=2)
     return fig
 
 
 def price_plot(summary: pd.DataFrame, price_ratio: float = 1.08, ax: Axes | None = None) -> Figure:
     """Median listed/retail price of every partner (sorted), with the anomaly threshold."""
-    from riskresearch.plots import _figure_axes
-
-    s = _check(summary, ["partner_id", "price_median"], "The summary")
+    s = check_frame(summary, ["partner_id", "price_median"], "The summary")
     s = s.sort_values("price_median")
-    fig, ax = _figure_axes(ax, figsize=(8, 3.6))
+    fig, ax = figure_axes(ax, figsize=(8, 3.6))
     colors = np.where(s["price_median"] >= price_ratio, "tab:red", "tab:gray")
     ax.bar(range(len(s)), s["price_median"], color=colors)
     ax.axhline(price_ratio, color="tab:red", ls="--", lw=1, label=f"anomaly at {price_ratio:g}x")
@@ -105,10 +110,6 @@ def price_plot(summary: pd.DataFrame, price_ratio: float = 1.08, ax: Axes | None
 
 
 def _weights_section(an: PartnerAnalysis) -> list[str]:
-    import html
-
-    from riskresearch.arrears.report import _h, _html_table, _p
-
     w = an.weights
     if w is None:
         return []
@@ -121,9 +122,6 @@ def _weights_section(an: PartnerAnalysis) -> list[str]:
 
 
 def _service_section(an: PartnerAnalysis) -> list[str]:
-    from riskresearch.arrears.report import _h, _html_table, _p
-    from riskresearch.messages import t
-
     trend = an.service_trend
     if trend is None:
         return []
@@ -154,9 +152,6 @@ def partner_report(
     ``analysis`` is a finished :func:`analyse` (else it is run here with ``**kwargs``);
     ``language`` (``en`` or ``zh-CN``) is the report's language.
     """
-    from riskresearch.atomic import atomic_output
-    from riskresearch.messages import language as use_language
-
     an = analysis if analysis is not None else analyse(db, **kwargs)
     if not isinstance(an, PartnerAnalysis):
         raise ConfigError(
@@ -172,11 +167,6 @@ def partner_report(
 
 
 def _report_html(db, an: PartnerAnalysis) -> str:
-    import html
-
-    from riskresearch import __version__
-    from riskresearch.arrears.report import _CSS, _h, _html_table, _p, _png
-    from riskresearch.messages import current, t
 
     m, cfg = an.metrics, an.params["config"]
     top = an.flags.loc[an.flags["severity"] >= 1, "partner_id"].head(6).tolist()

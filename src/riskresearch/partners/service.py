@@ -16,6 +16,13 @@ import numpy as np
 import pandas as pd
 
 from riskresearch.errors import ConfigError
+from riskresearch.features import (
+    as_date,
+    check_warehouse,
+    connect,
+    warehouse_as_of,
+    warehouse_path,
+)
 from riskresearch.partners.stats import ae_stats
 
 #: Monthly service counts: (events, out of) for each rate.
@@ -103,13 +110,6 @@ def service_quality(
         ``grace_days``), ``not_returned`` (still out after ``settle_days``, or written off after
         the term end) and the rates of :data:`RATES`. ``attrs["as_of"]`` holds the date.
     """
-    from riskresearch.features import (
-        as_date,
-        check_warehouse,
-        connect,
-        warehouse_as_of,
-        warehouse_path,
-    )
 
     owner = "service_quality"
     for name, value in (("grace_days", grace_days), ("settle_days", settle_days)):

@@ -8,7 +8,9 @@ from scipy.stats import norm
 from sklearn.linear_model import LogisticRegression
 
 from riskresearch.errors import ConfigError
-from riskresearch.partners._common import _check
+from riskresearch.partners._common import check_frame
+from riskresearch.scoring import Scorer
+from riskresearch.tables import filter_mask
 
 
 def ae_stats(observed, expected, sum_sq, level: float = 0.95) -> pd.DataFrame:
@@ -61,7 +63,7 @@ def actual_vs_expected(
     >>> actual_vs_expected(apps, "partner_id", "bad", "bad_expected")  # doctest: +SKIP
     """
     by = [by] if isinstance(by, str) else list(by)
-    _check(frame, [*by, target, expected], "The frame")
+    check_frame(frame, [*by, target, expected], "The frame")
     rows = frame[frame[target].notna() & frame[expected].notna()]
     p = rows[expected].astype(float)
     g = (
@@ -92,14 +94,11 @@ def expected_pd(
     scorecard : dict, str or Path
         A scorecard JSON (``out_dir/scorecard.json``) or a :class:`~riskresearch.scoring.Scorer`.
     """
-    from riskresearch.scoring import Scorer
 
     scorer = scorecard if isinstance(scorecard, Scorer) else Scorer(scorecard)
     where = where or {}
-    _check(frame, list(where), "The frame")
-    keep = np.ones(len(frame), dtype=bool)
-    for col, value in where.items():
-        keep &= (frame[col] == value).fillna(False).to_numpy(dtype=bool)
+    check_frame(frame, list(where), "The frame")
+    keep = filter_mask(frame, where)
     out = pd.Series(np.nan, index=frame.index, name="pd")
     if not keep.any():
         return out
@@ -154,7 +153,7 @@ def calibrate(
     partner alike (an economic shock), so the partners are compared with each other at the
     same time and customer mix.
     """
-    _check(frame, [target, mature, "application_month", "segment"], "The frame")
+    check_frame(frame, [target, mature, "application_month", "segment"], "The frame")
     y = pd.to_numeric(frame[target], errors="coerce")
     use = frame[mature].fillna(False).astype(bool).to_numpy() & y.notna().to_numpy()
     out = pd.Series(np.nan, index=frame.index, name=f"{target}_expected")

@@ -36,7 +36,7 @@ from scipy.stats import norm
 
 from riskresearch.config import PartnersConfig
 from riskresearch.errors import ConfigError
-from riskresearch.partners._common import PARTNER_COLUMNS, _check, _config
+from riskresearch.partners._common import PARTNER_COLUMNS, check_frame, partners_config
 from riskresearch.partners.qualification import factor_shares
 
 #: Outcomes whose significant excess makes a partner's outcome bad.
@@ -96,11 +96,11 @@ def partner_bad_outcomes(summary: pd.DataFrame, config: PartnersConfig | None = 
     pandas.Series
         Indexed by ``partner_id``.
     """
-    cfg = _config(config)
+    cfg = partners_config(config)
     need = ["partner_id", "applications"]
     for t in BAD_OUTCOMES:
         need += [f"{t}_ae_low", f"{t}_n"]
-    s = _check(summary, need, "The partner summary")
+    s = check_frame(summary, need, "The partner summary")
     bad = np.zeros(len(s), dtype=bool)
     for t in BAD_OUTCOMES:
         bad |= (s[f"{t}_ae_low"] > 1).fillna(False).to_numpy(dtype=bool)
@@ -186,7 +186,7 @@ def learn_weights(
     >>> lw.source, lw.weights                                       # doctest: +SKIP
     """
     owner = "learn_weights"
-    cfg = _config(config)
+    cfg = partners_config(config)
     for name, value, low in (("min_partners", min_partners, 2), ("min_bad", min_bad, 1)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
             raise ConfigError(
@@ -203,7 +203,7 @@ def learn_weights(
             f"{owner}: partners.score has no factor, so there is no weight to learn. Add "
             "factors to partners.score."
         )
-    _check(partners, PARTNER_COLUMNS, "The partners table")
+    check_frame(partners, PARTNER_COLUMNS, "The partners table")
     factors = list(cfg.score)
     prior = np.array([cfg.score[f].weight for f in factors], dtype=float)
     total = float(prior.sum())

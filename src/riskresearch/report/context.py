@@ -12,8 +12,11 @@ from typing import Any
 import pandas as pd
 
 from riskresearch.config import ModelConfig
+from riskresearch.development import test_name
 from riskresearch.manifest import release_fingerprint, sha256_file
+from riskresearch.messages import reason_text
 from riskresearch.parts import MODEL_ARTIFACTS, PARTS, Planned
+from riskresearch.report.rows import headline, score_samples
 
 
 def folder_fingerprint(folder: Path) -> tuple[str, dict[str, str]]:
@@ -82,8 +85,6 @@ class Context:
 
     def reason(self, part: str) -> str | None:
         """Why a part was skipped, in the report's language."""
-        from riskresearch.messages import reason_text
-
         return reason_text(next((p.reason for p in self.planned if p.part.name == part), None))
 
     def title(self, part: str) -> str:
@@ -97,7 +98,6 @@ class Context:
 
     @property
     def test_name(self) -> str:
-        from riskresearch.development import test_name
 
         return test_name(self.cfg)
 
@@ -107,12 +107,10 @@ class Context:
 
     @cached_property
     def samples(self):
-        from riskresearch.report.rows import score_samples
 
         return score_samples(self.cfg, self.folder)
 
     @cached_property
     def headline(self) -> dict[str, dict[str, tuple[float, float, float]]]:
-        from riskresearch.report.rows import headline
 
         return {s.name: headline(s, self.cfg.seed) for s in self.samples}

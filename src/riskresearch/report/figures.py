@@ -11,6 +11,7 @@ from sklearn.metrics import roc_curve
 
 from riskresearch import plots
 from riskresearch.plots import Figure
+from riskresearch.report.fmt import bin_label
 from riskresearch.report.rows import Sample, Samples
 
 SAMPLE_COLORS = ("tab:blue", "tab:orange")
@@ -124,8 +125,6 @@ def woe_chart(binning: pd.DataFrame, feature: str, marked: str = "") -> Figure:
     """WoE by bin (bars) with the bad rate (line) of one feature, legend below the axes."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
-
-    from riskresearch.report.fmt import bin_label
 
     rows = binning[(binning["feature"] == feature) & (binning["bin"].astype(str) != "Total")]
     rows = rows[rows["count"] > 0].copy()  # empty Special / Missing bins carry nothing to show

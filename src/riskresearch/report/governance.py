@@ -10,6 +10,7 @@ import yaml
 
 from riskresearch.manifest import sha256_file
 from riskresearch.messages import reason_text, t
+from riskresearch.provenance import code_version, package_versions
 from riskresearch.report import fmt as f
 from riskresearch.report.context import Context
 from riskresearch.report.cover import describe_target, part_title, sample_name
@@ -100,12 +101,10 @@ def config_text(ctx: Context) -> str:
 
 
 def reproducibility(ctx: Context) -> Section:
-    from riskresearch.release import _git, _packages
-
     cfg = ctx.cfg
     sec = Section("reproducibility", t("reproducibility.title"))
-    code = _git(cfg.base)
-    packages = _packages()
+    code = code_version(cfg.base)
+    packages = package_versions()
     data = [
         {
             "input": t("reproducibility.table", name=cfg.data.table.name),

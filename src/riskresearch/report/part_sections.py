@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from riskresearch.arrears import roll_rate_plot, vintage_plot
 from riskresearch.messages import reason_text, t
 from riskresearch.report import figures
 from riskresearch.report import fmt as f
@@ -337,16 +338,12 @@ def arrears(ctx: Context) -> Section:
     )
     vint = ctx.csv("vintages.csv")
     if vint is not None and len(vint):
-        from riskresearch.arrears import vintage_plot
-
         vint["cohort"] = pd.to_datetime(vint["cohort"])
         for by in ("count", "amount"):
             fig = vintage_plot(vint, dpd=60, by=by)
             sec.add(f.image(fig, t(f"arrears.vintage_alt_{by}")))
     rolls = ctx.csv("roll_rates.csv")
     if rolls is not None:
-        from riskresearch.arrears import roll_rate_plot
-
         by_count = rolls[rolls["by"] == "count"] if "by" in rolls else rolls
         sec.add(f.image(roll_rate_plot(by_count), t("arrears.roll_alt")))
     for name, caption in (

@@ -18,8 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskresearch import development
+from riskresearch import development, metrics, reject_inference
+from riskresearch.binning import FORMAT as BINNING_FORMAT
+from riskresearch.binning import WoeBinner
 from riskresearch.config import ModelConfig
+from riskresearch.gbm import GbmScorer
 from riskresearch.messages import t
 from riskresearch.report import stats
 from riskresearch.scoring import SEGMENTED_FORMAT, Scorer
@@ -67,8 +70,6 @@ def score_samples(cfg: ModelConfig, folder: Path) -> Samples:
     scorer = Scorer(folder / "scorecard.json")
     gbm = None
     if (folder / "gbm.txt").is_file() and (folder / "gbm.json").is_file():
-        from riskresearch.gbm import GbmScorer
-
         gbm = GbmScorer((folder / "gbm.txt").read_text(), (folder / "gbm.json").read_text())
     out = []
     for name, frame in (("development", train), (development.test_name(cfg), test)):
@@ -112,7 +113,6 @@ def headline(sample: Sample, seed: int) -> dict[str, tuple[float, float, float]]
 
 
 def _weighted_auc_interval(sample: Sample, seed: int) -> tuple[float, float, float]:
-    from riskresearch import metrics
 
     est = metrics.auc(sample.y, sample.pd, sample_weight=sample.weight)
     rng = np.random.default_rng(seed)
@@ -152,7 +152,6 @@ def fitted_sample(
     if not cfg.reject_inference.applies("scorecard"):
         w = train[cfg.data.weight_column].to_numpy(dtype=float) if cfg.data.weight_column else None
         return train, train[target].to_numpy(dtype=np.int64), w, t("model.fitted_development")
-    from riskresearch import reject_inference
 
     sample = reject_inference.reject_sample(
         cfg, train, test, binner=development.load_binning(cfg, folder)
@@ -175,8 +174,6 @@ def coefficients(cfg: ModelConfig, folder: Path, samples: Samples) -> list[Coeff
     differs from the bins' counts (the fitted sample could not be rebuilt as it was), the
     standard errors are left out and the note says so.
     """
-    from riskresearch.binning import FORMAT as BINNING_FORMAT
-    from riskresearch.binning import WoeBinner
 
     model = json.loads((folder / "scorecard.json").read_text())
     rows, _, w, what = fitted_sample(cfg, folder, samples.development.frame, samples.test.frame)

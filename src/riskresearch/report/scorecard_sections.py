@@ -10,6 +10,7 @@ import pandas as pd
 
 from riskresearch import development
 from riskresearch.messages import reason_text, t
+from riskresearch.plots import selection_path_plot
 from riskresearch.report import figures
 from riskresearch.report import fmt as f
 from riskresearch.report.context import Context
@@ -272,8 +273,6 @@ def selection(ctx: Context) -> Section:
     )
     path = ctx.csv("selection_path.csv")
     if path is not None and not path.empty:
-        from riskresearch.plots import selection_path_plot
-
         sec.add(
             f.image(selection_path_plot(path), t("selection.path_alt")),
             f.table(path, caption=t("selection.path_caption"), css="wrap"),

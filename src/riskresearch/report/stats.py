@@ -116,11 +116,11 @@ def delong(y_true, pd) -> tuple[float, float]:
     >>> float(auc), round(float(var), 6)
     (0.75, 0.125)
     """
-    y, x, _ = metrics._validate(y_true, pd, "pd")
+    y, x, _ = metrics.validate_scores(y_true, pd, "pd")
     pos, neg = x[y == 1], x[y == 0]
     m, n = len(pos), len(neg)
     if m < 2 or n < 2:  # a variance needs two rows of each class
-        return metrics._auc(y, x, np.ones(len(y))), float("nan")
+        return metrics.auc_unchecked(y, x, np.ones(len(y))), float("nan")
     tx, ty = _midrank(pos), _midrank(neg)
     tz = _midrank(np.r_[pos, neg])
     auc = (tz[:m].sum() - m * (m + 1) / 2.0) / (m * n)
@@ -141,14 +141,14 @@ def auc_interval(y_true, pd, level_z: float = Z95) -> tuple[float, float, float]
 def ks_interval(y_true, pd, seed: int, n_boot: int = 200) -> tuple[float, float, float]:
     """KS with a 95% percentile bootstrap interval (``n_boot`` resamples of the rows drawn
     with ``seed``, so the document shows the same interval on every build)."""
-    y, x, w = metrics._validate(y_true, pd, "pd")
-    ks = metrics._ks(y, x, w)
+    y, x, w = metrics.validate_scores(y_true, pd, "pd")
+    ks = metrics.ks_unchecked(y, x, w)
     rng = np.random.default_rng(seed)
     draws = []
     for _ in range(n_boot):
         i = rng.integers(0, len(y), len(y))
         if 0 < y[i].sum() < len(i):
-            draws.append(metrics._ks(y[i], x[i], w[i]))
+            draws.append(metrics.ks_unchecked(y[i], x[i], w[i]))
     if len(draws) < n_boot // 2:
         return ks, float("nan"), float("nan")
     lo, hi = np.quantile(draws, [0.025, 0.975])
@@ -156,15 +156,15 @@ def ks_interval(y_true, pd, seed: int, n_boot: int = 200) -> tuple[float, float,
 
 
 def psi(expected, actual, floor: float = 1e-4) -> float:
-    """Population stability index of two count (or share) vectors over the same bins:
-    ``sum((a - e) ln(a / e))`` on shares, empty shares floored at ``floor``."""
+    """:func:`riskresearch.metrics.psi` of two count (or share) vectors over the same bins, NaN
+    when a side is empty (the report shows no figure) and 0 for a single bin."""
     e = np.asarray(expected, dtype=float)
     a = np.asarray(actual, dtype=float)
     if e.sum() <= 0 or a.sum() <= 0:
         return float("nan")
-    e = np.clip(e / e.sum(), floor, None)
-    a = np.clip(a / a.sum(), floor, None)
-    return float(np.sum((a - e) * np.log(a / e)))
+    if e.size == 1:  # one bin: nothing can shift
+        return 0.0
+    return metrics.psi(a, e, floor)
 
 
 def score_psi(dev_score, test_score, bands: int = 10) -> tuple[float, pd.DataFrame]:

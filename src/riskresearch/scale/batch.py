@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from riskresearch.scale.files import check_parquet_io, write_parts
+from riskresearch.scoring import Scorer
 from riskresearch.woe import check_columns
 
 #: The id column of the output when the release names no id column: the row's position in
@@ -65,8 +66,6 @@ def scored(
 @functools.lru_cache(maxsize=8)
 def _scorer_from_json(text: str):
     # compiled once per worker process and scorecard, not once per partition
-    from riskresearch.scoring import Scorer
-
     return Scorer(text)
 
 

@@ -12,6 +12,9 @@ import numpy as np
 import pandas as pd
 
 from riskresearch.errors import ConfigError
+from riskresearch.gbm import GBM_FORMAT, GbmScorer, encode_frame, lgbm_params
+from riskresearch.gbm_development import gbm_features
+from riskresearch.textfmt import json_text
 from riskresearch.woe import category_keys, check_columns
 
 
@@ -35,7 +38,6 @@ class DaskGbm:
 
     def to_text(self) -> tuple[str, str]:
         """``(gbm.txt, gbm.json)`` contents, as ``GbmClassifier.to_text`` gives them."""
-        from riskresearch.textfmt import json_text
 
         return self.model_text, json_text(self.meta, sort_keys=True)
 
@@ -49,9 +51,8 @@ def _quiet_lightgbm() -> None:
 
 
 def _encode_partition(part: pd.DataFrame, features, categories) -> np.ndarray:
-    from riskresearch.gbm import _encode
 
-    return _encode(part, features, categories, "train_gbm")
+    return encode_frame(part, features, categories, "train_gbm")
 
 
 def train_gbm(
@@ -91,8 +92,6 @@ def train_gbm(
     """
     import lightgbm as lgb
     from lightgbm.dask import DaskLGBMClassifier
-
-    from riskresearch.gbm import GBM_FORMAT, GbmScorer, gbm_features, lgbm_params
 
     target = cfg.data.target
     check_columns(frame._meta, [target, *cfg.data.filter], "train_gbm")

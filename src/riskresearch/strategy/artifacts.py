@@ -15,6 +15,10 @@ import pandas as pd
 from riskresearch.atomic import read_json
 from riskresearch.config import ModelConfig
 from riskresearch.errors import DataError
+from riskresearch.fraud import FraudScorer
+from riskresearch.manifest import ReleaseFolder
+from riskresearch.pipeline import load_split, read_table, with_target
+from riskresearch.scoring import Scorer
 from riskresearch.strategy.economics import (
     HISTORY_CLASSES,
     HISTORY_FIELDS,
@@ -39,6 +43,7 @@ from riskresearch.strategy.pricing import (
 )
 from riskresearch.strategy.rules import fraud_policy
 from riskresearch.textfmt import write_csv, write_json
+from riskresearch.woe import NUMERICAL, to_numbers
 
 STRATEGY_FORMAT = "riskresearch.strategy/1"
 
@@ -94,8 +99,6 @@ def swap_set(
         approved, ``swap_out`` = newly declined, ``upgrade``, ``downgrade``), ``rows``,
         ``share``, ``observed_bad_rate`` and ``note``.
     """
-    from riskresearch.manifest import ReleaseFolder
-    from riskresearch.scoring import Scorer
 
     def skipped(note: str) -> pd.DataFrame:
         return pd.DataFrame(
@@ -181,7 +184,6 @@ def input_ranges(cfg: ModelConfig, scorer, *samples: pd.DataFrame) -> dict[str, 
     *samples : DataFrame
         The development data (e.g. the development and out-of-time through-the-door rows).
     """
-    from riskresearch.woe import NUMERICAL, to_numbers
 
     special: dict[str, set[float]] = {}
     for seg in scorer.segments:
@@ -387,8 +389,6 @@ def develop_strategy(
         The config file; its folder locates the previous releases of the model
         (:func:`previous_release`). None skips the swap set.
     """
-    from riskresearch.development import load_split
-    from riskresearch.scoring import Scorer
 
     out = Path(out_dir)
     if not (out / "scorecard.json").is_file():
@@ -397,11 +397,13 @@ def develop_strategy(
             "out_dir first."
         )
     scorer = Scorer(out / "scorecard.json")
-    train, test = load_split(cfg)
+    table = read_table(cfg, encode_target=False)  # read once: the split and every applicant
+    train, test = load_split(cfg, table)
+    applicants = with_target(table, cfg)
     target = cfg.data.target
 
     def scored(sample: pd.DataFrame) -> pd.DataFrame:
-        rows = through_the_door(cfg, sample) if len(sample) else sample
+        rows = through_the_door(cfg, sample, applicants) if len(sample) else sample
         return rows.assign(score=scorer.score(rows).to_numpy(), pd=scorer.pd_(rows).to_numpy())
 
     rows, test_rows = scored(train), scored(test)
@@ -414,8 +416,6 @@ def develop_strategy(
     fraud, rings = fraud_policy(cfg, out)
     features: list[str] = []
     if fraud is not None:
-        from riskresearch.fraud import FraudScorer
-
         features = list(FraudScorer.read(out).features)
     previous = previous_release(cfg, config_path, exclude=out) if config_path is not None else None
     swap = swap_set(test_rows, result.policy, previous, target=target)

@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskresearch.config import GradeTerms, ModelConfig, StrategyConfig
+from riskresearch.config import GradeTerms, LimitHistory, ModelConfig, StrategyConfig
 from riskresearch.errors import DataError
+from riskresearch.recovery import contract_lgd, device_returns, lgd_table
 
 #: Application fields the terms and the economics need (besides the scorecard's features).
 TERMS_FIELDS = (
@@ -193,8 +194,8 @@ def economics(cfg: StrategyConfig | ModelConfig, warehouse=None, rows=None) -> E
     cfg : StrategyConfig or ModelConfig
     warehouse : path-like, optional
         DuckDB warehouse; its written-off leases give the device recovery rate and resale
-        value by device category and age (:func:`riskresearch.arrears.contract_lgd`), its
-        term ends the buyout rate (:func:`riskresearch.arrears.device_returns`). Without it
+        value by device category and age (:func:`riskresearch.recovery.contract_lgd`), its
+        term ends the buyout rate (:func:`riskresearch.recovery.device_returns`). Without it
         the fallbacks are buyout 0.5, recovery 0.45, resale 0.45 of retail.
     rows : DataFrame, optional
         Applications the quoted rent curve is fitted on (:func:`fit_rent_curve`) unless
@@ -206,8 +207,6 @@ def economics(cfg: StrategyConfig | ModelConfig, warehouse=None, rows=None) -> E
     measured: dict[str, dict[str, float]] = {k: {} for k in _FALLBACK}
     source = "default"
     if warehouse is not None:
-        from riskresearch.arrears import contract_lgd, device_returns, lgd_table
-
         lgd = contract_lgd(warehouse)
         if len(lgd):
             by_age = lgd_table(lgd, by=("device_category", "age_band"))
@@ -360,7 +359,6 @@ def history_classes(rows: pd.DataFrame, history: dict[str, Any] | None) -> np.nd
     ``new``, ``written_off``, ``delinquent``, ``clean``, ``other`` (see
     :class:`riskresearch.config.LimitHistory`). ``history`` holds the thresholds
     (``strategy.json``'s ``limits.history``); None uses the defaults."""
-    from riskresearch.config import LimitHistory
 
     h = history or LimitHistory().model_dump()
     n = len(rows)

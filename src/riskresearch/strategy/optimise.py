@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from riskresearch import plots  # noqa: F401  (registers inline display of figures)
 from riskresearch.config import GradeTerms, ModelConfig, StrategyConfig
 from riskresearch.errors import ConfigError, DataError
+from riskresearch.pipeline import read_table
 from riskresearch.strategy.economics import (
     Economics,
     expected_profit,
@@ -22,6 +23,8 @@ from riskresearch.strategy.economics import (
     profit_inputs,
     profit_on_terms,
 )
+from riskresearch.tables import filter_mask
+from riskresearch.textfmt import json_number
 
 DECLINE = "decline"
 
@@ -326,9 +329,9 @@ def optimise(
     policy["expected"] = {
         "approval_rate": float(approval[cut]),
         "bad_rate": float(bad_rate[cut]),
-        "observed_bad_rate": _num(tradeoff["observed_bad_rate"].iloc[cut]),
+        "observed_bad_rate": json_number(tradeoff["observed_bad_rate"].iloc[cut]),
         "profit_per_application": float(best_by_cut[cut] / n),
-        "flat_profit_per_application": _num(comparison["profit_per_application"].iloc[1]),
+        "flat_profit_per_application": json_number(comparison["profit_per_application"].iloc[1]),
     }
     terms = pd.DataFrame([{k: g[k] for k in GradeTerms.model_fields} for g in rows_out])
     return Strategy(policy, table, tradeoff, comparison, terms, econ, s)
@@ -349,11 +352,6 @@ def _lower_set_max(h: np.ndarray, n_d: int, n_m: int) -> tuple[np.ndarray, np.nd
             best[cur] = np.where(take, best[prev], best[cur])
             arg[cur] = np.where(take, arg[prev], arg[cur])
     return best.reshape(n_d * n_m, k), arg.reshape(n_d * n_m, k)
-
-
-def _num(v) -> float | None:
-    v = float(v)
-    return v if np.isfinite(v) else None
 
 
 def grade_table(
@@ -428,23 +426,23 @@ def applies_to(cfg: ModelConfig) -> dict[str, Any]:
     return {k: v for k, v in cfg.data.filter.items() if k not in exempt}
 
 
-def through_the_door(cfg: ModelConfig, sample: pd.DataFrame | None = None) -> pd.DataFrame:
+def through_the_door(
+    cfg: ModelConfig, sample: pd.DataFrame | None = None, table: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Every application the strategy decides on: the rows of ``data.table`` matching
     :func:`applies_to` (e.g. ``segment = consumer``), approved or declined, within the date
     range of ``sample`` (e.g. ``Development.train``) when the config has a date column.
 
     The target stays where it was observed (``data.filter``'s outcome flags pass, e.g.
     ``bad_mature``) and is NaN elsewhere (declined or immature rows), so approval rates are
-    over all applicants and observed bad rates over the rows with an outcome.
+    over all applicants and observed bad rates over the rows with an outcome. ``table`` is the
+    modeling table already read (``pipeline.read_table(cfg)``, left unchanged): read once.
     """
-    from riskresearch.development import read_table
-
-    df = read_table(cfg)
-    keep = np.ones(len(df), dtype=bool)
-    for col, value in applies_to(cfg).items():
-        if col not in df.columns:
-            raise DataError(f"The modeling table lacks the column '{col}' of data.filter.")
-        keep &= (df[col] == value).fillna(False).to_numpy(dtype=bool)
+    df = read_table(cfg) if table is None else table
+    missing = [c for c in applies_to(cfg) if c not in df.columns]
+    if missing:
+        raise DataError(f"The modeling table lacks the column '{missing[0]}' of data.filter.")
+    keep = filter_mask(df, applies_to(cfg))
     date = cfg.data.date_column
     if date and sample is not None and len(sample):
         when = pd.to_datetime(df[date])
@@ -452,10 +450,8 @@ def through_the_door(cfg: ModelConfig, sample: pd.DataFrame | None = None) -> pd
     df = df[keep].reset_index(drop=True)
     if date:
         df[date] = pd.to_datetime(df[date])
-    observed = np.ones(len(df), dtype=bool)
-    for col, value in cfg.data.filter.items():
-        if col not in applies_to(cfg):
-            observed &= (df[col] == value).fillna(False).to_numpy(dtype=bool)
+    applies = applies_to(cfg)
+    observed = filter_mask(df, {c: v for c, v in cfg.data.filter.items() if c not in applies})
     target = cfg.data.target
     y = pd.to_numeric(df[target], errors="coerce").to_numpy(dtype=float)
     df[target] = np.where(observed, y, np.nan)
@@ -468,12 +464,12 @@ def _attach_expectations(policy: dict[str, Any], table: pd.DataFrame) -> None:
         r = by.loc[g["grade"]]
         g.update(
             {
-                "expected_bad_rate": _num(r["predicted_bad_rate"]),
-                "observed_bad_rate": _num(r["observed_bad_rate"]),
-                "share": _num(r["share"]),
-                "approval_share": _num(r["approval_share"]),
-                "expected_loss": _num(r["expected_loss"]),
-                "expected_profit": _num(r["expected_profit"]),
+                "expected_bad_rate": json_number(r["predicted_bad_rate"]),
+                "observed_bad_rate": json_number(r["observed_bad_rate"]),
+                "share": json_number(r["share"]),
+                "approval_share": json_number(r["approval_share"]),
+                "expected_loss": json_number(r["expected_loss"]),
+                "expected_profit": json_number(r["expected_profit"]),
                 "rows": int(r["rows"]),
             }
         )
@@ -481,9 +477,9 @@ def _attach_expectations(policy: dict[str, Any], table: pd.DataFrame) -> None:
     policy["decline"] = {
         "grade": DECLINE,
         "max_score": policy["cutoff"],
-        "expected_bad_rate": _num(r["predicted_bad_rate"]),
-        "observed_bad_rate": _num(r["observed_bad_rate"]),
-        "share": _num(r["share"]),
+        "expected_bad_rate": json_number(r["predicted_bad_rate"]),
+        "observed_bad_rate": json_number(r["observed_bad_rate"]),
+        "share": json_number(r["share"]),
         "rows": int(r["rows"]),
     }
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from riskresearch.config import ModelConfig, StrategyConfig
+from riskresearch.errors import ConfigError
 from riskresearch.strategy.economics import (
     HISTORY_CLASSES,
     Economics,
@@ -146,7 +147,6 @@ def price_sensitivity(
         (what the released policy gives up against the re-optimised one). ``feasible`` is
         false where no policy meets the constraints.
     """
-    from riskresearch.errors import ConfigError
 
     out = []
     for f in factors:

@@ -10,6 +10,8 @@ import pandas as pd
 
 from riskresearch.config import ModelConfig
 from riskresearch.errors import ConfigError
+from riskresearch.features import connect, warehouse_as_of
+from riskresearch.fraud import FraudScorer, fraud_features
 
 
 # ------------------------------------------------------------------------------------------
@@ -24,7 +26,6 @@ def fraud_rings(warehouse, keys=("device_fingerprint_id", "contact_phone_id"), a
     pandas.DataFrame
         Columns ``key`` (the id column) and ``value`` (the id), sorted, no duplicates.
     """
-    from riskresearch.features import connect, warehouse_as_of
 
     allowed = ("device_fingerprint_id", "contact_phone_id", "address_id")
     bad = [k for k in keys if k not in allowed]
@@ -85,7 +86,6 @@ def fraud_policy(
     frame : DataFrame, optional
         :func:`riskresearch.fraud.fraud_features` of the warehouse, if already computed.
     """
-    from riskresearch.fraud import FraudScorer, fraud_features
 
     empty = pd.DataFrame({"key": pd.Series(dtype=str), "value": pd.Series(dtype="int64")})
     if cfg.data.warehouse is None:

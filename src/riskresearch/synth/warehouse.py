@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from riskresearch.atomic import atomic_output, is_disk_full
+from riskresearch.db import connect, out_of_memory
 from riskresearch.errors import BuildError
-from riskresearch.features import connect, out_of_memory
 from riskresearch.synth.config import SimulationConfig
 from riskresearch.synth.performance import simulate_chunk
 from riskresearch.synth.population import Block, arrivals, make_population

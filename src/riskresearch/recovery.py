@@ -1,4 +1,9 @@
-"""Device return at the term end, recovery of written-off devices and loss given default."""
+"""Device return at the term end, recovery of written-off devices and loss given default.
+
+Measured from the warehouse's leases and collection actions; the collections part
+(:mod:`riskresearch.arrears`, which re-exports these functions) and the lease economics of the
+strategy (:mod:`riskresearch.strategy.economics`) both build on it.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +13,19 @@ import os
 import numpy as np
 import pandas as pd
 
-from riskresearch.arrears._common import (
-    _positive_int,
-    _query,
-    _sql,
-    _table_source,
-    _warehouse,
-)
 from riskresearch.errors import ConfigError
+from riskresearch.warehouse import (
+    open_warehouse,
+    positive_int,
+    read_sql,
+    run_query,
+    table_source,
+)
 
 AGE_BANDS = (0, 3, 6, 12)  # device age (months on book) bands: 0-2, 3-5, 6-11, 12+
 
 
-def _age_band(months: pd.Series) -> pd.Series:
+def age_band(months: pd.Series) -> pd.Series:
     edges = [*AGE_BANDS, np.inf]
     labels = [f"{a}-{b - 1}" if np.isfinite(b) else f"{a}+" for a, b in itertools.pairwise(edges)]
     return pd.cut(months, edges, right=False, labels=labels).astype(str)
@@ -49,9 +54,11 @@ def device_returns(db: str | os.PathLike, as_of=None, grace_days: int = 7) -> pd
         ``median_return_days``.
     """
     owner = "device_returns"
-    grace = _positive_int(grace_days, "grace_days", owner)
-    with _warehouse(db, "recovery", as_of, owner) as (con, as_of):
-        frame = con.sql(_sql("arrears_returns"), params={"as_of": as_of, "grace_days": grace}).df()
+    grace = positive_int(grace_days, "grace_days", owner)
+    with open_warehouse(db, "recovery", as_of, owner) as (con, as_of):
+        frame = con.sql(
+            read_sql("arrears_returns"), params={"as_of": as_of, "grace_days": grace}
+        ).df()
     frame["late"] = frame["return_delay_days"] > grace
     rows = []
     for cat, part in [*frame.groupby("device_category"), ("all", frame)]:
@@ -110,13 +117,11 @@ def contract_lgd(db: str | os.PathLike, as_of=None) -> pd.DataFrame:
     without the floor such a lease had an LGD of -5 or below, and the mean LGD of short laptop
     leases came out negative.
     """
-    with _warehouse(db, "recovery", as_of, "contract_lgd") as (con, as_of):
-        frame = _query(con, "arrears_lgd", as_of)
+    with open_warehouse(db, "recovery", as_of, "contract_lgd") as (con, as_of):
+        frame = run_query(con, "arrears_lgd", as_of)
     for c in ("started_on", "written_off_on"):
         frame[c] = pd.to_datetime(frame[c])
-    frame.insert(
-        frame.columns.get_loc("age_months") + 1, "age_band", _age_band(frame["age_months"])
-    )
+    frame.insert(frame.columns.get_loc("age_months") + 1, "age_band", age_band(frame["age_months"]))
     net = (
         frame["ead"]
         - frame["deposit"]
@@ -138,7 +143,7 @@ _LGD_COLUMNS = ("application_id", "device_category", "age_band", "ead", "loss", 
 
 
 def _lgd_source(source, as_of, owner):
-    return _table_source(source, _LGD_COLUMNS, "contract_lgd", owner, as_of, contract_lgd)
+    return table_source(source, _LGD_COLUMNS, "contract_lgd", owner, as_of, contract_lgd)
 
 
 def _resale_to_retail(part: pd.DataFrame, rec: pd.Series) -> float:
