@@ -7,7 +7,6 @@ A higher score means lower risk. ``y == 1`` is bad.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +19,9 @@ from sklearn.utils.validation import check_is_fitted
 from riskresearch import textfmt
 from riskresearch.binning import WoeBinner
 from riskresearch.errors import ConfigError, DataError
-from riskresearch.scoring import SCORECARD_FORMAT, SEGMENTED_FORMAT, Scorer
+from riskresearch.scoring import SCORECARD_FORMAT, SEGMENTED_FORMAT, Scorer, scaling
 from riskresearch.selection import FeatureSelector
 from riskresearch.woe import as_frame, check_target
-
-
-def scaling(pdo: float, base_score: float, base_odds: float) -> tuple[float, float]:
-    """``(offset, factor)`` of the points scale."""
-    factor = pdo / math.log(2)
-    return base_score - factor * math.log(base_odds), factor
 
 
 class Scorecard(ClassifierMixin, BaseEstimator):

@@ -266,7 +266,13 @@ WHOLE_TEXT_SQL = r"^(-?[0-9]+)\.0+$"
 
 def is_missing(value: Any) -> bool:
     """None, NaN of any float type, pandas NA/NaT: everything that scores as Missing."""
-    return value is None or (np.ndim(value) == 0 and bool(pd.isna(value)))
+    if value is None:
+        return True
+    if isinstance(value, float):  # plain values first: this runs for every single value
+        return value != value
+    if isinstance(value, str | int):  # bool is an int
+        return False
+    return np.ndim(value) == 0 and bool(pd.isna(value))
 
 
 def category_key(value: Any) -> str | None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,16 @@ from riskresearch.errors import ConfigError, DataError
 from riskresearch.fraud.features import FRAUD_FORMAT, FRAUD_PARAMS, METHODS
 from riskresearch.gbm import _encode, lgbm_params
 from riskresearch.textfmt import json_text
-from riskresearch.woe import as_frame, category_keys, check_columns, check_target
+from riskresearch.woe import (
+    as_frame,
+    category_codes,
+    category_key,
+    category_keys,
+    check_columns,
+    check_target,
+    to_number,
+    to_numbers,
+)
 
 
 # ------------------------------------------------------------------------------------------
@@ -280,6 +291,7 @@ class FraudScorer:
             raise DataError(
                 "fraud.txt and fraud.json name different features. Export them together."
             )
+        self._codes = {f: category_codes(v) for f, v in self.categories.items()}
 
     @classmethod
     def read(cls, folder: str | os.PathLike) -> FraudScorer:
@@ -295,9 +307,73 @@ class FraudScorer:
         """Fraud score of every row, as :meth:`FraudModel.fraud_score`."""
         frame = as_frame(X, "FraudScorer")
         x = _encode(frame, self.features, self.categories, "FraudScorer")
-        if self.fill is not None:
-            x = np.where(np.isnan(x), self.fill, x)
-        return pd.Series(self.booster.predict(x), index=frame.index, name="fraud_score")
+        return pd.Series(
+            self.booster.predict(self._filled(x)), index=frame.index, name="fraud_score"
+        )
+
+    def _filled(self, x: np.ndarray) -> np.ndarray:
+        return x if self.fill is None else np.where(np.isnan(x), self.fill, x)
+
+    def matrix(self, X) -> tuple[np.ndarray, list[tuple[str, np.ndarray]]]:
+        """The float matrix the model reads (:meth:`predict_matrix`), never raising on bad
+        values, and the problems found.
+
+        An absent column, a missing or unseen category, text that is not a number and +/-inf
+        are all read as missing (then imputed as in training); the last two are reported as
+        ``(reason, row mask)`` pairs, ``invalid_value:<feature>`` / ``out_of_range:<feature>``,
+        in feature order. Categories are compared as :func:`riskresearch.woe.category_key`.
+        """
+        frame = X if isinstance(X, pd.DataFrame) else as_frame(X, "FraudScorer")  # may be empty
+        n = len(frame)
+        cols, problems = [], []
+        for f in self.features:
+            if f not in frame.columns:
+                cols.append(np.full(n, np.nan))
+            elif f in self._codes:
+                lookup = self._codes[f]
+                codes, uniques = pd.factorize(frame[f], use_na_sentinel=True)
+                table = np.array(
+                    [float(lookup.get(category_key(u), np.nan)) for u in uniques] + [np.nan],
+                    dtype=float,
+                )
+                cols.append(table[codes])
+            else:
+                x, bad = to_numbers(frame[f])
+                inf = np.isinf(x)
+                if inf.any():
+                    x = np.where(inf, np.nan, x)
+                cols.append(x)
+                problems += [(f"invalid_value:{f}", bad), (f"out_of_range:{f}", inf)]
+        x = np.column_stack(cols) if cols else np.empty((n, 0))
+        return self._filled(x), [(r, m) for r, m in problems if m.any()]
+
+    def row(self, application: Mapping[str, Any]) -> tuple[np.ndarray, list[str]]:
+        """:meth:`matrix` of one application given as a mapping of field -> value (pure
+        Python): its row and its problems' reasons."""
+        row, problems = [], []
+        for f in self.features:
+            v = application.get(f)
+            if f in self._codes:
+                key = category_key(v)
+                row.append(math.nan if key is None else float(self._codes[f].get(key, math.nan)))
+                continue
+            x = to_number(v)
+            if x is None:
+                x = math.nan
+                problems.append(f"invalid_value:{f}")
+            elif math.isinf(x):
+                x = math.nan
+                problems.append(f"out_of_range:{f}")
+            row.append(x)
+        return self._filled(np.asarray(row, dtype=np.float64)), problems
+
+    def predict_matrix(self, x: np.ndarray, n_threads: int = 0) -> np.ndarray:
+        """Fraud scores of the rows of a :meth:`matrix` (or :meth:`row`, one score), with
+        ``n_threads`` LightGBM threads (0: LightGBM's default, every core)."""
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim == 1:
+            x = x[None, :]
+        return self.booster.predict(x, num_threads=n_threads)
 
 
 def write_fraud_model(model: FraudModel, folder: str | os.PathLike) -> list[Path]:
