@@ -20,11 +20,11 @@ from riskresearch.gbm import _encode, lgbm_params
 from riskresearch.textfmt import json_text
 from riskresearch.woe import (
     as_frame,
+    binary_target,
     category_codes,
     category_key,
     category_keys,
     check_columns,
-    check_target,
     to_number,
     to_numbers,
 )
@@ -115,7 +115,9 @@ class FraudModel(ClassifierMixin, BaseEstimator):
         ``[impute,] [sample,] lgbm`` steps.
     booster_ : lightgbm.Booster
     features_, categories_ : list, dict
-    classes_ : ndarray ``[0, 1]``
+    classes_ : ndarray
+        The two labels of ``y``, sorted; the fraud class is ``classes_[1]`` (1 of 0/1, True
+        of booleans), scikit-learn's convention.
 
     Examples
     --------
@@ -125,6 +127,7 @@ class FraudModel(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
+        *,
         method="class_weight",
         features=None,
         sampling_strategy=0.1,
@@ -174,7 +177,7 @@ class FraudModel(ClassifierMixin, BaseEstimator):
 
         self._check_params()
         frame, feats = _input(X, self.features, "FraudModel.fit")
-        y_arr, w = check_target(y, len(frame), "FraudModel.fit", sample_weight)
+        y_arr, w, classes = binary_target(y, len(frame), "FraudModel.fit", sample_weight)
         self.categories_, x = _fit_encoding(frame, feats, "FraudModel.fit")
         ratio = float(w[y_arr == 1].sum() / w[y_arr == 0].sum())
         needed = self.sampling_strategy > ratio  # else the rows are already that balanced
@@ -212,7 +215,7 @@ class FraudModel(ClassifierMixin, BaseEstimator):
         self.pipeline_.fit(pd.DataFrame(x, columns=feats), y_arr, **fit_kw)
         self.booster_ = self.pipeline_[-1].booster_
         self.features_ = feats
-        self.classes_ = np.array([0, 1])
+        self.classes_ = classes
         self.n_features_in_ = frame.shape[1]
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
         return self
@@ -222,8 +225,9 @@ class FraudModel(ClassifierMixin, BaseEstimator):
         frame, _ = _input(X, self.features_, "FraudModel")
         if not isinstance(X, pd.DataFrame) and frame.shape[1] != self.n_features_in_:
             raise DataError(
-                f"FraudModel: X has {frame.shape[1]} columns but the model was fitted on "
-                f"{self.n_features_in_}. Pass the same columns (a DataFrame may hold more)."
+                f"FraudModel: X has {frame.shape[1]} features, but FraudModel is expecting "
+                f"{self.n_features_in_} features as input. Pass the same columns (a DataFrame may "
+                "hold more)."
             )
         x = _encode(frame, self.features_, self.categories_, "FraudModel")
         return pd.DataFrame(x, columns=self.features_)
@@ -239,7 +243,10 @@ class FraudModel(ClassifierMixin, BaseEstimator):
         return self.predict_proba(X)[:, 1]
 
     def predict(self, X) -> np.ndarray:
-        return (self.fraud_score(X) >= 0.5).astype(np.int64)
+        """The likelier class of ``classes_`` (fraud where its score is above 0.5, as
+        LightGBM's classifier decides)."""
+        fraud = self.fraud_score(X) > 0.5  # checks that the model is fitted first
+        return self.classes_[fraud.astype(np.int64)]
 
     def to_text(self) -> tuple[str, str]:
         """LightGBM model text and a JSON of features, categories, imputation and params."""
@@ -407,7 +414,7 @@ class FraudAnomaly(BaseEstimator):
     features_, categories_, medians_, log_columns_
     """
 
-    def __init__(self, features=None, n_estimators=200, max_samples=256, random_state=0):
+    def __init__(self, *, features=None, n_estimators=200, max_samples=256, random_state=0):
         self.features = features
         self.n_estimators = n_estimators
         self.max_samples = max_samples
