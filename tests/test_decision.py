@@ -267,6 +267,39 @@ def test_fraud_scorer_one_row_equals_batch_and_the_strict_path(engine, apps):
     assert engine.fraud.row(bad.iloc[0].to_dict())[1] == [f"invalid_value:{numeric}"]
 
 
+def test_rule_table_decides_a_batch_as_each_row_alone():
+    """apply_rules on arrays (decide) gives row by row what it gives on scalars (decide_one):
+    every combination of facts, the first rule holding wins."""
+    from riskresearch.decision import OTHERWISE, RULES, apply_rules
+
+    rng = np.random.default_rng(0)
+    n = 4000
+    facts = {}
+    for fact, _, reason in RULES:
+        hold = rng.uniform(size=n) < 0.15
+        if reason is None:
+            facts[fact] = np.where(hold, np.array(f"{fact}:x", dtype=object), None)
+        else:
+            facts[fact] = hold
+    decision, reason = apply_rules(facts)
+    for i in range(n):
+        one = apply_rules(
+            {k: (v[i] if v.dtype == object else bool(v[i])) for k, v in facts.items()}
+        )
+        assert (decision[i], reason[i]) == one
+        first = next(
+            (r for r in RULES if (facts[r[0]][i] is not None if r[2] is None else facts[r[0]][i])),
+            None,
+        )
+        want = (
+            OTHERWISE
+            if first is None
+            else (first[1], facts[first[0]][i] if first[2] is None else first[2])
+        )
+        assert one == want
+    assert decision.dtype == object and reason.dtype == object
+
+
 @pytest.mark.parametrize("removed", [["fraud_rings.csv"], ["fraud.txt", "fraud.json"]])
 def test_a_release_that_lost_fraud_artifacts_from_folder_and_manifest_is_refused(
     release_dir, tmp_path, capsys, removed

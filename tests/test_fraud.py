@@ -484,6 +484,15 @@ def test_bad_parameters(kwargs, match):
         FraudModel(**kwargs).fit(X, y)
 
 
+def test_boolean_fraud_target_fits_the_same_model():
+    X, y = _toy(600)
+    ref = FraudModel(num_boost_round=20).fit(X, y)
+    model = FraudModel(num_boost_round=20).fit(X, y.astype(bool))
+    assert model.classes_.tolist() == [False, True]
+    assert model.to_text() == ref.to_text()
+    assert model.predict(X).tolist() == (ref.predict(X) == 1).tolist()
+
+
 def test_bad_target_and_weights():
     X, y = _toy(300)
     with pytest.raises(DataError, match=r"target must be binary"):

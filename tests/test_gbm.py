@@ -238,6 +238,24 @@ def test_bad_parameters(kwargs, match):
         GbmClassifier(**kwargs).fit(X, y)
 
 
+def test_text_labels_with_pos_label_fit_the_same_model():
+    """'good'/'bad' with pos_label='bad' (bad sorts first, so it is classes_[0]) trains the
+    same booster as 0/1, early stopping on an eval set of the same labels; predict_proba's
+    columns follow classes_ and predict returns the labels."""
+    X, y = _data(n=1500)
+    Xv, yv = _data(n=500, seed=1)
+    ref = GbmClassifier(random_state=3, **FAST).fit(X, y, eval_set=(Xv, yv))
+    text = np.where(y == 1, "bad", "good")
+    gbm = GbmClassifier(random_state=3, pos_label="bad", **FAST).fit(
+        X, text, eval_set=(Xv, np.where(yv == 1, "bad", "good"))
+    )
+    assert gbm.classes_.tolist() == ["bad", "good"]
+    assert gbm.booster_.model_to_string() == ref.booster_.model_to_string()
+    np.testing.assert_allclose(gbm.predict_proba(X)[:, 0], ref.predict_proba(X)[:, 1])
+    assert gbm.predict(X).tolist() == np.where(ref.predict(X) == 1, "bad", "good").tolist()
+    assert gbm.predict(X).tolist() == gbm.classes_[(gbm.decision_function(X) > 0) * 1].tolist()
+
+
 def test_bad_target():
     X, _ = _data(n=300)
     with pytest.raises(DataError, match=r"target must be binary"):

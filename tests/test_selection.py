@@ -6,6 +6,7 @@ regression, forward-selection AUC by refitting), not read back from the selector
 
 from __future__ import annotations
 
+import importlib
 import re
 
 import numpy as np
@@ -414,9 +415,25 @@ def test_bad_parameter_raises(woe_data, params, match):
         FeatureSelector(**params).fit(W, y)
 
 
-def test_parameters_are_keyword_only():
-    with pytest.raises(TypeError):
-        FeatureSelector(0.05)
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        "riskresearch.binning.WoeBinner",
+        "riskresearch.selection.FeatureSelector",
+        "riskresearch.scorecard.Scorecard",
+        "riskresearch.scorecard.SegmentedScorecard",
+        "riskresearch.gbm.GbmClassifier",
+        "riskresearch.fraud.FraudModel",
+        "riskresearch.fraud.FraudAnomaly",
+    ],
+)
+def test_parameters_are_keyword_only(estimator):
+    module, name = estimator.rsplit(".", 1)
+    cls = getattr(importlib.import_module(module), name)
+    first = next(iter(cls().get_params()))
+    with pytest.raises(TypeError, match="positional argument"):
+        cls(cls().get_params()[first])
+    assert "pos_label" in cls().get_params() or name.startswith("Fraud")
 
 
 def test_non_numeric_parameter_raises_config_error(woe_data):

@@ -6,7 +6,9 @@ Everything comes from a release folder alone (text artifacts, no pickle): ``scor
 (:mod:`riskresearch.strategy`). :meth:`DecisionEngine.from_release` refuses a release whose
 hashes do not match its manifest, as ``riskresearch score`` does.
 
-Per application, the first rule that applies decides:
+Per application, the first rule that applies decides (:data:`RULES`, the one place the
+cascade is written; :meth:`DecisionEngine.decide` and :meth:`DecisionEngine.decide_one` both
+apply it with :func:`apply_rules`):
 
 ====================================  ==========  =========================================
 rule                                  decision    ``decision_reason``
