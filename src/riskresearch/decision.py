@@ -126,7 +126,7 @@ from riskresearch.strategy import (
     limit_fields,
     read_strategy,
 )
-from riskresearch.woe import NUMERICAL, is_missing, to_number, to_numbers
+from riskresearch.woe import is_missing, to_number, to_numbers
 
 APPROVE, REFER = "approve", "refer"
 _TEXT_COLUMNS = ("decision", "decision_reason", "grade")
@@ -898,11 +898,7 @@ def _input_bounds(ranges: Mapping[str, Any] | None, scorer) -> dict[str, tuple]:
     physical limits. A field a scorecard feature holds special codes for keeps them in range."""
     if not ranges:
         return {}
-    special: dict[str, set[float]] = {}
-    for seg in scorer.segments:
-        for f in seg["card"].features:
-            if f.dtype == NUMERICAL:
-                special.setdefault(f.name, set()).update(f.special_set)
+    special = scorer.numerical_special_codes
     factor = ranges.get("range_factor")
     out = {}
     for name, r in (ranges.get("fields") or {}).items():

@@ -289,6 +289,8 @@ class Scorer:
     categorical : list of str
         The categorical features (compared as text, see
         :func:`riskresearch.woe.category_key`).
+    numerical_special_codes : dict of str to set of float
+        The special codes of every numerical feature (of every segment; empty sets included).
 
     Examples
     --------
@@ -325,6 +327,11 @@ class Scorer:
         self.columns = cols
         # every feature once, in scorecard order (the order ties of reason codes follow)
         self._names = list(dict.fromkeys(f.name for s in self.segments for f in s["card"].features))
+        self.numerical_special_codes: dict[str, set[float]] = {}
+        for s in self.segments:
+            for f in s["card"].features:
+                if f.dtype == NUMERICAL:
+                    self.numerical_special_codes.setdefault(f.name, set()).update(f.special_set)
         self.categorical = list(
             dict.fromkeys(
                 f.name for s in self.segments for f in s["card"].features if f.dtype == CATEGORICAL
