@@ -244,17 +244,60 @@ def test_cli_decide(release_dir, apps, tmp_path, capsys):
     assert main(["decide", str(release_dir), str(tmp_path / "nope.csv"), str(dst)]) == 2
 
 
-def test_single_row_fast_path_equals_booster_predict(engine, apps):
-    from riskresearch.decision import _SingleRow
+def test_fraud_scorer_one_row_equals_batch_and_the_strict_path(engine, apps):
+    """decide_one's fraud path (FraudScorer.row, one thread) gives the batch's numbers
+    (FraudScorer.matrix), which on clean rows are those of the strict fraud_score."""
+    rows = apps.head(20)
+    x, problems = engine.fraud.matrix(rows)
+    assert problems == []
+    batch = engine.fraud.predict_matrix(x, 1)
+    one = [
+        engine.fraud.predict_matrix(engine.fraud.row(r)[0], 1)[0] for r in rows.to_dict("records")
+    ]
+    assert one == pytest.approx(batch, rel=1e-12)
+    assert batch == pytest.approx(engine.fraud.fraud_score(rows).to_numpy(), rel=1e-12)
+    bad = rows.head(3).astype(object)
+    numeric = next(f for f in engine.fraud.features if f not in engine.fraud.categories)
+    bad.loc[bad.index[0], numeric], bad.loc[bad.index[1], numeric] = "abc", math.inf
+    _, problems = engine.fraud.matrix(bad)
+    assert [(r, list(m)) for r, m in problems] == [
+        (f"invalid_value:{numeric}", [True, False, False]),
+        (f"out_of_range:{numeric}", [False, True, False]),
+    ]
+    assert engine.fraud.row(bad.iloc[0].to_dict())[1] == [f"invalid_value:{numeric}"]
 
-    x = engine._fraud_matrix(apps.head(20), lambda mask, reason: None)
-    fast = _SingleRow(engine.fraud.booster, x.shape[1])
-    slow = _SingleRow(engine.fraud.booster, x.shape[1])
-    slow.handle = None  # the public-API fallback
-    expected = engine.fraud.booster.predict(x)
-    assert fast.handle is not None
-    assert [fast.predict(r) for r in x] == pytest.approx(expected, rel=1e-12)
-    assert [slow.predict(r) for r in x] == pytest.approx(expected, rel=1e-12)
+
+def test_rule_table_decides_a_batch_as_each_row_alone():
+    """apply_rules on arrays (decide) gives row by row what it gives on scalars (decide_one):
+    every combination of facts, the first rule holding wins."""
+    from riskresearch.decision import OTHERWISE, RULES, apply_rules
+
+    rng = np.random.default_rng(0)
+    n = 4000
+    facts = {}
+    for fact, _, reason in RULES:
+        hold = rng.uniform(size=n) < 0.15
+        if reason is None:
+            facts[fact] = np.where(hold, np.array(f"{fact}:x", dtype=object), None)
+        else:
+            facts[fact] = hold
+    decision, reason = apply_rules(facts)
+    for i in range(n):
+        one = apply_rules(
+            {k: (v[i] if v.dtype == object else bool(v[i])) for k, v in facts.items()}
+        )
+        assert (decision[i], reason[i]) == one
+        first = next(
+            (r for r in RULES if (facts[r[0]][i] is not None if r[2] is None else facts[r[0]][i])),
+            None,
+        )
+        want = (
+            OTHERWISE
+            if first is None
+            else (first[1], facts[first[0]][i] if first[2] is None else first[2])
+        )
+        assert one == want
+    assert decision.dtype == object and reason.dtype == object
 
 
 @pytest.mark.parametrize("removed", [["fraud_rings.csv"], ["fraud.txt", "fraud.json"]])

@@ -27,6 +27,7 @@ from riskresearch.gbm import (
 from riskresearch.gbm_development import develop_gbm, sized_params, write_gbm
 from riskresearch.woe import FeatureBins
 from tests.conftest import ROOT
+from tests.sklearn_xfail import expected_failed_checks
 
 
 def _data(n=3000, seed=0):
@@ -215,7 +216,9 @@ def test_predict_rejects_bad_values(fitted, value, match):
 def test_array_width_is_checked(fitted):
     gbm, X, _ = fitted
     arr = X[["x", "z"]].to_numpy()
-    with pytest.raises(DataError, match="X has 2 columns but the model was fitted on 3"):
+    with pytest.raises(
+        DataError, match=r"X has 2 features, but [A-Za-z]+ is expecting 3 features as input"
+    ):
         gbm.predict_proba(arr)
 
 
@@ -234,10 +237,28 @@ def test_bad_parameters(kwargs, match):
         GbmClassifier(**kwargs).fit(X, y)
 
 
+def test_text_labels_with_pos_label_fit_the_same_model():
+    """'good'/'bad' with pos_label='bad' (bad sorts first, so it is classes_[0]) trains the
+    same booster as 0/1, early stopping on an eval set of the same labels; predict_proba's
+    columns follow classes_ and predict returns the labels."""
+    X, y = _data(n=1500)
+    Xv, yv = _data(n=500, seed=1)
+    ref = GbmClassifier(random_state=3, **FAST).fit(X, y, eval_set=(Xv, yv))
+    text = np.where(y == 1, "bad", "good")
+    gbm = GbmClassifier(random_state=3, pos_label="bad", **FAST).fit(
+        X, text, eval_set=(Xv, np.where(yv == 1, "bad", "good"))
+    )
+    assert gbm.classes_.tolist() == ["bad", "good"]
+    assert gbm.booster_.model_to_string() == ref.booster_.model_to_string()
+    np.testing.assert_allclose(gbm.predict_proba(X)[:, 0], ref.predict_proba(X)[:, 1])
+    assert gbm.predict(X).tolist() == np.where(ref.predict(X) == 1, "bad", "good").tolist()
+    assert gbm.predict(X).tolist() == gbm.classes_[(gbm.decision_function(X) > 0) * 1].tolist()
+
+
 def test_bad_target():
-    X, y = _data(n=300)
+    X, _ = _data(n=300)
     with pytest.raises(DataError, match=r"target must be binary"):
-        GbmClassifier(**FAST).fit(X, y * 3)
+        GbmClassifier(**FAST).fit(X, np.arange(len(X)) % 3)
     with pytest.raises(DataError, match=r"only one class"):
         GbmClassifier(**FAST).fit(X, np.zeros(len(X)))
 
@@ -419,41 +440,9 @@ def test_cross_validated_route_is_deterministic_and_params_override(cv_gbm, mode
 # ------------------------------------------------------------------------------------------
 # scikit-learn contract
 # ------------------------------------------------------------------------------------------
-BINARY = "the target must be coded 0 (good) / 1 (bad); the check uses other labels"
-EXPECTED_FAILED = {
-    **dict.fromkeys(
-        [
-            "check_classifiers_classes",
-            "check_classifier_data_not_an_array",
-            "check_supervised_y_2d",
-            "check_estimators_dtypes",
-            "check_sample_weights_pandas_series",
-            "check_sample_weights_not_an_array",
-            "check_sample_weights_shape",
-            "check_sample_weights_not_overwritten",
-            "check_fit2d_1feature",
-            "check_fit2d_predict1d",
-            "check_n_features_in_after_fitting",
-        ],
-        BINARY,
-    ),
-    "check_dtype_object": "object columns are valid input (coded as categories)",
-    "check_classifiers_regression_target": "a continuous target gets the binary-target "
-    "DataError, not sklearn's 'Unknown label type' wording",
-    "check_all_zero_sample_weights_error": "DataError says 'positive sum' (house wording)",
-    "check_estimators_nan_inf": "NaN is valid input (LightGBM routes missing values)",
-    "check_estimator_sparse_tag": "sparse input is not supported (dense table or DataFrame)",
-    "check_estimator_sparse_array": "sparse input is not supported (dense table or DataFrame)",
-    "check_estimator_sparse_matrix": "sparse input is not supported (dense table or DataFrame)",
-    "check_classifiers_train": "tiny toy data: min_data_in_leaf=100 leaves the trees bare",
-    "check_classifiers_train(readonly_memmap=True)": "tiny toy data (min_data_in_leaf=100)",
-    "check_classifiers_train(readonly_memmap=True,X_dtype=float32)": "tiny toy data",
-}
-
-
 @parametrize_with_checks(
     [GbmClassifier(num_boost_round=10)],
-    expected_failed_checks=lambda est: EXPECTED_FAILED,
+    expected_failed_checks=expected_failed_checks,
     xfail_strict=True,
 )
 def test_sklearn_contract(estimator, check):

@@ -26,6 +26,7 @@ from riskresearch.binning import WoeBinner
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.scorecard import Scorecard, SegmentedScorecard
 from riskresearch.selection import FeatureSelector
+from tests.sklearn_xfail import expected_failed_checks
 
 CONSUMER_FEATURES = [
     "age",
@@ -368,11 +369,49 @@ def test_fit_binner_false_keeps_reviewed_bins(fitted, synthetic):
     assert sc.predict_score(X) == pytest.approx(fitted.predict_score(X), rel=1e-12)
 
 
+@pytest.fixture(scope="module")
+def labelled(modeling):
+    rows = modeling[(modeling["segment"] == "consumer") & modeling["bad_mature"]].head(4000)
+    X = rows[["platform_credit_score", "payment_to_income", "occupation"]]
+    y = rows["bad"].to_numpy(dtype=int)
+    template = Scorecard(binner=WoeBinner(max_n_bins=4, time_limit=5), selector=None)
+    return X, y, template, clone(template).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("good", "bad", "pos_label"),
+    [(-1, 1, None), (False, True, None), (0, 2, None), ("good", "bad", "bad"), ("b", "a", "a")],
+)
+def test_any_two_labels_fit_the_same_scorecard(labelled, good, bad, pos_label):
+    """sklearn's convention: classes_ sorted, bad = classes_[1] unless pos_label names it;
+    the points are those of the 0/1 fit, predict_proba's columns follow classes_ and
+    predict returns the labels."""
+    X, y01, template, ref = labelled
+    y = np.where(y01 == 1, np.array(bad, dtype=object), np.array(good, dtype=object))
+    if not isinstance(bad, str):
+        y = y.astype(type(bad))
+    sc = clone(template).set_params(pos_label=pos_label).fit(X, y)
+    assert sc.classes_.tolist() == sorted([good, bad])
+    assert sc.to_dict() == ref.to_dict()
+    k = sc.classes_.tolist().index(bad)
+    proba = sc.predict_proba(X)
+    np.testing.assert_allclose(proba[:, k], ref.predict_proba(X)[:, 1], rtol=1e-12)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert sc.predict(X).tolist() == np.where(ref.predict(X) == 1, bad, good).tolist()
+    assert (sc.decision_function(X) > 0).tolist() == (sc.predict(X) == sc.classes_[1]).tolist()
+
+
+def test_pos_label_must_be_a_label(labelled):
+    X, y01, template, _ = labelled
+    with pytest.raises(DataError, match=r"pos_label 'bad' is not a label of the target"):
+        clone(template).set_params(pos_label="bad").fit(X, y01)
+
+
 @pytest.mark.parametrize(
     ("y", "match"),
     [
         (TINY_Y[:-1], r"Scorecard\.fit: the target has 39 values but X has 40 rows"),
-        (TINY_Y * 2, r"Scorecard\.fit: the target must be binary.*Got values \['2'\]"),
+        (np.arange(40) % 3, r"Scorecard\.fit: the target must be binary.*3 labels"),
         (np.zeros(40, dtype=int), r"Scorecard\.fit: the target has only one class \(0\)"),
     ],
 )
@@ -434,54 +473,9 @@ def test_prediction_checks_the_number_of_columns(synthetic):
 # ------------------------------------------------------------------------------------------
 # scikit-learn contract
 # ------------------------------------------------------------------------------------------
-BINARY = "the target must be coded 0 (good) / 1 (bad); the check uses other labels"
-NOISE = "pure-noise features: no feature passes selection, which is a clear DataError"
-TOY = "toy data: optimal binning finds no split in these few, perfectly separable rows"
-EXPECTED_FAILED = {
-    **dict.fromkeys(
-        [
-            "check_estimators_dtypes",
-            "check_sample_weights_pandas_series",
-            "check_sample_weights_not_an_array",
-            "check_sample_weights_shape",
-            "check_sample_weights_not_overwritten",
-            "check_sample_weight_equivalence_on_dense_data",
-            "check_f_contiguous_array_estimator",
-            "check_classifier_data_not_an_array",
-            "check_classifiers_classes",
-            "check_supervised_y_2d",
-            "check_methods_sample_order_invariance",
-            "check_fit2d_1feature",
-            "check_fit2d_predict1d",
-        ],
-        BINARY,
-    ),
-    **dict.fromkeys(
-        [
-            "check_dont_overwrite_parameters",
-            "check_n_features_in_after_fitting",
-            "check_methods_subset_invariance",
-            "check_dict_unchanged",
-        ],
-        NOISE,
-    ),
-    "check_dtype_object": "object columns are valid input (binned as categories), so no "
-    "TypeError is raised",
-    "check_classifiers_regression_target": "a continuous target gets the binary-target "
-    "DataError, not sklearn's 'Unknown label type' wording",
-    "check_all_zero_sample_weights_error": "DataError says 'positive sum' (house wording), "
-    "not sklearn's 'zero weight' wording",
-    "check_estimators_nan_inf": "NaN is valid input (scored in the Missing bin)",
-    "check_estimator_sparse_tag": "sparse input is not supported (dense table or DataFrame)",
-    "check_estimator_sparse_array": "sparse input is not supported (dense table or DataFrame)",
-    "check_estimator_sparse_matrix": "sparse input is not supported (dense table or DataFrame)",
-    "check_pipeline_consistency": TOY,
-}
-
-
 @parametrize_with_checks(
     [Scorecard(binner=WoeBinner(time_limit=5), selector=None)],
-    expected_failed_checks=lambda est: EXPECTED_FAILED,
+    expected_failed_checks=expected_failed_checks,
     xfail_strict=True,
 )
 def test_sklearn_contract(estimator, check):

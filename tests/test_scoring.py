@@ -220,6 +220,46 @@ def test_segmented_reason_codes_use_the_rows_own_segment():
     assert codes["points_lost_1"].tolist() == [0.0]
 
 
+def test_explain_equals_score_pd_and_reason_codes_and_never_raises():
+    """Scorer.explain (what the decision engine uses) gives score / pd_ / reason_codes on
+    clean rows, batch and one at a time; a bad value scores as Missing and is reported, a row
+    matching no segment or lacking a feature is unscored."""
+    frame, expected = _segmented_frame()
+    scorer = Scorer(_segmented_card())
+    got = scorer.explain(frame, n_reasons=4)
+    assert got.score.tolist() == expected.tolist()
+    assert got.pd.tolist() == scorer.pd_(frame).tolist()
+    codes = scorer.reason_codes(frame, n=4)  # three features: three reasons at most
+    assert got.reasons[3].tolist() == [None] * 7
+    for i in range(3):
+        want = codes[f"reason_{i + 1}"].astype(object).where(codes[f"reason_{i + 1}"].notna(), None)
+        assert got.reasons[i].tolist() == want.tolist()
+    assert got.problems == [] and not got.unmatched.any()
+    for i, row in frame.iterrows():
+        one = scorer.explain_one(row.to_dict(), n_reasons=4)
+        assert one.score == expected[i] and one.pd == got.pd[i]
+        assert one.reasons == [r[i] for r in got.reasons]
+
+    bad = frame.astype({"late": object})
+    bad.loc[1, "late"], bad.loc[2, "late"], bad.loc[5, "seg"] = "soon", -math.inf, "B"
+    got = scorer.explain(bad)
+    clean = frame.copy()
+    clean.loc[[1, 2], "late"] = np.nan  # what the bad values score as
+    assert got.score[[1, 2]].tolist() == scorer.score(clean).to_numpy()[[1, 2]].tolist()
+    # in scoring order: the thick segment (row 2) before the thin one (row 1)
+    assert [(r, np.flatnonzero(m).tolist()) for r, m in got.problems] == [
+        ("out_of_range:late", [2]),
+        ("invalid_value:late", [1]),
+    ]
+    assert np.isnan(got.score[5]) and got.unmatched.tolist() == [i == 5 for i in range(7)]
+    assert scorer.explain_one(bad.loc[1].to_dict()).problems == ["invalid_value:late"]
+    assert scorer.explain_one(bad.loc[5].to_dict()).unmatched
+    lacking = scorer.explain(frame.drop(columns="income"))  # only the thick card reads it
+    hit = frame["hit"].to_numpy()
+    assert np.isnan(lacking.score[hit]).all()
+    assert lacking.score[~hit].tolist() == expected[~hit].tolist()
+
+
 # ------------------------------------------------------------------------------------------
 # bad input
 # ------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ regression, forward-selection AUC by refitting), not read back from the selector
 
 from __future__ import annotations
 
+import importlib
 import re
 
 import numpy as np
@@ -35,6 +36,7 @@ from riskresearch.selection import (
     _vif,
     _weighted_corr,
 )
+from tests.sklearn_xfail import expected_failed_checks
 
 
 # ------------------------------------------------------------------------------------------
@@ -461,9 +463,25 @@ def test_bad_parameter_raises(woe_data, params, match):
         FeatureSelector(**params).fit(W, y)
 
 
-def test_parameters_are_keyword_only():
-    with pytest.raises(TypeError):
-        FeatureSelector(0.05)
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        "riskresearch.binning.WoeBinner",
+        "riskresearch.selection.FeatureSelector",
+        "riskresearch.scorecard.Scorecard",
+        "riskresearch.scorecard.SegmentedScorecard",
+        "riskresearch.gbm.GbmClassifier",
+        "riskresearch.fraud.FraudModel",
+        "riskresearch.fraud.FraudAnomaly",
+    ],
+)
+def test_parameters_are_keyword_only(estimator):
+    module, name = estimator.rsplit(".", 1)
+    cls = getattr(importlib.import_module(module), name)
+    first = next(iter(cls().get_params()))
+    with pytest.raises(TypeError, match="positional argument"):
+        cls(cls().get_params()[first])
+    assert "pos_label" in cls().get_params() or name.startswith("Fraud")
 
 
 def test_non_numeric_parameter_raises_config_error(woe_data):
@@ -476,7 +494,7 @@ def test_non_numeric_parameter_raises_config_error(woe_data):
     ("make_y", "match"),
     [
         (lambda y: y[:-1], r"FeatureSelector\.fit: the target has 3999 values but X has 4000"),
-        (lambda y: y * 2, r"target must be binary, 0 \(good\) or 1 \(bad\)\. Got values \['2'\]"),
+        (lambda y: np.arange(len(y)) % 3, r"target must be binary.*3 labels \['0', '1', '2'\]"),
         (lambda y: np.ones_like(y), r"the target has only one class \(1\)"),
     ],
 )
@@ -521,49 +539,12 @@ def test_nan_in_woe_raises(woe_data):
 # ------------------------------------------------------------------------------------------
 # scikit-learn contract
 # ------------------------------------------------------------------------------------------
-BINARY = "needs a 0/1 target (y == 1 is bad); the check fits on a multiclass target"
-EXPECTED_FAILED = {
-    **dict.fromkeys(
-        [
-            "check_fit_score_takes_y",
-            "check_estimators_overwrite_params",
-            "check_dont_overwrite_parameters",
-            "check_estimators_fit_returns_self",
-            "check_readonly_memmap_input",
-            "check_n_features_in_after_fitting",
-            "check_positive_only_tag_during_fit",
-            "check_estimators_dtypes",
-            "check_sample_weights_pandas_series",
-            "check_sample_weights_not_an_array",
-            "check_sample_weights_list",
-            "check_sample_weights_shape",
-            "check_sample_weights_not_overwritten",
-            "check_sample_weight_equivalence_on_dense_data",
-            "check_dtype_object",
-            "check_f_contiguous_array_estimator",
-            "check_methods_sample_order_invariance",
-            "check_methods_subset_invariance",
-            "check_fit2d_1feature",
-            "check_dict_unchanged",
-            "check_fit2d_predict1d",
-        ],
-        BINARY,
-    ),
-    "check_all_zero_sample_weights_error": "DataError says 'positive sum' (house wording), "
-    "not sklearn's 'zero weight' wording",
-    "check_estimator_sparse_tag": "sparse input is not supported (dense table or DataFrame)",
-    "check_estimator_sparse_array": "sparse input is not supported (dense table or DataFrame)",
-    "check_estimator_sparse_matrix": "sparse input is not supported (dense table or DataFrame)",
-    "check_transformer_preserve_dtypes": "transform returns a DataFrame",
-}
-
-
 def _contract_checks():
     """The checks, or one case that fails with the reason they cannot even be listed."""
     try:
         return parametrize_with_checks(
             [FeatureSelector(forward=False), FeatureSelector()],
-            expected_failed_checks=lambda est: EXPECTED_FAILED,
+            expected_failed_checks=expected_failed_checks,
             xfail_strict=True,
         ), None
     except RuntimeError as exc:  # e.g. a transformer without transformer tags

@@ -24,6 +24,7 @@ from typing import Any, get_args
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
 from riskresearch import binsolver, textfmt
@@ -113,6 +114,10 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         optbinning, optimal partition by dynamic programming; its IV is at least
         optbinning's under the same constraints). ``"optbinning"``: optbinning's
         ``OptimalBinning`` with CP-SAT, the reference.
+    pos_label : label, optional
+        The bad class of ``y`` in ``fit``. Default: the larger of the two sorted labels
+        (scikit-learn's convention: 1 of 0/1, True of booleans); text labels such as
+        ``'bad'`` / ``'good'`` need it.
 
     Attributes
     ----------
@@ -133,6 +138,7 @@ class WoeBinner(TransformerMixin, BaseEstimator):
 
     def __init__(
         self,
+        *,
         features=None,
         categorical_features=None,
         max_n_bins=8,
@@ -143,9 +149,9 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         overrides=None,
         unseen="missing",
         time_limit=20,
-        *,
         min_bin_n_event=None,
         solver="dp",
+        pos_label=None,
     ):
         self.features = features
         self.categorical_features = categorical_features
@@ -159,6 +165,7 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         self.time_limit = time_limit
         self.min_bin_n_event = min_bin_n_event
         self.solver = solver
+        self.pos_label = pos_label
 
     # -- fit ---------------------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -220,7 +227,7 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         """
         self._check_params()
         frame = as_frame(X, "WoeBinner.fit")
-        y_arr, w = check_target(y, len(frame), "WoeBinner.fit", sample_weight)
+        y_arr, w = check_target(y, len(frame), "WoeBinner.fit", sample_weight, self.pos_label)
         features = list(frame.columns) if self.features is None else list(self.features)
         check_columns(frame, features, "WoeBinner.fit")
         if self.categorical_features is None:
@@ -438,7 +445,7 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "bins_")
         frame = as_frame(X, "WoeBinner.recount")
-        y_arr, w = check_target(y, len(frame), "WoeBinner.recount", sample_weight)
+        y_arr, w = check_target(y, len(frame), "WoeBinner.recount", sample_weight, self.pos_label)
         check_columns(frame, self.features_, "WoeBinner.recount")
         out = WoeBinner.from_dict(self.to_dict())
         out.set_params(**self.get_params())
@@ -661,6 +668,8 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         tags.input_tags.categorical = True
         tags.input_tags.string = True
         tags.target_tags.required = True
+        # a supervised transformer of a binary target (bad / good): checks fit it on two labels
+        tags.classifier_tags = ClassifierTags(multi_class=False)
         return tags
 
 

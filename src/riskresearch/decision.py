@@ -6,7 +6,9 @@ Everything comes from a release folder alone (text artifacts, no pickle): ``scor
 (:mod:`riskresearch.strategy`). :meth:`DecisionEngine.from_release` refuses a release whose
 hashes do not match its manifest, as ``riskresearch score`` does.
 
-Per application, the first rule that applies decides:
+Per application, the first rule that applies decides (:data:`RULES`, the one place the
+cascade is written; :meth:`DecisionEngine.decide` and :meth:`DecisionEngine.decide_one` both
+apply it with :func:`apply_rules`):
 
 ====================================  ==========  =========================================
 rule                                  decision    ``decision_reason``
@@ -101,10 +103,8 @@ given: deciding a frame in parts gives the same rows as deciding it whole.
 from __future__ import annotations
 
 import bisect
-import ctypes
 import math
 import os
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -126,7 +126,7 @@ from riskresearch.strategy import (
     limit_fields,
     read_strategy,
 )
-from riskresearch.woe import NUMERICAL, category_codes, category_key, to_number, to_numbers
+from riskresearch.woe import is_missing, to_number, to_numbers
 
 APPROVE, REFER = "approve", "refer"
 _TEXT_COLUMNS = ("decision", "decision_reason", "grade")
@@ -141,6 +141,44 @@ TERM_COLUMNS = (
     "customer_exposure",
     "limit_factor",
 )
+
+#: The rule cascade (the module docstring's table): ``(fact, decision, reason)`` in priority
+#: order; the first rule whose fact holds decides, else :data:`OTHERWISE`. A reason of None
+#: means the fact is itself the reason (text naming the field, None when it does not hold);
+#: the other facts are flags.
+RULES = (
+    ("fraud_ring", DECLINE, None),
+    ("bad_input", REFER, None),
+    ("out_of_range", REFER, None),
+    ("fraud_decline", DECLINE, "fraud_score"),
+    ("not_covered", REFER, None),
+    ("below_cutoff", DECLINE, "score_below_cutoff"),
+    ("over_limit", REFER, "device_value_above_limit"),
+    ("over_exposure", REFER, "exposure_above_limit"),
+    ("fraud_review", REFER, "fraud_review"),
+    ("enterprise_review", REFER, "enterprise_review"),
+    ("term_capped", APPROVE, "approved_term_capped"),
+)
+OTHERWISE = (APPROVE, "approved")
+
+
+def apply_rules(facts: Mapping[str, Any]) -> tuple[Any, Any]:
+    """Decision and reason by :data:`RULES`: of one application (``facts`` of scalars: a
+    text or None, a bool) or of a batch (arrays: object arrays of text or None, bool
+    arrays; the result is two object arrays)."""
+    if not isinstance(facts["fraud_ring"], np.ndarray):
+        for fact, decision, reason in RULES:
+            value = facts[fact]
+            if value is not None if reason is None else value:
+                return decision, value if reason is None else reason
+        return OTHERWISE
+    conditions = [
+        facts[fact] != None if reason is None else facts[fact]  # noqa: E711 (elementwise)
+        for fact, _, reason in RULES
+    ]
+    reasons = [facts[fact] if reason is None else reason for fact, _, reason in RULES]
+    decision = np.select(conditions, [d for _, d, _ in RULES], OTHERWISE[0]).astype(object)
+    return decision, np.select(conditions, reasons, OTHERWISE[1]).astype(object)
 
 
 class DecisionEngine:
@@ -186,7 +224,6 @@ class DecisionEngine:
         self.id_column = id_column
         self.n_reason_codes = int(n_reason_codes)
         self.n_threads = int(n_threads)
-        self._local = threading.local()  # one single-row predictor per thread
         self.grades = list(strategy["grades"])
         fr = strategy.get("fraud") or {}
         self.decline_score = fr.get("decline_score") if fraud is not None else None
@@ -263,22 +300,7 @@ class DecisionEngine:
             )
         )
         self._numeric_terms = [c for c in TERMS_FIELDS if c != "device_category"]
-        self._fraud_cats = (
-            {f: category_codes(v) for f, v in fraud.categories.items()} if fraud is not None else {}
-        )
         self._ranges = _input_bounds(strategy.get("input_ranges"), scorer)
-        self._cards = []
-        for s in scorer.segments:
-            card = s["card"]
-            self._cards.append(
-                {
-                    "name": s["name"],
-                    "when": s["when"],
-                    "offset": card.offset,
-                    "factor": card.factor,
-                    "features": card.features,
-                }
-            )
 
     # --------------------------------------------------------------------------------------
     @classmethod
@@ -368,12 +390,17 @@ class DecisionEngine:
                 flag(inf, f"out_of_range:{c}")
 
         # credit score, PD and reason codes --------------------------------------------
-        score, pdv, reasons, uncovered = self._score(frame, flag)
+        scored = self.scorer.explain(frame, self.n_reason_codes)
+        score, pdv, reasons, uncovered = scored.score, scored.pd, scored.reasons, scored.unmatched
+        for reason, mask in scored.problems:
+            flag(mask, reason)
         # fraud --------------------------------------------------------------------------
         fraud_score = np.full(n, np.nan)
         if self.fraud is not None and n:
-            x = self._fraud_matrix(frame, flag)
-            fraud_score = self.fraud.booster.predict(x, num_threads=self.n_threads)
+            x, problems = self.fraud.matrix(frame)
+            for reason, mask in problems:
+                flag(mask, reason)
+            fraud_score = self.fraud.predict_matrix(x, self.n_threads)
         ring_hit = np.full(n, None, dtype=object)
         for key in self.ring_keys:
             if key in frame.columns and key in self.rings:
@@ -436,40 +463,21 @@ class DecisionEngine:
             if self.decline_score is not None
             else np.zeros(n, dtype=bool)
         )
-        declined = gi == len(self.grades)
-        conditions = [
-            ring_hit != None,  # noqa: E711
-            problem != None,  # noqa: E711
-            out_of_range != None,  # noqa: E711
-            fraud_decline,
-            not_covered != None,  # noqa: E711
-            declined,
-            over_limit,
-            over_exposure,
-            fraud_review,
-            self._enterprise_review[gi] & enterprise,
-            capped,
-        ]
-        decisions = [DECLINE, REFER, REFER, DECLINE, REFER, DECLINE, REFER, REFER, REFER, REFER]
-        decisions += [APPROVE]
-        reason = np.select(
-            conditions,
-            [
-                ring_hit,
-                problem,
-                out_of_range,
-                "fraud_score",
-                not_covered,
-                "score_below_cutoff",
-                "device_value_above_limit",
-                "exposure_above_limit",
-                "fraud_review",
-                "enterprise_review",
-                "approved_term_capped",
-            ],
-            "approved",
-        ).astype(object)
-        decision = np.select(conditions, decisions, APPROVE).astype(object)
+        decision, reason = apply_rules(
+            {
+                "fraud_ring": ring_hit,
+                "bad_input": problem,
+                "out_of_range": out_of_range,
+                "fraud_decline": fraud_decline,
+                "not_covered": not_covered,
+                "below_cutoff": gi == len(self.grades),
+                "over_limit": over_limit,
+                "over_exposure": over_exposure,
+                "fraud_review": fraud_review,
+                "enterprise_review": self._enterprise_review[gi] & enterprise,
+                "term_capped": capped,
+            }
+        )
         grade = self._grade_names[gi]
         grade = np.where(np.isnan(score), None, grade)
         out = {}
@@ -521,93 +529,6 @@ class DecisionEngine:
         return self.economics.rent_factor(offered, requested)
 
     # --------------------------------------------------------------------------------------
-    def _score(self, frame: pd.DataFrame, flag):
-        """Score, PD and reason codes; NaN score where a scorecard feature is absent."""
-        n = len(frame)
-        score = np.full(n, np.nan)
-        pdv = np.full(n, np.nan)
-        names: list[str] = []
-        for c in self._cards:
-            names += [f.name for f in c["features"] if f.name not in names]
-        lost = np.full((n, len(names)), -np.inf)
-        col = {name: j for j, name in enumerate(names)}
-        uncovered = None
-        if len(self._cards) == 1:
-            parts = [(self._cards[0], np.ones(n, dtype=bool))]
-        else:
-            from riskresearch.scoring import Scorer
-
-            if any(k not in frame.columns for c in self._cards for k in c["when"]):
-                parts = []
-            else:
-                seg = Scorer.assign_segments(frame, self._cards)
-                uncovered = seg.isna().to_numpy()
-                parts = [(c, (seg == c["name"]).fillna(False).to_numpy()) for c in self._cards]
-        for card, rows in parts:
-            if not rows.any():
-                continue
-            sub = frame[rows] if not rows.all() else frame
-            total = np.zeros(int(rows.sum()))
-            ok = True
-            for f in card["features"]:
-                if f.name not in frame.columns:
-                    ok = False
-                    continue
-                s = sub[f.name]
-                if f.dtype == NUMERICAL:
-                    x, bad, inf = _floats(s)
-                    for mask, kind in ((bad, "invalid_value"), (inf, "out_of_range")):
-                        if mask.any():
-                            whole = np.zeros(n, dtype=bool)
-                            whole[np.flatnonzero(rows)[mask]] = True
-                            flag(whole, f"{kind}:{f.name}")
-                    pts = f.batch(pd.Series(x, copy=False))
-                else:
-                    pts = f.batch(s)
-                total = total + pts
-                lost[rows, col[f.name]] = f.best - pts
-            if ok:
-                score[rows] = total
-                pdv[rows] = 1.0 / (1.0 + np.exp((total - card["offset"]) / card["factor"]))
-        k = min(self.n_reason_codes, len(names))
-        order = np.argsort(-lost, axis=1, kind="stable")[:, :k]
-        top = np.take_along_axis(lost, order, axis=1)
-        name_arr = np.asarray(names, dtype=object)
-        reasons = []
-        for i in range(self.n_reason_codes):
-            if i < k:
-                reasons.append(np.where(top[:, i] > 1e-9, name_arr[order[:, i]], None))
-            else:
-                reasons.append(np.full(n, None, dtype=object))
-        return score, pdv, reasons, uncovered
-
-    def _fraud_matrix(self, frame: pd.DataFrame, flag) -> np.ndarray:
-        n = len(frame)
-        cols = []
-        for f in self.fraud_fields:
-            if f not in frame.columns:
-                cols.append(np.full(n, np.nan))
-                continue
-            s = frame[f]
-            if f in self._fraud_cats:
-                lookup = self._fraud_cats[f]
-                codes, uniques = pd.factorize(s, use_na_sentinel=True)
-                table = np.array(
-                    [float(lookup.get(category_key(u), np.nan)) for u in uniques] + [np.nan],
-                    dtype=float,
-                )
-                cols.append(table[codes])
-            else:
-                v, bad, inf = _floats(s)
-                cols.append(v)
-                flag(bad, f"invalid_value:{f}")
-                flag(inf, f"out_of_range:{f}")
-        x = np.column_stack(cols) if cols else np.empty((n, 0))
-        if self.fraud.fill is not None:
-            x = np.where(np.isnan(x), self.fraud.fill, x)
-        return x
-
-    # --------------------------------------------------------------------------------------
     def decide_one(self, application: Mapping[str, Any]) -> dict[str, Any]:
         """Decide one application given as a mapping of field -> value (pure Python, no
         pandas): the same result as a one-row :meth:`decide`, as a dict of the output
@@ -620,7 +541,7 @@ class DecisionEngine:
                 break
         if problem is None:
             for c in self.not_null:
-                if _missing(app.get(c)):
+                if is_missing(app.get(c)):
                     problem = f"missing_field:{c}"
                     break
         nums: dict[str, float] = {}
@@ -643,55 +564,17 @@ class DecisionEngine:
                 problem = f"{'invalid_value' if bad else 'out_of_range'}:{c}"
 
         # score
-        card = self._cards[0]
-        uncovered = False
-        if len(self._cards) > 1:
-            card = None
-            if all(k in app for c in self._cards for k in c["when"]):
-                for c in self._cards:
-                    if all(app[k] == v for k, v in c["when"].items()):
-                        card = c
-                        break
-                uncovered = card is None
-        score = pdv = math.nan
-        lost: dict[str, float] = {}
-        if card is not None:
-            total, ok = 0.0, True
-            for f in card["features"]:
-                if f.name not in app:
-                    ok = False
-                    continue
-                v = app[f.name]
-                if f.dtype == NUMERICAL:  # as the batch: text and +/-inf score as Missing
-                    v, bad, inf = _float(v)
-                    if (bad or inf) and problem is None:
-                        problem = f"{'invalid_value' if bad else 'out_of_range'}:{f.name}"
-                pts = float(f.one(v))
-                total += pts
-                lost[f.name] = f.best - pts
-            if ok:
-                score = total
-                pdv = 1.0 / (1.0 + math.exp((total - card["offset"]) / card["factor"]))
-        # fraud
+        scored = self.scorer.explain_one(app, self.n_reason_codes)
+        score, pdv, uncovered = scored.score, scored.pd, scored.unmatched
+        if problem is None and scored.problems:
+            problem = scored.problems[0]
+        # fraud (one row, one thread: starting a thread pool costs milliseconds)
         fraud_score = math.nan
         if self.fraud is not None:
-            row = []
-            for f in self.fraud_fields:
-                v = app.get(f)
-                if f in self._fraud_cats:
-                    key = category_key(v)
-                    row.append(
-                        math.nan if key is None else float(self._fraud_cats[f].get(key, math.nan))
-                    )
-                else:
-                    x, bad, inf = _float(v)
-                    if (bad or inf) and problem is None and f in app:
-                        problem = f"{'invalid_value' if bad else 'out_of_range'}:{f}"
-                    row.append(x)
-            x = np.asarray(row, dtype=np.float64)
-            if self.fraud.fill is not None:
-                x = np.where(np.isnan(x), self.fraud.fill, x)
-            fraud_score = self._fast_row().predict(x)
+            x, problems = self.fraud.row(app)
+            if problem is None and problems:
+                problem = problems[0]
+            fraud_score = float(self.fraud.predict_matrix(x, 1)[0])
         ring = None
         for key in self.ring_keys:
             v, _, _ = _float(app.get(key))
@@ -701,7 +584,7 @@ class DecisionEngine:
         not_covered = None
         for col, value in self.applies_to.items():
             v = app.get(col)
-            if not _missing(v) and v != value:
+            if not is_missing(v) and v != value:
                 not_covered = f"not_covered:{col}"
                 break
         if not_covered is None and uncovered:
@@ -739,30 +622,23 @@ class DecisionEngine:
             owed = nums.get(self.exposure_column, 0.0)
             exposure = (0.0 if math.isnan(owed) else owed) + rent * offered_term
         review = self.review_score is not None and fraud_score >= self.review_score
-        if ring:
-            decision, reason = DECLINE, ring
-        elif problem:
-            decision, reason = REFER, problem
-        elif out_of_range:
-            decision, reason = REFER, out_of_range
-        elif self.decline_score is not None and fraud_score >= self.decline_score:
-            decision, reason = DECLINE, "fraud_score"
-        elif not_covered:
-            decision, reason = REFER, not_covered
-        elif gi == len(self.grades):
-            decision, reason = DECLINE, "score_below_cutoff"
-        elif value > limit:
-            decision, reason = REFER, "device_value_above_limit"
-        elif exposure > max_exposure:
-            decision, reason = REFER, "exposure_above_limit"
-        elif self._fraud_review[gi] and review:
-            decision, reason = REFER, "fraud_review"
-        elif self._enterprise_review[gi] and app.get("segment") == "enterprise":
-            decision, reason = REFER, "enterprise_review"
-        elif requested > t[2]:
-            decision, reason = APPROVE, "approved_term_capped"
-        else:
-            decision, reason = APPROVE, "approved"
+        decision, reason = apply_rules(
+            {
+                "fraud_ring": ring,
+                "bad_input": problem,
+                "out_of_range": out_of_range,
+                "fraud_decline": self.decline_score is not None
+                and fraud_score >= self.decline_score,
+                "not_covered": not_covered,
+                "below_cutoff": gi == len(self.grades),
+                "over_limit": value > limit,
+                "over_exposure": exposure > max_exposure,
+                "fraud_review": bool(self._fraud_review[gi]) and review,
+                "enterprise_review": bool(self._enterprise_review[gi])
+                and app.get("segment") == "enterprise",
+                "term_capped": requested > t[2],
+            }
+        )
         out: dict[str, Any] = {}
         if self.id_column and self.id_column in app:
             out[self.id_column] = app[self.id_column]
@@ -785,21 +661,9 @@ class DecisionEngine:
                 "limit_factor": math.nan if math.isnan(t[0]) else factor,
             }
         )
-        # stable sort in scorecard order, as Scorer.reason_codes
-        order = [name for name in self._feature_order() if name in lost]
-        top = sorted(order, key=lambda name: -lost[name])
-        for i in range(self.n_reason_codes):
-            name = top[i] if i < len(top) and lost[top[i]] > 1e-9 else None
+        for i, name in enumerate(scored.reasons):
             out[f"reason_{i + 1}"] = name
         return out
-
-    def __getstate__(self) -> dict[str, Any]:
-        # the per-thread predictor cache cannot be pickled (Dask ships engines to workers)
-        return {k: v for k, v in self.__dict__.items() if k != "_local"}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._local = threading.local()
 
     def covers(self, frame: pd.DataFrame) -> np.ndarray:
         """Rows of ``frame`` in the strategy's population (every ``applies_to`` column present
@@ -815,21 +679,9 @@ class DecisionEngine:
         """Whether one application is in the strategy's population (see :meth:`covers`)."""
         for col, value in self.applies_to.items():
             v = application.get(col)
-            if _missing(v) or v != value:
+            if is_missing(v) or v != value:
                 return False
         return True
-
-    def _fast_row(self) -> _SingleRow:
-        fast = getattr(self._local, "fast", None)
-        if fast is None:
-            fast = self._local.fast = _SingleRow(self.fraud.booster, len(self.fraud_fields))
-        return fast
-
-    def _feature_order(self) -> list[str]:
-        names: list[str] = []
-        for c in self._cards:
-            names += [f.name for f in c["features"] if f.name not in names]
-        return names
 
 
 # ------------------------------------------------------------------------------------------
@@ -1000,7 +852,7 @@ class DecisionRouter:
             out[self.id_column] = app[self.id_column]
         reason = None
         for k in self.keys:  # as the batch: the first key absent, empty or taken by none
-            if k not in app or _missing(app[k]):
+            if k not in app or is_missing(app[k]):
                 reason = f"missing_field:{k}"
                 break
             if all(app[k] != e.applies_to[k] for e in self.engines if k in e.applies_to):
@@ -1015,76 +867,12 @@ class DecisionRouter:
 # ------------------------------------------------------------------------------------------
 # helpers
 # ------------------------------------------------------------------------------------------
-class _SingleRow:
-    """One-row LightGBM prediction through the C API's fast single-row path
-    (``LGBM_BoosterPredictForMatSingleRowFast``: about 15 us instead of ~100 us for
-    ``Booster.predict``, which re-validates its input on every call). Same numbers as
-    ``Booster.predict``; falls back to it when the private hooks are unavailable."""
-
-    def __init__(self, booster, n_features: int):
-        self.booster = booster
-        self.handle = None
-        try:
-            from lightgbm import basic
-
-            handle = ctypes.c_void_p()
-            basic._safe_call(
-                basic._LIB.LGBM_BoosterPredictForMatSingleRowFastInit(
-                    booster._handle,
-                    ctypes.c_int(0),  # C_API_PREDICT_NORMAL: the probability
-                    ctypes.c_int(0),  # start iteration
-                    ctypes.c_int(-1),  # every iteration
-                    ctypes.c_int(1),  # C_API_DTYPE_FLOAT64
-                    ctypes.c_int32(n_features),
-                    basic._c_str("num_threads=1"),
-                    ctypes.byref(handle),
-                )
-            )
-        except Exception:  # any failure: use the public API
-            return
-        self._lib, self._check, self.handle = basic._LIB, basic._safe_call, handle
-        self.out = np.zeros(1, dtype=np.float64)
-        self.out_len = ctypes.c_int64()
-        self._out_ptr = self.out.ctypes.data_as(ctypes.POINTER(ctypes.c_double))
-
-    def predict(self, row: np.ndarray) -> float:
-        if self.handle is None:
-            return float(self.booster.predict(row[None, :], num_threads=1)[0])
-        row = np.ascontiguousarray(row, dtype=np.float64)
-        self._check(
-            self._lib.LGBM_BoosterPredictForMatSingleRowFast(
-                self.handle,
-                row.ctypes.data_as(ctypes.c_void_p),
-                ctypes.byref(self.out_len),
-                self._out_ptr,
-            )
-        )
-        return float(self.out[0])
-
-    def __del__(self):
-        if getattr(self, "handle", None) is not None:
-            try:
-                self._lib.LGBM_FastConfigFree(self.handle)
-            except Exception:  # the interpreter is shutting down
-                pass
-
-
-def _missing(v: Any) -> bool:
-    """None, NaN, pandas NA / NaT (as the scorer's Missing bin); plain values checked first,
-    because this runs for every field of every single application."""
-    if v is None:
-        return True
-    if isinstance(v, float):
-        return v != v
-    if isinstance(v, str | int):  # bool is an int
-        return False
-    return np.ndim(v) == 0 and bool(pd.isna(v))
 
 
 def _float(v: Any) -> tuple[float, bool, bool]:
     """A value as float (NaN when missing, not a number or infinite), whether it is not a
     number and whether it is +/-inf (as :func:`riskresearch.woe.to_number` reads it)."""
-    if _missing(v):
+    if is_missing(v):
         return math.nan, False, False
     x = to_number(v)
     if x is None:
@@ -1110,11 +898,7 @@ def _input_bounds(ranges: Mapping[str, Any] | None, scorer) -> dict[str, tuple]:
     physical limits. A field a scorecard feature holds special codes for keeps them in range."""
     if not ranges:
         return {}
-    special: dict[str, set[float]] = {}
-    for seg in scorer.segments:
-        for f in seg["card"].features:
-            if f.dtype == NUMERICAL:
-                special.setdefault(f.name, set()).update(f.special_set)
+    special = scorer.numerical_special_codes
     factor = ranges.get("range_factor")
     out = {}
     for name, r in (ranges.get("fields") or {}).items():

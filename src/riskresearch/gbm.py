@@ -26,11 +26,13 @@ from riskresearch.woe import (
     NUMERICAL,
     FeatureBins,
     as_frame,
+    binary_target,
     category_codes,
     category_keys,
     check_columns,
     check_target,
     column_values,
+    positive_index,
 )
 
 GBM_FORMAT = "riskresearch.gbm/1"
@@ -268,6 +270,10 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
         Default: columns of text, category or object dtype.
     random_state : int, default 0
         LightGBM's seed.
+    pos_label : label, optional
+        The bad class of ``y`` in ``fit``. Default: the larger of the two sorted labels
+        (scikit-learn's convention: 1 of 0/1, True of booleans); text labels such as
+        ``'bad'`` / ``'good'`` need it.
 
     Attributes
     ----------
@@ -276,7 +282,8 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
         Rounds kept (the early-stopping optimum, or ``num_boost_round``).
     features_, categories_ : list, dict
         Feature order and the training categories of each categorical feature.
-    classes_ : ndarray ``[0, 1]``
+    classes_ : ndarray
+        The two labels of ``y``, sorted (``predict_proba``'s columns, ``predict``'s labels).
 
     Examples
     --------
@@ -286,12 +293,14 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
+        *,
         params=None,
         num_boost_round=2000,
         early_stopping_rounds=100,
         monotone=None,
         categorical_features=None,
         random_state=0,
+        pos_label=None,
     ):
         self.params = params
         self.num_boost_round = num_boost_round
@@ -299,10 +308,11 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
         self.monotone = monotone
         self.categorical_features = categorical_features
         self.random_state = random_state
+        self.pos_label = pos_label
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False  # y == 1 is bad: binary targets only
+        tags.classifier_tags.multi_class = False  # bad vs good: binary targets only
         tags.input_tags.allow_nan = True  # LightGBM routes missing values itself
         return tags
 
@@ -337,7 +347,10 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
 
         self._check_params()
         frame = as_frame(X, "GbmClassifier.fit")
-        y_arr, w = check_target(y, len(frame), "GbmClassifier.fit", sample_weight)
+        y_arr, w, classes = binary_target(
+            y, len(frame), "GbmClassifier.fit", sample_weight, self.pos_label
+        )
+        positive = classes[positive_index(classes, self.pos_label)]
         features = list(frame.columns)
         if self.categorical_features is None:
             categorical = [
@@ -369,8 +382,9 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
         callbacks, valid_sets = [], []
         if eval_set is not None:
             vx = as_frame(eval_set[0], "GbmClassifier.fit(eval_set)")
+            vw_given = eval_set[2] if len(eval_set) > 2 else None
             vy, vw = check_target(
-                eval_set[1], len(vx), "GbmClassifier.fit(eval_set)", *eval_set[2:3]
+                eval_set[1], len(vx), "GbmClassifier.fit(eval_set)", vw_given, positive
             )
             valid_sets = [
                 lgb.Dataset(
@@ -393,7 +407,7 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
         self.best_iteration_ = int(
             self.booster_.best_iteration or self.booster_.current_iteration()
         )
-        self.classes_ = np.array([0, 1])
+        self.classes_ = classes
         self.n_features_in_ = len(features)
         self.feature_names_in_ = np.asarray(features, dtype=object)
         return self
@@ -404,22 +418,32 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
         frame = as_frame(X, "GbmClassifier")
         if not isinstance(X, pd.DataFrame) and frame.shape[1] != self.n_features_in_:
             raise DataError(
-                f"GbmClassifier: X has {frame.shape[1]} columns but the model was fitted on "
-                f"{self.n_features_in_}. Pass the same columns."
+                f"GbmClassifier: X has {frame.shape[1]} features, but GbmClassifier is expecting "
+                f"{self.n_features_in_} features as input. Pass the same columns."
             )
         return frame, encode_frame(frame, self.features_, self.categories_, "GbmClassifier")
 
     def predict_proba(self, X) -> np.ndarray:
+        """Probability of each class of ``classes_`` (bad: column 1 unless ``pos_label``
+        names ``classes_[0]``)."""
         _, x = self._x(X)
         p = self.booster_.predict(x, num_iteration=self.best_iteration_)
-        return np.column_stack([1 - p, p])
+        proba = np.column_stack([1 - p, p])
+        return proba if positive_index(self.classes_, self.pos_label) == 1 else proba[:, ::-1]
 
     def decision_function(self, X) -> np.ndarray:
+        """Raw score (log-odds) of ``classes_[1]``."""
         _, x = self._x(X)
-        return self.booster_.predict(x, num_iteration=self.best_iteration_, raw_score=True)
+        raw = self.booster_.predict(x, num_iteration=self.best_iteration_, raw_score=True)
+        return raw if positive_index(self.classes_, self.pos_label) == 1 else -raw
 
     def predict(self, X) -> np.ndarray:
-        return (self.predict_proba(X)[:, 1] >= 0.5).astype(np.int64)
+        """The likelier class of ``classes_`` (bad where its probability is above 0.5, as
+        ``decision_function`` > 0 gives ``classes_[1]``)."""
+        _, x = self._x(X)
+        p = self.booster_.predict(x, num_iteration=self.best_iteration_)
+        k = positive_index(self.classes_, self.pos_label)
+        return self.classes_[np.where(p > 0.5, k, 1 - k)]
 
     def reason_codes(self, X, n: int = 4) -> pd.DataFrame:
         """The ``n`` features raising each applicant's risk most (largest positive SHAP)."""

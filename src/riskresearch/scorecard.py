@@ -21,7 +21,7 @@ from riskresearch.binning import WoeBinner
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.scoring import SCORECARD_FORMAT, SEGMENTED_FORMAT, Scorer, scaling
 from riskresearch.selection import FeatureSelector
-from riskresearch.woe import as_frame, check_target
+from riskresearch.woe import as_frame, binary_target, positive_index
 
 
 class Scorecard(ClassifierMixin, BaseEstimator):
@@ -54,6 +54,10 @@ class Scorecard(ClassifierMixin, BaseEstimator):
     fit_binner : bool, default True
         False uses ``binner`` as given, already fitted (e.g. a reviewed binning loaded with
         ``WoeBinner.from_json``), instead of fitting a clone.
+    pos_label : label, optional
+        The bad class of ``y`` in ``fit``. Default: the larger of the two sorted labels
+        (scikit-learn's convention: 1 of 0/1, True of booleans); text labels such as
+        ``'bad'`` / ``'good'`` need it.
 
     Attributes
     ----------
@@ -64,7 +68,8 @@ class Scorecard(ClassifierMixin, BaseEstimator):
     intercept_ : ndarray of shape (1,)
     C_ : float
         Inverse L2 strength of the fitted regression (the selector's ``C_`` or ``C``).
-    classes_ : ndarray ``[0, 1]``
+    classes_ : ndarray
+        The two labels of ``y``, sorted (``predict_proba``'s columns, ``predict``'s labels).
     points_ : dict of str to ndarray
         Points of every bin (regular bins, Special, Missing) of every feature.
     selection_report_ : pandas.DataFrame
@@ -82,6 +87,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
+        *,
         binner=None,
         selector="default",
         C=1.0,
@@ -92,6 +98,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         sign_check="drop",
         n_reason_codes=4,
         fit_binner=True,
+        pos_label=None,
     ):
         self.binner = binner
         self.selector = selector
@@ -103,6 +110,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         self.sign_check = sign_check
         self.n_reason_codes = n_reason_codes
         self.fit_binner = fit_binner
+        self.pos_label = pos_label
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -148,7 +156,9 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         """
         self._check_params()
         frame = as_frame(X, "Scorecard.fit")
-        y_arr, w = check_target(y, len(frame), "Scorecard.fit", sample_weight)
+        y_arr, w, classes = binary_target(
+            y, len(frame), "Scorecard.fit", sample_weight, self.pos_label
+        )
         if self.fit_binner:
             self.binner_ = clone(self.binner) if self.binner is not None else WoeBinner()
             self.binner_.fit(frame, y_arr, sample_weight=w)
@@ -216,7 +226,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         self.features_ = features
         self.coef_ = lr.coef_
         self.intercept_ = lr.intercept_
-        self.classes_ = np.array([0, 1])
+        self.classes_ = classes
         self.offset_, self.factor_ = scaling(self.pdo, self.base_score, self.base_odds)
         self.points_ = self._bin_points()
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
@@ -238,8 +248,9 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         frame = as_frame(X, "Scorecard")
         if not isinstance(X, pd.DataFrame) and frame.shape[1] != self.n_features_in_:
             raise DataError(
-                f"Scorecard: X has {frame.shape[1]} columns but the scorecard was fitted on "
-                f"{self.n_features_in_}. Pass the same columns (a DataFrame may hold more)."
+                f"Scorecard: X has {frame.shape[1]} features, but Scorecard is expecting "
+                f"{self.n_features_in_} features as input. Pass the same columns (a DataFrame may "
+                "hold more)."
             )
         return frame
 
@@ -252,17 +263,28 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         log_odds_good = -(self.intercept_[0] + W[self.features_].to_numpy() @ self.coef_[0])
         return self.offset_ + self.factor_ * log_odds_good
 
-    def decision_function(self, X) -> np.ndarray:
-        """Log-odds of bad implied by the score."""
+    def _log_odds_bad(self, X) -> np.ndarray:
         return -(self.predict_score(X) - self.offset_) / self.factor_
 
+    def decision_function(self, X) -> np.ndarray:
+        """Log-odds of ``classes_[1]`` implied by the score (of bad, unless ``pos_label``
+        names ``classes_[0]``)."""
+        z = self._log_odds_bad(X)  # checks that the scorecard is fitted first
+        return z if positive_index(self.classes_, self.pos_label) == 1 else -z
+
     def predict_proba(self, X) -> np.ndarray:
-        """Probability of good (column 0) and bad (column 1) implied by the score."""
-        p_bad = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
-        return np.column_stack([1 - p_bad, p_bad])
+        """Probability of each class of ``classes_`` implied by the score (bad: column 1
+        unless ``pos_label`` names ``classes_[0]``)."""
+        p_bad = 1.0 / (1.0 + np.exp(-self._log_odds_bad(X)))
+        proba = np.column_stack([1 - p_bad, p_bad])
+        return proba if positive_index(self.classes_, self.pos_label) == 1 else proba[:, ::-1]
 
     def predict(self, X) -> np.ndarray:
-        return (self.predict_proba(X)[:, 1] >= 0.5).astype(np.int64)
+        """The likelier class of ``classes_`` (bad where its probability is above 0.5, as
+        ``decision_function`` > 0 gives ``classes_[1]``)."""
+        p_bad = 1.0 / (1.0 + np.exp(-self._log_odds_bad(X)))  # checks it is fitted first
+        k = positive_index(self.classes_, self.pos_label)
+        return self.classes_[np.where(p_bad > 0.5, k, 1 - k)]
 
     def reason_codes(self, X, n: int | None = None) -> pd.DataFrame:
         """The ``n`` features that cost each applicant the most points vs. their best bin."""
@@ -345,14 +367,28 @@ class SegmentedScorecard(BaseEstimator):
         Per-segment templates overriding ``scorecard``.
     min_rows, min_bads : int, default 500, 50
         A segment with fewer rows or bads cannot get a scorecard of its own (error).
+    pos_label : label, optional
+        The bad class of ``y`` in ``fit``. Default: the larger of the two sorted labels
+        (scikit-learn's convention: 1 of 0/1, True of booleans); text labels such as
+        ``'bad'`` / ``'good'`` need it.
     """
 
-    def __init__(self, segments=None, scorecard=None, scorecards=None, min_rows=500, min_bads=50):
+    def __init__(
+        self,
+        *,
+        segments=None,
+        scorecard=None,
+        scorecards=None,
+        min_rows=500,
+        min_bads=50,
+        pos_label=None,
+    ):
         self.segments = segments
         self.scorecard = scorecard
         self.scorecards = scorecards
         self.min_rows = min_rows
         self.min_bads = min_bads
+        self.pos_label = pos_label
 
     def assign(self, X) -> pd.Series:
         """Segment name of every row (NA where no segment matches)."""
@@ -383,7 +419,9 @@ class SegmentedScorecard(BaseEstimator):
                 f"{{name: {{column: value}}}}. Got {self.segments!r} instead."
             )
         frame = as_frame(X, "SegmentedScorecard.fit")
-        y_arr, w = check_target(y, len(frame), "SegmentedScorecard.fit", sample_weight)
+        y_arr, w, classes = binary_target(
+            y, len(frame), "SegmentedScorecard.fit", sample_weight, self.pos_label
+        )
         seg = self.assign(frame)
         if seg.isna().any():
             first = seg.index[seg.isna()][0]
@@ -406,7 +444,7 @@ class SegmentedScorecard(BaseEstimator):
             self.scorecards_[name] = clone(template).fit(
                 frame[rows], y_arr[rows], sample_weight=w[rows], **extra
             )
-        self.classes_ = np.array([0, 1])
+        self.classes_ = classes
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -442,5 +480,5 @@ class SegmentedScorecard(BaseEstimator):
         for name, sc in self.scorecards_.items():
             rows = (seg == name).to_numpy()
             if rows.any():
-                out[rows] = sc.predict_proba(frame[rows])
-        return out
+                out[rows] = sc.predict_proba(frame[rows])  # columns: good, bad
+        return out if positive_index(self.classes_, self.pos_label) == 1 else out[:, ::-1]

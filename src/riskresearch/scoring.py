@@ -19,6 +19,7 @@ import json
 import math
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +47,58 @@ SEGMENTED_FORMAT = "riskresearch.segmented_scorecard/1"
 
 
 def scaling(pdo: float, base_score: float, base_odds: float) -> tuple[float, float]:
-    """``(offset, factor)`` of the points scale: score = offset + factor * ln(good:bad odds),
-    factor = pdo / ln 2, offset = base_score - factor * ln(base_odds)."""
+    """``(offset, factor)`` of the points scale: ``factor = pdo / ln 2``, ``offset =
+    base_score - factor * ln(base_odds)`` (score = offset + factor * ln(good:bad odds))."""
     factor = pdo / math.log(2)
     return base_score - factor * math.log(base_odds), factor
+
+
+def score_to_pd(score, offset: float, factor: float):
+    """Probability of bad implied by a score on the scale ``(offset, factor)``:
+    ``1 / (1 + exp((score - offset) / factor))``. A float gives a float, an array an array."""
+    z = (score - offset) / factor
+    return 1.0 / (1.0 + (math.exp(z) if type(z) is float else np.exp(z)))
+
+
+@dataclass(frozen=True)
+class ScoreDetails:
+    """What :meth:`Scorer.explain` (arrays, one value per row) and
+    :meth:`Scorer.explain_one` (one value) give.
+
+    Attributes
+    ----------
+    score, pd : ndarray or float
+        Score and the PD its segment's scale implies (:func:`score_to_pd`); NaN where a
+        feature's column (key) is absent or the row matches no segment.
+    reasons : list
+        ``n_reasons`` entries: the features costing the most points relative to their best
+        bin, as :meth:`Scorer.reason_codes` ranks them (object arrays, or str); None where
+        no (further) feature costs points.
+    unmatched : ndarray of bool, bool or None
+        Rows matching no segment of a segmented scorecard; None (batch) when the scorecard
+        has one segment or the input lacks a segment column (then no row is scored).
+    problems : list
+        Values of numerical features that were read as Missing: text that is not a number
+        (``invalid_value:<feature>``) or +/-inf (``out_of_range:<feature>``), in scoring
+        order: ``(reason, row mask)`` pairs (batch) or reasons (one application).
+    """
+
+    score: Any
+    pd: Any
+    reasons: list
+    unmatched: Any
+    problems: list
+
+
+def _number(value: Any) -> tuple[float, str | None]:
+    """One value of a numerical feature as float, read leniently: NaN when missing, not a
+    number (``invalid_value``) or +/-inf (``out_of_range``), with that problem."""
+    x = to_number(value)
+    if x is None:
+        return math.nan, "invalid_value"
+    if math.isinf(x):
+        return math.nan, "out_of_range"
+    return x, None
 
 
 class ScoredFeature:
@@ -265,6 +314,8 @@ class Scorer:
     categorical : list of str
         The categorical features (compared as text, see
         :func:`riskresearch.woe.category_key`).
+    numerical_special_codes : dict of str to set of float
+        The special codes of every numerical feature (of every segment; empty sets included).
 
     Examples
     --------
@@ -299,6 +350,13 @@ class Scorer:
             cols += [c for c in s["when"] if c not in cols]
             cols += [f.name for f in s["card"].features if f.name not in cols]
         self.columns = cols
+        # every feature once, in scorecard order (the order ties of reason codes follow)
+        self._names = list(dict.fromkeys(f.name for s in self.segments for f in s["card"].features))
+        self.numerical_special_codes: dict[str, set[float]] = {}
+        for s in self.segments:
+            for f in s["card"].features:
+                if f.dtype == NUMERICAL:
+                    self.numerical_special_codes.setdefault(f.name, set()).update(f.special_set)
         self.categorical = list(
             dict.fromkeys(
                 f.name for s in self.segments for f in s["card"].features if f.dtype == CATEGORICAL
@@ -390,11 +448,11 @@ class Scorer:
                     "single PD. Pass the scored rows as X."
                 )
             offset, factor = scales.pop()
-            return 1.0 / (1.0 + np.exp((score - offset) / factor))
+            return score_to_pd(score, offset, factor)
         out = np.full(score.size, np.nan)
         for s, rows in self._rows(as_frame(X, "Scorer")):
             card = s["card"]
-            out[rows] = 1.0 / (1.0 + np.exp((score[rows] - card.offset) / card.factor))
+            out[rows] = score_to_pd(score[rows], card.offset, card.factor)
         return out
 
     def score_one(self, application: Mapping[str, Any]) -> float:
@@ -435,15 +493,108 @@ class Scorer:
         lost[np.isnan(lost)] = -np.inf
         out = {}
         text = pd.array(names, dtype="str")
-        every = np.arange(lost.shape[1])
-        for i in range(min(n, len(names))):
-            j = lost.argmax(axis=0)  # the first of equal losses: scorecard order
-            worst = lost[j, every]
-            keep = worst > 1e-9
+        for i, (j, worst, keep) in enumerate(_top_losses(lost, min(n, len(names)))):
             out[f"reason_{i + 1}"] = text.take(np.where(keep, j, -1), allow_fill=True)
             out[f"points_lost_{i + 1}"] = np.where(keep, worst, 0.0)
-            lost[j, every] = -np.inf
         return pd.DataFrame(out, index=frame.index)
+
+    def explain(self, X, n_reasons: int = 4) -> ScoreDetails:
+        """Score, PD and reason codes of every row, never raising on bad values.
+
+        Unlike :meth:`score`, an absent feature column leaves its rows unscored (NaN; the
+        other features still give reason codes), a row matching no segment is unscored, and
+        text or +/-inf in a numerical feature scores as Missing and is reported in
+        ``problems``. Scores, PDs and reasons are otherwise those of :meth:`score`,
+        :meth:`pd_` and :meth:`reason_codes`. The decision engine scores with it.
+        """
+        frame = X if isinstance(X, pd.DataFrame) else as_frame(X, "Scorer")  # may be empty
+        n = len(frame)
+        score, pdv = np.full(n, np.nan), np.full(n, np.nan)
+        names = self._names
+        lost = np.full((len(names), n), -np.inf)  # one array row per feature
+        problems: list[tuple[str, np.ndarray]] = []
+        unmatched = None
+        if len(self.segments) == 1:
+            parts = [(self.segments[0], np.ones(n, dtype=bool))]
+        elif any(k not in frame.columns for s in self.segments for k in s["when"]):
+            parts = []
+        else:
+            seg = self.assign_segments(frame, self.segments)
+            unmatched = seg.isna().to_numpy()
+            parts = [(s, (seg == s["name"]).fillna(False).to_numpy()) for s in self.segments]
+        for s, rows in parts:
+            if not rows.any():
+                continue
+            card = s["card"]
+            sub = frame[rows] if not rows.all() else frame
+            total = np.zeros(int(rows.sum()))
+            scored = True
+            for f in card.features:
+                if f.name not in frame.columns:
+                    scored = False
+                    continue
+                values = sub[f.name]
+                if f.dtype == NUMERICAL:  # text and +/-inf score as Missing, reported
+                    x, bad = to_numbers(values)
+                    inf = np.isinf(x)
+                    if inf.any():
+                        x = np.where(inf, np.nan, x)
+                    for mask, kind in ((bad, "invalid_value"), (inf, "out_of_range")):
+                        if mask.any():
+                            whole = np.zeros(n, dtype=bool)
+                            whole[np.flatnonzero(rows)[mask]] = True
+                            problems.append((f"{kind}:{f.name}", whole))
+                    values = pd.Series(x, copy=False)
+                pts = f.batch(values)
+                total = total + pts
+                lost[names.index(f.name), rows] = f.best - pts
+            if scored:
+                score[rows] = total
+                pdv[rows] = score_to_pd(total, card.offset, card.factor)
+        k = min(n_reasons, len(names))
+        text = np.asarray(names, dtype=object)
+        reasons = [np.where(keep, text[j], None) for j, _, keep in _top_losses(lost, k)]
+        reasons += [np.full(n, None, dtype=object) for _ in range(n_reasons - k)]
+        return ScoreDetails(score, pdv, reasons, unmatched, problems)
+
+    def explain_one(self, application: Mapping[str, Any], n_reasons: int = 4) -> ScoreDetails:
+        """:meth:`explain` for one application given as a mapping of column -> value (pure
+        Python, no pandas): the same values as a one-row :meth:`explain`."""
+        app = application
+        card, unmatched = self.segments[0]["card"], False
+        if len(self.segments) > 1:
+            card = None
+            if all(k in app for s in self.segments for k in s["when"]):
+                for s in self.segments:
+                    if all(app[k] == v for k, v in s["when"].items()):
+                        card = s["card"]
+                        break
+                unmatched = card is None
+        score = pdv = math.nan
+        lost: dict[str, float] = {}
+        problems: list[str] = []
+        if card is not None:
+            total, scored = 0.0, True
+            for f in card.features:
+                if f.name not in app:
+                    scored = False
+                    continue
+                v = app[f.name]
+                if f.dtype == NUMERICAL:  # as the batch: text and +/-inf score as Missing
+                    v, problem = _number(v)
+                    if problem is not None:
+                        problems.append(f"{problem}:{f.name}")
+                pts = float(f.one(v))
+                total += pts
+                lost[f.name] = f.best - pts
+            if scored:
+                score, pdv = total, score_to_pd(total, card.offset, card.factor)
+        # a stable sort in scorecard order: ties as in the batch
+        top = sorted((name for name in self._names if name in lost), key=lambda m: -lost[m])
+        reasons = [
+            top[i] if i < len(top) and lost[top[i]] > 1e-9 else None for i in range(n_reasons)
+        ]
+        return ScoreDetails(score, pdv, reasons, unmatched, problems)
 
     def to_sql(self) -> str:
         """One SQL expression for the score; features are summed in scorecard order."""
@@ -457,6 +608,18 @@ class Scorer:
             )
             exprs.append(f"WHEN {cond} THEN {total}")
         return "(CASE " + " ".join(exprs) + " END)"
+
+
+def _top_losses(lost: np.ndarray, k: int):
+    """The ``k`` largest losses of every column of ``lost`` (one array row per feature,
+    changed in place), largest first, ties to the first feature: ``(feature index, loss,
+    whether it costs points)`` per rank."""
+    every = np.arange(lost.shape[1])
+    for _ in range(k):
+        j = lost.argmax(axis=0)  # the first of equal losses: scorecard order
+        worst = lost[j, every]
+        yield j, worst, worst > 1e-9
+        lost[j, every] = -np.inf
 
 
 def _sql_literal(v: Any) -> str:

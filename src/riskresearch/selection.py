@@ -41,6 +41,7 @@ import pandas as pd
 from scipy.special import expit
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.model_selection import StratifiedKFold
+from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
@@ -190,6 +191,10 @@ class FeatureSelector(TransformerMixin, BaseEstimator):
         path counts as good as the best; the largest such model is kept (0 keeps the best).
     random_state : int, default 0
         Seed of the stratified folds.
+    pos_label : label, optional
+        The bad class of ``y`` in ``fit``. Default: the larger of the two sorted labels
+        (scikit-learn's convention: 1 of 0/1, True of booleans); text labels such as
+        ``'bad'`` / ``'good'`` need it.
 
     Attributes
     ----------
@@ -237,6 +242,7 @@ class FeatureSelector(TransformerMixin, BaseEstimator):
         Cs=10,
         tolerance=1.0,
         random_state=0,
+        pos_label=None,
     ):
         self.min_iv = min_iv
         self.max_iv = max_iv
@@ -248,6 +254,14 @@ class FeatureSelector(TransformerMixin, BaseEstimator):
         self.Cs = Cs
         self.tolerance = tolerance
         self.random_state = random_state
+        self.pos_label = pos_label
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        # a supervised transformer of a binary target (bad / good): checks fit it on two labels
+        tags.classifier_tags = ClassifierTags(multi_class=False)
+        return tags
 
     def _check_params(self) -> None:
         def real(v) -> bool:
@@ -320,7 +334,7 @@ class FeatureSelector(TransformerMixin, BaseEstimator):
         """
         self._check_params()
         W = _woe_table(W, "FeatureSelector.fit")
-        y, w = check_target(y, len(W), "FeatureSelector.fit", sample_weight)
+        y, w = check_target(y, len(W), "FeatureSelector.fit", sample_weight, self.pos_label)
         if groups is not None and len(groups) != len(W):
             raise DataError(
                 f"FeatureSelector.fit: groups has {len(groups)} values but X has {len(W)} "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -272,7 +273,13 @@ WHOLE_TEXT_SQL = r"^(-?[0-9]+)\.0+$"
 
 def is_missing(value: Any) -> bool:
     """None, NaN of any float type, pandas NA/NaT: everything that scores as Missing."""
-    return value is None or (np.ndim(value) == 0 and bool(pd.isna(value)))
+    if value is None:
+        return True
+    if isinstance(value, float):  # plain values first: this runs for every single value
+        return value != value
+    if isinstance(value, str | int):  # bool is an int
+        return False
+    return np.ndim(value) == 0 and bool(pd.isna(value))
 
 
 def category_key(value: Any) -> str | None:
@@ -382,8 +389,8 @@ def as_frame(X, owner: str) -> pd.DataFrame:
         arr = np.asarray(X) if hasattr(X, "dtype") else np.asarray(X, dtype=object)
         if arr.ndim != 2:
             raise DataError(
-                f"{owner} expects a 2-D table of features. Got {arr.ndim} dimension(s); "
-                "reshape a single feature with X.reshape(-1, 1)."
+                f"{owner} expects a 2-D table of features. Got {arr.ndim} dimension(s). "
+                "Reshape your data: X.reshape(-1, 1) for a single feature."
             )
         if np.iscomplexobj(arr):
             raise DataError(
@@ -447,8 +454,45 @@ def column_values(frame: pd.DataFrame, fb: FeatureBins, owner: str) -> pd.Series
     return s
 
 
-def check_target(y, n: int, owner: str, sample_weight=None) -> tuple[np.ndarray, np.ndarray]:
-    """Validate a binary target (1 = bad) and optional weights; return them as arrays."""
+def check_target(
+    y, n: int, owner: str, sample_weight=None, pos_label=None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a binary target and optional weights: ``(y, w)`` with ``y`` coded 1 for the
+    positive (bad) class and 0 for the other (see :func:`binary_target`)."""
+    y01, w, _ = binary_target(y, n, owner, sample_weight, pos_label)
+    return y01, w
+
+
+def positive_index(classes, pos_label=None) -> int:
+    """Position in ``classes`` of the positive (bad) class: 1 (scikit-learn's convention)
+    unless ``pos_label`` names the other one. ``predict_proba``'s columns and ``predict``'s
+    labels follow ``classes``."""
+    return 1 if pos_label is None else int(list(classes).index(pos_label))
+
+
+def binary_target(
+    y, n: int, owner: str, sample_weight=None, pos_label=None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validate a binary target with any two labels and optional weights.
+
+    scikit-learn's convention: the labels sorted are ``classes``; the positive class (bad,
+    fraud) is ``pos_label`` when given, else ``classes[1]`` (1 of 0/1, True of booleans, 1 of
+    -1/1; text labels such as ``'bad'`` / ``'good'`` need ``pos_label``). Weights go through
+    scikit-learn's ``_check_sample_weight`` (one finite, non-negative weight per row, not all
+    zero).
+
+    Returns
+    -------
+    y : ndarray of int64
+        1 for the positive class, 0 for the other.
+    w : ndarray of float64
+        The weights (ones when None).
+    classes : ndarray
+        The two labels, sorted.
+    """
+    from sklearn.utils.multiclass import type_of_target
+    from sklearn.utils.validation import _check_sample_weight
+
     if y is None:
         raise DataError(
             f"{owner} requires y to be passed, but the target y is None. Pass the binary "
@@ -456,6 +500,14 @@ def check_target(y, n: int, owner: str, sample_weight=None) -> tuple[np.ndarray,
         )
     y_arr = np.asarray(y)
     if y_arr.ndim == 2 and y_arr.shape[1] == 1:
+        from sklearn.exceptions import DataConversionWarning
+
+        warnings.warn(
+            f"A column-vector y was passed when a 1d array was expected ({owner}); read "
+            "as one column. Pass y as a 1-D array or Series (y.ravel()).",
+            DataConversionWarning,
+            stacklevel=3,
+        )
         y_arr = y_arr.ravel()
     if y_arr.ndim != 1:
         raise DataError(
@@ -467,27 +519,44 @@ def check_target(y, n: int, owner: str, sample_weight=None) -> tuple[np.ndarray,
             f"{owner}: the target has {len(y_arr)} values but X has {n} rows. Pass one target "
             "value per row."
         )
-    y_num = pd.to_numeric(pd.Series(y_arr), errors="coerce").to_numpy(dtype=float)
-    bad_values = sorted({str(v) for v, ok in zip(y_arr, np.isin(y_num, [0, 1])) if not ok})
-    if bad_values:
+    if pd.isna(pd.Series(y_arr, dtype=object)).any():
+        raise DataError(f"{owner}: the target has missing values. Drop those rows or label them.")
+    try:
+        classes = np.unique(y_arr)
+        kind = type_of_target(y_arr)
+    except (TypeError, ValueError):  # labels of mixed types cannot be sorted
+        shown = sorted({str(v) for v in y_arr})[:5]
         raise DataError(
-            f"{owner}: the target must be binary, 0 (good) or 1 (bad). Got values "
-            f"{bad_values[:5]} instead. Only binary classification is supported: recode the "
-            "target to 0/1."
-        )
-    if sample_weight is None:
-        w = np.ones(n)
-    else:
-        w = np.asarray(sample_weight, dtype=float)
-        if w.shape != (n,) or not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
-            raise DataError(
-                f"{owner}: sample_weight must hold one finite, non-negative weight per row "
-                "with a positive sum."
-            )
-    classes = np.unique(y_num[w > 0])
-    if len(classes) < 2:
+            f"{owner}: the target mixes label types ({shown}). Pass labels of one type (e.g. "
+            "0/1 or 'good'/'bad')."
+        ) from None
+    if kind == "continuous" or len(classes) > 2:
+        shown = [str(c) for c in classes[:5]]
         raise DataError(
-            f"{owner}: the target has only one class ({int(classes[0])}) among rows with a "
-            "positive weight. Fit needs both goods (0) and bads (1)."
+            f"{owner}: the target must be binary (two labels, the bad one 1 or pos_label). "
+            f"Unknown label type: {kind}, {len(classes)} labels {shown}. Only binary "
+            "classification is supported: recode the target to two labels."
         )
-    return y_num.astype(np.int64), w
+    if pos_label is not None and pos_label not in classes.tolist():
+        raise DataError(
+            f"{owner}: pos_label {pos_label!r} is not a label of the target "
+            f"{[str(c) for c in classes]}. Pass one of them."
+        )
+    positive = pos_label if pos_label is not None else classes[-1]
+    y01 = (y_arr == positive).astype(np.int64)
+    try:
+        w = _check_sample_weight(
+            sample_weight, np.empty((n, 0)), dtype=np.float64, ensure_non_negative=True
+        )
+    except ValueError as exc:
+        raise DataError(
+            f"{owner}: {exc} Pass one finite, non-negative weight per row with a positive sum."
+        ) from None
+    weighted = np.unique(y01[w > 0])
+    if len(weighted) < 2:
+        only = positive if weighted[0] == 1 else next(c for c in classes if c != positive)
+        raise DataError(
+            f"{owner}: the target has only one class ({category_key(only)}) among rows with a "
+            "positive weight. Fit needs both goods and bads."
+        )
+    return y01, np.asarray(w, dtype=np.float64), classes

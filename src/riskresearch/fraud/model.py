@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,16 @@ from riskresearch.errors import ConfigError, DataError
 from riskresearch.fraud.features import FRAUD_FORMAT, FRAUD_PARAMS, METHODS
 from riskresearch.gbm import encode_frame, lgbm_params
 from riskresearch.textfmt import json_text
-from riskresearch.woe import as_frame, category_keys, check_columns, check_target
+from riskresearch.woe import (
+    as_frame,
+    binary_target,
+    category_codes,
+    category_key,
+    category_keys,
+    check_columns,
+    to_number,
+    to_numbers,
+)
 
 
 # ------------------------------------------------------------------------------------------
@@ -104,7 +115,9 @@ class FraudModel(ClassifierMixin, BaseEstimator):
         ``[impute,] [sample,] lgbm`` steps.
     booster_ : lightgbm.Booster
     features_, categories_ : list, dict
-    classes_ : ndarray ``[0, 1]``
+    classes_ : ndarray
+        The two labels of ``y``, sorted; the fraud class is ``classes_[1]`` (1 of 0/1, True
+        of booleans), scikit-learn's convention.
 
     Examples
     --------
@@ -114,6 +127,7 @@ class FraudModel(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
+        *,
         method="class_weight",
         features=None,
         sampling_strategy=0.1,
@@ -163,7 +177,7 @@ class FraudModel(ClassifierMixin, BaseEstimator):
 
         self._check_params()
         frame, feats = _input(X, self.features, "FraudModel.fit")
-        y_arr, w = check_target(y, len(frame), "FraudModel.fit", sample_weight)
+        y_arr, w, classes = binary_target(y, len(frame), "FraudModel.fit", sample_weight)
         self.categories_, x = _fit_encoding(frame, feats, "FraudModel.fit")
         ratio = float(w[y_arr == 1].sum() / w[y_arr == 0].sum())
         needed = self.sampling_strategy > ratio  # else the rows are already that balanced
@@ -201,7 +215,7 @@ class FraudModel(ClassifierMixin, BaseEstimator):
         self.pipeline_.fit(pd.DataFrame(x, columns=feats), y_arr, **fit_kw)
         self.booster_ = self.pipeline_[-1].booster_
         self.features_ = feats
-        self.classes_ = np.array([0, 1])
+        self.classes_ = classes
         self.n_features_in_ = frame.shape[1]
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
         return self
@@ -211,8 +225,9 @@ class FraudModel(ClassifierMixin, BaseEstimator):
         frame, _ = _input(X, self.features_, "FraudModel")
         if not isinstance(X, pd.DataFrame) and frame.shape[1] != self.n_features_in_:
             raise DataError(
-                f"FraudModel: X has {frame.shape[1]} columns but the model was fitted on "
-                f"{self.n_features_in_}. Pass the same columns (a DataFrame may hold more)."
+                f"FraudModel: X has {frame.shape[1]} features, but FraudModel is expecting "
+                f"{self.n_features_in_} features as input. Pass the same columns (a DataFrame may "
+                "hold more)."
             )
         x = encode_frame(frame, self.features_, self.categories_, "FraudModel")
         return pd.DataFrame(x, columns=self.features_)
@@ -228,7 +243,10 @@ class FraudModel(ClassifierMixin, BaseEstimator):
         return self.predict_proba(X)[:, 1]
 
     def predict(self, X) -> np.ndarray:
-        return (self.fraud_score(X) >= 0.5).astype(np.int64)
+        """The likelier class of ``classes_`` (fraud where its score is above 0.5, as
+        LightGBM's classifier decides)."""
+        fraud = self.fraud_score(X) > 0.5  # checks that the model is fitted first
+        return self.classes_[fraud.astype(np.int64)]
 
     def to_text(self) -> tuple[str, str]:
         """LightGBM model text and a JSON of features, categories, imputation and params."""
@@ -280,6 +298,7 @@ class FraudScorer:
             raise DataError(
                 "fraud.txt and fraud.json name different features. Export them together."
             )
+        self._codes = {f: category_codes(v) for f, v in self.categories.items()}
 
     @classmethod
     def read(cls, folder: str | os.PathLike) -> FraudScorer:
@@ -295,9 +314,73 @@ class FraudScorer:
         """Fraud score of every row, as :meth:`FraudModel.fraud_score`."""
         frame = as_frame(X, "FraudScorer")
         x = encode_frame(frame, self.features, self.categories, "FraudScorer")
-        if self.fill is not None:
-            x = np.where(np.isnan(x), self.fill, x)
-        return pd.Series(self.booster.predict(x), index=frame.index, name="fraud_score")
+        return pd.Series(
+            self.booster.predict(self._filled(x)), index=frame.index, name="fraud_score"
+        )
+
+    def _filled(self, x: np.ndarray) -> np.ndarray:
+        return x if self.fill is None else np.where(np.isnan(x), self.fill, x)
+
+    def matrix(self, X) -> tuple[np.ndarray, list[tuple[str, np.ndarray]]]:
+        """The float matrix the model reads (:meth:`predict_matrix`), never raising on bad
+        values, and the problems found.
+
+        An absent column, a missing or unseen category, text that is not a number and +/-inf
+        are all read as missing (then imputed as in training); the last two are reported as
+        ``(reason, row mask)`` pairs, ``invalid_value:<feature>`` / ``out_of_range:<feature>``,
+        in feature order. Categories are compared as :func:`riskresearch.woe.category_key`.
+        """
+        frame = X if isinstance(X, pd.DataFrame) else as_frame(X, "FraudScorer")  # may be empty
+        n = len(frame)
+        cols, problems = [], []
+        for f in self.features:
+            if f not in frame.columns:
+                cols.append(np.full(n, np.nan))
+            elif f in self._codes:
+                lookup = self._codes[f]
+                codes, uniques = pd.factorize(frame[f], use_na_sentinel=True)
+                table = np.array(
+                    [float(lookup.get(category_key(u), np.nan)) for u in uniques] + [np.nan],
+                    dtype=float,
+                )
+                cols.append(table[codes])
+            else:
+                x, bad = to_numbers(frame[f])
+                inf = np.isinf(x)
+                if inf.any():
+                    x = np.where(inf, np.nan, x)
+                cols.append(x)
+                problems += [(f"invalid_value:{f}", bad), (f"out_of_range:{f}", inf)]
+        x = np.column_stack(cols) if cols else np.empty((n, 0))
+        return self._filled(x), [(r, m) for r, m in problems if m.any()]
+
+    def row(self, application: Mapping[str, Any]) -> tuple[np.ndarray, list[str]]:
+        """:meth:`matrix` of one application given as a mapping of field -> value (pure
+        Python): its row and its problems' reasons."""
+        row, problems = [], []
+        for f in self.features:
+            v = application.get(f)
+            if f in self._codes:
+                key = category_key(v)
+                row.append(math.nan if key is None else float(self._codes[f].get(key, math.nan)))
+                continue
+            x = to_number(v)
+            if x is None:
+                x = math.nan
+                problems.append(f"invalid_value:{f}")
+            elif math.isinf(x):
+                x = math.nan
+                problems.append(f"out_of_range:{f}")
+            row.append(x)
+        return self._filled(np.asarray(row, dtype=np.float64)), problems
+
+    def predict_matrix(self, x: np.ndarray, n_threads: int = 0) -> np.ndarray:
+        """Fraud scores of the rows of a :meth:`matrix` (or :meth:`row`, one score), with
+        ``n_threads`` LightGBM threads (0: LightGBM's default, every core)."""
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim == 1:
+            x = x[None, :]
+        return self.booster.predict(x, num_threads=n_threads)
 
 
 def write_fraud_model(model: FraudModel, folder: str | os.PathLike) -> list[Path]:
@@ -331,7 +414,7 @@ class FraudAnomaly(BaseEstimator):
     features_, categories_, medians_, log_columns_
     """
 
-    def __init__(self, features=None, n_estimators=200, max_samples=256, random_state=0):
+    def __init__(self, *, features=None, n_estimators=200, max_samples=256, random_state=0):
         self.features = features
         self.n_estimators = n_estimators
         self.max_samples = max_samples
