@@ -258,6 +258,15 @@ def test_rebuild_gives_identical_model_artifacts_and_replaces_dev(
     assert f"release   {old_dev}" in out
     assert f"sha256    {_sha(old_dev / 'manifest.json')}" in out
     assert re.search(r"out-of-time AUC 0\.\d{4}", out)
+    # where the time and memory went: each notebook and the report, printed and recorded
+    build = dev_manifest["build"]
+    assert [s["step"] for s in build["steps"]] == [*dev_manifest["notebooks"], "report"]
+    for step in build["steps"]:
+        assert re.search(rf"step      {re.escape(step['step'])} +\d+ s  peak +\d+\.\d\d GiB", out)
+        # the kernel's memory counts: a notebook of this package cannot run in under 100 MiB
+        assert step["peak_rss_mib"] >= 100 and step["seconds"] > 0
+    assert build["seconds"] == pytest.approx(sum(s["seconds"] for s in build["steps"]), abs=0.2)
+    assert build["peak_rss_mib"] == max(s["peak_rss_mib"] for s in build["steps"])
 
 
 def test_verify_rebuild_reports_each_model_artifact(built, manifest, capsys):

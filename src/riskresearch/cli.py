@@ -135,6 +135,8 @@ def _release(args: argparse.Namespace) -> int:
             f"{'behaviour':<12}AUC {behavior['oot_auc']:.4f}  KS {behavior['oot_ks']:.4f}  "
             f"(out of time {behavior['oot_start']}..{behavior['oot_end']}, 30+ dpd in 3 months)"
         )
+    for u in rel.usage:  # where the time and memory went (the manifest's "build" too)
+        print(f"step      {u.step:<24}{u.seconds:>7.0f} s  peak {u.peak_rss_mib / 1024:5.2f} GiB")
     print(f"sha256    {rel.sha256}  (manifest.json)")
     print(f"report    {rel.path / 'report.html'}")
     return 0

@@ -46,6 +46,7 @@ from riskresearch.parts import MODEL_ARTIFACTS, PARTS, plan, table_columns
 from riskresearch.provenance import code_version, package_versions, run_git
 from riskresearch.reject_sample import no_declines
 from riskresearch.report import write_report
+from riskresearch.resources import ResourceMeter, StepUsage
 from riskresearch.scoring import Scorer
 from riskresearch.synth import SimulationConfig, build_warehouse
 
@@ -229,6 +230,7 @@ class Release:
     sha256: str
     metrics: dict[str, Any] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    usage: list[StepUsage] = field(default_factory=list)
 
 
 def _check_version(version: str) -> None:
@@ -322,6 +324,7 @@ def build_release(
     notebooks = [p.part.notebook for p in planned if p.included]
     source = notebook_dir()
     total = len(notebooks) + 1
+    meter = ResourceMeter()
     try:
         (tmp / "notebooks").mkdir()
         for i, name in enumerate(notebooks, start=1):
@@ -330,19 +333,20 @@ def build_release(
             try:
                 # run in the build folder with relative paths: the executed notebooks (and
                 # the report) carry no path of the build machine or of the temporary folder
-                papermill.execute_notebook(
-                    str(source / name),
-                    str(tmp / "notebooks" / name),
-                    parameters={
-                        "config_path": os.path.relpath(config_path, tmp),
-                        "out_dir": ".",
-                        "sample_applications": 0,
-                    },
-                    kernel_name=KERNEL,
-                    kernel_manager_class=kernel_manager_class(),
-                    progress_bar=False,
-                    cwd=str(tmp),
-                )
+                with meter.step(name):
+                    papermill.execute_notebook(
+                        str(source / name),
+                        str(tmp / "notebooks" / name),
+                        parameters={
+                            "config_path": os.path.relpath(config_path, tmp),
+                            "out_dir": ".",
+                            "sample_applications": 0,
+                        },
+                        kernel_name=KERNEL,
+                        kernel_manager_class=kernel_manager_class(),
+                        progress_bar=False,
+                        cwd=str(tmp),
+                    )
             except papermill.PapermillExecutionError as exc:
                 line = (exc.evalue or "").strip().splitlines()
                 detail = line[-1].rstrip(".") if line else ""
@@ -353,8 +357,10 @@ def build_release(
             _relative_papermill_paths(tmp / "notebooks" / name)
         if progress:
             progress("report", len(notebooks), total)
-        write_report(tmp, cfg, version, planned)
+        with meter.step("report"):
+            write_report(tmp, cfg, version, planned)
         manifest = _manifest(tmp, cfg, planned, version, target)
+        manifest["build"] = meter.summary()
         _write_json(tmp / "manifest.json", manifest)
         _move_into_place(tmp, target, replace=version == DEV)
     except BaseException as exc:
@@ -365,7 +371,7 @@ def build_release(
     if progress:
         progress("done", total, total)
     sha = sha256_file(target / "manifest.json")
-    return Release(target, version, sha, manifest["metrics"], skipped)
+    return Release(target, version, sha, manifest["metrics"], skipped, meter.steps)
 
 
 def _relative_papermill_paths(path: Path) -> None:
