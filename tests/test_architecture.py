@@ -303,7 +303,6 @@ def test_no_module_borrows_another_modules_private_name():
 FUNCTION_LEVEL_ALLOWED = {
     "riskresearch.cli": "start-up: a command imports only what it runs",
     "riskresearch.bineditor.editor": "ipywidgets loads only when the widget is shown",
-    "riskresearch.decision": "being recomposed on public pieces (#22); its lazy imports go with it",
 }
 
 

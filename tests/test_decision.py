@@ -960,3 +960,17 @@ def test_router_travels_to_dask_workers():
     pd.testing.assert_frame_equal(shipped.engine.decide(rows), router.decide(rows))
     lazy = scale.decide_frame(dd.from_pandas(rows, npartitions=3), router)
     pd.testing.assert_frame_equal(lazy.compute(scheduler="sync"), router.decide(rows))
+
+
+def test_write_decisions_refuses_an_unknown_suffix_and_writes_nothing(tmp_path):
+    from riskresearch.decision import write_decisions
+
+    frame = pd.DataFrame({"application_id": [1], "decision": ["approve"]})
+    target = tmp_path / "decisions.xlsx"
+    with pytest.raises(ConfigError) as err:
+        write_decisions(frame, target)
+    message = str(err.value)
+    assert "\n" not in message and "decisions.xlsx" in message and ".csv or .parquet" in message
+    assert list(tmp_path.iterdir()) == []
+    written = write_decisions(frame, tmp_path / "decisions.csv")
+    pd.testing.assert_frame_equal(pd.read_csv(written), frame)

@@ -112,8 +112,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskresearch.errors import DataError
-from riskresearch.scoring import read_applications
+from riskresearch.atomic import atomic_output
+from riskresearch.errors import ConfigError, DataError
+from riskresearch.fraud import FraudScorer, fraud_features
+from riskresearch.manifest import ReleaseFolder
+from riskresearch.scoring import Scorer, read_applications
 from riskresearch.strategy import (
     DECLINE,
     HISTORY_FIELDS,
@@ -126,6 +129,7 @@ from riskresearch.strategy import (
     limit_fields,
     read_strategy,
 )
+from riskresearch.tables import kind as table_kind
 from riskresearch.woe import is_missing, to_number, to_numbers
 
 APPROVE, REFER = "approve", "refer"
@@ -312,9 +316,6 @@ class DecisionEngine:
         DataError
             The release fails verification, or lacks ``strategy.json`` / ``scorecard.json``.
         """
-        from riskresearch.fraud import FraudScorer
-        from riskresearch.manifest import ReleaseFolder
-        from riskresearch.scoring import Scorer
 
         rf = ReleaseFolder.open(
             folder, needs=("scorecard", "strategy"), purpose="decide", verify=verify
@@ -722,7 +723,6 @@ class DecisionRouter:
     """
 
     def __init__(self, engines, names=None, sources=None):
-        from riskresearch.errors import ConfigError
 
         self.engines = list(engines)
         if not self.engines:
@@ -937,7 +937,6 @@ def decision_inputs(table: pd.DataFrame, warehouse: str | os.PathLike) -> pd.Dat
     warehouse : path-like
         The DuckDB warehouse (:func:`riskresearch.fraud.fraud_features`).
     """
-    from riskresearch.fraud import fraud_features
 
     if "application_id" not in table.columns:
         raise DataError("decision_inputs needs the 'application_id' column. Add it.")
@@ -950,13 +949,9 @@ def decision_inputs(table: pd.DataFrame, warehouse: str | os.PathLike) -> pd.Dat
 
 def write_decisions(decisions: pd.DataFrame, output: str | os.PathLike) -> Path:
     """Write decisions to a CSV or Parquet file, atomically (nothing partial on failure)."""
-    from riskresearch.atomic import atomic_output
-    from riskresearch.errors import ConfigError
 
     out = Path(output)
-    kind = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}.get(out.suffix.lower())
-    if kind is None:
-        raise ConfigError(f"The output must be a .csv or .parquet file. Got '{out.name}'.")
+    kind = table_kind(out, "output")
     with atomic_output(out, "decisions") as tmp:
         if kind == "csv":
             decisions.to_csv(tmp, index=False)
