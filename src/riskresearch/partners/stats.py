@@ -9,7 +9,7 @@ from sklearn.linear_model import LogisticRegression
 
 from riskresearch.errors import ConfigError
 from riskresearch.partners._common import check_frame
-from riskresearch.scoring import Scorer
+from riskresearch.scoring import Scorer, score_to_pd
 from riskresearch.tables import filter_mask
 
 
@@ -118,7 +118,7 @@ def expected_pd(
         for f in card.features:
             if f.name in neutral:
                 adj += _neutral_points(raw[f.name], card.factor) - points[f.name].to_numpy()[m]
-        pd_[m] = 1.0 / (1.0 + np.exp((score[m] + adj - card.offset) / card.factor))
+        pd_[m] = score_to_pd(score[m] + adj, card.offset, card.factor)
     out[keep] = pd_
     return out
 
