@@ -55,13 +55,14 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import chi2
 
 #: Trends this engine solves exactly; the others are optbinning's (see WoeBinner).
 TRENDS = frozenset(
     {"ascending", "descending", "auto_asc_desc", "auto_unimodal", "peak", "valley", None}
 )
 #: Level of :func:`turn_supported`'s test: ``"auto_unimodal"`` bends a feature's bins only when
-#: a monotone trend explains its pre-bins this badly less than once in a thousand times.
+#: a monotone trend would explain its quantile groups this badly less than once in a thousand.
 TURN_LEVEL = 0.001
 #: scikit-learn's tree constants: ties closer than FEATURE_THRESHOLD are not split, a node of
 #: impurity <= EPSILON is pure.
@@ -596,8 +597,6 @@ def turn_p_value(good: np.ndarray, bad: np.ndarray) -> float:
     float
         1.0 for fewer than three groups (no turn can show).
     """
-    from scipy.stats import chi2
-
     good = np.asarray(good, dtype=np.float64)
     bad = np.asarray(bad, dtype=np.float64)
     n = good.size

@@ -39,6 +39,7 @@ import numbers
 import numpy as np
 import pandas as pd
 from scipy.special import expit
+from scipy.stats import chi2
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import ClassifierTags
@@ -853,8 +854,6 @@ def _vif_from_corr(corr: np.ndarray) -> np.ndarray:
 
 def _bins_p_value(woe: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
     """p-value of the G-test that every bin (distinct WoE) has the same bad rate."""
-    from scipy.stats import chi2
-
     w = w * (len(w) / w.sum())  # weights scaled to the number of rows
     _, code = np.unique(woe, return_inverse=True)
     n = np.bincount(code, weights=w)
