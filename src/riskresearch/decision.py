@@ -129,6 +129,7 @@ from riskresearch.strategy import (
     limit_fields,
     read_strategy,
 )
+from riskresearch.tables import filter_mask
 from riskresearch.tables import kind as table_kind
 from riskresearch.woe import is_missing, to_number, to_numbers
 
@@ -669,12 +670,9 @@ class DecisionEngine:
     def covers(self, frame: pd.DataFrame) -> np.ndarray:
         """Rows of ``frame`` in the strategy's population (every ``applies_to`` column present
         and equal to its value)."""
-        ok = np.ones(len(frame), dtype=bool)
-        for col, value in self.applies_to.items():
-            if col not in frame.columns:
-                return np.zeros(len(frame), dtype=bool)
-            ok &= (frame[col] == value).fillna(False).to_numpy(dtype=bool)
-        return ok
+        if any(col not in frame.columns for col in self.applies_to):
+            return np.zeros(len(frame), dtype=bool)
+        return filter_mask(frame, self.applies_to)
 
     def covers_one(self, application: Mapping[str, Any]) -> bool:
         """Whether one application is in the strategy's population (see :meth:`covers`)."""
