@@ -25,6 +25,7 @@ from riskresearch.gbm import GbmClassifier
 from riskresearch.gbm_development import develop_gbm
 from riskresearch.plots import reject_diagnostics_plot, reject_inference_plot
 from riskresearch.reject_inference import SOURCE, WEIGHT, augment
+from riskresearch.reject_sample import load_declines
 from riskresearch.scorecard import Scorecard
 from riskresearch.selection import FeatureSelector
 from tests.conftest import ROOT
@@ -661,3 +662,37 @@ def test_apply_to_keeps_the_gbm_on_the_accepts(modeling_path):
     gdev = develop_gbm(cfg)
     assert "reject_inference" not in gdev.metrics
     assert gdev.model.to_text() == develop_gbm(_cfg(modeling_path)).model.to_text()
+
+
+def test_compare_methods_on_a_sample_of_the_development_rows(modeling_path, tmp_path):
+    """Above reject_inference.compare_rows the methods are fitted on a seeded sample: the
+    accepted rows stratified by outcome, the declines in the same proportion, the test rows
+    whole; the report says so. The released models are not fitted here."""
+    full = ri.compare_methods(_cfg(modeling_path), methods=("none", "fuzzy"))
+    assert full.rows is None and "sample" not in full.message
+    n_all = int(full.summary.set_index("method").loc["none", "n_accepted"])  # test rows
+    cfg = _cfg(modeling_path, method="none", compare_rows=2000)
+    train, test = load_split(cfg)
+    result = ri.compare_methods(cfg, methods=("none", "fuzzy"))
+    sampled, of = result.rows
+    assert of == len(train) > 2000 and abs(sampled - 2000) <= 2  # one row per stratum rounded
+    rows = result.samples["fuzzy"].data  # fuzzy: each decline once as bad, once as good
+    accepted = rows[rows[SOURCE] == "accepted"]
+    target = cfg.data.target
+    assert len(accepted) == sampled
+    assert accepted[target].mean() == pytest.approx(train[target].mean(), abs=0.002)
+    # the declines in the same proportion as the accepts
+    d_all = len(load_declines(cfg, train, test)[0])
+    d_used = int((rows[SOURCE] == "declined_bad").sum())
+    assert d_used == pytest.approx(d_all * sampled / of, abs=2)
+    # measured on every test row, as without the sample
+    assert int(result.summary.set_index("method").loc["none", "n_accepted"]) == n_all
+    assert f"{sampled:,} of the {of:,} accepted development rows" in result.message
+    # seeded: the same sample and figures again
+    again = ri.compare_methods(cfg, methods=("none", "fuzzy"))
+    pd.testing.assert_frame_equal(again.summary, result.summary)
+    out = tmp_path / "out"
+    out.mkdir()
+    ri.write_report(out, result, None)
+    report = json.loads((out / "metrics.json").read_text())["reject_inference_report"]
+    assert report["compare_rows"] == {"sampled": sampled, "of": of}

@@ -581,6 +581,13 @@ class RejectInferenceConfig(_Strict):
         default_factory=lambda: ["scorecard", "gbm"],
         description="models fitted on the augmented sample (the others fit the accepts only)",
     )
+    compare_rows: int | None = Field(
+        100_000,
+        ge=1000,
+        description="the comparison of every method is fitted on a seeded sample of this many "
+        "development rows (stratified by outcome; declines in the same proportion) when there "
+        "are more; the released models always use all rows; null: all",
+    )
 
     def applies(self, model: str) -> bool:
         """Whether ``model`` ("scorecard" or "gbm") is fitted on the augmented sample."""

@@ -151,12 +151,16 @@ class MethodComparison:
         the calibration errors, for :func:`riskresearch.plots.reject_inference_plot`.
     message : str
         What was measured, or :data:`NO_ORACLE_MESSAGE`.
+    rows : (int, int) or None
+        ``(sampled, all)`` accepted development rows when the methods were fitted on a sample
+        (``reject_inference.compare_rows``); None when on all of them.
     """
 
     summary: pd.DataFrame
     calibration: pd.DataFrame
     message: str
     samples: dict[str, RejectSample] = field(default_factory=dict, repr=False)
+    rows: tuple[int, int] | None = None
 
     def _repr_html_(self) -> str:
         return f"<p>{html.escape(self.message)}</p>" + self.summary.to_html(index=False)
@@ -211,6 +215,11 @@ def compare_methods(
         raise DataError("compare_methods measures on test rows: check the split.")
     declines = load_declines(cfg, train, test, table)
     d_test = declines[1]
+    n_train = len(train)
+    limit = cfg.reject_inference.compare_rows
+    if limit is not None and n_train > limit:  # the comparison is settled on a sample
+        train, d_train = _comparison_sample(cfg, train, declines[0], limit / n_train)
+        declines = (d_train, d_test)
     feats, categorical = pipeline.candidate_features(train, cfg)
     columns = pipeline.model_columns(cfg, feats)
     accepts_model = accepts_only_model(cfg, train, binner)
@@ -330,7 +339,27 @@ def compare_methods(
         if truth_rows is not None
         else NO_ORACLE_MESSAGE
     )
-    return MethodComparison(pd.DataFrame(rows_out), calibration, message, samples)
+    sampled = (len(train), n_train) if len(train) < n_train else None
+    if sampled:
+        message += (
+            f" The methods were fitted on a seeded sample of {sampled[0]:,} of the {n_train:,} "
+            "accepted development rows, stratified by outcome, with the declines in the same "
+            "proportion (reject_inference.compare_rows); the released models use every row."
+        )
+    return MethodComparison(pd.DataFrame(rows_out), calibration, message, samples, sampled)
+
+
+def _comparison_sample(
+    cfg: ModelConfig, train: pd.DataFrame, d_train: pd.DataFrame, share: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``share`` of the accepted development rows, stratified by outcome, and of the declined
+    ones, drawn with the config's seed, in their original order."""
+    target = cfg.data.target
+    accepts = train.groupby(train[target], group_keys=False, sort=True).sample(
+        frac=share, random_state=cfg.seed
+    )
+    declines = d_train.sample(frac=share, random_state=cfg.seed)
+    return accepts.sort_index(), declines.sort_index()
 
 
 def evaluate_methods(cfg: ModelConfig, **kwargs) -> pd.DataFrame:
@@ -499,6 +528,8 @@ def write_report(
         comparison.calibration.to_csv(out / "reject_inference_calibration.csv", index=False)
         written += [out / "reject_inference.csv", out / "reject_inference_calibration.csv"]
         report["message"] = comparison.message
+        if comparison.rows is not None:
+            report["compare_rows"] = {"sampled": comparison.rows[0], "of": comparison.rows[1]}
         report["methods"] = [
             {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
             for r in comparison.summary.to_dict("records")

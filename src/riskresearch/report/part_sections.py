@@ -173,6 +173,12 @@ def reject_inference(ctx: Context) -> Section:
     if methods is not None and len(methods):
         if ctx.oracle:
             sec.add(Text(t("reject.oracle")))
+        if sample := report.get("compare_rows"):
+            sec.add(
+                Text(
+                    t("reject.sample", sampled=f.count(sample["sampled"]), of=f.count(sample["of"]))
+                )
+            )
         sec.add(f.table(_drop_empty(methods), caption=t("reject.methods"), collapse=False))
     diag = report.get("diagnostics")
     if diag:
