@@ -344,6 +344,34 @@ def test_develop_gbm_is_deterministic(modeling_path, warehouse):
     assert develop_gbm(cfg).model.to_text() == develop_gbm(cfg).model.to_text()
 
 
+def test_importance_is_computed_once_on_a_seeded_sample(modeling_path, warehouse, tmp_path):
+    cfg = _config(modeling_path, warehouse, num_boost_round=60, importance_rows=1000)
+    gdev = develop_gbm(cfg)
+    n = len(gdev.test)
+    assert n > 2000
+    table = gdev.importance()
+    assert gdev.importance() is table  # the notebook and write_gbm share one computation
+    assert gdev.metrics["importance_rows"] == {"sampled": 1000, "of": n}
+    full = gdev.model.importance(gdev.test[gdev.features]).set_index("feature")
+    sampled = table.set_index("feature").loc[full.index]
+    # gain and splits come from the model; the sample estimates the mean |SHAP| of all rows
+    pd.testing.assert_series_equal(sampled.gain_share, full.gain_share)
+    top = full.mean_abs_shap.nlargest(3).index
+    assert sampled.mean_abs_shap[top].to_numpy() == pytest.approx(
+        full.mean_abs_shap[top].to_numpy(), rel=0.15
+    )
+    assert sampled.mean_abs_shap.idxmax() == full.mean_abs_shap.idxmax()
+    assert not sampled.mean_abs_shap.equals(full.mean_abs_shap)  # it did sample
+    write_gbm(gdev, tmp_path)
+    written = pd.read_csv(tmp_path / "gbm_importance.csv")
+    np.testing.assert_allclose(written.mean_abs_shap, table.mean_abs_shap)
+    metrics = json.loads((tmp_path / "metrics.json").read_text())["gbm"]
+    assert metrics["importance_rows"] == {"sampled": 1000, "of": n}
+    # seeded: the same config samples the same rows
+    again = develop_gbm(cfg).importance()
+    np.testing.assert_array_equal(again.mean_abs_shap, table.mean_abs_shap)
+
+
 def test_valid_months_stops_early_on_one_slice_when_asked(modeling_path, warehouse):
     cfg = _config(modeling_path, warehouse, num_boost_round=60, valid_months=3)
     stop = develop_gbm(cfg).metrics["early_stopping"]

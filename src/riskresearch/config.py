@@ -375,6 +375,12 @@ class GbmConfig(_Strict):
         description="approval rates of the champion/challenger comparison",
     )
     n_reason_codes: int = Field(4, ge=1, description="SHAP reason codes per application")
+    importance_rows: int | None = Field(
+        20_000,
+        ge=1000,
+        description="mean |SHAP| importance on a seeded sample of this many test rows when "
+        "there are more (it is a summary, settled on a sample); null: all",
+    )
 
 
 RejectMethod = Literal["none", "fuzzy", "parceling", "hard_cutoff", "reweighting"]

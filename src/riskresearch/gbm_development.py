@@ -78,10 +78,30 @@ class GbmDevelopment:
     features: list[str]
     categorical: list[str]
     metrics: dict[str, Any] = field(default_factory=dict)
+    _importance: pd.DataFrame | None = field(default=None, repr=False)
 
     def scored(self, which: str = "test") -> pd.DataFrame:
         df = self.test if which == "test" else self.train
         return df.assign(pd=self.scorer.pd_(df).to_numpy())
+
+    def importance(self) -> pd.DataFrame:
+        """Gain and split share of every feature and its mean |SHAP| on the test rows.
+
+        The SHAP values are computed on a seeded sample of ``gbm.importance_rows`` test rows
+        when there are more (``metrics["importance_rows"]`` records the sample), once: the
+        notebook and :func:`write_gbm` share the table.
+        """
+        if self._importance is None:
+            rows = None
+            if not self.test.empty:
+                rows = self.test[self.features]
+                limit = self.cfg.gbm.importance_rows
+                if limit is not None and len(rows) > limit:
+                    pick = np.random.default_rng(self.cfg.seed).choice(len(rows), limit, False)
+                    rows = rows.iloc[np.sort(pick)]
+                    self.metrics["importance_rows"] = {"sampled": limit, "of": len(self.test)}
+            self._importance = self.model.importance(rows)
+        return self._importance
 
 
 def develop_gbm(cfg: ModelConfig, binner=None) -> GbmDevelopment:
@@ -390,9 +410,7 @@ def write_gbm(gdev: GbmDevelopment, out_dir: str | Path) -> list[Path]:
     text, meta = gdev.model.to_text()
     (out / "gbm.txt").write_text(text if text.endswith("\n") else text + "\n")
     (out / "gbm.json").write_text(meta + "\n")
-    gdev.model.importance(gdev.test[gdev.features] if not gdev.test.empty else None).to_csv(
-        out / "gbm_importance.csv", index=False
-    )
+    gdev.importance().to_csv(out / "gbm_importance.csv", index=False)
     written = [out / "gbm.txt", out / "gbm.json", out / "gbm_importance.csv"]
     summary = dict(gdev.metrics)
     if (out / "scorecard.json").is_file() and not gdev.test.empty:

@@ -216,6 +216,18 @@ def _challenger(ctx: Context) -> Section:
     imp = ctx.csv("gbm_importance.csv")
     if imp is not None:
         blocks.append(f.table(imp, caption=t("performance.importance")))
+        if shap := (ctx.metrics.get("gbm") or {}).get("importance_rows"):
+            blocks.append(
+                Text(
+                    t(
+                        "performance.importance_sample",
+                        sampled=f.count(shap["sampled"]),
+                        of=f.count(shap["of"]),
+                        sample=test_label,
+                    ),
+                    note=True,
+                )
+            )
     es = (ctx.metrics.get("gbm") or {}).get("early_stopping")
     if es:
         blocks.append(

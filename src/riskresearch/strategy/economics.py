@@ -135,19 +135,20 @@ class Economics:
     def buyout(self, category: np.ndarray) -> np.ndarray:
         """Term-end buyout rate of each row's device category (``"all"`` when unknown)."""
         overall = self.buyout_rate.get("all", _FALLBACK["buyout_rate"])
-        out = np.full(category.shape, overall, dtype=float)
-        for cat in np.unique(category):
-            out[category == cat] = self.buyout_rate.get(str(cat), overall)
-        return out
+        codes, names = pd.factorize(category)
+        rates = [self.buyout_rate.get(str(cat), overall) for cat in names]
+        return np.append(np.asarray(rates, dtype=float), overall)[codes]
 
-    def _lookup(self, table: dict[str, float], category: np.ndarray, age: float) -> np.ndarray:
+    def _lookup(self, table: dict[str, float], names: np.ndarray, age: float) -> np.ndarray:
+        """The value of each category in ``names`` at ``age`` (category, then overall), with
+        one more entry, the overall value, for a missing category (code -1)."""
         band = _age_band(age)
         overall = table.get("all|all", np.nan)
-        out = np.full(category.shape, overall, dtype=float)
-        for cat in np.unique(category):
+        values = []
+        for cat in names:
             value = table.get(f"{cat}|{band}", table.get(f"{cat}|all", overall))
-            out[category == cat] = value if np.isfinite(value) else overall
-        return out
+            values.append(value if np.isfinite(value) else overall)
+        return np.append(np.asarray(values, dtype=float), overall)
 
 
 def _age_band(months: float) -> str:
@@ -493,17 +494,19 @@ def profit_inputs(
     term = np.minimum(requested, max_term)
     cat = f["device_category"]
     buyout = econ.buyout(cat)
+    # the rates are looked up per category and indexed by each row's code: no per-row sort
+    codes, names = pd.factorize(cat)
     residual = np.maximum(econ.residual_floor, 1.0 - econ.residual_loss_per_month * term)
     resale_end = np.empty_like(term)
-    for months in np.unique(term):
+    for months in pd.unique(term):
         sel = term == months
-        resale_end[sel] = econ._lookup(econ.resale_to_retail, cat[sel], months)
+        resale_end[sel] = econ._lookup(econ.resale_to_retail, names, months)[codes[sel]]
     k_max = np.minimum(term, econ.default_months)
     recovered = []  # q x rho x V of a default at instalment k = 1, 2, ...
     for k in range(1, int(max(k_max.max(initial=1), 1)) + 1):
         age = k + 3  # the write-off comes about 120 days after the missed instalment
-        q = econ._lookup(econ.recovery_rate, cat, age)
-        rho = econ._lookup(econ.resale_to_retail, cat, age)
+        q = econ._lookup(econ.recovery_rate, names, age)[codes]
+        rho = econ._lookup(econ.resale_to_retail, names, age)[codes]
         recovered.append(q * rho * value)
     column = (limits or {}).get("exposure_column") or ""
     return {
