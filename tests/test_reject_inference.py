@@ -495,6 +495,9 @@ def fits(modeling_path, warehouse, tmp_path_factory):
         gdev = develop_gbm(cfg)
         gbm_events = events[start:]
         diag = ri.no_oracle_diagnostics(cfg)
+        start = len(events)
+        diag_shared = ri.no_oracle_diagnostics(cfg, accepts_model=dev.accepts_model)
+        diag_shared_events = events[start:]
     return SimpleNamespace(
         cfg=cfg,
         oracle=oracle,
@@ -505,6 +508,8 @@ def fits(modeling_path, warehouse, tmp_path_factory):
         gdev=gdev,
         gbm_events=gbm_events,
         diag=diag,
+        diag_shared=diag_shared,
+        diag_shared_events=diag_shared_events,
     )
 
 
@@ -532,6 +537,16 @@ def _spy_fits(mp, events):
         return connect(database, *args, **kwargs)
 
     mp.setattr(duckdb, "connect", spy_connect)
+
+
+def test_diagnostics_reuse_the_accepts_only_fit_of_develop(fits):
+    """Handed develop's accepts-only scorecard, the diagnostics fit nothing and agree with
+    the diagnostics that fit their own."""
+    assert fits.dev.accepts_model is fits.dev.sample.accepts_model
+    assert not [name for name, _ in fits.diag_shared_events if not name.startswith("connect")]
+    pd.testing.assert_frame_equal(fits.diag_shared.shift, fits.diag.shift)
+    pd.testing.assert_frame_equal(fits.diag_shared.kink, fits.diag.kink)
+    assert fits.diag_shared.summary == fits.diag.summary
 
 
 def test_augmented_weights_reach_binning_selection_regression_and_lightgbm(fits):

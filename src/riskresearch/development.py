@@ -126,6 +126,12 @@ class Development:
         df = self.test if which == "test" else self.train
         return df.assign(score=self.scorer.score(df).to_numpy(), pd=self.scorer.pd_(df).to_numpy())
 
+    @property
+    def accepts_model(self):
+        """The scorecard fitted on the accepted development rows alone: the first step of
+        reject inference, else the model itself (it is that fit)."""
+        return self.sample.accepts_model if self.sample is not None else self.model
+
     def segment_of(self, df: pd.DataFrame) -> pd.Series:
         if isinstance(self.model, SegmentedScorecard):
             return self.model.assign(df)

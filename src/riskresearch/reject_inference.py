@@ -401,22 +401,26 @@ class RejectDiagnostics:
 
 
 def no_oracle_diagnostics(
-    cfg: ModelConfig, binner: WoeBinner | None = None, bands: int | None = None
+    cfg: ModelConfig,
+    binner: WoeBinner | None = None,
+    bands: int | None = None,
+    accepts_model=None,
 ) -> RejectDiagnostics | Skipped:
     """Score shift of the declines and kink-in-bad-rate diagnostics (no oracle needed).
 
-    The accepts-only scorecard is fitted on the accepted development rows and scores every
-    accepted (development and out-of-time) and declined row of the accepted months. Bands
-    are equal-count bands of the through-the-door scores (``bands``, default
-    ``reject_inference.bands``). :class:`~riskresearch.parts.Skipped` when the table has no
-    declined applications.
+    The accepts-only scorecard is fitted on the accepted development rows (unless
+    ``accepts_model``, e.g. :attr:`riskresearch.development.Development.accepts_model`, is
+    that fit already) and scores every accepted (development and out-of-time) and declined
+    row of the accepted months. Bands are equal-count bands of the through-the-door scores
+    (``bands``, default ``reject_inference.bands``). :class:`~riskresearch.parts.Skipped`
+    when the table has no declined applications.
     """
     if reason := no_declines(cfg):
         return Skipped(reason)
     table = pipeline.read_table(cfg, encode_target=False)  # read once: accepts and declines
     train, test = pipeline.load_split(cfg, table)
     d_train, d_test = load_declines(cfg, train, test, table)
-    model = accepts_only_model(cfg, train, binner)
+    model = accepts_model if accepts_model is not None else accepts_only_model(cfg, train, binner)
     scorer = model.scorer()
     accepts = pd.concat([train, test], ignore_index=True)
     declines = pd.concat([d_train, d_test], ignore_index=True)
