@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from riskresearch.errors import ConfigError, DataError
 
@@ -87,7 +88,11 @@ def read_table(
     how, enc = kind(path, what), check_encoding(encoding)
     try:
         if how == "parquet":
-            return pd.read_parquet(path, columns=columns)
+            frame = pd.read_parquet(path, columns=columns)
+            # the file's decoded buffers go back to the system: Arrow's allocator would keep
+            # them for reuse that pandas and numpy never make (0.7 GB of a 1M-row table)
+            pa.default_memory_pool().release_unused()
+            return frame
         text = {c: "string" for c in text_columns}
         return pd.read_csv(path, usecols=columns, encoding=enc, dtype=text or None)
     except UnicodeDecodeError:
