@@ -185,6 +185,39 @@ def test_component_sizes_ties_missing_keys_and_order():
     assert component_sizes(t, [[None] * 5]).tolist() == [1] * 5
 
 
+def _sizes_by_search(t, keys):
+    """Brute force: a breadth-first search from each application over the applications
+    strictly earlier than it, linked by an equal, present key value."""
+    n, out = len(t), []
+    for i in range(n):
+        members = [j for j in range(n) if t[j] < t[i]] + [i]
+        seen, todo = {i}, [i]
+        while todo:
+            a = todo.pop()
+            for b in members:
+                if b not in seen and any(
+                    not pd.isna(k[a]) and not pd.isna(k[b]) and k[a] == k[b] for k in keys
+                ):
+                    seen.add(b)
+                    todo.append(b)
+        out.append(len(seen))
+    return out
+
+
+def test_component_sizes_agree_with_a_search_on_random_graphs():
+    """Ties, missing values, values no other row shares and long chains, against a search
+    that knows nothing of union-find."""
+    rng = np.random.default_rng(7)
+    for _ in range(60):
+        n = int(rng.integers(1, 40))
+        t = np.datetime64("2025-01-01", "ns") + rng.integers(0, 8, n).astype("m8[D]")
+        keys = [
+            pd.Series(rng.integers(0, int(rng.integers(2, 60)), n)).where(rng.random(n) > 0.2)
+            for _ in range(int(rng.integers(1, 4)))
+        ]
+        assert component_sizes(t, keys).tolist() == _sizes_by_search(t, keys)
+
+
 # ------------------------------------------------------------------------------------------
 # point-in-time on the simulated warehouse
 # ------------------------------------------------------------------------------------------

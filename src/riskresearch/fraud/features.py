@@ -61,6 +61,36 @@ LINK_KEYS = ("device_fingerprint_id", "contact_phone_id", "address_id")
 # ------------------------------------------------------------------------------------------
 # features
 # ------------------------------------------------------------------------------------------
+def key_codes(keys) -> tuple[np.ndarray, int, np.ndarray]:
+    """Graph nodes of key values, for linking rows that share one.
+
+    Parameters
+    ----------
+    keys : sequence of array-like, each of shape (n,)
+        Key columns; missing values (NaN/None) link nothing.
+
+    Returns
+    -------
+    codes : numpy.ndarray of int64, shape (n, len(keys))
+        Node of each row's value in each column (the values of column ``j`` are numbered
+        after those of the columns before it); -1 where missing.
+    n_nodes : int
+    shared : numpy.ndarray of bool, shape (n,)
+        Rows sharing some key value with another row (the others link nothing).
+    """
+    n = len(keys[0]) if len(keys) else 0
+    codes = np.full((n, len(keys)), -1, dtype=np.int64)
+    shared = np.zeros(n, dtype=bool)
+    n_nodes = 0
+    for j, k in enumerate(keys):
+        c, uniques = pd.factorize(pd.Series(k).reset_index(drop=True), use_na_sentinel=True)
+        codes[:, j] = np.where(c >= 0, c + n_nodes, -1)
+        n_nodes += len(uniques)
+        counts = np.r_[np.bincount(c[c >= 0], minlength=len(uniques)), 0]  # [-1]: missing
+        shared |= counts[c] > 1
+    return codes, n_nodes, shared
+
+
 def component_sizes(applied_at, keys) -> np.ndarray:
     """Size of each application's connected component among *earlier* applications.
 
@@ -87,14 +117,16 @@ def component_sizes(applied_at, keys) -> np.ndarray:
     >>> component_sizes(t, [[1, 1, 2], [7, 8, 8]]).tolist()
     [1, 2, 3]
     """
-    t = np.asarray(applied_at, dtype="datetime64[ns]").astype(np.int64)
+    t_all = np.asarray(applied_at, dtype="datetime64[ns]").astype(np.int64)
+    if not len(keys):
+        return np.ones(t_all.size, dtype=np.int64)
+    codes, n_nodes, shared = key_codes(keys)
+    # an application sharing no key value with any other is a component of one, now and
+    # later, and links nothing: only the others go through the (Python) union-find
+    result = np.ones(t_all.size, dtype=np.int64)
+    idx = np.flatnonzero(shared)
+    t, codes = t_all[idx], codes[idx]
     n = t.size
-    codes = np.full((n, len(keys)), -1, dtype=np.int64)
-    n_nodes = 0
-    for j, k in enumerate(keys):
-        c, uniques = pd.factorize(pd.Series(k).reset_index(drop=True), use_na_sentinel=True)
-        codes[:, j] = np.where(c >= 0, c + n_nodes, -1)
-        n_nodes += len(uniques)
     order = np.argsort(t, kind="stable")
     ts = t[order]
     rows = [[k for k in r if k >= 0] for r in codes[order].tolist()]
@@ -128,7 +160,8 @@ def component_sizes(applied_at, keys) -> np.ndarray:
             apps[root] += 1
     out = np.empty(n, dtype=np.int64)
     out[order] = sizes
-    return out
+    result[idx] = out
+    return result
 
 
 def fraud_features(db_path: str | os.PathLike, as_of: dt.date | None = None) -> pd.DataFrame:

@@ -27,9 +27,12 @@ import os
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.features import as_date, check_warehouse, connect, warehouse_as_of, warehouse_path
+from riskresearch.fraud.features import key_codes
 
 #: The keys that link applications (as in :data:`riskresearch.fraud.LINK_KEYS`).
 RING_KEYS: tuple[str, ...] = ("device_fingerprint_id", "contact_phone_id", "address_id")
@@ -212,14 +215,11 @@ class _Clusters:
 def _cluster_links(apps: pd.DataFrame, min_customers: int) -> pd.DataFrame:
     """Active leases whose cluster reached ``min_customers`` customers through applications
     that arrived after the lease was approved (an incremental union-find in time order)."""
+    codes, n_nodes, shared = key_codes([apps[c] for c in (*RING_KEYS, "customer_id")])
+    # an application sharing no key and no customer with another stays a cluster of one
+    # customer: it never reaches min_customers nor grows a watched cluster
+    apps, codes = apps[shared], codes[shared]
     n_apps = len(apps)
-    columns = [*RING_KEYS, "customer_id"]
-    codes = np.full((n_apps, len(columns)), -1, dtype=np.int64)
-    n_nodes = 0
-    for j, c in enumerate(columns):
-        code, uniques = pd.factorize(apps[c].reset_index(drop=True), use_na_sentinel=True)
-        codes[:, j] = np.where(code >= 0, code + n_nodes, -1)
-        n_nodes += len(uniques)
     uf = _Clusters(n_nodes)
     seen = np.zeros(n_nodes, dtype=bool)
     applied = apps["applied_at"].to_numpy()
@@ -360,19 +360,14 @@ def ring_alerts(
 
 def _final_clusters(apps: pd.DataFrame) -> tuple[dict, dict]:
     """Customers and confirmed ring cases of every application's cluster at the as-of date."""
-    columns = [*RING_KEYS, "customer_id"]
+    codes, n_nodes, _ = key_codes([apps[c] for c in (*RING_KEYS, "customer_id")])
+    # connected components of the graph of applications and the key values they carry
     n_apps = len(apps)
-    codes = np.full((n_apps, len(columns)), -1, dtype=np.int64)
-    n_nodes = 0
-    for j, c in enumerate(columns):
-        code, uniques = pd.factorize(apps[c].reset_index(drop=True), use_na_sentinel=True)
-        codes[:, j] = np.where(code >= 0, code + n_nodes, -1)
-        n_nodes += len(uniques)
-    uf = _Clusters(n_nodes)
-    for r in codes.tolist():
-        nodes = [k for k in r if k >= 0]
-        uf.union({uf.find(k) for k in nodes}, 0)
-    root = np.array([uf.find(int(r[-1])) for r in codes])
+    app, col = np.nonzero(codes >= 0)
+    graph = coo_matrix(
+        (np.ones(app.size), (app, n_apps + codes[app, col])), shape=(n_apps + n_nodes,) * 2
+    )
+    root = connected_components(graph, directed=False)[1][:n_apps]
     frame = pd.DataFrame(
         {
             "root": root,
