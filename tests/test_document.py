@@ -21,6 +21,7 @@ from bs4 import BeautifulSoup
 
 from riskresearch import development, gbm_development, oracle
 from riskresearch.config import config_from_dict, load_config
+from riskresearch.metrics import coefficient_table
 from riskresearch.report import (
     delong,
     logit_standard_errors,
@@ -29,7 +30,7 @@ from riskresearch.report import (
     write_report,
 )
 from riskresearch.report import fmt as f
-from riskresearch.report.stats import coefficient_table
+from riskresearch.report.rows import coefficients, score_samples
 from tests.conftest import ROOT
 
 #: Section titles, in order, that the issue asks of the document.
@@ -307,6 +308,23 @@ def test_coefficient_table_shows_every_feature_with_a_standard_error(library_fol
         coef, se = float(shown[name][1]), float(shown[name][2])
         assert coef == pytest.approx(spec["coefficient"], abs=1e-4)
         assert 0 < se < abs(coef)  # every selected feature is significant on 20k rows
+
+
+def test_written_coefficients_match_those_of_the_rebuilt_sample(library_folder, consumer_cfg):
+    """coefficients.csv (notebook 03, on the sample the regression was fitted on) agrees with
+    the standard errors recomputed on the reject-inference sample rebuilt from scratch (what
+    the document does for a release without the file)."""
+    samples = score_samples(consumer_cfg, library_folder)
+    written = coefficients(consumer_cfg, library_folder, samples)
+    folder_without = library_folder.parent / "without-coefficients"
+    shutil.copytree(library_folder, folder_without)
+    (folder_without / "coefficients.csv").unlink()
+    rebuilt = coefficients(consumer_cfg, folder_without, samples)
+    assert len(written) == len(rebuilt) == 1
+    assert written[0].note == rebuilt[0].note  # no "could not be rebuilt" note
+    assert written[0].rows == pytest.approx(rebuilt[0].rows, rel=1e-9)
+    pd.testing.assert_frame_equal(written[0].table, rebuilt[0].table, rtol=1e-6)
+    assert written[0].table.std_error.notna().all()
 
 
 def test_document_is_rewritten_in_place_without_leftovers(library_folder, consumer_cfg, tmp_path):

@@ -10,6 +10,7 @@ steps are re-exported here, so ``development.load_split`` and the like keep work
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from riskresearch import fairness, metrics, reject_sample
+from riskresearch.binning import FORMAT as BINNING_FORMAT
 from riskresearch.binning import WoeBinner
 from riskresearch.config import ModelConfig
 from riskresearch.errors import DataError
@@ -46,7 +48,7 @@ from riskresearch.pipeline import (
 )
 from riskresearch.reject_methods import WEIGHT
 from riskresearch.scorecard import SegmentedScorecard
-from riskresearch.scoring import Scorer
+from riskresearch.scoring import SEGMENTED_FORMAT, Scorer
 from riskresearch.textfmt import json_text, write_csv
 
 __all__ = [
@@ -236,6 +238,12 @@ def write_scorecard(dev: Development, out_dir: str | Path) -> list[Path]:
     write_csv(points, out / "points.csv")
     _selection_report(dev.model).to_csv(out / "selection.csv", index=False)
     _selection_path(dev.model).to_csv(out / "selection_path.csv", index=False)
+    rows = dev.sample.data if dev.sample is not None else dev.train
+    if dev.sample is not None:
+        w = rows[WEIGHT].to_numpy(dtype=float)
+    else:
+        w = rows[dev.cfg.data.weight_column].to_numpy(float) if dev.cfg.data.weight_column else None
+    coefficient_table(model_dict, rows, w).to_csv(out / "coefficients.csv", index=False)
     summary = dict(dev.metrics)
     summary["split"] = {"mode": dev.cfg.split_mode, "test": test_name(dev.cfg)}
     _write_text(out / "metrics.json", json.dumps(summary, indent=1, sort_keys=True))
@@ -247,6 +255,7 @@ def write_scorecard(dev: Development, out_dir: str | Path) -> list[Path]:
             "points.csv",
             "selection.csv",
             "selection_path.csv",
+            "coefficients.csv",
             "metrics.json",
         )
     ]
@@ -255,6 +264,52 @@ def write_scorecard(dev: Development, out_dir: str | Path) -> list[Path]:
         table.to_csv(out / "fairness.csv", index=False)
         written.append(out / "fairness.csv")
     return written
+
+
+def coefficient_table(
+    model: dict[str, Any], rows: pd.DataFrame, sample_weight: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Coefficients of a scorecard (of each segment's) with standard errors, Wald z,
+    p-value and 95% interval (:func:`riskresearch.metrics.coefficient_table`), on the WoE
+    design of ``rows``, the rows the regression was fitted on.
+
+    Parameters
+    ----------
+    model : dict
+        The scorecard as ``scorecard.json`` holds it (single or segmented).
+    rows : DataFrame
+        The fitted rows: the development rows, or with reject inference the augmented sample.
+    sample_weight : array-like, optional
+        Their weights (the augmented sample's).
+
+    Returns
+    -------
+    DataFrame
+        ``segment`` (empty for a single scorecard), ``term`` (``intercept`` first),
+        ``coefficient``, ``std_error``, ``z``, ``p_value``, ``ci_low``, ``ci_high`` and
+        ``rows`` (the segment's weighted row count).
+    """
+    w = np.ones(len(rows)) if sample_weight is None else np.asarray(sample_weight, float)
+    if model.get("format") == SEGMENTED_FORMAT:
+        cards = [(s["name"], s["scorecard"]) for s in model["segments"]]
+        segment = Scorer.assign_segments(rows, model["segments"])
+    else:
+        cards, segment = [("", model)], None
+    tables = []
+    for name, card in cards:
+        feats = list(card["features"])
+        mask = (segment == name).to_numpy() if segment is not None else np.ones(len(rows), bool)
+        binner = WoeBinner.from_dict(
+            {"format": BINNING_FORMAT, "features": {f: card["features"][f] for f in feats}}
+        )
+        with warnings.catch_warnings():  # unseen categories score as configured; no noise
+            warnings.simplefilter("ignore", UserWarning)
+            X = binner.woe_frame(rows[mask], feats).to_numpy(dtype=float)
+        coef = [card["features"][f]["coefficient"] for f in feats]
+        table = metrics.coefficient_table(feats, X, coef, card["intercept"], w[mask])
+        tables.append(table.assign(segment=name, rows=float(w[mask].sum())))
+    out = pd.concat(tables, ignore_index=True)
+    return out[["segment", *(c for c in out.columns if c != "segment")]]
 
 
 def fairness_table(dev: Development) -> pd.DataFrame:

@@ -18,6 +18,7 @@ numpy, pandas and scikit-learn only. Every function validates its input and rais
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from statistics import NormalDist
 from typing import Any
@@ -33,8 +34,10 @@ __all__ = [
     "bad_rate_at_approval",
     "band_table",
     "calibration_table",
+    "coefficient_table",
     "gini",
     "ks",
+    "logit_standard_errors",
     "pr_auc",
     "precision_at_k",
     "psi",
@@ -882,3 +885,76 @@ def psi(actual, expected, eps: float = PSI_EPS) -> float:
     a = np.maximum(a / a.sum(), eps)
     e = np.maximum(e / e.sum(), eps)
     return float(np.sum((a - e) * np.log(a / e)))
+
+
+def logit_standard_errors(X, coef, intercept: float, sample_weight=None) -> np.ndarray:
+    """Standard errors of a fitted logistic regression's intercept and coefficients.
+
+    The inverse of the Hessian of the negative log-likelihood at the fitted coefficients,
+    ``H = X1' diag(w p (1 - p)) X1`` with ``X1 = [1, X]`` and ``p`` the fitted probability
+    of ``y == 1`` (the observed information, which for the logit link does not depend on
+    ``y``). The square roots of its diagonal are the usual Wald standard errors; with
+    frequency weights they equal those of the rows repeated ``w`` times.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, k)
+        The design the regression was fitted on (for a scorecard: the WoE of each feature).
+    coef : array-like of shape (k,)
+    intercept : float
+    sample_weight : array-like of shape (n,), optional
+
+    Returns
+    -------
+    numpy.ndarray of shape (k + 1,)
+        Intercept first, then one per coefficient; NaN everywhere when the Hessian is
+        singular (a constant or duplicated column).
+
+    Examples
+    --------
+    >>> X = np.array([[0.0], [0.0], [1.0], [1.0], [1.0], [0.0]])
+    >>> se = logit_standard_errors(X, [0.0], 0.0)
+    >>> se.round(4).tolist()
+    [1.1547, 1.633]
+    """
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2:
+        raise DataError(f"logit_standard_errors needs a 2-D design. Got {X.ndim} dimension(s).")
+    beta = np.asarray(coef, dtype=float).ravel()
+    if beta.size != X.shape[1]:
+        raise DataError(
+            f"logit_standard_errors got {beta.size} coefficient(s) for {X.shape[1]} column(s). "
+            "Pass one coefficient per column."
+        )
+    w = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    X1 = np.column_stack([np.ones(len(X)), X])
+    p = 1.0 / (1.0 + np.exp(-(intercept + X @ beta)))
+    hessian = (X1 * (w * p * (1.0 - p))[:, None]).T @ X1
+    try:
+        cov = np.linalg.inv(hessian)
+    except np.linalg.LinAlgError:
+        return np.full(X1.shape[1], np.nan)
+    return np.sqrt(np.clip(np.diag(cov), 0.0, None))
+
+
+def coefficient_table(
+    features: list[str], X, coef, intercept: float, sample_weight=None
+) -> pandas.DataFrame:
+    """Coefficient, standard error, Wald z, two-sided p-value and 95% interval of the
+    intercept and every feature (see :func:`logit_standard_errors`)."""
+    se = logit_standard_errors(X, coef, intercept, sample_weight)
+    est = np.r_[intercept, np.asarray(coef, dtype=float).ravel()]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = est / se
+    p = np.array([math.erfc(abs(v) / math.sqrt(2)) if np.isfinite(v) else np.nan for v in z])
+    return pandas.DataFrame(
+        {
+            "term": ["intercept", *features],
+            "coefficient": est,
+            "std_error": se,
+            "z": z,
+            "p_value": p,
+            "ci_low": est - Z95 * se,
+            "ci_high": est + Z95 * se,
+        }
+    )

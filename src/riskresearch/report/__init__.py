@@ -19,9 +19,10 @@ Examples
 
 from __future__ import annotations
 
+from riskresearch.metrics import coefficient_table, logit_standard_errors
 from riskresearch.report.context import folder_fingerprint, release_fingerprint
 from riskresearch.report.document import render, write_report
-from riskresearch.report.stats import coefficient_table, delong, logit_standard_errors
+from riskresearch.report.stats import delong
 
 __all__ = [
     "coefficient_table",

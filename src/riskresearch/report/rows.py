@@ -10,7 +10,6 @@ standard errors.
 from __future__ import annotations
 
 import json
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,6 @@ import numpy as np
 import pandas as pd
 
 from riskresearch import development, metrics, reject_inference
-from riskresearch.binning import FORMAT as BINNING_FORMAT
-from riskresearch.binning import WoeBinner
 from riskresearch.config import ModelConfig
 from riskresearch.gbm import GbmScorer
 from riskresearch.messages import t
@@ -167,47 +164,55 @@ def fitted_sample(
 
 
 def coefficients(cfg: ModelConfig, folder: Path, samples: Samples) -> list[Coefficients]:
-    """Coefficients of every scorecard of the release with their standard errors, computed on
-    the WoE design of the rows the regression was fitted on (:func:`fitted_sample`).
+    """Coefficients of every scorecard of the release with their standard errors.
 
-    The design is rebuilt from the bins in ``scorecard.json``; when its weighted row count
-    differs from the bins' counts (the fitted sample could not be rebuilt as it was), the
-    standard errors are left out and the note says so.
+    Notebook 03 writes them (``coefficients.csv``) from the rows the regression was fitted
+    on. A release built before it did has them recomputed here on the fitted sample rebuilt
+    as notebook 03 built it (:func:`fitted_sample`); when that sample's weighted row count
+    differs from the bins' counts (it could not be rebuilt as it was), the standard errors
+    are left out and the note says so.
     """
-
+    path = folder / "coefficients.csv"
+    if path.is_file():
+        what = (
+            t("model.fitted_augmented", method=cfg.reject_inference.method)
+            if cfg.reject_inference.applies("scorecard")
+            else t("model.fitted_development")
+        )
+        numbers = ("coefficient", "std_error", "z", "p_value", "ci_low", "ci_high", "rows")
+        table = pd.read_csv(  # segment and feature names stay text, even "NA" or ""
+            path,
+            dtype={"segment": str, "term": str},
+            keep_default_na=False,
+            na_values={c: [""] for c in numbers},
+        )
+        return [
+            Coefficients(
+                name or None,
+                part.drop(columns=["segment", "rows"]).reset_index(drop=True),
+                float(part["rows"].iloc[0]),
+                what,
+            )
+            for name, part in table.groupby("segment", sort=False)
+        ]
     model = json.loads((folder / "scorecard.json").read_text())
     rows, _, w, what = fitted_sample(cfg, folder, samples.development.frame, samples.test.frame)
-    cards = _cards(model)
-    segment = (
-        Scorer.assign_segments(rows, [{"name": n, "when": when} for n, when, _ in cards])
-        if len(cards) > 1
-        else None
-    )
+    table = development.coefficient_table(model, rows, w)
     out = []
-    for name, _, card in cards:
-        feats = list(card["features"])
-        mask = (segment == name).to_numpy() if segment is not None else np.ones(len(rows), bool)
-        part = rows[mask]
-        weights = w[mask] if w is not None else np.ones(int(mask.sum()))
-        binner = WoeBinner.from_dict(
-            {"format": BINNING_FORMAT, "features": {f: card["features"][f] for f in feats}}
-        )
-        with warnings.catch_warnings():  # unseen categories score as configured; no noise
-            warnings.simplefilter("ignore", UserWarning)
-            X = binner.woe_frame(part, feats).to_numpy(dtype=float)
-        coef = [card["features"][f]["coefficient"] for f in feats]
-        table = stats.coefficient_table(feats, X, coef, card["intercept"], weights)
-        counted = sum(
-            b["good"] + b["bad"] for b in card["features"][feats[0]]["bins"]
-        )  # the rows the scorecard's bins were counted on
+    for name, _, card in _cards(model):
+        part = table[table["segment"] == (name or "")]
+        weight = float(part["rows"].iloc[0])
+        part = part.drop(columns=["segment", "rows"]).reset_index(drop=True)
+        first = card["features"][next(iter(card["features"]))]
+        counted = sum(b["good"] + b["bad"] for b in first["bins"])  # what the bins counted
         note = what
-        if not np.isclose(counted, weights.sum(), rtol=1e-6):
-            table[["std_error", "z", "p_value", "ci_low", "ci_high"]] = np.nan
+        if not np.isclose(counted, weight, rtol=1e-6):
+            part[["std_error", "z", "p_value", "ci_low", "ci_high"]] = np.nan
             note = t(
                 "model.fitted_mismatch",
                 what=what,
-                rebuilt=f"{weights.sum():,.0f}",
+                rebuilt=f"{weight:,.0f}",
                 counted=f"{counted:,.0f}",
             )
-        out.append(Coefficients(name, table, float(weights.sum()), note))
+        out.append(Coefficients(name, part, weight, note))
     return out
