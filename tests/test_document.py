@@ -19,7 +19,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from riskresearch import development, gbm_development, oracle
+from riskresearch import development, gbm_development, metrics, oracle
 from riskresearch.config import config_from_dict, load_config
 from riskresearch.metrics import coefficient_table
 from riskresearch.report import (
@@ -31,6 +31,7 @@ from riskresearch.report import (
 )
 from riskresearch.report import fmt as f
 from riskresearch.report.rows import coefficients, score_samples
+from riskresearch.report.stats import ks_interval
 from tests.conftest import ROOT
 
 #: Section titles, in order, that the issue asks of the document.
@@ -115,6 +116,21 @@ def test_standard_errors_equal_the_inverse_of_a_numerical_hessian():
     assert table["term"].tolist() == ["intercept", "a", "b", "c"]
     np.testing.assert_allclose(table["z"], theta / expected, rtol=1e-5)
     assert ((table["p_value"] > 0) & (table["p_value"] < 1)).all()
+
+
+def test_ks_interval_is_the_percentile_interval_of_resampled_ks():
+    """The bootstrap's shortcut (distinct scores sorted once) gives the KS of each resample
+    as metrics.ks computes it on the resampled rows."""
+    rng = np.random.default_rng(0)
+    x = np.round(rng.random(600), 2)  # ties, and resamples that miss some scores
+    y = (rng.random(600) < 0.05 + 0.3 * x).astype(int)
+    ks, lo, hi = ks_interval(y, x, seed=11, n_boot=60)
+    assert ks == metrics.ks(y, x)
+    draws, again = [], np.random.default_rng(11)
+    for _ in range(60):
+        i = again.integers(0, 600, 600)
+        draws.append(metrics.ks(y[i], x[i]))
+    assert [lo, hi] == pytest.approx(np.quantile(draws, [0.025, 0.975]), rel=0, abs=1e-12)
 
 
 def test_delong_variance_equals_its_structural_components():
