@@ -39,8 +39,11 @@ def roll_rates(source, as_of=None, by: str = "count") -> pd.DataFrame:
             f"The 'by' parameter of roll_rates must be 'count' or 'amount'. Got {by!r} instead."
         )
     months = month_rows(source, as_of, "roll_rates")
-    m = months.sort_values(["application_id", "mob"])
-    nxt = m.groupby("application_id").shift(-1)
+    # only the columns used: shifting the whole table held two more copies of it
+    m = months[["application_id", "mob", "status", "outstanding"]].sort_values(
+        ["application_id", "mob"]
+    )
+    nxt = m.groupby("application_id")[["mob", "status"]].shift(-1)
     keep = nxt["mob"].notna() & m["status"].isin(OPEN_STATUSES)
     pairs = pd.DataFrame(
         {
