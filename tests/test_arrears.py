@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from riskresearch import arrears
+from riskresearch import warehouse as warehouse_module
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.scoring import Scorer
 
@@ -776,3 +777,20 @@ def test_portfolio_report_in_chinese(analysis, warehouse, tmp_path):
     # headings without their parenthesised terms (账龄分析（Vintage）) hold no English word
     headings = [re.sub(r"（.*?）", "", h) for h in re.findall(r"<h[12]>(.*?)</h[12]>", text)]
     assert headings and not [h for h in headings if re.search(r"[A-Za-z]{4,}", h)]
+
+
+def test_contract_months_in_lease_batches_is_the_one_query_table(warehouse, analysis, monkeypatch):
+    # contract_months runs its SQL once per batch of leases; unbounded, it is one query
+    monkeypatch.setattr(warehouse_module, "LEASE_BATCH", 3_000)
+    months = arrears.contract_months(warehouse)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert len(warehouse_module.lease_batches(con, analysis.as_of)) > 3
+        params = {"as_of": analysis.as_of, "after": None, "through": None}
+        whole = con.sql(warehouse_module.read_sql("arrears_months"), params=params).df()
+    finally:
+        con.close()
+    for c in ("cohort", "snapshot"):
+        whole[c] = pd.to_datetime(whole[c])
+    pd.testing.assert_frame_equal(months, whole, check_exact=True)
+    pd.testing.assert_frame_equal(analysis.months, whole, check_exact=True)

@@ -15,8 +15,10 @@ import pytest
 
 from riskresearch.behavior import (
     BEHAVIOR_FEATURES,
+    OUTCOME_LAG_DAYS,
     TARGET,
     behavior_snapshots,
+    behavior_sql,
     behavior_summary,
     develop_behavior,
     develop_from_config,
@@ -544,3 +546,20 @@ def test_write_behavior_artifacts_score_like_the_model(tmp_path, developed, beha
     before = (tmp_path / "behavior.json").read_bytes()
     write_behavior(developed, tmp_path)
     assert (tmp_path / "behavior.json").read_bytes() == before
+
+
+def test_month_by_month_build_is_the_one_query_table(warehouse, behavior_data):
+    # behavior_snapshots runs the SQL once per snapshot month; unbounded, it is one query
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        params = {
+            "as_of": behavior_data.attrs["as_of"],
+            "outcome_lag": OUTCOME_LAG_DAYS,
+            "after": None,
+            "through": None,
+        }
+        whole = con.sql(behavior_sql(), params=params).df()
+    finally:
+        con.close()
+    assert behavior_data.snapshot.nunique() > 12
+    pd.testing.assert_frame_equal(behavior_data, whole, check_exact=True)

@@ -11,10 +11,19 @@ import re
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pandas as pd
 
 from riskresearch.errors import BuildError, ConfigError
 
-__all__ = ["DUCKDB_MAGIC", "connect", "out_of_memory", "warehouse_path"]
+__all__ = [
+    "DUCKDB_MAGIC",
+    "connect",
+    "fetch_batches",
+    "out_of_memory",
+    "stack_frames",
+    "warehouse_path",
+]
 
 #: What a DuckDB database file holds after its 8-byte checksum.
 DUCKDB_MAGIC = b"DUCK"
@@ -54,6 +63,88 @@ def connect(
     if memory_limit is not None:
         con.execute(f"SET memory_limit = '{memory_limit}'")
     return con
+
+
+def fetch_batches(con: duckdb.DuckDBPyConnection, sql: str, batches: list[dict]) -> pd.DataFrame:
+    """One DataFrame from a query run once per parameter set, its results stacked in order.
+
+    The same rows as ``pd.concat`` of the results, in at most about the memory of the stacked
+    table: each batch holds only its own rows in DuckDB, and :func:`stack_frames` moves them
+    into the table batch by batch.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+    sql : str
+        The query; every batch runs it with its own parameters.
+    batches : list of dict
+        The parameters of each batch, in the order the rows are wanted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        With a fresh RangeIndex; the first batch's (empty) result when every batch is empty.
+    """
+    pieces = []
+    for params in batches:
+        piece = con.sql(sql, params=params).df()
+        if len(piece) or not pieces:
+            pieces.append(piece)
+    if len(pieces) > 1 and not len(pieces[0]):
+        del pieces[0]
+    return stack_frames(pieces)
+
+
+def stack_frames(pieces: list[pd.DataFrame]) -> pd.DataFrame:
+    """``pd.concat(pieces, ignore_index=True)`` of tables with the same columns, emptying
+    ``pieces`` as it goes so that the rows are held about once, not twice.
+
+    Columns of one NumPy dtype (the same in every piece) are copied into one preallocated 2-D
+    block per dtype, piece by piece, each piece dropped once copied; any other column is
+    concatenated by pandas.
+
+    Parameters
+    ----------
+    pieces : list of pandas.DataFrame
+        Same columns in the same order; the list is empty afterwards.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    if len(pieces) == 1:
+        return pieces.pop().reset_index(drop=True)
+    columns = list(pieces[0].columns)
+    n = sum(len(p) for p in pieces)
+    blocks: dict[np.dtype, list[str]] = {}
+    other: dict[str, list[pd.Series]] = {}
+    for c in columns:
+        dtype = pieces[0][c].dtype
+        if isinstance(dtype, np.dtype) and all(p[c].dtype == dtype for p in pieces):
+            blocks.setdefault(dtype, []).append(c)
+        else:
+            other[c] = []
+    # np.empty reserves the pages without touching them: the block fills as the pieces go
+    values = {dtype: np.empty((len(cols), n), dtype=dtype) for dtype, cols in blocks.items()}
+    start = 0
+    pieces.reverse()
+    while pieces:
+        piece = pieces.pop()
+        stop = start + len(piece)
+        for dtype, cols in blocks.items():
+            for j, c in enumerate(cols):
+                values[dtype][j, start:stop] = piece[c].to_numpy()
+        for c, parts in other.items():
+            parts.append(piece[c])
+        start = stop
+        del piece
+    frames = [
+        pd.DataFrame(values.pop(dtype).T, columns=cols, copy=False)
+        for dtype, cols in blocks.items()
+    ]
+    frames += [pd.concat(parts, ignore_index=True).to_frame(c) for c, parts in other.items()]
+    # with copy-on-write neither the concat nor the column order copies a block
+    return pd.concat(frames, axis=1)[columns]
 
 
 def out_of_memory(what: str, memory_limit: str | None) -> BuildError:

@@ -5,6 +5,7 @@ and derived tables that are either given or built from the warehouse."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -13,15 +14,18 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from riskresearch.db import connect, warehouse_path
+from riskresearch.db import connect, fetch_batches, warehouse_path
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.features import as_date, check_warehouse, warehouse_as_of
 
 __all__ = [
+    "LEASE_BATCH",
     "REQUIRED_COLUMNS",
+    "lease_batches",
     "open_warehouse",
     "positive_int",
     "read_sql",
+    "run_batched",
     "run_query",
     "table_source",
 ]
@@ -148,6 +152,37 @@ def run_query(con: duckdb.DuckDBPyConnection, name: str, as_of: dt.date) -> pd.D
     return con.sql(read_sql(name), params={"as_of": as_of}).df()
 
 
+#: Leases per query of a per-lease table built in batches (:func:`lease_batches`).
+LEASE_BATCH = 125_000
+
+
+def lease_batches(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, size: int | None = None
+) -> list[tuple[int | None, int | None]]:
+    """``(after, through]`` ranges of application ids, ``size`` (default :data:`LEASE_BATCH`)
+    leases started by ``as_of`` each, that together cover every id: the first has no lower
+    bound and the last no upper bound."""
+    ends = con.execute(
+        "SELECT application_id FROM (SELECT application_id, row_number() OVER "
+        "(ORDER BY application_id) AS r FROM orders WHERE started_on <= ?) "
+        "WHERE r % ? = 0 ORDER BY application_id",
+        [as_of, size or LEASE_BATCH],
+    ).fetchall()
+    bounds = [None, *(int(e[0]) for e in ends), None]
+    return list(itertools.pairwise(bounds))
+
+
+def run_batched(con: duckdb.DuckDBPyConnection, name: str, as_of: dt.date) -> pd.DataFrame:
+    """Run the packaged per-lease query ``name`` (``$as_of``, ``$after``, ``$through``) once
+    per :func:`lease_batches` range: the same rows as one query, in a fraction of DuckDB's
+    memory (the contract months of 1M leases held ~4 GB in one query)."""
+    batches = [
+        {"as_of": as_of, "after": after, "through": through}
+        for after, through in lease_batches(con, as_of)
+    ]
+    return fetch_batches(con, read_sql(name), batches)
+
+
 def table_source(source, columns, kind: str, owner: str, as_of, builder) -> pd.DataFrame:
     """A derived table: given (checked) or built from the warehouse path ``source``."""
     if isinstance(source, pd.DataFrame):
@@ -163,7 +198,9 @@ def table_source(source, columns, kind: str, owner: str, as_of, builder) -> pd.D
                 f"{owner} got a table without its as-of date. Pass as_of=... or the output of "
                 f"{kind}() unchanged."
             )
-        out = source.copy()
+        # copy-on-write keeps the caller's table safe without a deep copy (0.7 GB per call
+        # for the contract months of 1M leases)
+        out = source.copy(deep=False)
         out.attrs["as_of"] = as_of
         return out
     return builder(source, as_of)

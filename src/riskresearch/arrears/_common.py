@@ -8,6 +8,7 @@ from riskresearch.warehouse import (
     open_warehouse,
     positive_int,
     read_sql,
+    run_batched,
     run_query,
     table_source,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "open_warehouse",
     "positive_int",
     "read_sql",
+    "run_batched",
     "run_query",
     "table_source",
 ]

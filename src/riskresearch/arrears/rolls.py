@@ -39,15 +39,21 @@ def roll_rates(source, as_of=None, by: str = "count") -> pd.DataFrame:
             f"The 'by' parameter of roll_rates must be 'count' or 'amount'. Got {by!r} instead."
         )
     months = month_rows(source, as_of, "roll_rates")
-    m = months.sort_values(["application_id", "mob"])
-    nxt = m.groupby("application_id").shift(-1)
-    keep = nxt["mob"].notna() & m["status"].isin(OPEN_STATUSES)
+    # sorted by lease and month, the next row of the same lease is its next month: no
+    # group-wise shift of the whole table (it held two more copies of it at 1M leases)
+    m = months[["application_id", "mob", "status", "outstanding"]].sort_values(
+        ["application_id", "mob"]
+    )
+    lease = m["application_id"].to_numpy()
+    has_next = np.append(lease[1:] == lease[:-1], False)
+    rows = np.flatnonzero(has_next & m["status"].isin(OPEN_STATUSES).to_numpy())
+    outstanding = m["outstanding"].to_numpy()[rows]
     pairs = pd.DataFrame(
         {
-            "from_status": m.loc[keep, "status"].to_numpy(),
-            "to_status": nxt.loc[keep, "status"].to_numpy(),
-            "weight": m.loc[keep, "outstanding"].to_numpy() if by == "amount" else 1.0,
-            "outstanding": m.loc[keep, "outstanding"].to_numpy(),
+            "from_status": m["status"].iloc[rows].to_numpy(),
+            "to_status": m["status"].iloc[rows + 1].to_numpy(),
+            "weight": outstanding if by == "amount" else 1.0,
+            "outstanding": outstanding,
         }
     )
     if pairs.empty:

@@ -8,7 +8,7 @@ import os
 import duckdb
 import pandas as pd
 
-from riskresearch.arrears._common import open_warehouse, run_query, table_source
+from riskresearch.arrears._common import open_warehouse, run_batched, run_query, table_source
 from riskresearch.errors import DataError
 
 _MONTH_COLUMNS = ("application_id", "cohort", "mob", "snapshot", "status", "max_dpd")
@@ -46,7 +46,7 @@ def contract_months(db: str | os.PathLike, as_of=None) -> pd.DataFrame:
     >>> months.groupby("snapshot").status.value_counts()      # doctest: +SKIP
     """
     with open_warehouse(db, "tracking", as_of, "contract_months") as (con, as_of):
-        frame = run_query(con, "arrears_months", as_of)
+        frame = run_batched(con, "arrears_months", as_of)
     if frame.empty:
         raise DataError(
             f"contract_months: no lease in '{db}' has a complete month on book by {as_of}. "

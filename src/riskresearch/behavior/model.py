@@ -24,8 +24,8 @@ from riskresearch.behavior.snapshots import (
     behavior_snapshots,
     feature_list,
     int_param,
-    out_of_time_split,
     snapshot_frame,
+    split_masks,
 )
 from riskresearch.binning import WoeBinner
 from riskresearch.errors import ConfigError, DataError
@@ -243,7 +243,12 @@ def develop_behavior(
             )
         keep_rows = (dpd <= max_dpd_at_snapshot).to_numpy()
     mature = frame["mature"].astype(bool).to_numpy()
-    train, oot = out_of_time_split(frame[keep_rows], oot_months=oot_months, gap_months=gap_months)
+    dev_rows, oot_rows = split_masks(frame, keep_rows, oot_months, gap_months, "out_of_time_split")
+    # only the columns used below, copied once: the whole table (1.5 GB at 1M applications)
+    # filtered and split used to be copied three times over
+    cols = list(dict.fromkeys(["application_id", "snapshot", TARGET, *features]))
+    train = frame.loc[dev_rows, cols]
+    oot = frame.loc[oot_rows, cols]
     for part, name in ((train, "development"), (oot, "out-of-time")):
         y = pd.to_numeric(part[TARGET], errors="coerce")
         if y.isna().any() or not y.isin([0, 1]).all():

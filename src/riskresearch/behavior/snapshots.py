@@ -5,6 +5,8 @@ See :mod:`riskresearch.behavior` for the conventions and limitations.
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import numbers
 import os
 from importlib import resources
@@ -12,6 +14,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from riskresearch.db import fetch_batches
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.features import (
     as_date,
@@ -133,7 +136,11 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 # snapshots
 # ------------------------------------------------------------------------------------------
 def behavior_sql() -> str:
-    """The SQL that builds the behaviour snapshots (parameters ``$as_of``, ``$outcome_lag``)."""
+    """The SQL that builds the behaviour snapshots.
+
+    Parameters ``$as_of`` and ``$outcome_lag``; ``$after`` and ``$through`` (dates or None
+    for no bound) keep the snapshot days in ``(after, through]``.
+    """
     return resources.files("riskresearch").joinpath("sql/behavior_snapshots.sql").read_text()
 
 
@@ -217,12 +224,31 @@ def behavior_snapshots(db_path: str | os.PathLike, as_of=None) -> pd.DataFrame:
                 f"The 'as_of' parameter of {owner} ({as_of}) is after the warehouse's as-of date "
                 f"({recorded}): later payments were never recorded. Pass {recorded} or earlier."
             )
+        # one snapshot month per query: every row depends on its own month only, and the
+        # whole table in one query held ~4 GB in DuckDB beside the result at 1M applications
         params = {"as_of": as_of, "outcome_lag": OUTCOME_LAG_DAYS}
-        frame = con.sql(behavior_sql(), params=params).df()
+        batches = [
+            {**params, "after": after, "through": through}
+            for after, through in snapshot_batches(con, as_of)
+        ]
+        frame = fetch_batches(con, behavior_sql(), batches)
     finally:
         con.close()
     frame.attrs["as_of"] = as_of
     return frame
+
+
+def snapshot_batches(con, as_of: dt.date) -> list[tuple[dt.date | None, dt.date | None]]:
+    """``(after, through]`` ranges of snapshot days, one calendar month each, that together
+    cover every day: the first has no lower bound and the last no upper bound."""
+    first = con.execute(
+        "SELECT min(started_on) FROM orders WHERE started_on <= ?", [as_of]
+    ).fetchall()[0][0]
+    if first is None:
+        return [(None, None)]
+    ends = pd.date_range(first, as_of, freq="ME").date.tolist()
+    bounds = [None, *ends[:-1], None]
+    return list(itertools.pairwise(bounds))
 
 
 def behavior_summary(snapshots: pd.DataFrame) -> pd.DataFrame:
@@ -296,8 +322,23 @@ def out_of_time_split(
     oot_months = int_param(oot_months, "oot_months", owner, minimum=1)
     gap_months = int_param(gap_months, "gap_months", owner, minimum=0)
     frame = snapshot_frame(snapshots, ["snapshot", "mature"], owner)
-    mature = frame[frame["mature"].astype(bool).to_numpy()]
-    months = sorted(pd.to_datetime(mature["snapshot"]).unique())
+    dev, oot = split_masks(frame, np.ones(len(frame), dtype=bool), oot_months, gap_months, owner)
+    return frame[dev].copy(), frame[oot].copy()
+
+
+def split_masks(
+    frame: pd.DataFrame, rows: np.ndarray, oot_months: int, gap_months: int, owner: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Development and out-of-time rows of :func:`out_of_time_split` among ``rows`` (a mask),
+    as masks over ``frame``: the caller copies only the columns it needs."""
+    if not rows.any():
+        raise DataError(
+            f"{owner} got an empty table (0 rows). Pass the snapshots of a warehouse with "
+            "active leases."
+        )
+    mature = rows & frame["mature"].astype(bool).to_numpy()
+    when = pd.to_datetime(frame["snapshot"]).to_numpy()
+    months = np.unique(when[mature])
     if len(months) <= oot_months + gap_months:
         raise DataError(
             f"{owner}: {len(months)} snapshot month(s) have a mature target, not more than "
@@ -306,10 +347,7 @@ def out_of_time_split(
         )
     oot_start = months[-oot_months]
     dev_end = months[-oot_months - gap_months - 1]
-    when = pd.to_datetime(mature["snapshot"])
-    dev = mature[(when <= dev_end).to_numpy()].copy()
-    oot = mature[(when >= oot_start).to_numpy()].copy()
-    return dev, oot
+    return mature & (when <= dev_end), mature & (when >= oot_start)
 
 
 # ------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 -- Contract tracking: one row per lease and calendar month on book, with the state at month end.
--- Parameter $as_of (DATE): the last observed day. Only complete months are reported (a month
+-- Parameters: $as_of (DATE), the last observed day; $after and $through (application ids or
+-- NULL for no bound) keep the leases with application_id in (after, through]. Only complete months are reported (a month
 -- whose last day is after $as_of is left out), and nothing dated after $as_of is used: a lease
 -- ended or an instalment paid after $as_of counts as still running / unpaid.
 -- Month on book 0 is the calendar month of the lease start; instalment k falls due k months
@@ -21,6 +22,9 @@ contracts AS (
            CASE WHEN o.ended_on <= $as_of THEN o.status ELSE 'active' END AS end_status
     FROM orders o
     WHERE o.started_on <= $as_of
+      -- the caller builds the table in batches of leases: application_id in (after, through]
+      AND ($after IS NULL OR o.application_id > $after)
+      AND ($through IS NULL OR o.application_id <= $through)
 ),
 spans AS (
     SELECT c.*,

@@ -52,6 +52,9 @@ active AS (
            CAST(last_day(snapshot + INTERVAL 3 MONTH) AS DATE) AS window_end
     FROM snap
     WHERE started_on < snapshot AND (ended_on IS NULL OR ended_on > snapshot)
+      -- the caller builds the table in batches of snapshot months: (after, through]
+      AND ($after IS NULL OR snapshot > $after)
+      AND ($through IS NULL OR snapshot <= $through)
 ),
 inst AS (
     -- amounts as decimals: their sums are exact, so the same data always gives the same bits
