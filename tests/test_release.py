@@ -80,9 +80,36 @@ def config_path(tmp_path_factory, warehouse, modeling_path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def built(config_path):
+def progress_calls() -> list[tuple[str, int, int]]:
+    """What the build reported to its progress callback, in order."""
+    return []
+
+
+@pytest.fixture(scope="module")
+def built(config_path, progress_calls):
     """The one release of this module, built next to its config (where the CLI builds too)."""
-    return build_release(config_path, version=VERSION, root=config_path.parent)
+    return build_release(
+        config_path,
+        version=VERSION,
+        root=config_path.parent,
+        progress=lambda *call: progress_calls.append(call),
+    )
+
+
+def test_progress_reports_each_cell_inside_each_notebook(built, progress_calls):
+    """Not one step per notebook that stands still for minutes: every code cell of every
+    notebook is reported as it starts, numbered, with its first line."""
+    notebooks = [u.step for u in built.usage if u.step != "report"]
+    total = len(notebooks) + 1
+    assert progress_calls[-1] == ("done", total, total)
+    for done, name in enumerate(notebooks):
+        source = json.loads((release.notebook_dir() / name).read_text())
+        n_code = 1 + sum(c["cell_type"] == "code" for c in source["cells"])  # + parameters
+        cells = [step for step, d, _ in progress_calls if d == done and step != name]
+        assert [int(step.split()[1].split("/")[0]) for step in cells] == list(range(1, n_code + 1))
+        assert all(step.startswith(f"{name} ") and f"/{n_code} " in step for step in cells)
+    develop = [s for s, _, _ in progress_calls if s.startswith("03_scorecard.ipynb")]
+    assert any("dev = development.develop(" in s for s in develop)
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import os
 import platform
@@ -333,6 +334,11 @@ def build_release(
             try:
                 # run in the build folder with relative paths: the executed notebooks (and
                 # the report) carry no path of the build machine or of the temporary folder
+                hooks = (
+                    {"on_cell_start": _cell_progress(progress, name, i - 1, total, source)}
+                    if progress
+                    else {}
+                )
                 with meter.step(name):
                     papermill.execute_notebook(
                         str(source / name),
@@ -346,6 +352,7 @@ def build_release(
                         kernel_manager_class=kernel_manager_class(),
                         progress_bar=False,
                         cwd=str(tmp),
+                        **hooks,
                     )
             except papermill.PapermillExecutionError as exc:
                 line = (exc.evalue or "").strip().splitlines()
@@ -372,6 +379,24 @@ def build_release(
         progress("done", total, total)
     sha = sha256_file(target / "manifest.json")
     return Release(target, version, sha, manifest["metrics"], skipped, meter.steps)
+
+
+def _cell_progress(progress: Progress, name: str, done: int, total: int, source: Path):
+    """An nbclient ``on_cell_start`` hook reporting ``progress`` from inside a notebook:
+    ``03_scorecard.ipynb 5/17 dev = development.develop(...`` as each code cell starts
+    (papermill's injected parameters cell counts)."""
+    nb = json.loads((source / name).read_text(encoding="utf-8"))
+    n_code = 1 + sum(c["cell_type"] == "code" for c in nb["cells"])
+    started = itertools.count(1)
+
+    def hook(cell, cell_index: int) -> None:
+        if cell.cell_type != "code" or not cell.source.strip():
+            return
+        line = cell.source.strip().splitlines()[0]
+        line = line if len(line) <= 48 else line[:45] + "..."
+        progress(f"{name} {min(next(started), n_code)}/{n_code} {line}", done, total)
+
+    return hook
 
 
 def _relative_papermill_paths(path: Path) -> None:
