@@ -566,14 +566,16 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         """WoE of the given features only (their columns are validated, no others needed)."""
         check_is_fitted(self, "bins_")
         check_columns(frame, features, "WoeBinner.transform")
-        out = {}
-        for name in features:
+        # one preallocated block, filled column by column: a dict of columns would be
+        # copied into a block again by the DataFrame (twice the WoE matrix at its peak)
+        block = np.empty((len(features), len(frame)))
+        for j, name in enumerate(features):
             fb = self.bins_[name]
             values = column_values(frame, fb, "WoeBinner.transform")
-            out[name] = fb.transform(values)
+            block[j] = fb.transform(values)
             if fb.dtype == CATEGORICAL:
                 _warn_unseen(fb, values)
-        return pd.DataFrame(out, index=frame.index)
+        return pd.DataFrame(block.T, index=frame.index, columns=list(features), copy=False)
 
     def bin_indices(self, X) -> pd.DataFrame:
         """Bin index of every value (regular bins, then Special, then Missing; -1 = unseen)."""
