@@ -5,6 +5,7 @@ input."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import math
 
@@ -23,6 +24,7 @@ from riskresearch.behavior import (
     develop_behavior,
     develop_from_config,
     out_of_time_split,
+    snapshots,
     write_behavior,
 )
 from riskresearch.config import config_from_dict
@@ -548,18 +550,23 @@ def test_write_behavior_artifacts_score_like_the_model(tmp_path, developed, beha
     assert (tmp_path / "behavior.json").read_bytes() == before
 
 
-def test_month_by_month_build_is_the_one_query_table(warehouse, behavior_data):
-    # behavior_snapshots runs the SQL once per snapshot month; unbounded, it is one query
+def test_month_by_month_build_is_the_one_query_table(warehouse, behavior_data, monkeypatch):
+    """behavior_snapshots runs the SQL once per range of snapshot months (one range on the
+    test warehouse); forced to ranges of three months it gives the same table."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        params = {
-            "as_of": behavior_data.attrs["as_of"],
-            "outcome_lag": OUTCOME_LAG_DAYS,
-            "after": None,
-            "through": None,
-        }
+        as_of = behavior_data.attrs["as_of"]
+        leases = con.execute("SELECT count(*) FROM orders").fetchall()[0][0]
+        assert snapshots.snapshot_batches(con, as_of) == [(None, None)]
+        monkeypatch.setattr(snapshots, "SNAPSHOT_BATCH_LEASE_MONTHS", 3 * leases + 1)
+        ranges = snapshots.snapshot_batches(con, as_of)
+        params = {"as_of": as_of, "outcome_lag": OUTCOME_LAG_DAYS, "after": None, "through": None}
         whole = con.sql(behavior_sql(), params=params).df()
     finally:
         con.close()
-    assert behavior_data.snapshot.nunique() > 12
+    assert len(ranges) > 4 and ranges[0][0] is None and ranges[-1][1] is None
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))  # no gap, no overlap
+    batched = behavior_snapshots(warehouse)
+    assert batched.snapshot.nunique() > 12
+    pd.testing.assert_frame_equal(batched, whole, check_exact=True)
     pd.testing.assert_frame_equal(behavior_data, whole, check_exact=True)

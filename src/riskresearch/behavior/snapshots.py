@@ -238,16 +238,28 @@ def behavior_snapshots(db_path: str | os.PathLike, as_of=None) -> pd.DataFrame:
     return frame
 
 
+#: Leases times snapshot months per query of :func:`behavior_snapshots`: a bound on its rows
+#: (a lease is a row of each month it is active in), so a query's memory stays about the same
+#: whatever the warehouse's size.
+SNAPSHOT_BATCH_LEASE_MONTHS = 3_000_000
+
+
 def snapshot_batches(con, as_of: dt.date) -> list[tuple[dt.date | None, dt.date | None]]:
-    """``(after, through]`` ranges of snapshot days, one calendar month each, that together
-    cover every day: the first has no lower bound and the last no upper bound."""
-    first = con.execute(
-        "SELECT min(started_on) FROM orders WHERE started_on <= ?", [as_of]
-    ).fetchall()[0][0]
+    """``(after, through]`` ranges of snapshot days, whole calendar months each, that together
+    cover every day: the first has no lower bound and the last no upper bound.
+
+    Each range holds as many months as keep leases x months within
+    :data:`SNAPSHOT_BATCH_LEASE_MONTHS`, at least one: the 100k-application warehouse is one
+    query, the 1M one six, a 10M one a query per month.
+    """
+    first, leases = con.execute(
+        "SELECT min(started_on), count(*) FROM orders WHERE started_on <= ?", [as_of]
+    ).fetchall()[0]
     if first is None:
         return [(None, None)]
     ends = pd.date_range(first, as_of, freq="ME").date.tolist()
-    bounds = [None, *ends[:-1], None]
+    step = max(1, SNAPSHOT_BATCH_LEASE_MONTHS // max(leases, 1))
+    bounds = [None, *ends[step - 1 : -1 : step], None]
     return list(itertools.pairwise(bounds))
 
 
