@@ -512,9 +512,14 @@ def _behavior_config(modeling_path, warehouse, **behavior):
     return config_from_dict({"model": "t", "seed": 7, "data": data, "behavior": behavior})
 
 
-def test_develop_from_config_follows_the_behavior_section(modeling_path, warehouse, developed):
-    _, bs = develop_from_config(_behavior_config(modeling_path, warehouse, oot_months=3))
+def test_develop_from_config_follows_the_behavior_section(
+    modeling_path, warehouse, developed, behavior_data
+):
+    summary, bs = develop_from_config(_behavior_config(modeling_path, warehouse, oot_months=3))
     assert bs.to_json() == developed.to_json()  # same snapshots, months and seed
+    assert bs.metrics == developed.metrics
+    pd.testing.assert_frame_equal(bs.oot, developed.oot)
+    pd.testing.assert_frame_equal(summary, behavior_summary(behavior_data))
     _, other = develop_from_config(_behavior_config(modeling_path, warehouse, oot_months=2))
     assert other.metrics["oot_months"] == 2
     assert other.metrics["train_end"] > developed.metrics["train_end"]
