@@ -23,7 +23,9 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn.utils.validation import check_is_fitted
 
 from riskresearch.binning import WoeBinner
+from riskresearch.development import coefficient_table
 from riskresearch.errors import ConfigError, DataError
+from riskresearch.metrics import logit_standard_errors
 from riskresearch.scorecard import Scorecard, SegmentedScorecard
 from riskresearch.selection import FeatureSelector
 from tests.sklearn_xfail import expected_failed_checks
@@ -613,3 +615,23 @@ def test_segmented_validation(segmented):
         SegmentedScorecard(segments=SEGMENTS).fit(X.drop(columns="bureau_hit"), y)
     with pytest.raises(NotFittedError):
         SegmentedScorecard(segments=SEGMENTS).predict_score(X)
+
+
+def test_coefficient_table_of_a_segmented_scorecard(segmented):
+    """development.coefficient_table (what notebook 03 writes to coefficients.csv) gives each
+    segment's coefficients with the standard errors of that segment's rows and WoE."""
+    model, X, _ = segmented
+    table = coefficient_table(model.to_dict(), X)
+    assert list(dict.fromkeys(table.segment)) == ["thick", "thin"]
+    for name, card in model.scorecards_.items():
+        part = table[table.segment == name]
+        rows = X[(model.assign(X) == name).to_numpy()]
+        assert part.rows.iloc[0] == len(rows)
+        assert part.term.tolist() == ["intercept", *card.features_]
+        np.testing.assert_allclose(
+            part.coefficient, np.r_[card.intercept_, card.coef_.ravel()], rtol=1e-12
+        )
+        woe = card.binner_.transform(rows[card.binner_.features_])[card.features_]
+        se = logit_standard_errors(woe.to_numpy(), card.coef_.ravel(), card.intercept_[0])
+        np.testing.assert_allclose(part.std_error, se, rtol=1e-9)
+        assert (part.std_error > 0).all()
