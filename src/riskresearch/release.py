@@ -331,14 +331,14 @@ def build_release(
         for i, name in enumerate(notebooks, start=1):
             if progress:
                 progress(name, i - 1, total)
+            hooks = (  # progress from inside the notebook, cell by cell
+                {"on_cell_start": _cell_progress(progress, name, i - 1, total, source)}
+                if progress
+                else {}
+            )
             try:
                 # run in the build folder with relative paths: the executed notebooks (and
                 # the report) carry no path of the build machine or of the temporary folder
-                hooks = (
-                    {"on_cell_start": _cell_progress(progress, name, i - 1, total, source)}
-                    if progress
-                    else {}
-                )
                 with meter.step(name):
                     papermill.execute_notebook(
                         str(source / name),
