@@ -148,19 +148,25 @@ def fitted_sample(
     target = cfg.data.target
     if not cfg.reject_inference.applies("scorecard"):
         w = train[cfg.data.weight_column].to_numpy(dtype=float) if cfg.data.weight_column else None
-        return train, train[target].to_numpy(dtype=np.int64), w, t("model.fitted_development")
+        return train, train[target].to_numpy(dtype=np.int64), w, _fitted_on(cfg)
 
     sample = reject_inference.reject_sample(
         cfg, train, test, binner=development.load_binning(cfg, folder)
     )
     rows = sample.data
-    what = t("model.fitted_augmented", method=cfg.reject_inference.method)
     return (
         rows,
         rows[target].to_numpy(dtype=np.int64),
         rows[reject_inference.WEIGHT].to_numpy(dtype=float),
-        what,
+        _fitted_on(cfg),
     )
+
+
+def _fitted_on(cfg: ModelConfig) -> str:
+    """What the scorecard's regression was fitted on, in words."""
+    if cfg.reject_inference.applies("scorecard"):
+        return t("model.fitted_augmented", method=cfg.reject_inference.method)
+    return t("model.fitted_development")
 
 
 def coefficients(cfg: ModelConfig, folder: Path, samples: Samples) -> list[Coefficients]:
@@ -174,11 +180,6 @@ def coefficients(cfg: ModelConfig, folder: Path, samples: Samples) -> list[Coeff
     """
     path = folder / "coefficients.csv"
     if path.is_file():
-        what = (
-            t("model.fitted_augmented", method=cfg.reject_inference.method)
-            if cfg.reject_inference.applies("scorecard")
-            else t("model.fitted_development")
-        )
         numbers = ("coefficient", "std_error", "z", "p_value", "ci_low", "ci_high", "rows")
         table = pd.read_csv(  # segment and feature names stay text, even "NA" or ""
             path,
@@ -191,7 +192,7 @@ def coefficients(cfg: ModelConfig, folder: Path, samples: Samples) -> list[Coeff
                 name or None,
                 part.drop(columns=["segment", "rows"]).reset_index(drop=True),
                 float(part["rows"].iloc[0]),
-                what,
+                _fitted_on(cfg),
             )
             for name, part in table.groupby("segment", sort=False)
         ]
