@@ -32,6 +32,7 @@ from riskresearch.selection import (
     PATH_COLUMNS,
     FeatureSelector,
     TimeOrderedFolds,
+    _corr,
     _logit_newton,
     _vif,
     _weighted_corr,
@@ -443,6 +444,20 @@ def _plain_newton(X, y, w, C, steps=60):
         hess = (A * (w * p * (1 - p))[:, None]).T @ A + np.diag(ridge)
         beta -= np.linalg.solve(hess, A.T @ (w * (p - y)) + ridge * beta)
     return beta
+
+
+@pytest.mark.parametrize("order", ["F", "C"])
+def test_correlation_is_numpys_corrcoef_without_its_copy(order):
+    """_corr centres the caller's copy in place and otherwise takes np.corrcoef's steps:
+    the same bits, a constant column NaN like numpy's, one column a 1x1 matrix."""
+    rng = np.random.default_rng(2)
+    X = np.asarray(rng.normal(size=(3000, 6)), order=order)
+    X[:, 0] = np.round(X[:, 0], 1)
+    X[:, 3] = 2.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected = np.corrcoef(X, rowvar=False)
+    np.testing.assert_array_equal(_corr(X.copy(order="K"), None), expected)
+    np.testing.assert_array_equal(_corr(X[:, :1].copy(), None), [[1.0]])
 
 
 @pytest.mark.parametrize(("seed", "C"), [(1, 1.0), (3, 0.01)])

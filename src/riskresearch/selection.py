@@ -367,7 +367,9 @@ class FeatureSelector(TransformerMixin, BaseEstimator):
             else:
                 kept.append(f)
         uniform = w.min() == w.max()  # unequal weights (e.g. reject inference) count in both
-        corr = np.nan_to_num(_corr(W[kept].to_numpy(dtype=float), None if uniform else w))
+        corr = np.nan_to_num(
+            _corr(W[kept].to_numpy(dtype=float, copy=True), None if uniform else w)
+        )
         filtered: dict[str, str] = {}
         survivors = self._filter_correlated(W, kept, np.abs(corr), None if uniform else w, filtered)
         self.C_, self.cv_auc_, self.n_splits_ = None, None, 0
@@ -423,7 +425,7 @@ class FeatureSelector(TransformerMixin, BaseEstimator):
             else:
                 survivors.append(f)
         while len(survivors) >= 2:  # variance inflation
-            vif = _vif(W[survivors].to_numpy(dtype=float), w)
+            vif = _vif(W[survivors].to_numpy(dtype=float, copy=True), w)
             worst = int(np.argmax(vif))
             if vif[worst] <= self.max_vif:
                 break
@@ -824,13 +826,27 @@ def _weighted_corr(X: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def _corr(X: np.ndarray, w: np.ndarray | None) -> np.ndarray:
-    """Pearson correlation matrix, ``(k, k)`` for any ``k`` (unweighted when ``w`` is None)."""
+    """Pearson correlation matrix, ``(k, k)`` for any ``k`` (unweighted when ``w`` is None).
+
+    ``X`` is the caller's own copy and is overwritten (centred): unweighted, this is
+    ``np.corrcoef(X, rowvar=False)`` step for step, without the copy of ``X`` it would make
+    (a WoE matrix of millions of rows).
+    """
     if w is not None:
         return _weighted_corr(X, w)
     if X.shape[1] == 0:
         return np.empty((0, 0))
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.atleast_2d(np.corrcoef(X, rowvar=False))
+        Xt = X.T
+        Xt -= np.average(Xt, axis=1)[:, None]
+        c = np.dot(Xt, Xt.T.conj())
+        c *= np.true_divide(1, Xt.shape[1] - 1)
+        c = np.atleast_2d(c.squeeze())
+        stddev = np.sqrt(np.diag(c).real)
+        c /= stddev[:, None]
+        c /= stddev[None, :]
+        np.clip(c.real, -1, 1, out=c.real)
+        return c
 
 
 def _vif(X: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
@@ -839,6 +855,7 @@ def _vif(X: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
 
     R² comes from the (weighted, with ``w``) correlation matrix; a pseudo-inverse keeps exact
     linear combinations (R² = 1) finite in the algebra, and they come out as an infinite VIF.
+    ``X`` is the caller's own copy (:func:`_corr` overwrites it).
     """
     return _vif_from_corr(_corr(X, w))
 
