@@ -224,16 +224,10 @@ def develop_behavior(
             f"The 'scorecard' parameter of {owner} must be a Scorecard or None. Got "
             f"{type(scorecard).__name__} instead."
         )
-    train, oot, counts = _samples(
+    train, oot, info = _samples(
         snapshots, features, extra_categorical, oot_months, gap_months, max_dpd_at_snapshot
     )
-    settings = {
-        "oot_months": oot_months,
-        "gap_months": gap_months,
-        "max_dpd_at_snapshot": max_dpd_at_snapshot,
-        "seed": int(seed),
-    }
-    return _fit(train, oot, counts, settings, features, extra_categorical, scorecard)
+    return _fit(train, oot, info, features, extra_categorical, int(seed), scorecard)
 
 
 def _samples(
@@ -245,7 +239,7 @@ def _samples(
     max_dpd_at_snapshot: int | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """The development and out-of-time rows of :func:`develop_behavior` (only the columns
-    the fit uses) and the row counts its metrics report."""
+    the fit uses) and what its metrics report of them: the split's settings and row counts."""
     owner = "develop_behavior"
     needed = ["application_id", "snapshot", "mature", TARGET, *features]
     if max_dpd_at_snapshot is not None:
@@ -286,26 +280,31 @@ def _samples(
                 "Change oot_months or use more data."
             )
     as_of = frame.attrs.get("as_of")
-    counts = {
+    info = {
+        "oot_months": oot_months,
+        "gap_months": gap_months,
+        "window_months": WINDOW_MONTHS,
+        "bad_dpd": BAD_DPD,
+        "max_dpd_at_snapshot": max_dpd_at_snapshot,
         "rows": len(frame),
         "immature_rows": int((~mature).sum()),
         "excluded_delinquent_rows": int((mature & ~keep_rows).sum()),
         "as_of": str(as_of) if as_of is not None else None,
     }
-    return train, oot, counts
+    return train, oot, info
 
 
 def _fit(
     train: pd.DataFrame,
     oot: pd.DataFrame,
-    counts: dict[str, Any],
-    settings: dict[str, Any],
+    info: dict[str, Any],
     features: list[str],
     extra_categorical: list[str],
+    seed: int,
     scorecard: Scorecard | None,
 ) -> BehaviorScore:
-    """Fit the behaviour scorecard on ``train`` and evaluate it on both samples."""
-    seed = settings["seed"]
+    """Fit the behaviour scorecard on ``train`` and evaluate it on both samples; ``info``
+    (:func:`_samples`) joins the metrics."""
     if scorecard is None:
         model = _default_scorecard(features, extra_categorical, seed)
     else:
@@ -322,21 +321,8 @@ def _fit(
         when = pd.to_datetime(part["snapshot"])
         out[f"{name}_start"] = when.min().strftime("%Y-%m")
         out[f"{name}_end"] = when.max().strftime("%Y-%m")
-    out.update(
-        {
-            "oot_months": settings["oot_months"],
-            "gap_months": settings["gap_months"],
-            "window_months": WINDOW_MONTHS,
-            "bad_dpd": BAD_DPD,
-            "max_dpd_at_snapshot": settings["max_dpd_at_snapshot"],
-            "rows": counts["rows"],
-            "immature_rows": counts["immature_rows"],
-            "excluded_delinquent_rows": counts["excluded_delinquent_rows"],
-            "features": list(model.features_),
-            "seed": seed,
-            "as_of": counts["as_of"],
-        }
-    )
+    out.update(info)
+    out.update({"features": list(model.features_), "seed": seed})
     bands = metrics.band_table(oot[TARGET].astype(np.int64), score=oot["score"], bands=10)
     keep = ["application_id", "snapshot", TARGET, "score", "p_bad"]
     return BehaviorScore(
@@ -380,20 +366,14 @@ def develop_from_config(cfg) -> tuple[pd.DataFrame, BehaviorScore]:
             "behavior.enabled: false)."
         )
     b = cfg.behavior
-    features = feature_list(None, "features", "develop_behavior", default=BEHAVIOR_FEATURES)
+    features = list(BEHAVIOR_FEATURES)
     snaps = behavior_snapshots(cfg.data.warehouse)
     summary = behavior_summary(snaps)
-    train, oot, counts = _samples(
+    train, oot, info = _samples(
         snaps, features, [], b.oot_months, b.gap_months, b.max_dpd_at_snapshot
     )
     del snaps  # the fit needs only the two samples
-    settings = {
-        "oot_months": b.oot_months,
-        "gap_months": b.gap_months,
-        "max_dpd_at_snapshot": b.max_dpd_at_snapshot,
-        "seed": int(cfg.seed),
-    }
-    return summary, _fit(train, oot, counts, settings, features, [], None)
+    return summary, _fit(train, oot, info, features, [], int(cfg.seed), None)
 
 
 def write_behavior(score: BehaviorScore, out_dir: str | os.PathLike) -> list[Path]:
