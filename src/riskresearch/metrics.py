@@ -189,9 +189,16 @@ def class_cdfs(y: np.ndarray, x: np.ndarray, w: np.ndarray):
     Rows with equal ``x`` are grouped, so the curves are evaluated only at distinct thresholds.
     """
     values, inverse = np.unique(x, return_inverse=True)
-    bads = np.bincount(inverse, weights=w * y, minlength=len(values))
-    goods = np.bincount(inverse, weights=w * (1 - y), minlength=len(values))
-    return values, np.cumsum(bads) / bads.sum(), np.cumsum(goods) / goods.sum()
+    return values, *group_cdfs(inverse, y, w, len(values))
+
+
+def group_cdfs(group: np.ndarray, y: np.ndarray, w: np.ndarray, k: int):
+    """Weighted CDFs of bads and goods over ``k`` ordered groups (``group``: each row's,
+    0..k-1); a group without rows adds nothing, so a resample of the rows can reuse the
+    groups of all of them (the KS bootstrap sorts the scores once)."""
+    bads = np.bincount(group, weights=w * y, minlength=k)
+    goods = np.bincount(group, weights=w * (1 - y), minlength=k)
+    return np.cumsum(bads) / bads.sum(), np.cumsum(goods) / goods.sum()
 
 
 def auc_unchecked(y, x, w) -> float:

@@ -67,8 +67,7 @@ def ks_interval(y_true, pd, seed: int, n_boot: int = 200) -> tuple[float, float,
     with ``seed``, so the document shows the same interval on every build)."""
     y, x, w = metrics.validate_scores(y_true, pd, "pd")
     ks = metrics.ks_unchecked(y, x, w)
-    # the distinct scores are sorted once: a resample's curves are those of its rows' groups
-    # (a group it misses adds nothing), so each draw is two bincounts, not a sort
+    # the distinct scores are sorted once; each resample counts its rows in their groups
     _, group = np.unique(x, return_inverse=True)
     k = int(group.max()) + 1
     rng = np.random.default_rng(seed)
@@ -76,10 +75,8 @@ def ks_interval(y_true, pd, seed: int, n_boot: int = 200) -> tuple[float, float,
     for _ in range(n_boot):
         i = rng.integers(0, len(y), len(y))
         if 0 < y[i].sum() < len(i):
-            bads = np.bincount(group[i], weights=w[i] * y[i], minlength=k)
-            goods = np.bincount(group[i], weights=w[i] * (1 - y[i]), minlength=k)
-            gap = np.cumsum(bads) / bads.sum() - np.cumsum(goods) / goods.sum()
-            draws.append(float(np.max(np.abs(gap))))
+            cdf_bad, cdf_good = metrics.group_cdfs(group[i], y[i], w[i], k)
+            draws.append(float(np.max(np.abs(cdf_bad - cdf_good))))
     if len(draws) < n_boot // 2:
         return ks, float("nan"), float("nan")
     lo, hi = np.quantile(draws, [0.025, 0.975])
