@@ -85,14 +85,14 @@ def fetch_batches(con: duckdb.DuckDBPyConnection, sql: str, batches: list[dict])
     pandas.DataFrame
         With a fresh RangeIndex; the first batch's (empty) result when every batch is empty.
     """
-    pieces = []
+    pieces, empty = [], None
     for params in batches:
         piece = con.sql(sql, params=params).df()
-        if len(piece) or not pieces:
+        if len(piece):
             pieces.append(piece)
-    if len(pieces) > 1 and not len(pieces[0]):
-        del pieces[0]
-    return stack_frames(pieces)
+        elif empty is None:
+            empty = piece
+    return stack_frames(pieces) if pieces else empty
 
 
 def stack_frames(pieces: list[pd.DataFrame]) -> pd.DataFrame:

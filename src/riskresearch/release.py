@@ -394,7 +394,7 @@ def _cell_progress(progress: Progress, name: str, done: int, total: int, source:
             return
         line = cell.source.strip().splitlines()[0]
         line = line if len(line) <= 48 else line[:45] + "..."
-        progress(f"{name} {min(next(started), n_code)}/{n_code} {line}", done, total)
+        progress(f"{name} {next(started)}/{n_code} {line}", done, total)
 
     return hook
 

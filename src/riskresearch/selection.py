@@ -839,14 +839,12 @@ def _corr(X: np.ndarray, w: np.ndarray | None) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         Xt = X.T
         Xt -= np.average(Xt, axis=1)[:, None]
-        c = np.dot(Xt, Xt.T.conj())
+        c = np.dot(Xt, Xt.T)
         c *= np.true_divide(1, Xt.shape[1] - 1)
-        c = np.atleast_2d(c.squeeze())
-        stddev = np.sqrt(np.diag(c).real)
+        stddev = np.sqrt(np.diag(c))
         c /= stddev[:, None]
         c /= stddev[None, :]
-        np.clip(c.real, -1, 1, out=c.real)
-        return c
+        return np.clip(c, -1, 1, out=c)
 
 
 def _vif(X: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:

@@ -168,7 +168,7 @@ def lease_batches(
         "WHERE r % ? = 0 ORDER BY application_id",
         [as_of, size or LEASE_BATCH],
     ).fetchall()
-    bounds = [None, *(int(e[0]) for e in ends), None]
+    bounds = [None, *(e[0] for e in ends), None]
     return list(itertools.pairwise(bounds))
 
 
