@@ -39,6 +39,7 @@ from riskresearch.pipeline import (
     model_columns,
     named_columns,
     read_table,
+    row_weights,
     segment_columns,
     split_oot,
     split_rows,
@@ -128,6 +129,13 @@ class Development:
         df = self.test if which == "test" else self.train
         return df.assign(score=self.scorer.score(df).to_numpy(), pd=self.scorer.pd_(df).to_numpy())
 
+    def fitted(self) -> tuple[pd.DataFrame, np.ndarray | None]:
+        """The rows the regression was fitted on and their weights: the augmented, weighted
+        sample with reject inference, else the development rows."""
+        if self.sample is not None:
+            return self.sample.data, self.sample.data[WEIGHT].to_numpy(dtype=float)
+        return self.train, row_weights(self.cfg, self.train)
+
     @property
     def accepts_model(self):
         """The scorecard fitted on the accepted development rows alone: the first step of
@@ -172,7 +180,7 @@ def develop(cfg: ModelConfig, binner: WoeBinner | None = None) -> Development:
     if not cfg.reject_inference.applies("scorecard"):
         rows = train
         y = train[cfg.data.target].to_numpy()
-        w = train[cfg.data.weight_column].to_numpy() if cfg.data.weight_column else None
+        w = row_weights(cfg, train)
     else:
         declines = reject_sample.load_declines(cfg, train, test, table)
         sample = reject_sample.reject_sample(cfg, train, test, binner=binner, declines=declines)
@@ -200,7 +208,7 @@ def evaluate(dev: Development) -> dict[str, Any]:
             continue
         y = df[dev.cfg.data.target].to_numpy()
         p = dev.scorer.pd_(df).to_numpy()
-        w = df[dev.cfg.data.weight_column].to_numpy() if dev.cfg.data.weight_column else None
+        w = row_weights(dev.cfg, df)
         out[which] = metrics.summary(y, p, sample_weight=w)
         seg = dev.segment_of(df)
         if seg.nunique() > 1:
@@ -238,12 +246,7 @@ def write_scorecard(dev: Development, out_dir: str | Path) -> list[Path]:
     write_csv(points, out / "points.csv")
     _selection_report(dev.model).to_csv(out / "selection.csv", index=False)
     _selection_path(dev.model).to_csv(out / "selection_path.csv", index=False)
-    rows = dev.sample.data if dev.sample is not None else dev.train
-    if dev.sample is not None:
-        w = rows[WEIGHT].to_numpy(dtype=float)
-    else:
-        w = rows[dev.cfg.data.weight_column].to_numpy(float) if dev.cfg.data.weight_column else None
-    coefficient_table(model_dict, rows, w).to_csv(out / "coefficients.csv", index=False)
+    coefficient_table(model_dict, *dev.fitted()).to_csv(out / "coefficients.csv", index=False)
     summary = dict(dev.metrics)
     summary["split"] = {"mode": dev.cfg.split_mode, "test": test_name(dev.cfg)}
     _write_text(out / "metrics.json", json.dumps(summary, indent=1, sort_keys=True))

@@ -123,9 +123,8 @@ def develop_gbm(cfg: ModelConfig, binner=None) -> GbmDevelopment:
     table = pipeline.read_table(cfg, encode_target=False)  # read once: accepted and declined
     train, test = pipeline.load_split(cfg, table)
     feats, categorical = gbm_features(cfg, train)
-    rows, y, w, sample = train, train[cfg.data.target].to_numpy(), None, None
-    if cfg.data.weight_column:
-        w = train[cfg.data.weight_column].to_numpy(dtype=float)
+    rows, y, sample = train, train[cfg.data.target].to_numpy(), None
+    w = pipeline.row_weights(cfg, train)
     if cfg.reject_inference.applies("gbm"):
         declines = reject_sample.load_declines(cfg, train, test, table)
         sample = reject_sample.reject_sample(cfg, train, test, binner=binner, declines=declines)
@@ -145,7 +144,7 @@ def develop_gbm(cfg: ModelConfig, binner=None) -> GbmDevelopment:
     out: dict[str, Any] = {"early_stopping": stopping, "refit": cfg.gbm.refit}
     for which, df in (("train", train), ("test", test)):
         if not df.empty:
-            wt = df[cfg.data.weight_column].to_numpy() if cfg.data.weight_column else None
+            wt = pipeline.row_weights(cfg, df)
             out[which] = metrics.summary(
                 df[cfg.data.target].to_numpy(), gdev.scorer.pd_(df).to_numpy(), wt
             )
@@ -387,7 +386,7 @@ def champion_challenger(
     cfg = gdev.cfg
     pair = both_pds(gdev, out_dir)
     y = pair[cfg.data.target].to_numpy()
-    w = gdev.test[cfg.data.weight_column].to_numpy() if cfg.data.weight_column else None
+    w = pipeline.row_weights(cfg, gdev.test)
     champion, challenger = pair["scorecard"].to_numpy(), pair["gbm"].to_numpy()
     table = compare_models(y, {"scorecard": champion, "gbm": challenger}, cfg.gbm.approval_rates, w)
     swaps = pd.concat(

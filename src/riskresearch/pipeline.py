@@ -41,6 +41,7 @@ __all__ = [
     "model_columns",
     "named_columns",
     "read_table",
+    "row_weights",
     "segment_columns",
     "split_oot",
     "split_rows",
@@ -486,10 +487,13 @@ def fit_binning(
     card = build_estimator(cfg, categorical)
     template = card.scorecard if isinstance(card, SegmentedScorecard) else card
     y = train[cfg.data.target].to_numpy()
-    w = sample_weight
-    if w is None and cfg.data.weight_column:
-        w = train[cfg.data.weight_column].to_numpy()
+    w = sample_weight if sample_weight is not None else row_weights(cfg, train)
     return template.binner.fit(train[feats], y, sample_weight=w)
+
+
+def row_weights(cfg: ModelConfig, rows: pd.DataFrame) -> np.ndarray | None:
+    """The rows' ``data.weight_column`` as floats, or None when the config has none."""
+    return rows[cfg.data.weight_column].to_numpy(dtype=float) if cfg.data.weight_column else None
 
 
 def fold_groups(cfg: ModelConfig, rows: pd.DataFrame) -> np.ndarray | None:

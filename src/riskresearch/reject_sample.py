@@ -124,10 +124,6 @@ def no_declines(cfg: ModelConfig) -> str | None:
     return None
 
 
-def _weights(cfg: ModelConfig, df: pd.DataFrame) -> np.ndarray | None:
-    return df[cfg.data.weight_column].to_numpy(dtype=float) if cfg.data.weight_column else None
-
-
 def accepts_only_model(
     cfg: ModelConfig, train: pd.DataFrame, binner: WoeBinner | None = None
 ) -> Scorecard | SegmentedScorecard:
@@ -142,7 +138,7 @@ def accepts_only_model(
     model.fit(
         train[pipeline.model_columns(cfg, feats)],
         train[cfg.data.target].to_numpy(),
-        sample_weight=_weights(cfg, train),
+        sample_weight=pipeline.row_weights(cfg, train),
         groups=pipeline.fold_groups(cfg, train),
     )
     return model
@@ -160,8 +156,8 @@ def approval_model(cfg: ModelConfig, accepts: pd.DataFrame, declines: pd.DataFra
     binner = pipeline.config_binner(cfg, categorical, reviewed=False)
     rows = pd.concat([accepts[feats], declines[feats]], ignore_index=True)
     y = np.r_[np.zeros(len(accepts), np.int64), np.ones(len(declines), np.int64)]
-    w_acc = _weights(cfg, accepts)
-    w = None if w_acc is None else np.r_[w_acc, _weights(cfg, declines)]
+    w_acc = pipeline.row_weights(cfg, accepts)
+    w = None if w_acc is None else np.r_[w_acc, pipeline.row_weights(cfg, declines)]
     C = cfg.scorecard.C if cfg.scorecard.C is not None else 1.0
     model = Scorecard(binner=binner, selector=None, C=C, sign_check="flag")
     return model.fit(rows, y, sample_weight=w)

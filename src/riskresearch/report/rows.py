@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskresearch import development, metrics, reject_inference
+from riskresearch import development, metrics, pipeline, reject_inference
 from riskresearch.config import ModelConfig
 from riskresearch.gbm import GbmScorer
 from riskresearch.messages import t
@@ -83,11 +83,7 @@ def score_samples(cfg: ModelConfig, folder: Path) -> Samples:
                 y=frame[cfg.data.target].to_numpy(dtype=np.int64),
                 score=scorer.score(frame).to_numpy(dtype=float),
                 pd=scorer.pd_(frame).to_numpy(dtype=float),
-                weight=(
-                    frame[cfg.data.weight_column].to_numpy(dtype=float)
-                    if cfg.data.weight_column
-                    else None
-                ),
+                weight=pipeline.row_weights(cfg, frame),
                 segment=segment,
                 gbm_pd=gbm.pd_(frame).to_numpy(dtype=float) if gbm is not None else None,
                 month=frame[col].dt.to_period("M").dt.to_timestamp() if col else None,
@@ -147,7 +143,7 @@ def fitted_sample(
     config's method)."""
     target = cfg.data.target
     if not cfg.reject_inference.applies("scorecard"):
-        w = train[cfg.data.weight_column].to_numpy(dtype=float) if cfg.data.weight_column else None
+        w = pipeline.row_weights(cfg, train)
         return train, train[target].to_numpy(dtype=np.int64), w, _fitted_on(cfg)
 
     sample = reject_inference.reject_sample(
