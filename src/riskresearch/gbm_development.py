@@ -88,18 +88,14 @@ class GbmDevelopment:
         """Gain and split share of every feature and its mean |SHAP| on the test rows.
 
         The SHAP values are computed on a seeded sample of ``gbm.importance_rows`` test rows
-        when there are more (``metrics["importance_rows"]`` records the sample), once: the
-        notebook and :func:`write_gbm` share the table.
+        when there are more (``metrics["importance_rows"]``, set by :func:`develop_gbm`,
+        records it), once: the notebook and :func:`write_gbm` share the table.
         """
         if self._importance is None:
-            rows = None
-            if not self.test.empty:
-                rows = self.test[self.features]
-                limit = self.cfg.gbm.importance_rows
-                if limit is not None and len(rows) > limit:
-                    pick = np.random.default_rng(self.cfg.seed).choice(len(rows), limit, False)
-                    rows = rows.iloc[np.sort(pick)]
-                    self.metrics["importance_rows"] = {"sampled": limit, "of": len(self.test)}
+            rows = self.test[self.features] if not self.test.empty else None
+            if sample := self.metrics.get("importance_rows"):
+                rng = np.random.default_rng(self.cfg.seed)
+                rows = rows.iloc[np.sort(rng.choice(sample["of"], sample["sampled"], False))]
             self._importance = self.model.importance(rows)
         return self._importance
 
@@ -150,6 +146,9 @@ def develop_gbm(cfg: ModelConfig, binner=None) -> GbmDevelopment:
             )
     if sample is not None:
         out["reject_inference"] = sample.summary()
+    limit = cfg.gbm.importance_rows
+    if limit is not None and len(test) > limit:  # mean |SHAP| is settled on a sample
+        out["importance_rows"] = {"sampled": limit, "of": len(test)}
     gdev.metrics = out
     return gdev
 
