@@ -3,6 +3,7 @@ loose golden numbers on the simulated warehouse, the portfolio report and bad in
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -794,3 +795,31 @@ def test_contract_months_in_lease_batches_is_the_one_query_table(warehouse, anal
         whole[c] = pd.to_datetime(whole[c])
     pd.testing.assert_frame_equal(months, whole, check_exact=True)
     pd.testing.assert_frame_equal(analysis.months, whole, check_exact=True)
+
+
+def test_lease_batches_cover_every_lease_once_whatever_the_id_type():
+    """Ranges of (after, through] ids that split the started leases into batches of the size
+    asked, for integer and text application ids alike."""
+    con = duckdb.connect()
+    try:
+        for ids in ("range * 7", "printf('A%04d', range)"):
+            con.execute(
+                f"CREATE OR REPLACE TABLE orders AS SELECT {ids} AS application_id, "
+                "DATE '2025-01-01' + CAST(range % 3 AS INTEGER) AS started_on FROM range(50)"
+            )
+            as_of = dt.date(2025, 1, 2)  # the leases started on 2025-01-03 are left out
+            ranges = warehouse_module.lease_batches(con, as_of, size=8)
+            assert ranges[0][0] is None and ranges[-1][1] is None
+            started = [
+                r[0]
+                for r in con.execute(
+                    "SELECT application_id FROM orders WHERE started_on <= ? ORDER BY 1", [as_of]
+                ).fetchall()
+            ]
+            sizes = [
+                sum((lo is None or i > lo) and (hi is None or i <= hi) for i in started)
+                for lo, hi in ranges
+            ]
+            assert sum(sizes) == len(started) and max(sizes) == 8 and sizes[-1] <= 8
+    finally:
+        con.close()
