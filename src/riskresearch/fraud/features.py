@@ -66,7 +66,7 @@ def key_codes(keys) -> tuple[np.ndarray, int, np.ndarray]:
 
     Parameters
     ----------
-    keys : sequence of array-like, each of shape (n,)
+    keys : non-empty sequence of array-like, each of shape (n,)
         Key columns; missing values (NaN/None) link nothing.
 
     Returns
@@ -78,7 +78,7 @@ def key_codes(keys) -> tuple[np.ndarray, int, np.ndarray]:
     shared : numpy.ndarray of bool, shape (n,)
         Rows sharing some key value with another row (the others link nothing).
     """
-    n = len(keys[0]) if len(keys) else 0
+    n = len(keys[0])
     codes = np.full((n, len(keys)), -1, dtype=np.int64)
     shared = np.zeros(n, dtype=bool)
     n_nodes = 0
