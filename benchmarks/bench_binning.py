@@ -21,15 +21,21 @@ turn near the tail), the share of features whose bins it bends away from the mon
 ``auto_asc_desc`` ones (for the monotone shapes that is the false-alarm rate, for the U-shapes
 the power) and the IV it gains, at several sizes.
 
+``--small-bins`` measures ``small_bins=True`` the same way: the share of features that get a
+bin below ``min_bin_size`` (false alarms on the smooth shapes, finds on a thin risky tail) and,
+where they do, the change of the feature's AUC on new rows of the same shape.
+
     python benchmarks/bench_binning.py [--sizes 1000000] [--features 30] [--big]
     python benchmarks/bench_binning.py --defaults [--applications 100000] [--samples 10]
     python benchmarks/bench_binning.py --turns [--reps 100]
+    python benchmarks/bench_binning.py --small-bins [--reps 100]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -242,6 +248,50 @@ def turns(reps: int) -> None:
         print(f"{n:>8,} " + " ".join(f"{c:>16}" for c in cells), flush=True)
 
 
+#: Shapes for ``--small-bins``: the smooth ones of SHAPES, where a bin below the minimum is a
+#: false alarm, and a thin risky tail (the top 0.8% of values, odds x12), where it is a find.
+SMALL_SHAPES = {
+    **{k: SHAPES[k] for k in ("flat", "linear", "softplus", "step", "U")},
+    "thin tail": lambda x: 2.5 * (x > 2.4),
+}
+
+
+def small_bins(reps: int) -> None:
+    """Share of features whose bins get a bin below min_bin_size under ``small_bins``, and the
+    AUC of the feature's WoE on new rows of the same shape (small bins minus without)."""
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(0)
+    print(f"{'rows':>8} " + " ".join(f"{s:>20}" for s in SMALL_SHAPES))
+    for n in (1_000, 5_000, 30_000, 200_000):
+        k = reps if n <= 30_000 else max(10, reps // 5)
+        cells = []
+        for shape in SMALL_SHAPES.values():
+            found, change = 0, []
+            for _ in range(k):
+                x, x_new = rng.normal(size=n), rng.normal(size=n)
+                y, y_new = (
+                    (rng.uniform(size=n) < 1 / (1 + np.exp(1.5 - shape(v)))).astype(int)
+                    for v in (x, x_new)
+                )
+                fits = [
+                    WoeBinner(min_bin_size=0.02, min_bin_n_event="sqrt", small_bins=flag).fit(
+                        pd.DataFrame({"x": x}), y
+                    )
+                    for flag in (False, True)
+                ]
+                fb = fits[1].bins_["x"]
+                weights = np.asarray(fb.good[: fb.n_regular]) + fb.bad[: fb.n_regular]
+                if np.any(weights < math.ceil(0.02 * n)):
+                    found += 1
+                    new = pd.DataFrame({"x": x_new})
+                    aucs = [roc_auc_score(y_new, -f.transform(new)["x"]) for f in fits]
+                    change.append(aucs[1] - aucs[0])
+            extra = f" {np.mean(change):+.4f}" if change else ""
+            cells.append(f"{found / k:>8.1%}{extra:>12}")
+        print(f"{n:>8,} " + " ".join(f"{c:>20}" for c in cells), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
@@ -252,8 +302,15 @@ def main() -> None:
     parser.add_argument("--applications", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=10)
     parser.add_argument("--turns", action="store_true", help="auto_unimodal by shape and size")
+    parser.add_argument("--small-bins", action="store_true", help="small_bins by shape and size")
     parser.add_argument("--reps", type=int, default=100)
     args = parser.parse_args()
+    if args.small_bins:
+        print(f"machine: {machine()}; load average at start {os.getloadavg()}")
+        print("share of features with a bin below min_bin_size (and the mean change of the")
+        print("feature's AUC on new rows where there is one)")
+        small_bins(args.reps)
+        return
     if args.turns:
         print(f"machine: {machine()}; load average at start {os.getloadavg()}")
         print("share of features bent (and the mean IV gained where bent)")

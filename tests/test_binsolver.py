@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from optbinning.binning.prebinning import PreBinning
+from scipy.stats import chi2_contingency
 
 from riskresearch import binsolver
 from riskresearch.binning import WoeBinner
@@ -185,6 +186,23 @@ def test_pure_prebins_merge_into_their_right_neighbour():
 # ------------------------------------------------------------------------------------------
 # the dynamic programme against every partition
 # ------------------------------------------------------------------------------------------
+def _small_bins_ok(g: np.ndarray, b: np.ndarray, rules) -> bool:
+    """The small-bin rule checked with scipy's G-test: every bin holds the minimum weight, or
+    the small-bin floor and a bad rate that differs from each neighbour's."""
+    floor = rules.min_bin_weight if rules.min_small_bin_weight is None else rules.min_small_bin_weight
+    n = g + b
+    if np.any(n < floor):
+        return False
+    for i in range(len(g) - 1):
+        if n[i] >= rules.min_bin_weight and n[i + 1] >= rules.min_bin_weight:
+            continue
+        table = np.array([[g[i], b[i]], [g[i + 1], b[i + 1]]])
+        _, p, _, _ = chi2_contingency(table, correction=False, lambda_="log-likelihood")
+        if not p < binsolver.SMALL_BIN_LEVEL:
+            return False
+    return True
+
+
 def _brute_force(good, bad, rules) -> float | None:
     """Largest IV over every partition of the pre-bins meeting the rules (None: none does)."""
     n, best = len(good), None
@@ -193,7 +211,7 @@ def _brute_force(good, bad, rules) -> float | None:
             edges = [0, *(c + 1 for c in cuts), n]
             g = np.array([good[a:b].sum() for a, b in itertools.pairwise(edges)])
             b_ = np.array([bad[a:b].sum() for a, b in itertools.pairwise(edges)])
-            if len(g) > rules.max_n_bins or np.any(g + b_ < rules.min_bin_weight):
+            if len(g) > rules.max_n_bins or not _small_bins_ok(g, b_, rules):
                 continue
             if rules.min_bin_n_event is not None and np.any(b_ < rules.min_bin_n_event):
                 continue
@@ -204,21 +222,29 @@ def _brute_force(good, bad, rules) -> float | None:
     return best
 
 
+@pytest.mark.parametrize("small_bins", [False, True])
 @pytest.mark.parametrize("trend", [*TRENDS, "auto_unimodal", None])
-def test_dynamic_programme_finds_the_best_partition(trend):
-    rng = np.random.default_rng(len(str(trend)))
+def test_dynamic_programme_finds_the_best_partition(trend, small_bins):
+    rng = np.random.default_rng(len(str(trend)) + 100 * small_bins)
+    stood = 0  # solutions with a bin below the minimum weight
     for _ in range(40):
         n = int(rng.integers(2, 10))
         good = rng.integers(1, 60, n).astype(float)
         bad = rng.integers(1, 15, n).astype(float)
+        if small_bins:  # some small pre-bins far riskier than the rest: small bins can stand
+            risky = rng.uniform(size=n) < 0.3
+            good[risky] = rng.integers(1, 8, int(risky.sum()))
+            bad[risky] *= 3
         total = good.sum() + bad.sum()
+        min_bin_weight = float(rng.integers(1, max(2, int(total / 3))))
         rules = binsolver.Constraints(
             max_n_bins=int(rng.integers(2, n + 2)),
-            min_bin_weight=float(rng.integers(1, max(2, int(total / 3)))),
+            min_bin_weight=min_bin_weight,
             min_bin_n_event=None if rng.uniform() < 0.5 else float(rng.integers(1, 12)),
             trend=trend,
             max_n_prebins=20,
             min_prebin_weight=1.0,
+            min_small_bin_weight=float(rng.integers(1, min_bin_weight + 1)) if small_bins else None,
         )
         cuts = binsolver.optimal_cuts(good, bad, rules)
         best = _brute_force(good, bad, rules)
@@ -230,9 +256,11 @@ def test_dynamic_programme_finds_the_best_partition(trend):
             continue
         assert _iv(g, b_) == pytest.approx(best, rel=1e-12, abs=1e-15)
         assert len(g) <= rules.max_n_bins
-        assert np.all(g + b_ >= rules.min_bin_weight)
+        assert _small_bins_ok(g, b_, rules)
         assert rules.min_bin_n_event is None or np.all(b_ >= rules.min_bin_n_event)
         assert _follows(b_ / (g + b_), trend)
+        stood += bool(np.any(g + b_ < rules.min_bin_weight))
+    assert (stood > 0) == small_bins  # the rule was exercised, and only when it is on
 
 
 # ------------------------------------------------------------------------------------------
@@ -520,3 +548,67 @@ def test_auto_unimodal_rarely_bends_a_monotone_or_flat_risk():
             bent += binsolver.turn_supported(*binsolver.quantile_groups(g, b))
             trials += 1
     assert bent / trials <= 0.02  # 0.1% nominal; the groups are fixed, so close to it
+
+
+# ------------------------------------------------------------------------------------------
+# the small-bin rule
+# ------------------------------------------------------------------------------------------
+def test_g_statistic_is_scipys_likelihood_ratio():
+    rng = np.random.default_rng(12)
+    table = rng.integers(1, 200, size=(50, 2, 2)).astype(float)
+    ours = binsolver.g_statistic(table[:, 0, 0], table[:, 0, 1], table[:, 1, 0], table[:, 1, 1])
+    scipys = [
+        chi2_contingency(t, correction=False, lambda_="log-likelihood")[0] for t in table
+    ]
+    np.testing.assert_allclose(ours, scipys, rtol=1e-9, atol=1e-9)
+
+
+def _categories(counts: dict[str, tuple[int, int]]) -> tuple[pd.DataFrame, np.ndarray]:
+    """A categorical feature with ``{category: (rows, bads)}``."""
+    x, y = [], []
+    for name, (rows, bads) in counts.items():
+        x += [name] * rows
+        y += [1] * bads + [0] * (rows - bads)
+    return pd.DataFrame({"x": x}), np.array(y)
+
+
+def _groups(X, y, small_bins: bool) -> list[list[str]]:
+    binner = WoeBinner(max_n_bins=8, min_bin_size=0.02, small_bins=small_bins)
+    return binner.fit(X, y).bins_["x"].groups
+
+
+def test_small_bins_keep_a_rare_category_whose_risk_stands_apart():
+    # 1,830 rows: a bin needs 37 (2%), the small-bin floor is 10; C has 30 rows, 80% bad
+    X, y = _categories({"A": (900, 90), "B": (900, 108), "C": (30, 24)})
+    assert ["C"] not in _groups(X, y, small_bins=False)  # below the minimum: merged
+    assert ["C"] in _groups(X, y, small_bins=True)
+
+
+def test_small_bins_merge_a_rare_category_that_only_looks_different():
+    # D: 30 rows at 20% bad next to B's 12%: G-test p about 0.2, far above 0.1%
+    X, y = _categories({"A": (900, 90), "B": (900, 108), "D": (30, 6)})
+    assert ["D"] not in _groups(X, y, small_bins=True)
+
+
+def test_small_bins_never_go_below_a_quarter_of_the_minimum_bin():
+    # E: 9 rows (floor 10), 8 of them bad: significant, but too small to be a bin
+    X, y = _categories({"A": (900, 90), "B": (900, 108), "E": (9, 8)})
+    assert ["E"] not in _groups(X, y, small_bins=True)
+    X, y = _categories({"A": (900, 90), "B": (900, 108), "E": (10, 9)})  # at the floor: stands
+    assert ["E"] in _groups(X, y, small_bins=True)
+
+
+def test_small_bins_keep_a_thin_risky_tail():
+    # 2,000 rows, 5% bad, but the top 30 values 70% bad: a tail below the 2% minimum (40 rows)
+    x = np.arange(2000, dtype=float)
+    y = (np.arange(2000) % 20 == 0).astype(int)
+    y[-30:] = 0
+    y[-30:-9] = 1
+    X = pd.DataFrame({"x": x})
+    plain = WoeBinner(max_n_bins=8, min_bin_size=0.02).fit(X, y).bins_["x"]
+    small = WoeBinner(max_n_bins=8, min_bin_size=0.02, small_bins=True).fit(X, y).bins_["x"]
+    good, bad = _regular(plain)
+    assert good[-1] + bad[-1] >= 40  # the tail shares a bin of the minimum size
+    assert small.splits[-1] == 1969.5  # the last 30 values apart
+    good, bad = _regular(small)
+    assert (good[-1] + bad[-1], bad[-1]) == (30, 21)

@@ -109,6 +109,15 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         applied to the bads: 100 bads give bins of at least 10, 10,000 bads of at least 100);
         None: no such rule. Keeps the WoE of a bin from resting on a handful of bads (its
         standard error is about ``sqrt(1 / bads + 1 / goods)``).
+    small_bins : bool, default False
+        Let a regular bin hold fewer rows than ``min_bin_size`` asks, down to
+        :data:`~riskresearch.binsolver.SMALL_BIN_SHARE` of it, where a G-test rejects, at level
+        :data:`~riskresearch.binsolver.SMALL_BIN_LEVEL`, that its bad rate equals each
+        neighbouring bin's (``min_bin_n_event`` still holds). A rare category or a thin tail
+        whose risk stands apart (a denied mortgage insurance, 2% of applicants, 90% bad) keeps
+        its bin; one that merely looks different is merged as before. Pre-bins may then be as
+        small as that floor. Applies to the ``"dp"`` engine; features binned by optbinning
+        (``solver="optbinning"`` or its own trends) follow ``min_bin_size`` alone.
     solver : {"dp", "optbinning"}, default "dp"
         ``"dp"``: the exact engine of :mod:`riskresearch.binsolver` (same pre-bins as
         optbinning, optimal partition by dynamic programming; its IV is at least
@@ -150,6 +159,7 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         unseen="missing",
         time_limit=20,
         min_bin_n_event=None,
+        small_bins=False,
         solver="dp",
         pos_label=None,
     ):
@@ -164,6 +174,7 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         self.unseen = unseen
         self.time_limit = time_limit
         self.min_bin_n_event = min_bin_n_event
+        self.small_bins = small_bins
         self.solver = solver
         self.pos_label = pos_label
 
@@ -192,6 +203,11 @@ class WoeBinner(TransformerMixin, BaseEstimator):
             raise ConfigError(
                 "The 'min_bin_n_event' parameter of WoeBinner must be a positive number of bads, "
                 f"'sqrt' or None. Got {n_event!r} instead."
+            )
+        if not isinstance(self.small_bins, bool | np.bool_):
+            raise ConfigError(
+                "The 'small_bins' parameter of WoeBinner must be True or False. "
+                f"Got {self.small_bins!r} instead."
             )
         if self.solver not in SOLVERS:
             raise ConfigError(
@@ -300,6 +316,7 @@ class WoeBinner(TransformerMixin, BaseEstimator):
             trend=trend if fb.dtype == NUMERICAL else "ascending",
             max_n_prebins=MAX_N_PREBINS,
             min_prebin_size=self._min_prebin_size(),
+            small_bins=bool(self.small_bins),
         )
         everything = bool(regular.all())
         if fb.dtype == NUMERICAL:

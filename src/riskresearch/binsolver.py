@@ -55,6 +55,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import xlogy
 from scipy.stats import chi2
 
 #: Trends this engine solves exactly; the others are optbinning's (see WoeBinner).
@@ -64,11 +65,18 @@ TRENDS = frozenset(
 #: Level of :func:`turn_supported`'s test: ``"auto_unimodal"`` bends a feature's bins only when
 #: a monotone trend would explain its quantile groups this badly less than once in a thousand.
 TURN_LEVEL = 0.001
+#: Level of the small-bin rule (:attr:`Constraints.min_small_bin_weight`): a bin below the
+#: minimum size stands only where a G-test rejects, at this level, that its bad rate equals
+#: each neighbouring bin's.
+SMALL_BIN_LEVEL = 0.001
+#: Share of the minimum bin size a significant small bin must still hold.
+SMALL_BIN_SHARE = 0.25
 #: scikit-learn's tree constants: ties closer than FEATURE_THRESHOLD are not split, a node of
 #: impurity <= EPSILON is pure.
 _FEATURE_THRESHOLD = np.float32(1e-7)
 _EPSILON = float(np.finfo(np.float64).eps)
 _F32_MAX = float(np.finfo(np.float32).max)
+_SMALL_BIN_CRITICAL = float(chi2.isf(SMALL_BIN_LEVEL, 1))
 
 
 @dataclass(frozen=True)
@@ -88,7 +96,12 @@ class Constraints:
     max_n_prebins : int
         Maximum number of pre-bins (leaves of the CART tree).
     min_prebin_weight : float
-        Minimum weighted rows per pre-bin (``ceil(min_prebin_size * total weight)``).
+        Minimum weighted rows per pre-bin of the tree (``ceil(min_prebin_size * total
+        weight)``); the small-bin rule may split a leaf further (:func:`cart_prebins`).
+    min_small_bin_weight : float or None
+        The small-bin rule: a regular bin of fewer than ``min_bin_weight`` but at least this
+        many weighted rows may stand where its bad rate differs from each neighbouring bin's
+        (G-test at :data:`SMALL_BIN_LEVEL`); None: never.
     """
 
     max_n_bins: int
@@ -97,6 +110,7 @@ class Constraints:
     trend: str | None
     max_n_prebins: int
     min_prebin_weight: float
+    min_small_bin_weight: float | None = None
 
     @classmethod
     def of(
@@ -109,8 +123,14 @@ class Constraints:
         trend: str | None,
         max_n_prebins: int = 20,
         min_prebin_size: float = 0.05,
+        small_bins: bool = False,
     ) -> Constraints:
-        """Constraints from shares of ``total_weight`` (the weight of all rows of the fit)."""
+        """Constraints from shares of ``total_weight`` (the weight of all rows of the fit);
+        ``small_bins`` switches the small-bin rule on, with a floor of
+        :data:`SMALL_BIN_SHARE` of the minimum bin."""
+        small = None
+        if small_bins:
+            small = float(max(1, math.ceil(SMALL_BIN_SHARE * min_bin_size * total_weight)))
         return cls(
             max_n_bins=int(max_n_bins),
             min_bin_weight=float(math.ceil(min_bin_size * total_weight)),
@@ -118,6 +138,7 @@ class Constraints:
             trend=trend,
             max_n_prebins=int(max_n_prebins),
             min_prebin_weight=float(math.ceil(min_prebin_size * total_weight)),
+            min_small_bin_weight=small,
         )
 
 
@@ -287,16 +308,23 @@ def cart_prebins(
     root = (0, tree.v.size)
     frontier.push(root, tree.best_split(*root, tree.impurity(*root)))
     budget = rules.max_n_prebins - 1
-    thresholds = []
+    positions = []
     while budget > 0 and frontier:
         (lo, hi), split = frontier.pop()
         if split is None:
             continue
         budget -= 1
         _, p, imp_l, imp_r = split
-        thresholds.append(float(tree.v[p - 1]) / 2.0 + float(tree.v[p]) / 2.0)
+        positions.append(p)
         frontier.push((lo, p), tree.best_split(lo, p, imp_l))
         frontier.push((p, hi), tree.best_split(p, hi, imp_r))
+    if rules.min_small_bin_weight is not None:
+        edges = [0, *sorted(positions), tree.v.size]
+        for lo, hi in itertools.pairwise(edges):
+            p = tree.small_split(lo, hi, rules.min_small_bin_weight, rules.min_bin_n_event)
+            if p is not None:
+                positions.append(p)
+    thresholds = [float(tree.v[p - 1]) / 2.0 + float(tree.v[p]) / 2.0 for p in positions]
     return np.unique(np.asarray(thresholds, dtype=np.float64))
 
 
@@ -379,6 +407,37 @@ class _Tree:
             return None
         p = i + 1 if self.cand is None else int(self.cand[i])
         return float(gain), p, imp_l, imp_r
+
+    def small_split(self, lo: int, hi: int, floor: float, min_bads: float | None) -> int | None:
+        """The small-bin rule's split of leaf ``lo..hi``: the position leaving one side of
+        at least ``floor`` but less than the tree's minimum leaf weight, with goods and bads
+        on both sides and at least ``min_bads`` bads on the small one, whose two sides differ
+        most (G statistic); None unless they differ at :data:`SMALL_BIN_LEVEL`."""
+        cw = self.cw
+        left_end = int(np.searchsorted(cw, cw[lo] + self.min_leaf, "left"))
+        right_start = int(np.searchsorted(cw, cw[hi] - self.min_leaf, "right"))
+        pos = np.concatenate(
+            (np.arange(lo + 1, min(left_end + 1, hi)), np.arange(max(right_start, lo + 1), hi))
+        )
+        if self.cand is not None:
+            pos = pos[np.isin(pos, self.cand)]
+        if pos.size == 0:
+            return None
+        l0, l1 = self.c0[pos] - self.c0[lo], self.c1[pos] - self.c1[lo]
+        r0, r1 = self.c0[hi] - self.c0[pos], self.c1[hi] - self.c1[pos]
+        wl, wr = l0 + l1, r0 + r1
+        small_left = wl <= wr
+        ws = np.where(small_left, wl, wr)
+        bs = np.where(small_left, l1, r1)
+        ok = (ws >= floor) & (ws < self.min_leaf) & (l0 > 0) & (l1 > 0) & (r0 > 0) & (r1 > 0)
+        if min_bads is not None:
+            ok &= bs >= min_bads
+        if not ok.any():
+            return None
+        pos, l0, l1, r0, r1 = pos[ok], l0[ok], l1[ok], r0[ok], r1[ok]
+        statistic = g_statistic(l0, l1, r0, r1)
+        best = int(np.argmax(statistic))
+        return int(pos[best]) if statistic[best] > _SMALL_BIN_CRITICAL else None
 
     def _chunk(self, lo, i0, i1, w0, w1):
         """Best candidate ``i0 <= i < i1`` of node starting at ``lo``: sklearn's proxy, the
@@ -531,23 +590,56 @@ def optimal_cuts(good: np.ndarray, bad: np.ndarray, rules: Constraints) -> list[
         p, q = b / cb[-1], g / cg[-1]
         iv = (p - q) * np.log(p / q)
         rate = b / (g + b)
-    feasible = upper & (g + b >= rules.min_bin_weight)
+    small = rules.min_small_bin_weight
+    feasible = upper & (g + b >= (rules.min_bin_weight if small is None else small))
     if rules.min_bin_n_event is not None:
         feasible &= b >= rules.min_bin_n_event
     value = np.where(feasible, iv, -np.inf)
     rate = np.where(upper, rate, np.nan)
+    apart = None if small is None else _apart(g, b, g + b < rules.min_bin_weight)
     if rules.trend in ("auto_asc_desc", "auto_unimodal"):
-        up = _solve(value, rate, rules.max_n_bins, "ascending")
-        down = _solve(value, rate, rules.max_n_bins, "descending")
+        up = _solve(value, rate, rules.max_n_bins, "ascending", apart)
+        down = _solve(value, rate, rules.max_n_bins, "descending", apart)
         best = down if down[0] > up[0] else up
         if rules.trend == "auto_unimodal":
             for shape in ("peak", "valley"):
-                bent = _solve(value, rate, rules.max_n_bins, shape)
+                bent = _solve(value, rate, rules.max_n_bins, shape, apart)
                 if bent[0] > best[0] + 1e-12 * max(1.0, abs(best[0])):
                     best = bent
     else:
-        best = _solve(value, rate, rules.max_n_bins, rules.trend)
+        best = _solve(value, rate, rules.max_n_bins, rules.trend, apart)
     return best[1]
+
+
+def _apart(g: np.ndarray, b: np.ndarray, small: np.ndarray) -> np.ndarray:
+    """``[h, a, c]``: whether bin ``h..a-1`` may precede bin ``a..c`` under the small-bin
+    rule: neither is small, or a G-test of the two bins' goods and bads rejects equal bad rates
+    at :data:`SMALL_BIN_LEVEL` (``g``, ``b``, ``small``: goods, bads and smallness of every
+    bin ``a..c`` of pre-bins)."""
+    n = g.shape[0]
+    g1, b1 = np.zeros((n, n)), np.zeros((n, n))  # [h, a]: bin h..a-1 (empty for a = 0)
+    g1[:, 1:], b1[:, 1:] = g[:, :-1], b[:, :-1]
+    small1 = np.zeros((n, n), dtype=bool)
+    small1[:, 1:] = small[:, :-1]
+    statistic = g_statistic(g1[:, :, None], b1[:, :, None], g[None], b[None])
+    return ~(small1[:, :, None] | small[None]) | (statistic > _SMALL_BIN_CRITICAL)
+
+
+def g_statistic(g1, b1, g2, b2) -> np.ndarray:
+    """The G statistic (likelihood ratio) of two groups' goods and bads against one common
+    bad rate (2 x 2 table, one degree of freedom), elementwise over broadcast arrays."""
+    n1, n2 = g1 + b1, g2 + b2
+    return 2.0 * (
+        xlogy(g1, g1)
+        + xlogy(b1, b1)
+        + xlogy(g2, g2)
+        + xlogy(b2, b2)
+        - xlogy(n1, n1)
+        - xlogy(n2, n2)
+        - xlogy(g1 + g2, g1 + g2)
+        - xlogy(b1 + b2, b1 + b2)
+        + xlogy(n1 + n2, n1 + n2)
+    )
 
 
 def quantile_groups(
@@ -632,7 +724,7 @@ def _isotonic(rate: np.ndarray, weight: np.ndarray, increasing: bool) -> np.ndar
     return np.repeat([b[0] * sign for b in blocks], [b[2] for b in blocks])
 
 
-def _solve(value, rate, max_n_bins, trend) -> tuple[float, list[int]]:
+def _solve(value, rate, max_n_bins, trend, apart=None) -> tuple[float, list[int]]:
     n = value.shape[0]
     n_bins = min(max_n_bins, n)
     legs = 2 if trend in ("peak", "valley") else 1
@@ -653,6 +745,8 @@ def _solve(value, rate, max_n_bins, trend) -> tuple[float, list[int]]:
         moves = {(0, 0): rising, (0, 1): free, (1, 1): falling}
     else:  # valley
         moves = {(0, 0): falling, (0, 1): free, (1, 1): rising}
+    if apart is not None:  # a small bin only next to bins it differs from
+        moves = {move: allowed & apart for move, allowed in moves.items()}
     for k in range(1, n_bins):
         prev = np.full((legs, n, n), -np.inf)
         prev[:, :, 1:] = f[k - 1, :, :, :-1]  # prev[leg, h, a] = f[k-2, leg, h, a-1]

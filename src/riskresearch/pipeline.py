@@ -421,6 +421,7 @@ def config_binner(cfg: ModelConfig, categorical: list[str], reviewed: bool = Tru
         max_n_bins=b.max_n_bins,
         min_bin_size=b.min_bin_size,
         min_bin_n_event=b.min_bin_n_event,
+        small_bins=b.small_bins,
         monotonic_trend=b.monotonic_trend,
         monotonic_trends=(b.monotonic_trends or None) if reviewed else None,
         special_codes=b.special_codes or None,
