@@ -21,9 +21,10 @@ turn near the tail), the share of features whose bins it bends away from the mon
 ``auto_asc_desc`` ones (for the monotone shapes that is the false-alarm rate, for the U-shapes
 the power) and the IV it gains, at several sizes.
 
-``--small-bins`` measures ``small_bins=True`` the same way: the share of features that get a
-bin below ``min_bin_size`` (false alarms on the smooth shapes, finds on a thin risky tail) and,
-where they do, the change of the feature's AUC on new rows of the same shape.
+``--small-bins`` measures ``small_bins=True`` on generated categorical features (twelve
+categories, three rare): the share of features that get a bin below ``min_bin_size`` (false
+alarms where no category differs, finds where the rarest is far riskier) and, where they do,
+the change of the feature's AUC on new rows of the same shape.
 
     python benchmarks/bench_binning.py [--sizes 1000000] [--features 30] [--big]
     python benchmarks/bench_binning.py --defaults [--applications 100000] [--samples 10]
@@ -248,44 +249,49 @@ def turns(reps: int) -> None:
         print(f"{n:>8,} " + " ".join(f"{c:>16}" for c in cells), flush=True)
 
 
-#: Shapes for ``--small-bins``: the smooth ones of SHAPES, where a bin below the minimum is a
-#: false alarm, and a thin risky tail (the top 0.8% of values, odds x12), where it is a find.
-SMALL_SHAPES = {
-    **{k: SHAPES[k] for k in ("flat", "linear", "softplus", "step", "U")},
-    "thin tail": lambda x: 2.5 * (x > 2.4),
+#: ``--small-bins``: twelve categories, three of them rare (1-1.5% of the rows), and their
+#: log-odds of bad against the base rate, by shape: no effect (a rare category that gets a
+#: bin of its own is a false alarm), graded effects, and graded with the rarest category far
+#: riskier (odds x12: a bin of its own is a find).
+CATEGORY_SHARES = np.array([25, 20, 15, 10, 8, 6, 5, 4, 3, 1.5, 1.2, 1.0]) / 99.7
+GRADED = np.array([0.0, 0.3, -0.3, 0.5, -0.5, 0.2, -0.2, 0.6, -0.6, 0.4, -0.4, 0.1])
+CATEGORY_SHAPES = {
+    "no effect": np.zeros(12),
+    "graded": GRADED,
+    "rare apart": GRADED + np.r_[np.zeros(11), 2.5],
 }
 
 
 def small_bins(reps: int) -> None:
-    """Share of features whose bins get a bin below min_bin_size under ``small_bins``, and the
-    AUC of the feature's WoE on new rows of the same shape (small bins minus without)."""
+    """Share of categorical features whose bins get a bin below min_bin_size under
+    ``small_bins``, and the AUC of the feature's WoE on new rows of the same shape (small bins
+    minus without) where they do."""
     from sklearn.metrics import roc_auc_score
 
     rng = np.random.default_rng(0)
-    print(f"{'rows':>8} " + " ".join(f"{s:>20}" for s in SMALL_SHAPES))
+    names = np.array([f"c{i:02d}" for i in range(12)])
+    print(f"{'rows':>8} " + " ".join(f"{s:>20}" for s in CATEGORY_SHAPES))
     for n in (1_000, 5_000, 30_000, 200_000):
         k = reps if n <= 30_000 else max(10, reps // 5)
         cells = []
-        for shape in SMALL_SHAPES.values():
+        for effect in CATEGORY_SHAPES.values():
             found, change = 0, []
             for _ in range(k):
-                x, x_new = rng.normal(size=n), rng.normal(size=n)
+                codes = [rng.choice(12, size=n, p=CATEGORY_SHARES) for _ in range(2)]
                 y, y_new = (
-                    (rng.uniform(size=n) < 1 / (1 + np.exp(1.5 - shape(v)))).astype(int)
-                    for v in (x, x_new)
+                    (rng.uniform(size=n) < 1 / (1 + np.exp(2.0 - effect[c]))).astype(int)
+                    for c in codes
                 )
+                X, X_new = (pd.DataFrame({"x": names[c]}) for c in codes)
                 fits = [
-                    WoeBinner(min_bin_size=0.02, min_bin_n_event="sqrt", small_bins=flag).fit(
-                        pd.DataFrame({"x": x}), y
-                    )
+                    WoeBinner(min_bin_size=0.02, min_bin_n_event="sqrt", small_bins=flag).fit(X, y)
                     for flag in (False, True)
                 ]
                 fb = fits[1].bins_["x"]
                 weights = np.asarray(fb.good[: fb.n_regular]) + fb.bad[: fb.n_regular]
                 if np.any(weights < math.ceil(0.02 * n)):
                     found += 1
-                    new = pd.DataFrame({"x": x_new})
-                    aucs = [roc_auc_score(y_new, -f.transform(new)["x"]) for f in fits]
+                    aucs = [roc_auc_score(y_new, -f.transform(X_new)["x"]) for f in fits]
                     change.append(aucs[1] - aucs[0])
             extra = f" {np.mean(change):+.4f}" if change else ""
             cells.append(f"{found / k:>8.1%}{extra:>12}")

@@ -429,6 +429,10 @@ GOOD_Y = np.array([0, 0, 0, 1] * 10)
         ),
         ({"min_bin_n_event": -3}, r"'min_bin_n_event' parameter .* Got -3 instead"),
         ({"min_bin_n_event": True}, r"'min_bin_n_event' parameter .* Got True instead"),
+        (
+            {"small_bins": "yes"},
+            r"'small_bins' parameter of WoeBinner must be True or False\. Got 'yes'",
+        ),
         ({"min_bin_n_event": "30"}, r"'min_bin_n_event' parameter .* Got '30' instead"),
         ({"min_bin_n_event": float("nan")}, r"'min_bin_n_event' parameter .* Got nan instead"),
     ],

@@ -189,7 +189,8 @@ def test_pure_prebins_merge_into_their_right_neighbour():
 def _small_bins_ok(g: np.ndarray, b: np.ndarray, rules) -> bool:
     """The small-bin rule checked with scipy's G-test: every bin holds the minimum weight, or
     the small-bin floor and a bad rate that differs from each neighbour's."""
-    floor = rules.min_bin_weight if rules.min_small_bin_weight is None else rules.min_small_bin_weight
+    floor = rules.min_small_bin_weight
+    floor = rules.min_bin_weight if floor is None else floor
     n = g + b
     if np.any(n < floor):
         return False
@@ -557,9 +558,7 @@ def test_g_statistic_is_scipys_likelihood_ratio():
     rng = np.random.default_rng(12)
     table = rng.integers(1, 200, size=(50, 2, 2)).astype(float)
     ours = binsolver.g_statistic(table[:, 0, 0], table[:, 0, 1], table[:, 1, 0], table[:, 1, 1])
-    scipys = [
-        chi2_contingency(t, correction=False, lambda_="log-likelihood")[0] for t in table
-    ]
+    scipys = [chi2_contingency(t, correction=False, lambda_="log-likelihood")[0] for t in table]
     np.testing.assert_allclose(ours, scipys, rtol=1e-9, atol=1e-9)
 
 
@@ -598,17 +597,23 @@ def test_small_bins_never_go_below_a_quarter_of_the_minimum_bin():
     assert ["E"] in _groups(X, y, small_bins=True)
 
 
-def test_small_bins_keep_a_thin_risky_tail():
+def test_small_bins_split_a_thin_risky_tail_in_the_engine_not_in_woebinner():
     # 2,000 rows, 5% bad, but the top 30 values 70% bad: a tail below the 2% minimum (40 rows)
     x = np.arange(2000, dtype=float)
     y = (np.arange(2000) % 20 == 0).astype(int)
     y[-30:] = 0
     y[-30:-9] = 1
+
+    def splits(small_bins: bool) -> list[float]:
+        rules = binsolver.Constraints.of(
+            2000.0, max_n_bins=8, min_bin_size=0.02, min_bin_n_event=None,
+            trend="auto_asc_desc", min_prebin_size=0.02, small_bins=small_bins,
+        )  # fmt: skip
+        return binsolver.numerical_splits(x, y == 1, None, rules)
+
+    assert splits(False)[-1] <= 1959.5  # the tail shares a bin of at least 40 rows
+    assert splits(True)[-1] == 1969.5  # the last 30 values apart
+    # WoeBinner keeps numeric features at min_bin_size (the rule is for categories)
     X = pd.DataFrame({"x": x})
-    plain = WoeBinner(max_n_bins=8, min_bin_size=0.02).fit(X, y).bins_["x"]
-    small = WoeBinner(max_n_bins=8, min_bin_size=0.02, small_bins=True).fit(X, y).bins_["x"]
-    good, bad = _regular(plain)
-    assert good[-1] + bad[-1] >= 40  # the tail shares a bin of the minimum size
-    assert small.splits[-1] == 1969.5  # the last 30 values apart
-    good, bad = _regular(small)
-    assert (good[-1] + bad[-1], bad[-1]) == (30, 21)
+    fits = [WoeBinner(min_bin_size=0.02, small_bins=flag).fit(X, y) for flag in (False, True)]
+    assert fits[0].bins_["x"].splits == fits[1].bins_["x"].splits == splits(False)

@@ -289,6 +289,7 @@ def test_unknown_key_inside_data_is_named(table):
             "binning:\n  min_bin_n_event: lots",
             r"'binning.min_bin_n_event'.*'sqrt' or null\. Got 'lots' instead\.$",
         ),
+        ("binning:\n  small_bins: maybe", r"'binning.small_bins'.*valid boolean.*Got 'maybe'"),
         ("seed: -1", r"'seed' parameter.*greater than or equal to 0. Got -1 instead"),
         ("scorecard:\n  pdo: -20", r"'scorecard.pdo'.*greater than 0. Got -20 instead"),
         ("split:\n  oot_months: 0", r"'split.oot_months'.*Got 0 instead"),

@@ -298,6 +298,7 @@ def library_folder(consumer_cfg, tmp_path_factory) -> Path:
 def test_document_of_a_library_written_folder(library_folder, consumer_cfg, warehouse):
     soup = check_document(library_folder, consumer_cfg, [library_folder, warehouse.parent])
     text = soup.get_text(" ")
+    assert "A bin of categories may" not in text  # the consumer config sets small_bins: false
     # parts whose artifacts the folder lacks are listed as not written, with their title
     carries = soup.find("h4", string="What this release carries").find_next("table")
     status = {
@@ -414,6 +415,9 @@ def test_document_of_a_minimal_table_says_what_was_skipped(minimal):
     text = soup.get_text(" ")
     assert "oracle" not in text.lower() and "simulat" not in text.lower()
     assert "no date column: 30% of the rows are test rows" in text
+    # binning.small_bins is on by default: the floor is a quarter of the 2% minimum
+    assert "A bin of categories may hold fewer rows, down to 0.5%, where its bad rate" in text
+    assert "A bin of categories may be smaller, down to 0.5%" in text  # the limitations
     assert "the column 'default' is 'Yes': bad" in text
     parts = soup.find("section", id="parts")
     for title in ("Anti-fraud model", "Lease terms and decision rules", "Partners"):

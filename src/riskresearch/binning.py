@@ -110,14 +110,16 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         None: no such rule. Keeps the WoE of a bin from resting on a handful of bads (its
         standard error is about ``sqrt(1 / bads + 1 / goods)``).
     small_bins : bool, default False
-        Let a regular bin hold fewer rows than ``min_bin_size`` asks, down to
+        Let a bin of categories hold fewer rows than ``min_bin_size`` asks, down to
         :data:`~riskresearch.binsolver.SMALL_BIN_SHARE` of it, where a G-test rejects, at level
         :data:`~riskresearch.binsolver.SMALL_BIN_LEVEL`, that its bad rate equals each
-        neighbouring bin's (``min_bin_n_event`` still holds). A rare category or a thin tail
-        whose risk stands apart (a denied mortgage insurance, 2% of applicants, 90% bad) keeps
-        its bin; one that merely looks different is merged as before. Pre-bins may then be as
-        small as that floor. Applies to the ``"dp"`` engine; features binned by optbinning
-        (``solver="optbinning"`` or its own trends) follow ``min_bin_size`` alone.
+        neighbouring bin's (``min_bin_n_event`` still holds): a rare category whose risk stands
+        apart (a denied mortgage insurance: 2% of applicants, 90% of them bad) keeps its bin,
+        one that merely looks different is merged as before. Categorical features only, with
+        the ``"dp"`` solver: on numeric features the same rule spends the ``max_n_bins``
+        budget on thin extreme tails, whose WoE the information value rewards, and coarsens
+        the bulk of the rows, which costs AUC on new rows (``benchmarks/bench_binning.py
+        --small-bins``, docs/benchmarks.md).
     solver : {"dp", "optbinning"}, default "dp"
         ``"dp"``: the exact engine of :mod:`riskresearch.binsolver` (same pre-bins as
         optbinning, optimal partition by dynamic programming; its IV is at least
@@ -316,7 +318,7 @@ class WoeBinner(TransformerMixin, BaseEstimator):
             trend=trend if fb.dtype == NUMERICAL else "ascending",
             max_n_prebins=MAX_N_PREBINS,
             min_prebin_size=self._min_prebin_size(),
-            small_bins=bool(self.small_bins),
+            small_bins=bool(self.small_bins) and fb.dtype == CATEGORICAL,
         )
         everything = bool(regular.all())
         if fb.dtype == NUMERICAL:

@@ -210,11 +210,13 @@ class BinningConfig(_Strict):
       estimates a 2% bin as well as a small one a 20% bin, and the risky or safe tail of a
       feature often sits in its last few percent; the 5% of optbinning's pre-binning would
       merge it into its neighbour. Pre-bins hold ``min(0.05, min_bin_size)``.
-    - ``small_bins: true``: a bin may hold less than ``min_bin_size``, down to a quarter of
-      it, where a G-test rejects at 0.1% that its bad rate equals each neighbouring bin's. A
-      rare category or a thin tail whose risk stands apart keeps its bin (on the HMDA
-      mortgage data, the 2% of applicants denied mortgage insurance, 90% of them denied the
-      loan); a bin that merely looks different at that size is merged as before.
+    - ``small_bins: true``: a bin of categories may hold less than ``min_bin_size``, down to
+      a quarter of it, where a G-test rejects at 0.1% that its bad rate equals each
+      neighbouring bin's. A rare category whose risk stands apart keeps its bin (on the HMDA
+      mortgage data the 2% of applicants denied mortgage insurance, 90% of them denied the
+      loan: test AUC 0.782 -> 0.810); one that merely looks different is merged as before.
+      Numeric features keep ``min_bin_size``: there the rule spent bins on thin tails and
+      cost AUC on new rows.
     - ``max_n_bins: 8``: what a validator reads at a glance. On small tables the bads rule
       leaves fewer (3.8 bins per feature on 1,000 simulated rows, 6.4 on 35,000).
 
@@ -248,8 +250,8 @@ class BinningConfig(_Strict):
     )
     small_bins: bool = Field(
         True,
-        description="let a bin below min_bin_size (down to a quarter of it) stand where its bad "
-        "rate differs significantly (G-test, 0.1%) from each neighbouring bin's",
+        description="let a bin of categories below min_bin_size (down to a quarter of it) stand "
+        "where its bad rate differs significantly (G-test, 0.1%) from each neighbouring bin's",
     )
     monotonic_trend: Trend = Field(
         "auto_unimodal",

@@ -15,7 +15,7 @@ from riskresearch.report import fmt as f
 from riskresearch.report.context import Context
 from riskresearch.report.cover import describe_target, part_title, sample_name
 from riskresearch.report.fmt import Code, Heading, Items, Section, Text
-from riskresearch.report.scorecard_sections import trend_words
+from riskresearch.report.scorecard_sections import small_bin_floor, trend_words
 
 #: Config keys holding paths: the document shows only their file names.
 _PATHS = (
@@ -60,6 +60,7 @@ def limitations(ctx: Context) -> Section:
             min_size=f.pct(b.min_bin_size, 0),
             unseen=b.unseen,
         )
+        + (t("limitations.small_bins", floor=small_bin_floor(b)) if b.small_bins else "")
     )
     if ctx.included("gbm"):
         items.append(t("limitations.gbm"))

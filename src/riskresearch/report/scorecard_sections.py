@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from riskresearch import development
+from riskresearch.binsolver import SMALL_BIN_SHARE
 from riskresearch.messages import reason_text, t
 from riskresearch.plots import selection_path_plot
 from riskresearch.report import figures
@@ -108,6 +109,11 @@ def trend_words(trend: str | None) -> str:
     return t("binning.trend_auto_unimodal") if trend == "auto_unimodal" else str(trend)
 
 
+def small_bin_floor(b) -> str:
+    """The smallest share a bin of categories may hold under ``binning.small_bins``."""
+    return f.pct(b.min_bin_size * SMALL_BIN_SHARE, 1)
+
+
 def _turns(ctx: Context) -> str:
     """The sentence naming the features whose bins turn once, with the test's p-value."""
     doc = ctx.json("binning.json") or {"features": {}}
@@ -145,6 +151,7 @@ def binning(ctx: Context) -> Section:
                 overrides=len(overrides),
             )
             + _turns(ctx)
+            + (t("binning.small_bins", floor=small_bin_floor(b)) if b.small_bins else "")
             + (t("binning.segments") if ctx.cfg.segments else "")
         )
     )
