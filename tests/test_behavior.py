@@ -575,3 +575,25 @@ def test_month_by_month_build_is_the_one_query_table(warehouse, behavior_data, m
     assert batched.snapshot.nunique() > 12
     pd.testing.assert_frame_equal(batched, whole, check_exact=True)
     pd.testing.assert_frame_equal(behavior_data, whole, check_exact=True)
+
+
+def test_develop_from_config_in_ranges_of_months_is_the_whole_table_fit(
+    modeling_path, warehouse, developed, behavior_data, monkeypatch
+):
+    """develop_from_config keeps of each range of months only its summary and usable rows;
+    in ranges of three months (many pieces, some with no usable row: the immature last
+    months) it fits and reports exactly what the whole table gives."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        leases = con.execute("SELECT count(*) FROM orders").fetchall()[0][0]
+    finally:
+        con.close()
+    monkeypatch.setattr(snapshots, "SNAPSHOT_BATCH_LEASE_MONTHS", 3 * leases + 1)
+    pieces = list(snapshots.snapshot_pieces(warehouse))
+    assert len(pieces) > 4 and not pieces[-1]["mature"].any()  # the last: nothing usable
+    summary, bs = develop_from_config(_behavior_config(modeling_path, warehouse, oot_months=3))
+    assert bs.to_json() == developed.to_json()
+    assert bs.metrics == developed.metrics
+    pd.testing.assert_frame_equal(bs.train, developed.train)
+    pd.testing.assert_frame_equal(bs.oot, developed.oot)
+    pd.testing.assert_frame_equal(summary, behavior_summary(behavior_data))

@@ -85,14 +85,26 @@ def fetch_batches(con: duckdb.DuckDBPyConnection, sql: str, batches: list[dict])
     pandas.DataFrame
         With a fresh RangeIndex; the first batch's (empty) result when every batch is empty.
     """
+    return stack_results(iter_batches(con, sql, batches))
+
+
+def stack_results(results) -> pd.DataFrame:
+    """:func:`stack_frames` of the non-empty tables of ``results`` (an iterable, consumed
+    one table at a time), or the first table when all are empty."""
     pieces, empty = [], None
-    for params in batches:
-        piece = con.sql(sql, params=params).df()
+    for piece in results:
         if len(piece):
             pieces.append(piece)
         elif empty is None:
             empty = piece
     return stack_frames(pieces) if pieces else empty
+
+
+def iter_batches(con: duckdb.DuckDBPyConnection, sql: str, batches: list[dict]):
+    """The results of a query run once per parameter set, one DataFrame at a time (empty ones
+    included): for a caller that keeps only part of each (:func:`fetch_batches` keeps all)."""
+    for params in batches:
+        yield con.sql(sql, params=params).df()
 
 
 def stack_frames(pieces: list[pd.DataFrame]) -> pd.DataFrame:

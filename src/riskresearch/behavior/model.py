@@ -21,14 +21,15 @@ from riskresearch.behavior.snapshots import (
     TARGET,
     WINDOW_MONTHS,
     ZERO_BINNED,
-    behavior_snapshots,
     behavior_summary,
     feature_list,
     int_param,
     snapshot_frame,
+    snapshot_pieces,
     split_masks,
 )
 from riskresearch.binning import WoeBinner
+from riskresearch.db import stack_results
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.scorecard import Scorecard
 from riskresearch.scoring import Scorer
@@ -240,6 +241,20 @@ def _samples(
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """The development and out-of-time rows of :func:`develop_behavior` (only the columns
     the fit uses) and what its metrics report of them: the split's settings and row counts."""
+    usable, counts = _usable(snapshots, features, extra_categorical, max_dpd_at_snapshot)
+    as_of = snapshots.attrs.get("as_of")
+    return _split(usable, counts, oot_months, gap_months, max_dpd_at_snapshot, as_of)
+
+
+def _usable(
+    snapshots: pd.DataFrame,
+    features: list[str],
+    extra_categorical: list[str],
+    max_dpd_at_snapshot: int | None,
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The rows of ``snapshots`` either sample may take (mature, not already delinquent) with
+    the columns the fit uses, and the counts of all, immature and delinquent rows. Row by
+    row: the snapshots may come in pieces (:func:`develop_from_config`)."""
     owner = "develop_behavior"
     needed = ["application_id", "snapshot", "mature", TARGET, *features]
     if max_dpd_at_snapshot is not None:
@@ -261,12 +276,31 @@ def _samples(
             )
         keep_rows = (dpd <= max_dpd_at_snapshot).to_numpy()
     mature = frame["mature"].astype(bool).to_numpy()
-    dev_rows, oot_rows = split_masks(frame, keep_rows, oot_months, gap_months, "out_of_time_split")
+    counts = {
+        "rows": len(frame),
+        "immature_rows": int((~mature).sum()),
+        "excluded_delinquent_rows": int((mature & ~keep_rows).sum()),
+    }
     # only the columns used below, copied once: the whole table (1.5 GB at 1M applications)
     # filtered and split used to be copied three times over
     cols = list(dict.fromkeys(["application_id", "snapshot", TARGET, *features]))
-    train = frame.loc[dev_rows, cols]
-    oot = frame.loc[oot_rows, cols]
+    return frame.loc[mature & keep_rows, cols], counts
+
+
+def _split(
+    usable: pd.DataFrame,
+    counts: dict[str, int],
+    oot_months: int,
+    gap_months: int,
+    max_dpd_at_snapshot: int | None,
+    as_of,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """:func:`_samples` from the usable rows of :func:`_usable` and its counts."""
+    owner = "develop_behavior"
+    whole = np.ones(len(usable), dtype=bool)
+    months = usable[["snapshot"]].assign(mature=True)
+    dev_rows, oot_rows = split_masks(months, whole, oot_months, gap_months, "out_of_time_split")
+    train, oot = _rows(usable, dev_rows), _rows(usable, oot_rows)
     for part, name in ((train, "development"), (oot, "out-of-time")):
         y = pd.to_numeric(part[TARGET], errors="coerce")
         if y.isna().any() or not y.isin([0, 1]).all():
@@ -279,19 +313,25 @@ def _samples(
                 f"{owner}: the {name} sample has only one outcome (all bad or all good). "
                 "Change oot_months or use more data."
             )
-    as_of = frame.attrs.get("as_of")
     info = {
         "oot_months": oot_months,
         "gap_months": gap_months,
         "window_months": WINDOW_MONTHS,
         "bad_dpd": BAD_DPD,
         "max_dpd_at_snapshot": max_dpd_at_snapshot,
-        "rows": len(frame),
-        "immature_rows": int((~mature).sum()),
-        "excluded_delinquent_rows": int((mature & ~keep_rows).sum()),
+        **counts,
         "as_of": str(as_of) if as_of is not None else None,
     }
     return train, oot, info
+
+
+def _rows(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """``frame[mask]``; a slice sharing ``frame``'s memory where the rows are one run (the
+    snapshots come ordered by month, so each sample is)."""
+    at = np.flatnonzero(mask)
+    if at.size and at[-1] - at[0] + 1 == at.size:
+        return frame.iloc[at[0] : at[-1] + 1]
+    return frame.iloc[at]
 
 
 def _fit(
@@ -340,8 +380,9 @@ def develop_from_config(cfg) -> tuple[pd.DataFrame, BehaviorScore]:
     snapshots' summary by month.
 
     :func:`develop_behavior` on :func:`behavior_snapshots`, except that the snapshot table
-    (1.5 GB at a million applications) is let go once the development and out-of-time rows
-    are taken from it, before the scorecard is fitted.
+    (1.5 GB at a million applications) is never held whole: of each range of months the
+    warehouse returns (:func:`snapshot_pieces`) only the summary and the rows and columns the
+    samples take are kept.
 
     Parameters
     ----------
@@ -367,12 +408,20 @@ def develop_from_config(cfg) -> tuple[pd.DataFrame, BehaviorScore]:
         )
     b = cfg.behavior
     features = list(BEHAVIOR_FEATURES)
-    snaps = behavior_snapshots(cfg.data.warehouse)
-    summary = behavior_summary(snaps)
-    train, oot, info = _samples(
-        snaps, features, [], b.oot_months, b.gap_months, b.max_dpd_at_snapshot
+    keys = ("rows", "immature_rows", "excluded_delinquent_rows")
+    summaries, usable, counts, as_of = [], [], dict.fromkeys(keys, 0), None
+    for piece in snapshot_pieces(cfg.data.warehouse):
+        as_of = piece.attrs["as_of"]
+        if len(piece):  # whole months per piece: the summaries of the pieces stack
+            summaries.append(behavior_summary(piece))
+        rows, n = _usable(piece, features, [], b.max_dpd_at_snapshot)
+        usable.append(rows)
+        counts = {k: counts[k] + n[k] for k in keys}
+        del piece, rows  # only the usable rows and columns of each range of months stay
+    summary = pd.concat(summaries, ignore_index=True) if summaries else None
+    train, oot, info = _split(
+        stack_results(usable), counts, b.oot_months, b.gap_months, b.max_dpd_at_snapshot, as_of
     )
-    del snaps  # the fit needs only the two samples
     return summary, _fit(train, oot, info, features, [], int(cfg.seed), None)
 
 

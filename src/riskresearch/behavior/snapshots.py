@@ -14,7 +14,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from riskresearch.db import fetch_batches
+from riskresearch.db import iter_batches, stack_results
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.features import (
     as_date,
@@ -205,6 +205,17 @@ def behavior_snapshots(db_path: str | os.PathLike, as_of=None) -> pd.DataFrame:
     >>> snaps = behavior_snapshots("data/leasing.duckdb")          # doctest: +SKIP
     >>> snaps.groupby("snapshot")["bad_next_3m"].mean()              # doctest: +SKIP
     """
+    pieces = snapshot_pieces(db_path, as_of)
+    first = next(pieces)  # every warehouse has at least one range of months
+    frame = stack_results(itertools.chain([first], pieces))
+    frame.attrs["as_of"] = first.attrs["as_of"]
+    return frame
+
+
+def snapshot_pieces(db_path: str | os.PathLike, as_of=None):
+    """The rows of :func:`behavior_snapshots` one query at a time (whole snapshot months
+    each, in order; empty ones included), each with ``attrs["as_of"]``: for a caller that keeps
+    only some rows or columns of each, so that the whole table is never held."""
     owner = "behavior_snapshots"
     as_of = as_date(as_of, owner)
     db = warehouse_path(db_path, owner)
@@ -231,11 +242,11 @@ def behavior_snapshots(db_path: str | os.PathLike, as_of=None) -> pd.DataFrame:
             {**params, "after": after, "through": through}
             for after, through in snapshot_batches(con, as_of)
         ]
-        frame = fetch_batches(con, behavior_sql(), batches)
+        for piece in iter_batches(con, behavior_sql(), batches):
+            piece.attrs["as_of"] = as_of
+            yield piece
     finally:
         con.close()
-    frame.attrs["as_of"] = as_of
-    return frame
 
 
 #: Leases times snapshot months per query of :func:`behavior_snapshots`: a bound on its rows
