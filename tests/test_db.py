@@ -6,7 +6,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from riskresearch.db import fetch_batches, stack_frames
+from riskresearch.db import fetch_batches, stack_frames, stack_results
 
 
 def _piece(start: int, n: int) -> pd.DataFrame:
@@ -48,3 +48,13 @@ def test_fetch_batches_stacks_the_batches_in_order(tmp_path):
     order = np.r_[6:10, 0:6]
     pd.testing.assert_frame_equal(out, whole.iloc[order].reset_index(drop=True))
     assert empty.empty and list(empty.columns) == ["k", "x"]
+
+
+def test_stack_results_skips_empty_tables_and_lets_a_list_go():
+    pieces = [_piece(0, 0), _piece(0, 5), _piece(5, 0), _piece(5, 3)]
+    expected = pd.concat([pieces[1], pieces[3]], ignore_index=True)
+    out = stack_results(pieces)
+    pd.testing.assert_frame_equal(out, expected, check_exact=True)
+    assert pieces == []  # the caller's list holds no table twice
+    only_empty = stack_results(iter([_piece(0, 0), _piece(3, 0)]))
+    assert only_empty.empty and list(only_empty.columns) == list(expected.columns)

@@ -712,4 +712,3 @@ def test_too_few_bads_for_folds_keeps_by_iv_and_says_so(woe_data):
     chosen = sel.report_[sel.report_.selected]
     assert set(chosen.feature) == set(sel.selected_) and len(sel.selected_) > 0
     assert (chosen.reason == "selected by IV: too few bads or goods for cross-validation").all()
-

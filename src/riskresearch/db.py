@@ -90,7 +90,10 @@ def fetch_batches(con: duckdb.DuckDBPyConnection, sql: str, batches: list[dict])
 
 def stack_results(results) -> pd.DataFrame:
     """:func:`stack_frames` of the non-empty tables of ``results`` (an iterable, consumed
-    one table at a time), or the first table when all are empty."""
+    one table at a time; a list is emptied as it is, so that its tables are not held twice),
+    or the first table when all are empty."""
+    if isinstance(results, list):
+        results = _drained(results)
     pieces, empty = [], None
     for piece in results:
         if len(piece):
@@ -98,6 +101,13 @@ def stack_results(results) -> pd.DataFrame:
         elif empty is None:
             empty = piece
     return stack_frames(pieces) if pieces else empty
+
+
+def _drained(items: list):
+    """The items of a list, first to last, each let go by the list as it is handed out."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 def iter_batches(con: duckdb.DuckDBPyConnection, sql: str, batches: list[dict]):
