@@ -213,9 +213,23 @@ def behavior_snapshots(db_path: str | os.PathLike, as_of=None) -> pd.DataFrame:
 
 
 def snapshot_pieces(db_path: str | os.PathLike, as_of=None):
-    """The rows of :func:`behavior_snapshots` one query at a time (whole snapshot months
-    each, in order; empty ones included), each with ``attrs["as_of"]``: for a caller that keeps
-    only some rows or columns of each, so that the whole table is never held."""
+    """The rows of :func:`behavior_snapshots` one query at a time, for a caller that keeps
+    only some rows or columns of each, so that the whole table is never held.
+
+    Parameters
+    ----------
+    db_path : path-like
+        DuckDB warehouse, as for :func:`behavior_snapshots`.
+    as_of : datetime.date or str, optional
+        As for :func:`behavior_snapshots`.
+
+    Yields
+    ------
+    pandas.DataFrame
+        The snapshots of one range of whole months (:func:`snapshot_batches`), in order, empty
+        ones included, each with ``attrs["as_of"]``; stacked, they are
+        :func:`behavior_snapshots`.
+    """
     owner = "behavior_snapshots"
     as_of = as_date(as_of, owner)
     db = warehouse_path(db_path, owner)
