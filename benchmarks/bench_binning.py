@@ -210,6 +210,8 @@ def defaults(n_applications: int, samples: int) -> None:
     print(f"out-of-time test: {len(test):,} rows; mean over {samples} samples below the full size")
 
 
+#: Rows of the ``--turns`` and ``--small-bins`` tables.
+SIZES = (1_000, 5_000, 30_000, 200_000)
 #: Log-odds of bad as a function of a standard normal feature, by shape (``--turns``).
 SHAPES = {
     "flat": lambda x: 0 * x,
@@ -222,31 +224,39 @@ SHAPES = {
 }
 
 
+def size_table(reps: int, columns: dict, cell, width: int, sizes=SIZES) -> None:
+    """Print one row per size and one cell per column: ``cell(rng, column value, rows,
+    repetitions)`` (fewer repetitions above 30,000 rows), all drawn from one seeded stream."""
+    rng = np.random.default_rng(0)
+    print(f"{'rows':>8} " + " ".join(f"{s:>{width}}" for s in columns))
+    for n in sizes:
+        k = reps if n <= 30_000 else max(10, reps // 5)
+        cells = [cell(rng, value, n, k) for value in columns.values()]
+        print(f"{n:>8,} " + " ".join(f"{c:>{width}}" for c in cells), flush=True)
+
+
 def turns(reps: int) -> None:
     """Share of features auto_unimodal bends, and the IV it gains, by shape and size."""
-    rng = np.random.default_rng(0)
-    print(f"{'rows':>8} " + " ".join(f"{s:>16}" for s in SHAPES))
-    for n in (1_000, 5_000, 30_000, 200_000):
-        k = reps if n <= 30_000 else max(10, reps // 5)
-        cells = []
-        for shape in SHAPES.values():
-            bent, gain = 0, []
-            for _ in range(k):
-                x = rng.normal(size=n)
-                y = (rng.uniform(size=n) < 1 / (1 + np.exp(1.5 - shape(x)))).astype(int)
-                X = pd.DataFrame({"x": x})
-                fits = [
-                    WoeBinner(monotonic_trend=t, min_bin_size=0.02, min_bin_n_event="sqrt")
-                    .fit(X, y)
-                    .bins_["x"]
-                    for t in ("auto_asc_desc", "auto_unimodal")
-                ]
-                if fits[0].splits != fits[1].splits:
-                    bent += 1
-                    gain.append(fits[1].iv() - fits[0].iv())
-            extra = f" +{np.mean(gain):.3f}" if gain else ""
-            cells.append(f"{bent / k:>8.1%}{extra:>8}")
-        print(f"{n:>8,} " + " ".join(f"{c:>16}" for c in cells), flush=True)
+
+    def cell(rng, shape, n, k) -> str:
+        bent, gain = 0, []
+        for _ in range(k):
+            x = rng.normal(size=n)
+            y = (rng.uniform(size=n) < 1 / (1 + np.exp(1.5 - shape(x)))).astype(int)
+            X = pd.DataFrame({"x": x})
+            fits = [
+                WoeBinner(monotonic_trend=t, min_bin_size=0.02, min_bin_n_event="sqrt")
+                .fit(X, y)
+                .bins_["x"]
+                for t in ("auto_asc_desc", "auto_unimodal")
+            ]
+            if fits[0].splits != fits[1].splits:
+                bent += 1
+                gain.append(fits[1].iv() - fits[0].iv())
+        extra = f" +{np.mean(gain):.3f}" if gain else ""
+        return f"{bent / k:>8.1%}{extra:>8}"
+
+    size_table(reps, SHAPES, cell, 16)
 
 
 #: ``--small-bins``: twelve categories, three of them rare (1-1.5% of the rows), and their
@@ -268,34 +278,30 @@ def small_bins(reps: int) -> None:
     minus without) where they do."""
     from sklearn.metrics import roc_auc_score
 
-    rng = np.random.default_rng(0)
     names = np.array([f"c{i:02d}" for i in range(12)])
-    print(f"{'rows':>8} " + " ".join(f"{s:>20}" for s in CATEGORY_SHAPES))
-    for n in (1_000, 5_000, 30_000, 200_000):
-        k = reps if n <= 30_000 else max(10, reps // 5)
-        cells = []
-        for effect in CATEGORY_SHAPES.values():
-            found, change = 0, []
-            for _ in range(k):
-                codes = [rng.choice(12, size=n, p=CATEGORY_SHARES) for _ in range(2)]
-                y, y_new = (
-                    (rng.uniform(size=n) < 1 / (1 + np.exp(2.0 - effect[c]))).astype(int)
-                    for c in codes
-                )
-                X, X_new = (pd.DataFrame({"x": names[c]}) for c in codes)
-                fits = [
-                    WoeBinner(min_bin_size=0.02, min_bin_n_event="sqrt", small_bins=flag).fit(X, y)
-                    for flag in (False, True)
-                ]
-                fb = fits[1].bins_["x"]
-                weights = np.asarray(fb.good[: fb.n_regular]) + fb.bad[: fb.n_regular]
-                if np.any(weights < math.ceil(0.02 * n)):
-                    found += 1
-                    aucs = [roc_auc_score(y_new, -f.transform(X_new)["x"]) for f in fits]
-                    change.append(aucs[1] - aucs[0])
-            extra = f" {np.mean(change):+.4f}" if change else ""
-            cells.append(f"{found / k:>8.1%}{extra:>12}")
-        print(f"{n:>8,} " + " ".join(f"{c:>20}" for c in cells), flush=True)
+
+    def cell(rng, effect, n, k) -> str:
+        found, change = 0, []
+        for _ in range(k):
+            codes = [rng.choice(12, size=n, p=CATEGORY_SHARES) for _ in range(2)]
+            y, y_new = (
+                (rng.uniform(size=n) < 1 / (1 + np.exp(2.0 - effect[c]))).astype(int) for c in codes
+            )
+            X, X_new = (pd.DataFrame({"x": names[c]}) for c in codes)
+            fits = [
+                WoeBinner(min_bin_size=0.02, min_bin_n_event="sqrt", small_bins=flag).fit(X, y)
+                for flag in (False, True)
+            ]
+            fb = fits[1].bins_["x"]
+            weights = np.asarray(fb.good[: fb.n_regular]) + fb.bad[: fb.n_regular]
+            if np.any(weights < math.ceil(0.02 * n)):
+                found += 1
+                aucs = [roc_auc_score(y_new, -f.transform(X_new)["x"]) for f in fits]
+                change.append(aucs[1] - aucs[0])
+        extra = f" {np.mean(change):+.4f}" if change else ""
+        return f"{found / k:>8.1%}{extra:>12}"
+
+    size_table(reps, CATEGORY_SHAPES, cell, 20)
 
 
 def main() -> None:
