@@ -418,10 +418,10 @@ def develop_from_config(cfg) -> tuple[pd.DataFrame, BehaviorScore]:
         usable.append(rows)
         counts = {k: counts[k] + n[k] for k in keys}
         del piece, rows  # only the usable rows and columns of each range of months stay
-    summary = pd.concat(summaries, ignore_index=True) if summaries else None
-    train, oot, info = _split(
+    train, oot, info = _split(  # raises on a warehouse without a usable row
         stack_results(usable), counts, b.oot_months, b.gap_months, b.max_dpd_at_snapshot, as_of
     )
+    summary = pd.concat(summaries, ignore_index=True)
     return summary, _fit(train, oot, info, features, [], int(cfg.seed), None)
 
 
