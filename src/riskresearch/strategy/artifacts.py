@@ -397,6 +397,8 @@ def develop_strategy(
             "out_dir first."
         )
     scorer = Scorer(out / "scorecard.json")
+    # first, while nothing else is held: its fraud features query is the step's peak
+    fraud, rings = fraud_policy(cfg, out)
     table = read_table(cfg, encode_target=False)  # read once: the split and every applicant
     train, test = load_split(cfg, table)
     applicants = with_target(table, cfg)
@@ -413,7 +415,6 @@ def develop_strategy(
     limits = limit_table(rows, result.policy, econ, target=target)
     pricing = pricing_note(cfg, rows, result, econ)
     test_grades = grade_table(test_rows, result.policy, econ, target=target)
-    fraud, rings = fraud_policy(cfg, out)
     features: list[str] = []
     if fraud is not None:
         features = list(FraudScorer.read(out).features)
