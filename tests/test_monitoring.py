@@ -281,6 +281,36 @@ def test_fraud_signals_flag_share_per_week_and_partner(cfg, card, table, tmp_pat
     assert {"partner_id", "month", "share", "ae_low"} <= set(mon.fraud_partners.columns)
 
 
+def test_release_build_scores_fraud_once_with_the_same_result(
+    cfg, card, table, tmp_path, monkeypatch
+):
+    """Notebook 10's baseline and monitoring share one fraud features query (it is the step's
+    largest transient memory); another fraud model in out_dir gets its own scores."""
+    from riskresearch.fraud import develop_fraud, write_fraud
+    from riskresearch.monitoring import signals
+
+    write_fraud(develop_fraud(cfg), tmp_path)
+    (tmp_path / "scorecard.json").write_text(json.dumps(card))
+    fraud = M.run._fraud_of(tmp_path)
+    alone = M.build_baseline(cfg, card, fraud=fraud)
+    expected = M.monitor(alone, table, fraud=fraud, warehouse=cfg.data.warehouse)
+    queries = []
+    real = signals.fraud_features
+    monkeypatch.setattr(signals, "fraud_features", lambda *a: queries.append(a) or real(*a))
+
+    base = M.release_baseline(cfg, tmp_path)
+    mon = M.monitor_config(cfg, base, tmp_path)
+    assert len(queries) == 1
+    assert base.data["fraud"] == alone.data["fraud"]
+    pd.testing.assert_frame_equal(mon.fraud_weekly, expected.fraud_weekly)
+    pd.testing.assert_frame_equal(mon.fraud_partners, expected.fraud_partners)
+    pd.testing.assert_frame_equal(mon.checks, expected.checks)
+
+    (tmp_path / "fraud.txt").write_text((tmp_path / "fraud.txt").read_text() + "\n")
+    M.monitor_config(cfg, base, tmp_path)  # the kept scores are of the model before
+    assert len(queries) == 2
+
+
 # ------------------------------------------------------------------------------------------
 # releases: CLI exit code, champion comparison, promotion, retrain
 # ------------------------------------------------------------------------------------------

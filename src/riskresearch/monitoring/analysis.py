@@ -16,7 +16,7 @@ from riskresearch.monitoring.alerts import alert_list
 from riskresearch.monitoring.baseline import Baseline
 from riskresearch.monitoring.counts import dask_counts, frame_counts
 from riskresearch.monitoring.rings import ring_alerts, ring_inputs
-from riskresearch.monitoring.signals import fraud_scores, fraud_signals
+from riskresearch.monitoring.signals import fraud_scores, fraud_signals, scores_of
 from riskresearch.monitoring.stats import (
     ae_table,
     auc_se,
@@ -153,6 +153,7 @@ def monitor(
     fraud=None,
     warehouse: str | os.PathLike | None = None,
     months: tuple[str | None, str | None] | None = None,
+    fraud_scored: pd.DataFrame | None = None,
 ) -> Monitoring:
     """Monitor the cohorts of ``data`` after the baseline's development window.
 
@@ -170,6 +171,9 @@ def monitor(
     months : (first, last), optional
         Monitored months as ``'YYYY-MM'`` (default: from the month after the development
         window, or ``monitoring.monitor_from``, to the last month of the data).
+    fraud_scored : DataFrame, optional
+        :func:`~riskresearch.monitoring.signals.fraud_scores` of ``fraud`` on the
+        ``warehouse``'s applications, if already computed (else computed here).
 
     Raises
     ------
@@ -208,7 +212,9 @@ def monitor(
     if fraud is not None and warehouse is not None and d.get("fraud"):
         if is_dask:
             raise DataError("Fraud signals need a pandas frame; drop fraud= for Dask data.")
-        weekly, partners, fraud_checks = _fraud(baseline, data, fraud, warehouse, spec, th)
+        weekly, partners, fraud_checks = _fraud(
+            baseline, data, fraud, warehouse, spec, th, fraud_scored
+        )
         weekly = weekly[weekly["month"].isin(month_list)].reset_index(drop=True)
         partners = partners[partners["month"].isin(month_list)].reset_index(drop=True)
         checks += [c for c in fraud_checks if c["month"] in month_list]
@@ -418,13 +424,14 @@ def _performance(counts: pd.DataFrame, baseline: Baseline, th: dict):
     return table, by_grade, checks
 
 
-def _fraud(baseline: Baseline, data: pd.DataFrame, fraud, warehouse, spec, th):
+def _fraud(baseline: Baseline, data: pd.DataFrame, fraud, warehouse, spec, th, scored=None):
 
     id_col = baseline.data["population"]["id_column"]
     if not id_col or id_col not in data.columns:
         raise DataError("Fraud signals need the application id column in the new data.")
     rows = data[filter_mask(data, spec["population"])]
-    scored = fraud_scores(fraud, warehouse, rows[id_col])
+    ids = rows[id_col]
+    scored = fraud_scores(fraud, warehouse, ids) if scored is None else scores_of(scored, ids)
     base = baseline.data["fraud"]
     weekly, partners = fraud_signals(scored, base, th["confidence"])
     checks = []

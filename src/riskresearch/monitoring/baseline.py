@@ -39,7 +39,7 @@ from riskresearch.monitoring._common import (
     scorecard_variables,
 )
 from riskresearch.monitoring.counts import frame_counts, prepare
-from riskresearch.monitoring.signals import fraud_baseline, with_early_indicators
+from riskresearch.monitoring.signals import fraud_baseline, fraud_scores, with_early_indicators
 from riskresearch.monitoring.stats import grade_of, histogram_auc_ks
 from riskresearch.pipeline import load_split, read_table, with_target
 from riskresearch.scoring import Scorer
@@ -65,9 +65,18 @@ class Baseline:
         The content of ``monitoring_baseline.json``.
     scorecard : dict
         The release's ``scorecard.json`` (its sha256 must match ``data["scorecard_sha256"]``).
+
+    Attributes
+    ----------
+    fraud_scored : tuple or None
+        ``(source, scores)`` kept by :func:`~riskresearch.monitoring.release_baseline`: the
+        fraud scores of the warehouse's applications and what they were computed from, so that
+        :func:`~riskresearch.monitoring.monitor_config` of the same source does not compute
+        them again. Not saved; None for a baseline read from a folder.
     """
 
     def __init__(self, data: dict[str, Any], scorecard: dict[str, Any]):
+        self.fraud_scored: tuple[tuple[str, str], pd.DataFrame] | None = None
         if data.get("format") != BASELINE_FORMAT:
             raise DataError(
                 f"Not a monitoring baseline (format {data.get('format')!r}, expected "
@@ -227,6 +236,7 @@ def build_baseline(
     fraud: Any = None,
     release_metrics: dict[str, Any] | None = None,
     table: pd.DataFrame | None = None,
+    fraud_scored: pd.DataFrame | None = None,
 ) -> Baseline:
     """Build the monitoring baseline of a release from its config's development window.
 
@@ -245,6 +255,10 @@ def build_baseline(
         development AUC, which is optimistic).
     table : DataFrame, optional
         The modeling table (default: read ``cfg.data.table``).
+    fraud_scored : DataFrame, optional
+        :func:`~riskresearch.monitoring.signals.fraud_scores` of ``fraud`` on the warehouse's
+        applications, if already computed; else they are computed first, before the table is
+        read (their fraud features query is the largest transient memory of the step).
 
     Returns
     -------
@@ -261,6 +275,8 @@ def build_baseline(
     if strategy is not None and not isinstance(strategy, dict):
         strategy = read_strategy(strategy)
     mon = cfg.monitoring
+    if fraud is not None and cfg.data.warehouse is not None and fraud_scored is None:
+        fraud_scored = fraud_scores(fraud, cfg.data.warehouse)
     if table is None:  # read once: the development window and the monitored rows
         raw = read_table(cfg, encode_target=False)
         train, _ = load_split(cfg, raw)
@@ -373,7 +389,12 @@ def build_baseline(
     data["fraud"] = None
     if fraud is not None and cfg.data.warehouse is not None:
         data["fraud"] = fraud_baseline(
-            fraud, cfg.data.warehouse, ttd, cfg.data.id_column, strategy, mon.fraud_review_rate
+            fraud_scored,
+            cfg.data.warehouse,
+            ttd,
+            cfg.data.id_column,
+            strategy,
+            mon.fraud_review_rate,
         )
     return Baseline(data, scorecard)
 

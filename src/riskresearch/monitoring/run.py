@@ -13,11 +13,11 @@ from riskresearch.config import ModelConfig
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.features import connect, modeling_frame, warehouse_as_of
 from riskresearch.fraud import FraudScorer
-from riskresearch.manifest import ReleaseFolder
+from riskresearch.manifest import ReleaseFolder, sha256_file
 from riskresearch.messages import check_language
 from riskresearch.monitoring.analysis import Monitoring, monitor
 from riskresearch.monitoring.baseline import Baseline, build_baseline
-from riskresearch.monitoring.signals import with_early_indicators
+from riskresearch.monitoring.signals import fraud_scores, with_early_indicators
 from riskresearch.tables import read_table
 
 
@@ -27,10 +27,16 @@ def _fraud_of(folder: Path):
     return None
 
 
+def _fraud_source(cfg: ModelConfig, folder: Path) -> tuple[str, str]:
+    """What the fraud scores of a release build come from: the warehouse and the model."""
+    return str(Path(cfg.data.warehouse).resolve()), sha256_file(folder / "fraud.txt")
+
+
 def release_baseline(cfg: ModelConfig, out_dir: str | os.PathLike) -> Baseline:
     """The baseline of the release being built in ``out_dir`` (notebook 10): its
     ``scorecard.json`` (notebook 03), ``strategy.json`` (08) and fraud model (05) when present,
-    and the out-of-time AUC of its ``metrics.json``."""
+    and the out-of-time AUC of its ``metrics.json``. The fraud scores of the warehouse's
+    applications are kept with it for :func:`monitor_config`."""
     out = Path(out_dir)
     if not (out / "scorecard.json").is_file():
         raise DataError(
@@ -41,26 +47,51 @@ def release_baseline(cfg: ModelConfig, out_dir: str | os.PathLike) -> Baseline:
     metrics = (
         json.loads((out / "metrics.json").read_text()) if (out / "metrics.json").is_file() else None
     )
-    return build_baseline(
-        cfg, out / "scorecard.json", strategy, fraud=_fraud_of(out), release_metrics=metrics
+    fraud = _fraud_of(out)
+    scored = None
+    if fraud is not None and cfg.data.warehouse is not None:
+        scored = fraud_scores(fraud, cfg.data.warehouse)
+    baseline = build_baseline(
+        cfg,
+        out / "scorecard.json",
+        strategy,
+        fraud=fraud,
+        release_metrics=metrics,
+        fraud_scored=scored,
     )
+    if scored is not None:
+        baseline.fraud_scored = (_fraud_source(cfg, out), scored)
+    return baseline
 
 
 def monitor_config(
     cfg: ModelConfig, baseline: Baseline, out_dir: str | os.PathLike | None = None
 ) -> Monitoring:
     """Monitor the config's own table after the development window (notebook 10); with
-    ``out_dir`` and ``data.warehouse``, also the fraud signals of the release's fraud model."""
+    ``out_dir`` and ``data.warehouse``, also the fraud signals of the release's fraud model
+    (their scores are computed before the table is read, or taken from the baseline's
+    :attr:`~riskresearch.monitoring.Baseline.fraud_scored` when it holds the same)."""
 
-    table = pipeline.read_table(cfg)
     warehouse = cfg.data.warehouse
+    fraud = scored = None
+    if baseline.data.get("fraud") and warehouse is not None and out_dir is not None:
+        fraud = _fraud_of(Path(out_dir))
+    if fraud is not None:
+        source = _fraud_source(cfg, Path(out_dir))
+        kept = baseline.fraud_scored
+        scored = kept[1] if kept and kept[0] == source else fraud_scores(fraud, warehouse)
+    table = pipeline.read_table(cfg)
     if warehouse is not None and "dpd30_3m" in cfg.monitoring.early_indicators:
         table = with_early_indicators(table, warehouse)
     first = _month(cfg.monitoring.monitor_from)
-    fraud = None
-    if baseline.data.get("fraud") and warehouse is not None and out_dir is not None:
-        fraud = _fraud_of(Path(out_dir))
-    mon = monitor(baseline, table, fraud=fraud, warehouse=warehouse, months=(first, None))
+    mon = monitor(
+        baseline,
+        table,
+        fraud=fraud,
+        warehouse=warehouse,
+        months=(first, None),
+        fraud_scored=scored,
+    )
     mon.params["language"] = cfg.report.language  # of the monitoring report
     return mon
 

@@ -59,8 +59,13 @@ def fraud_scores(fraud, warehouse: str | os.PathLike, ids=None) -> pd.DataFrame:
     )
 
 
+def scores_of(scored: pd.DataFrame, ids) -> pd.DataFrame:
+    """The rows of ``scored`` (:func:`fraud_scores`) of the applications in ``ids``."""
+    return scored[scored["application_id"].isin(pd.Series(ids))].reset_index(drop=True)
+
+
 def fraud_baseline(
-    fraud,
+    scored: pd.DataFrame,
     warehouse: str | os.PathLike,
     rows: pd.DataFrame,
     id_column: str | None,
@@ -68,10 +73,11 @@ def fraud_baseline(
     review_rate: float,
 ) -> dict[str, Any]:
     """Flag threshold (``strategy.json``'s fraud review score, else the development quantile
-    that flags ``review_rate``) and the development flagged share."""
+    that flags ``review_rate``) and the development flagged share, from ``scored``
+    (:func:`fraud_scores` of the ``warehouse``'s applications) of the development ``rows``."""
     if not id_column or id_column not in rows.columns:
         raise DataError("Fraud monitoring needs data.id_column (the application id) in the table.")
-    scored = fraud_scores(fraud, warehouse, rows[id_column])
+    scored = scores_of(scored, rows[id_column])
     if scored.empty:
         raise DataError(
             f"None of the development applications is in the warehouse '{warehouse}'. Point "
