@@ -32,6 +32,7 @@ from riskresearch.selection import (
     PATH_COLUMNS,
     FeatureSelector,
     TimeOrderedFolds,
+    _column_copy,
     _corr,
     _logit_newton,
     _vif,
@@ -460,6 +461,24 @@ def test_correlation_is_numpys_corrcoef_without_its_copy(order):
     # one column: a 1x1 matrix; c / sqrt(c)^2 is 1 only up to rounding (the dot product's
     # last bit follows BLAS's split of the sum, which this machine's load can change)
     np.testing.assert_allclose(_corr(X[:, :1].copy(), None), [[1.0]], rtol=1e-15, atol=0)
+
+
+def test_column_copy_is_the_frames_columns_in_the_layout_to_numpy_gave():
+    """The selection's own copy of some WoE columns: the values and the Fortran layout of
+    ``W[cols].to_numpy(copy=True)`` (the layout decides the dot product's bits), and writing
+    it (``_corr`` centres it in place) leaves the frame alone."""
+    rng = np.random.default_rng(4)
+    W = pd.DataFrame(rng.normal(size=(500, 5)), columns=list("abcde"))  # one block
+    cols = ["d", "a", "c"]
+    before = W.copy()
+    expected = W[cols].to_numpy(dtype=float, copy=True)
+    got = _column_copy(W, cols)
+    np.testing.assert_array_equal(got, expected)
+    assert got.flags.f_contiguous == expected.flags.f_contiguous and got.flags.owndata
+    np.testing.assert_array_equal(_corr(got, None), _corr(expected, None))
+    pd.testing.assert_frame_equal(W, before)
+    mixed = W.assign(b=W["b"].astype("float32"))  # a column of another dtype comes as float
+    assert _column_copy(mixed, ["b", "e"]).dtype == np.float64
 
 
 @pytest.mark.parametrize(("seed", "C"), [(1, 1.0), (3, 0.01)])

@@ -367,9 +367,7 @@ class FeatureSelector(TransformerMixin, BaseEstimator):
             else:
                 kept.append(f)
         uniform = w.min() == w.max()  # unequal weights (e.g. reject inference) count in both
-        corr = np.nan_to_num(
-            _corr(W[kept].to_numpy(dtype=float, copy=True), None if uniform else w)
-        )
+        corr = np.nan_to_num(_corr(_column_copy(W, kept), None if uniform else w))
         filtered: dict[str, str] = {}
         survivors = self._filter_correlated(W, kept, np.abs(corr), None if uniform else w, filtered)
         self.C_, self.cv_auc_, self.n_splits_ = None, None, 0
@@ -425,7 +423,7 @@ class FeatureSelector(TransformerMixin, BaseEstimator):
             else:
                 survivors.append(f)
         while len(survivors) >= 2:  # variance inflation
-            vif = _vif(W[survivors].to_numpy(dtype=float, copy=True), w)
+            vif = _vif(_column_copy(W, survivors), w)
             worst = int(np.argmax(vif))
             if vif[worst] <= self.max_vif:
                 break
@@ -823,6 +821,18 @@ def _weighted_corr(X: np.ndarray, w: np.ndarray) -> np.ndarray:
         cov = np.atleast_2d(np.cov(X, rowvar=False, aweights=w))
         sd = np.sqrt(np.diag(cov))
         return cov / np.outer(sd, sd)
+
+
+def _column_copy(W: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """``W[columns]`` as a new float array in Fortran order, filled a column at a time.
+
+    ``W[columns].to_numpy(copy=True)`` holds two copies at once (the frame that ``W[columns]``
+    takes from a one-block ``W``, then the array): two WoE matrices of millions of rows.
+    """
+    out = np.empty((len(W), len(columns)), dtype=float, order="F")
+    for j, c in enumerate(columns):
+        out[:, j] = W[c].to_numpy(dtype=float)
+    return out
 
 
 def _corr(X: np.ndarray, w: np.ndarray | None) -> np.ndarray:
