@@ -5,8 +5,17 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 import pandas as pd
+import pytest
 
-from riskresearch.db import fetch_batches, stack_frames, stack_results
+from riskresearch.db import (
+    MEMORY_LIMIT_ENV,
+    SPILL_DIR_ENV,
+    connect,
+    fetch_batches,
+    stack_frames,
+    stack_results,
+)
+from riskresearch.errors import ConfigError
 
 
 def _piece(start: int, n: int) -> pd.DataFrame:
@@ -58,3 +67,32 @@ def test_stack_results_skips_empty_tables_and_lets_a_list_go():
     assert pieces == []  # the caller's list holds no table twice
     only_empty = stack_results(iter([_piece(0, 0), _piece(3, 0)]))
     assert only_empty.empty and list(only_empty.columns) == list(expected.columns)
+
+
+def _settings(db, **kwargs) -> tuple[str, str]:
+    """memory_limit and temp_directory of a new connection (closed again: DuckDB shares one
+    database instance, and its settings, between the open connections to a file)."""
+    con = connect(db, **kwargs)
+    try:
+        assert con.execute("SELECT count(*) FROM applications").fetchone()[0] > 0
+        return con.execute(
+            "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+        ).fetchone()
+    finally:
+        con.close()
+
+
+def test_a_release_builds_duckdb_cap_reaches_every_connection(warehouse, tmp_path, monkeypatch):
+    """``riskresearch release --memory-limit`` reaches the notebooks' connections through the
+    environment: the cap, and the spill folder (a read-only warehouse's own folder may not be
+    writable); a connection's own memory_limit wins and keeps DuckDB's spill folder."""
+    default = _settings(warehouse)
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "300MB")
+    monkeypatch.setenv(SPILL_DIR_ENV, str(tmp_path / "spill"))
+    limit, spill = _settings(warehouse)
+    assert limit == "286.1 MiB" != default[0]  # DuckDB's reading of 300 MB
+    assert spill == str(tmp_path / "spill")
+    assert _settings(warehouse, memory_limit="1GB") == ("953.6 MiB", default[1])
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "plenty")
+    with pytest.raises(ConfigError, match=rf"'{MEMORY_LIMIT_ENV}' parameter must be a size"):
+        connect(warehouse)

@@ -16,6 +16,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 from importlib import metadata
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from sklearn.metrics import roc_auc_score
 
 from riskresearch import cli, provenance, release
 from riskresearch.config import load_config
+from riskresearch.db import MEMORY_LIMIT_ENV, SPILL_DIR_ENV
 from riskresearch.errors import BuildError, ConfigError, DataError
 from riskresearch.release import build_release, load_scorer, verify_release
 from riskresearch.scoring import Scorer
@@ -269,7 +271,8 @@ def test_rebuild_gives_identical_model_artifacts_and_replaces_dev(
     old_dev.mkdir(parents=True)
     (old_dev / "stale.txt").write_text("from an earlier dev build")
 
-    code = cli.main(["release", str(path), "--version", "dev"])
+    # DuckDB capped in every notebook: the same model artifacts as the first build's
+    code = cli.main(["release", str(path), "--version", "dev", "--memory-limit", "256MB"])
     out, _ = capsys.readouterr()
 
     assert code == 0
@@ -287,6 +290,8 @@ def test_rebuild_gives_identical_model_artifacts_and_replaces_dev(
     assert re.search(r"out-of-time AUC 0\.\d{4}", out)
     # where the time and memory went: each notebook and the report, printed and recorded
     build = dev_manifest["build"]
+    assert build["memory_limit"] == "256MB" and manifest["build"]["memory_limit"] is None
+    assert "memory    DuckDB capped at 256MB in every notebook" in out
     assert [s["step"] for s in build["steps"]] == [*dev_manifest["notebooks"], "report"]
     for step in build["steps"]:
         assert re.search(rf"step      {re.escape(step['step'])} +\d+ s  peak +\d+\.\d\d GiB", out)
@@ -375,6 +380,35 @@ def test_failing_notebook_stops_the_build(warehouse, modeling_path, tmp_path):
         build_release(path, version="2.0.0", root=root)
     assert not (root / "consumer" / "2.0.0").exists()
     assert sorted(p.name for p in (root / "consumer").iterdir()) == ["dev"]
+
+
+def test_memory_limit_caps_duckdb_in_the_notebooks(warehouse, modeling_path, tmp_path, monkeypatch):
+    """--memory-limit reaches the notebooks' kernels: under 1MB DuckDB's first query fails,
+    in one line that says to raise it; nothing is released, an existing dev release is
+    untouched, the spill folder is gone and this process's environment is as before. A
+    limit that is not a size is refused before anything runs."""
+    path = _write_config(tmp_path / "cfg", _config(warehouse, modeling_path))
+    root = tmp_path / "releases"
+    dev = root / "consumer" / "dev"
+    dev.mkdir(parents=True)
+    (dev / "scorecard.json").write_text("{}\n")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))  # where it spills
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.delenv(MEMORY_LIMIT_ENV, raising=False)
+
+    with pytest.raises(
+        BuildError,
+        match=r"^Notebook \d\d_\w+\.ipynb failed in cell \d+: OutOfMemoryException: Out of "
+        r"Memory Error: [^\n]+\. Nothing was released\. DuckDB needed more than --memory-limit "
+        r"1MB: raise it\.$",
+    ):
+        build_release(path, version="dev", root=root, memory_limit="1MB")
+    assert sorted(p.name for p in (root / "consumer").iterdir()) == ["dev"]
+    assert _files(dev) == {"scorecard.json": _sha(dev / "scorecard.json")}
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert MEMORY_LIMIT_ENV not in os.environ and SPILL_DIR_ENV not in os.environ
+    with pytest.raises(ConfigError, match=r"'--memory-limit' parameter must be a size"):
+        build_release(path, version="dev", root=root, memory_limit="a lot")
 
 
 def test_disk_full_during_a_build_is_one_line_and_leaves_nothing(

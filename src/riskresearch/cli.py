@@ -96,7 +96,12 @@ def _release(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     try:
         rel = build_release(
-            args.config, version=args.version, root=args.out, progress=bar, log=bar.write
+            args.config,
+            version=args.version,
+            root=args.out,
+            progress=bar,
+            log=bar.write,
+            memory_limit=args.memory_limit,
         )
     finally:
         bar.close()
@@ -137,6 +142,8 @@ def _release(args: argparse.Namespace) -> int:
         )
     for u in rel.usage:  # where the time and memory went (the manifest's "build" too)
         print(f"step      {u.step:<24}{u.seconds:>7.0f} s  peak {u.peak_rss_mib / 1024:5.2f} GiB")
+    if args.memory_limit:
+        print(f"memory    DuckDB capped at {args.memory_limit} in every notebook")
     print(f"sha256    {rel.sha256}  (manifest.json)")
     print(f"report    {rel.path / 'report.html'}")
     return 0
@@ -606,6 +613,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="DIR",
         help="folder of the model folders (default: the config's folder): DIR/<model>/<version>/",
+    )
+    rel.add_argument(
+        "--memory-limit",
+        default=None,
+        metavar="SIZE",
+        help="cap DuckDB's memory in every notebook, e.g. 1GB (it spills to a temporary folder "
+        "beyond it; pandas and LightGBM are not capped; default: 80%% of RAM)",
     )
     rel.set_defaults(func=_release)
 

@@ -18,6 +18,9 @@ from riskresearch.errors import BuildError, ConfigError
 
 __all__ = [
     "DUCKDB_MAGIC",
+    "MEMORY_LIMIT_ENV",
+    "SPILL_DIR_ENV",
+    "check_memory_limit",
     "connect",
     "fetch_batches",
     "out_of_memory",
@@ -29,6 +32,31 @@ __all__ = [
 DUCKDB_MAGIC = b"DUCK"
 
 
+#: Environment variables a release build sets for its notebooks' kernels (``riskresearch
+#: release --memory-limit``): every :func:`connect` without its own ``memory_limit`` caps
+#: DuckDB at the first and spills to the folder named by the second.
+MEMORY_LIMIT_ENV = "RISKRESEARCH_DUCKDB_MEMORY_LIMIT"
+SPILL_DIR_ENV = "RISKRESEARCH_DUCKDB_TEMP"
+
+
+def check_memory_limit(memory_limit, name: str = "memory_limit") -> str | None:
+    """``memory_limit`` if it is a size DuckDB reads (``'2GB'``, ``'512MB'``, ``'1.5GiB'``).
+
+    Raises
+    ------
+    ConfigError
+        Anything else, naming ``name``.
+    """
+    if memory_limit is not None and not re.fullmatch(
+        r"\d+(\.\d+)?\s*(B|[KMGT]i?B)", str(memory_limit), flags=re.I
+    ):
+        raise ConfigError(
+            f"The '{name}' parameter must be a size such as '2GB' or '512MB'. "
+            f"Got {memory_limit!r} instead."
+        )
+    return memory_limit
+
+
 def connect(
     db, read_only: bool = True, memory_limit: str | None = None
 ) -> duckdb.DuckDBPyConnection:
@@ -37,15 +65,16 @@ def connect(
     In a Jupyter kernel DuckDB already has the bar off and refuses to change the setting, so
     the refusal is ignored there. ``memory_limit`` (e.g. ``"2GB"``) caps DuckDB's memory; work
     beyond it spills to a temporary folder next to the database. DuckDB's default is 80% of
-    the machine's memory. A read-only ``db`` is checked by :func:`warehouse_path` first.
+    the machine's memory. Without ``memory_limit``, the environment's
+    :data:`MEMORY_LIMIT_ENV` (set by a release build for its notebooks) applies, spilling to
+    :data:`SPILL_DIR_ENV`'s folder. A read-only ``db`` is checked by :func:`warehouse_path`
+    first.
     """
-    if memory_limit is not None and not re.fullmatch(
-        r"\d+(\.\d+)?\s*(B|[KMGT]i?B)", str(memory_limit), flags=re.I
-    ):
-        raise ConfigError(
-            "The 'memory_limit' parameter must be a size such as '2GB' or '512MB'. "
-            f"Got {memory_limit!r} instead."
-        )
+    spill = None
+    if memory_limit is None and os.environ.get(MEMORY_LIMIT_ENV):
+        memory_limit = check_memory_limit(os.environ[MEMORY_LIMIT_ENV], MEMORY_LIMIT_ENV)
+        spill = os.environ.get(SPILL_DIR_ENV) or None
+    check_memory_limit(memory_limit)
     if read_only:  # an existing warehouse: a folder or a file of another kind is one line
         db = warehouse_path(db, "connect")
     try:
@@ -62,6 +91,8 @@ def connect(
         pass
     if memory_limit is not None:
         con.execute(f"SET memory_limit = '{memory_limit}'")
+    if spill is not None:  # a read-only warehouse's own folder may not be writable
+        con.execute("SET temp_directory = ?", [spill])
     return con
 
 

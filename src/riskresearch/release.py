@@ -33,6 +33,7 @@ from riskresearch import pipeline
 from riskresearch.atomic import is_disk_full, no_space
 from riskresearch.compare import compare_artifacts
 from riskresearch.config import ModelConfig, config_from_dict, load_config, read_yaml
+from riskresearch.db import MEMORY_LIMIT_ENV, SPILL_DIR_ENV, check_memory_limit
 from riskresearch.errors import BuildError, ConfigError, DataError
 from riskresearch.features import build_modeling_table
 from riskresearch.gbm import GbmScorer
@@ -270,6 +271,7 @@ def build_release(
     root: str | Path | None = None,
     progress: Progress | None = None,
     log: Callable[[str], None] | None = None,
+    memory_limit: str | None = None,
 ) -> Release:
     """Build ``<root>/<model>/<version>/`` from a config by running the notebooks.
 
@@ -285,6 +287,11 @@ def build_release(
         ``progress(step, done, total)`` after each notebook.
     log : callable, optional
         ``log(line)`` for each part skipped, with the reason, before the first notebook.
+    memory_limit : str, optional
+        Cap on DuckDB's memory in every notebook (e.g. ``"1GB"``): its queries spill to a
+        temporary folder beyond it (removed after the build). pandas, NumPy and LightGBM are
+        not capped. Recorded in the manifest's ``build``. Default: DuckDB's own (80% of RAM
+        per connection).
 
     Raises
     ------
@@ -298,6 +305,7 @@ def build_release(
     import papermill
 
     _check_version(version)
+    check_memory_limit(memory_limit, "--memory-limit")
     config_path = Path(config_path).resolve()
     cfg = load_config(config_path)
     root = Path(root) if root is not None else config_path.parent
@@ -326,6 +334,7 @@ def build_release(
     source = notebook_dir()
     total = len(notebooks) + 1
     meter = ResourceMeter()
+    restore = _duckdb_limit(memory_limit)
     try:
         (tmp / "notebooks").mkdir()
         for i, name in enumerate(notebooks, start=1):
@@ -357,9 +366,14 @@ def build_release(
             except papermill.PapermillExecutionError as exc:
                 line = (exc.evalue or "").strip().splitlines()
                 detail = line[-1].rstrip(".") if line else ""
+                hint = ""
+                if exc.ename == "OutOfMemoryException":  # DuckDB's: its first line says it
+                    detail = line[0].rstrip(".") if line else ""
+                    if memory_limit is not None:
+                        hint = f" DuckDB needed more than --memory-limit {memory_limit}: raise it."
                 raise BuildError(
                     f"Notebook {name} failed in cell {exc.exec_count}: {exc.ename}: "
-                    f"{detail}. Nothing was released."
+                    f"{detail}. Nothing was released.{hint}"
                 ) from None
             _relative_papermill_paths(tmp / "notebooks" / name)
         if progress:
@@ -367,7 +381,7 @@ def build_release(
         with meter.step("report"):
             write_report(tmp, cfg, version, planned)
         manifest = _manifest(tmp, cfg, planned, version, target)
-        manifest["build"] = meter.summary()
+        manifest["build"] = {**meter.summary(), "memory_limit": memory_limit}
         _write_json(tmp / "manifest.json", manifest)
         _move_into_place(tmp, target, replace=version == DEV)
     except BaseException as exc:
@@ -375,10 +389,33 @@ def build_release(
         if is_disk_full(exc):  # papermill or the report: one line naming the release
             raise no_space(target, exc) from None
         raise
+    finally:
+        restore()
     if progress:
         progress("done", total, total)
     sha = sha256_file(target / "manifest.json")
     return Release(target, version, sha, manifest["metrics"], skipped, meter.steps)
+
+
+def _duckdb_limit(memory_limit: str | None) -> Callable[[], None]:
+    """Cap DuckDB in the notebooks' kernels (they inherit this environment) and in this
+    process, spilling to a new temporary folder; returns what undoes it."""
+    if memory_limit is None:
+        return lambda: None
+    saved = {k: os.environ.get(k) for k in (MEMORY_LIMIT_ENV, SPILL_DIR_ENV)}
+    spill = tempfile.mkdtemp(prefix="riskresearch-duckdb-")
+    os.environ[MEMORY_LIMIT_ENV] = str(memory_limit)
+    os.environ[SPILL_DIR_ENV] = spill
+
+    def restore() -> None:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        shutil.rmtree(spill, ignore_errors=True)
+
+    return restore
 
 
 def _cell_progress(progress: Progress, name: str, done: int, total: int, source: Path):
