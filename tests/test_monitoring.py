@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 
 import duckdb
 import numpy as np
@@ -309,6 +310,14 @@ def test_release_build_scores_fraud_once_with_the_same_result(
     (tmp_path / "fraud.txt").write_text((tmp_path / "fraud.txt").read_text() + "\n")
     M.monitor_config(cfg, base, tmp_path)  # the kept scores are of the model before
     assert len(queries) == 2
+    base = M.release_baseline(cfg, tmp_path)
+    stat = os.stat(cfg.data.warehouse)
+    try:  # a warehouse written again since: its applications are scored again
+        os.utime(cfg.data.warehouse, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+        M.monitor_config(cfg, base, tmp_path)
+    finally:
+        os.utime(cfg.data.warehouse, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert len(queries) == 4
 
 
 # ------------------------------------------------------------------------------------------

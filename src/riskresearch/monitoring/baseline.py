@@ -70,13 +70,14 @@ class Baseline:
     ----------
     fraud_scored : tuple or None
         ``(source, scores)`` kept by :func:`~riskresearch.monitoring.release_baseline`: the
-        fraud scores of the warehouse's applications and what they were computed from, so that
-        :func:`~riskresearch.monitoring.monitor_config` of the same source does not compute
-        them again. Not saved; None for a baseline read from a folder.
+        fraud scores of the warehouse's applications and what they were computed from (the
+        warehouse file's path, size and modification time, and ``fraud.txt``'s sha256), so
+        that :func:`~riskresearch.monitoring.monitor_config` of the same source does not
+        compute them again. Not saved; None for a baseline read from a folder.
     """
 
     def __init__(self, data: dict[str, Any], scorecard: dict[str, Any]):
-        self.fraud_scored: tuple[tuple[str, str], pd.DataFrame] | None = None
+        self.fraud_scored: tuple[tuple, pd.DataFrame] | None = None
         if data.get("format") != BASELINE_FORMAT:
             raise DataError(
                 f"Not a monitoring baseline (format {data.get('format')!r}, expected "

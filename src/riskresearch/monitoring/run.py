@@ -27,9 +27,12 @@ def _fraud_of(folder: Path):
     return None
 
 
-def _fraud_source(cfg: ModelConfig, folder: Path) -> tuple[str, str]:
-    """What the fraud scores of a release build come from: the warehouse and the model."""
-    return str(Path(cfg.data.warehouse).resolve()), sha256_file(folder / "fraud.txt")
+def _fraud_source(cfg: ModelConfig, folder: Path) -> tuple:
+    """What the fraud scores of a release build come from: the warehouse file as it is now,
+    and the model."""
+    db = Path(cfg.data.warehouse).resolve()
+    stat = db.stat()
+    return str(db), stat.st_size, stat.st_mtime_ns, sha256_file(folder / "fraud.txt")
 
 
 def release_baseline(cfg: ModelConfig, out_dir: str | os.PathLike) -> Baseline:
