@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import tracemalloc
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn.utils.validation import check_is_fitted
 
-from riskresearch import development, plots
+from riskresearch import development, plots, selection
 from riskresearch.binning import WoeBinner
 from riskresearch.config import config_from_dict
 from riskresearch.errors import ConfigError, DataError
@@ -32,11 +33,9 @@ from riskresearch.selection import (
     PATH_COLUMNS,
     FeatureSelector,
     TimeOrderedFolds,
-    _column_copy,
-    _corr,
+    _corr_of,
     _logit_newton,
-    _vif,
-    _weighted_corr,
+    _vif_from_corr,
 )
 from tests.sklearn_xfail import expected_failed_checks
 
@@ -357,11 +356,13 @@ def test_no_feature_left_after_the_iv_filter(woe_data):
 
 
 def test_vif_and_correlation_of_zero_and_one_column():
-    assert _vif(np.empty((5, 0))).shape == (0,)
-    np.testing.assert_array_equal(_vif(np.arange(5.0)[:, None]), [1.0])
+    one = pd.DataFrame({"a": np.arange(5.0), "b": np.arange(5.0) ** 2})
     w = np.arange(1.0, 6.0)
-    np.testing.assert_array_equal(_vif(np.arange(5.0)[:, None], w), [1.0])
-    assert _weighted_corr(np.arange(5.0)[:, None], w).shape == (1, 1)
+    assert _corr_of(one, [], None).shape == (0, 0)
+    assert _vif_from_corr(_corr_of(one, [], w)).shape == (0,)
+    for weights in (None, w):
+        np.testing.assert_allclose(_corr_of(one, ["a"], weights), [[1.0]], rtol=1e-15, atol=0)
+        np.testing.assert_array_equal(_vif_from_corr(_corr_of(one, ["a"], weights)), [1.0])
 
 
 def test_fixed_c_and_chosen_c(woe_data):
@@ -447,38 +448,41 @@ def _plain_newton(X, y, w, C, steps=60):
     return beta
 
 
-@pytest.mark.parametrize("order", ["F", "C"])
-def test_correlation_is_numpys_corrcoef_without_its_copy(order):
-    """_corr centres the caller's copy in place and otherwise takes np.corrcoef's steps:
-    the same bits, a constant column NaN like numpy's, one column a 1x1 matrix."""
+@pytest.mark.parametrize("weighted", [False, True])
+def test_correlation_in_chunks_is_numpys_without_copying_the_matrix(weighted, monkeypatch):
+    """_corr_of sums centred cross-products over chunks of rows (here 700, so four chunks and
+    a short one): numpy's correlation (np.corrcoef; weighted, np.cov with aweights) up to
+    rounding, a constant column NaN like numpy's, and never a copy of the whole matrix
+    (tracemalloc sees NumPy's allocations: the peak stays at a few chunks)."""
     rng = np.random.default_rng(2)
-    X = np.asarray(rng.normal(size=(3000, 6)), order=order)
+    X = rng.normal(size=(2500, 6))
     X[:, 0] = np.round(X[:, 0], 1)
+    X[:, 1] += 0.8 * X[:, 2] + 3.0  # correlated, and far from a zero mean
     X[:, 3] = 2.0
+    W = pd.DataFrame(X, columns=list("abcdef"))
+    w = rng.choice([0.5, 1.0, 3.0], len(X)) if weighted else None
     with np.errstate(invalid="ignore", divide="ignore"):
-        expected = np.corrcoef(X, rowvar=False)
-    np.testing.assert_array_equal(_corr(X.copy(order="K"), None), expected)
-    # one column: a 1x1 matrix; c / sqrt(c)^2 is 1 only up to rounding (the dot product's
-    # last bit follows BLAS's split of the sum, which this machine's load can change)
-    np.testing.assert_allclose(_corr(X[:, :1].copy(), None), [[1.0]], rtol=1e-15, atol=0)
+        cov = np.cov(X, rowvar=False, aweights=w)
+        expected = cov / np.outer(np.sqrt(np.diag(cov)), np.sqrt(np.diag(cov)))
+    monkeypatch.setattr(selection, "CORR_CHUNK_ROWS", 700)
+    got = _corr_of(W, list(W.columns), w)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-13)
+    assert np.isnan(got[3]).all() and np.isnan(got[:, 3]).all()
+    assert abs(got[1, 2]) > 0.5  # the correlated pair was measured as such
+    np.testing.assert_allclose(  # a subset of columns is the subset of the matrix
+        _corr_of(W, ["e", "b", "c"], w), expected[np.ix_([4, 1, 2], [4, 1, 2])], atol=1e-13
+    )
 
-
-def test_column_copy_is_the_frames_columns_in_the_layout_to_numpy_gave():
-    """The selection's own copy of some WoE columns: the values and the Fortran layout of
-    ``W[cols].to_numpy(copy=True)`` (the layout decides the dot product's bits), and writing
-    it (``_corr`` centres it in place) leaves the frame alone."""
-    rng = np.random.default_rng(4)
-    W = pd.DataFrame(rng.normal(size=(500, 5)), columns=list("abcde"))  # one block
-    cols = ["d", "a", "c"]
-    before = W.copy()
-    expected = W[cols].to_numpy(dtype=float, copy=True)
-    got = _column_copy(W, cols)
-    np.testing.assert_array_equal(got, expected)
-    assert got.flags.f_contiguous == expected.flags.f_contiguous and got.flags.owndata
-    np.testing.assert_array_equal(_corr(got, None), _corr(expected, None))
-    pd.testing.assert_frame_equal(W, before)
-    mixed = W.assign(b=W["b"].astype("float32"))  # a column of another dtype comes as float
-    assert _column_copy(mixed, ["b", "e"]).dtype == np.float64
+    big = pd.DataFrame(rng.normal(size=(200_000, 5)))  # 8 MB; a copy of it would show
+    weights = rng.random(len(big)) if weighted else None
+    monkeypatch.setattr(selection, "CORR_CHUNK_ROWS", 10_000)
+    tracemalloc.start()
+    try:
+        _corr_of(big, list(big.columns), weights)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 3_000_000, peak  # a column's weighted mean (1.6 MB) and a chunk or two
 
 
 @pytest.mark.parametrize(("seed", "C"), [(1, 1.0), (3, 0.01)])

@@ -367,9 +367,9 @@ class FeatureSelector(TransformerMixin, BaseEstimator):
             else:
                 kept.append(f)
         uniform = w.min() == w.max()  # unequal weights (e.g. reject inference) count in both
-        corr = np.nan_to_num(_corr(_column_copy(W, kept), None if uniform else w))
+        corr = np.nan_to_num(_corr_of(W, kept, None if uniform else w))
         filtered: dict[str, str] = {}
-        survivors = self._filter_correlated(W, kept, np.abs(corr), None if uniform else w, filtered)
+        survivors = self._filter_correlated(kept, corr, filtered)
         self.C_, self.cv_auc_, self.n_splits_ = None, None, 0
         self.cv_path_ = pd.DataFrame(columns=PATH_COLUMNS)
         steps: dict[str, int] = {}
@@ -407,23 +407,24 @@ class FeatureSelector(TransformerMixin, BaseEstimator):
         self.feature_names_in_ = np.asarray(W.columns, dtype=object)
         return self
 
-    def _filter_correlated(self, W, kept, corr, w, reasons) -> list[str]:
-        """Correlation then VIF filters on ``kept`` (highest IV first; ``corr`` their absolute
-        WoE correlations); 0, 1 or many."""
+    def _filter_correlated(self, kept, corr, reasons) -> list[str]:
+        """Correlation then VIF filters on ``kept`` (highest IV first; ``corr`` their WoE
+        correlations); 0, 1 or many."""
         pos = {f: i for i, f in enumerate(kept)}
         survivors: list[str] = []
         for f in kept:  # keep the higher-IV feature of each correlated pair
-            clash = [g for g in survivors if corr[pos[f], pos[g]] > self.max_corr]
+            clash = [g for g in survivors if abs(corr[pos[f], pos[g]]) > self.max_corr]
             if clash:
-                g = max(clash, key=lambda c: corr[pos[f], pos[c]])
+                g = max(clash, key=lambda c: abs(corr[pos[f], pos[c]]))
                 reasons[f] = (
-                    f"WoE correlation {corr[pos[f], pos[g]]:.2f} > {self.max_corr} with '{g}' "
-                    "(higher IV)"
+                    f"WoE correlation {abs(corr[pos[f], pos[g]]):.2f} > {self.max_corr} with "
+                    f"'{g}' (higher IV)"
                 )
             else:
                 survivors.append(f)
-        while len(survivors) >= 2:  # variance inflation
-            vif = _vif(_column_copy(W, survivors), w)
+        while len(survivors) >= 2:  # variance inflation, from the survivors' correlations
+            at = [pos[f] for f in survivors]
+            vif = _vif_from_corr(corr[np.ix_(at, at)])
             worst = int(np.argmax(vif))
             if vif[worst] <= self.max_vif:
                 break
@@ -810,66 +811,43 @@ def _woe_table(W, owner: str) -> pd.DataFrame:
     return W.astype(float)
 
 
-def _weighted_corr(X: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Pearson correlation matrix of the columns of ``X`` under frequency weights ``w``
-    (a row of weight 2 counts like two copies; a constant column gives NaN, as unweighted).
-    Always ``(k, k)``, also for one column or none."""
-    k = X.shape[1]
+#: Rows per chunk of :func:`_corr_of`'s cross-products (a chunk of the columns is copied).
+CORR_CHUNK_ROWS = 65_536
+
+
+def _corr_of(W: pd.DataFrame, columns: list[str], w: np.ndarray | None) -> np.ndarray:
+    """Pearson correlation matrix of the ``columns`` of ``W``, ``(k, k)`` for any ``k``, under
+    frequency weights ``w`` (a row of weight 2 counts like two copies; None: unweighted).
+    A constant column gives NaN.
+
+    The centred cross-products are summed over chunks of :data:`CORR_CHUNK_ROWS` rows, so
+    only a chunk of the columns is ever copied; ``np.corrcoef`` and ``np.cov`` centre a copy
+    of the whole matrix (a WoE matrix of millions of rows, beside the frame itself).
+    """
+    k, n = len(columns), len(W)
     if k == 0:
         return np.empty((0, 0))
+    cols = [W[c].to_numpy(dtype=float) for c in columns]
+    mean = np.array([np.average(c, weights=w) for c in cols])
+    gram = np.zeros((k, k))
+    chunk = np.empty((min(CORR_CHUNK_ROWS, n), k))
+    for start in range(0, n, CORR_CHUNK_ROWS):
+        part = chunk[: min(CORR_CHUNK_ROWS, n - start)]
+        rows = slice(start, start + len(part))
+        for j, c in enumerate(cols):
+            np.subtract(c[rows], mean[j], out=part[:, j])
+        gram += part.T @ (part if w is None else part * w[rows, None])
     with np.errstate(invalid="ignore", divide="ignore"):
-        cov = np.atleast_2d(np.cov(X, rowvar=False, aweights=w))
-        sd = np.sqrt(np.diag(cov))
-        return cov / np.outer(sd, sd)
-
-
-def _column_copy(W: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """``W[columns]`` as a new float array in Fortran order, filled a column at a time.
-
-    ``W[columns].to_numpy(copy=True)`` holds two copies at once (the frame that ``W[columns]``
-    takes from a one-block ``W``, then the array): two WoE matrices of millions of rows.
-    """
-    out = np.empty((len(W), len(columns)), dtype=float, order="F")
-    for j, c in enumerate(columns):
-        out[:, j] = W[c].to_numpy(dtype=float)
-    return out
-
-
-def _corr(X: np.ndarray, w: np.ndarray | None) -> np.ndarray:
-    """Pearson correlation matrix, ``(k, k)`` for any ``k`` (unweighted when ``w`` is None).
-
-    ``X`` is the caller's own copy and is overwritten (centred): unweighted, this is
-    ``np.corrcoef(X, rowvar=False)`` step for step, without the copy of ``X`` it would make
-    (a WoE matrix of millions of rows).
-    """
-    if w is not None:
-        return _weighted_corr(X, w)
-    if X.shape[1] == 0:
-        return np.empty((0, 0))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        Xt = X.T
-        Xt -= np.average(Xt, axis=1)[:, None]
-        c = np.dot(Xt, Xt.T)
-        c *= np.true_divide(1, Xt.shape[1] - 1)
-        stddev = np.sqrt(np.diag(c))
-        c /= stddev[:, None]
-        c /= stddev[None, :]
-        return np.clip(c, -1, 1, out=c)
-
-
-def _vif(X: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
-    """Variance inflation factors, 1 / (1 - R²) of each column on the others (1 for a lone
-    column, none for none).
-
-    R² comes from the (weighted, with ``w``) correlation matrix; a pseudo-inverse keeps exact
-    linear combinations (R² = 1) finite in the algebra, and they come out as an infinite VIF.
-    ``X`` is the caller's own copy (:func:`_corr` overwrites it).
-    """
-    return _vif_from_corr(_corr(X, w))
+        sd = np.sqrt(np.diag(gram))
+        corr = gram / np.outer(sd, sd)
+    return np.clip(corr, -1, 1, out=corr)
 
 
 def _vif_from_corr(corr: np.ndarray) -> np.ndarray:
-    """Variance inflation factors from a correlation matrix (see :func:`_vif`)."""
+    """Variance inflation factors, 1 / (1 - R²) of each column on the others (1 for a lone
+    column, none for none), from their correlation matrix (:func:`_corr_of`, weighted or
+    not). A pseudo-inverse keeps exact linear combinations (R² = 1) finite in the algebra,
+    and they come out as an infinite VIF."""
     k = corr.shape[0]
     vif = np.ones(k)
     for j in range(k if k > 1 else 0):
