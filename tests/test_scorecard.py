@@ -26,7 +26,7 @@ from riskresearch.binning import WoeBinner
 from riskresearch.development import coefficient_table
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.metrics import logit_standard_errors
-from riskresearch.scorecard import Scorecard, SegmentedScorecard
+from riskresearch.scorecard import Scorecard, SegmentedScorecard, _design
 from riskresearch.selection import FeatureSelector
 from tests.sklearn_xfail import expected_failed_checks
 
@@ -635,3 +635,20 @@ def test_coefficient_table_of_a_segmented_scorecard(segmented):
         se = logit_standard_errors(woe.to_numpy(), card.coef_.ravel(), card.intercept_[0])
         np.testing.assert_allclose(part.std_error, se, rtol=1e-9)
         assert (part.std_error > 0).all()
+
+
+def test_design_matrix_is_what_scikit_learn_fits_on_without_its_copies():
+    """The regression's design matrix, filled a column at a time in C order: the values of
+    ``W[features]`` and the same coefficients, to the bit, as scikit-learn fitted on the frame
+    itself (which copies the columns and then again in C order)."""
+    rng = np.random.default_rng(5)
+    W = pd.DataFrame(rng.normal(size=(4000, 5)), columns=list("abcde"))
+    y = (rng.random(4000) < 1 / (1 + np.exp(-W["a"] + 0.5 * W["d"]))).astype(int)
+    w = rng.choice([1.0, 2.0], 4000)
+    X = _design(W, ["d", "a", "e"])
+    assert X.flags.c_contiguous and X.dtype == np.float64
+    np.testing.assert_array_equal(X, W[["d", "a", "e"]].to_numpy())
+    ours = LogisticRegression(C=0.5, max_iter=2000).fit(X, y, sample_weight=w)
+    theirs = LogisticRegression(C=0.5, max_iter=2000).fit(W[["d", "a", "e"]], y, sample_weight=w)
+    np.testing.assert_array_equal(ours.coef_, theirs.coef_)
+    np.testing.assert_array_equal(ours.intercept_, theirs.intercept_)

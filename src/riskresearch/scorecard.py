@@ -24,6 +24,16 @@ from riskresearch.selection import FeatureSelector
 from riskresearch.woe import as_frame, binary_target, positive_index
 
 
+def _design(W: pd.DataFrame, features: list[str]) -> np.ndarray:
+    """``W[features]`` as the C-ordered float array scikit-learn's ``LogisticRegression``
+    fits on, filled a column at a time: ``W[features]`` would take a copy of the columns and
+    scikit-learn another in C order (two WoE matrices of millions of rows at once)."""
+    out = np.empty((len(W), len(features)))
+    for j, f in enumerate(features):
+        out[:, j] = W[f].to_numpy(dtype=float)
+    return out
+
+
 class Scorecard(ClassifierMixin, BaseEstimator):
     """WOE-binned logistic scorecard.
 
@@ -201,7 +211,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         report["sign_ok"] = pd.NA
         while True:
             lr = LogisticRegression(C=C, max_iter=2000)
-            lr.fit(W[features], y_arr, sample_weight=w)
+            lr.fit(_design(W, features), y_arr, sample_weight=w)
             coef = lr.coef_[0]
             wrong = [(float(iv[f]), f, c) for f, c in zip(features, coef) if c > 0]
             if not wrong or self.sign_check == "flag" or len(features) == 1:
