@@ -334,8 +334,9 @@ def build_release(
     source = notebook_dir()
     total = len(notebooks) + 1
     meter = ResourceMeter()
-    restore = _duckdb_limit(memory_limit)
+    restore = _duckdb_limit(None)  # nothing to undo yet
     try:
+        restore = _duckdb_limit(memory_limit)
         (tmp / "notebooks").mkdir()
         for i, name in enumerate(notebooks, start=1):
             if progress:
