@@ -256,6 +256,10 @@ def test_sign_check_drop_removes_wrong_sign_feature():
     assert report.loc["x1", "sign_ok"]
     assert sc.coef_.shape == (1, 1)
     assert sc.coef_[0][0] < 0
+    # the refit is the regression on the remaining WoE column alone, to the bit
+    alone = LogisticRegression(C=sc.C, max_iter=2000).fit(sc.binner_.transform(X)[["x1"]], y)
+    np.testing.assert_array_equal(sc.coef_, alone.coef_)
+    np.testing.assert_array_equal(sc.intercept_, alone.intercept_)
 
 
 def test_sign_check_flag_keeps_wrong_sign_feature():
@@ -638,17 +642,25 @@ def test_coefficient_table_of_a_segmented_scorecard(segmented):
 
 
 def test_design_matrix_is_what_scikit_learn_fits_on_without_its_copies():
-    """The regression's design matrix, filled a column at a time in C order: the values of
-    ``W[features]`` and the same coefficients, to the bit, as scikit-learn fitted on the frame
-    itself (which copies the columns and then again in C order)."""
+    """The regression's design matrix, filled a column at a time in C order from the binning:
+    the values of those columns of the binner's transform, and the same coefficients, to the
+    bit, as scikit-learn fitted on the transform's frame (which it copies in C order)."""
     rng = np.random.default_rng(5)
-    W = pd.DataFrame(rng.normal(size=(4000, 5)), columns=list("abcde"))
-    y = (rng.random(4000) < 1 / (1 + np.exp(-W["a"] + 0.5 * W["d"]))).astype(int)
+    X = pd.DataFrame(
+        {
+            "a": rng.normal(size=4000),
+            "d": rng.integers(0, 9, 4000).astype(float),
+            "e": rng.choice(["x", "y", "z"], 4000),
+        }
+    )
+    y = (rng.random(4000) < 1 / (1 + np.exp(-X["a"] + 0.3 * X["d"]))).astype(int)
     w = rng.choice([1.0, 2.0], 4000)
-    X = _design(W, ["d", "a", "e"])
-    assert X.flags.c_contiguous and X.dtype == np.float64
-    np.testing.assert_array_equal(X, W[["d", "a", "e"]].to_numpy())
-    ours = LogisticRegression(C=0.5, max_iter=2000).fit(X, y, sample_weight=w)
+    binner = WoeBinner().fit(X, y)
+    W = binner.transform(X)
+    design = _design(binner, X, ["d", "a", "e"])
+    assert design.flags.c_contiguous and design.dtype == np.float64
+    np.testing.assert_array_equal(design, W[["d", "a", "e"]].to_numpy())
+    ours = LogisticRegression(C=0.5, max_iter=2000).fit(design, y, sample_weight=w)
     theirs = LogisticRegression(C=0.5, max_iter=2000).fit(W[["d", "a", "e"]], y, sample_weight=w)
     np.testing.assert_array_equal(ours.coef_, theirs.coef_)
     np.testing.assert_array_equal(ours.intercept_, theirs.intercept_)

@@ -21,16 +21,19 @@ from riskresearch.binning import WoeBinner
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.scoring import SCORECARD_FORMAT, SEGMENTED_FORMAT, Scorer, scaling
 from riskresearch.selection import FeatureSelector
-from riskresearch.woe import as_frame, binary_target, positive_index
+from riskresearch.woe import as_frame, binary_target, column_values, positive_index
 
 
-def _design(W: pd.DataFrame, features: list[str]) -> np.ndarray:
-    """``W[features]`` as the C-ordered float array scikit-learn's ``LogisticRegression``
-    fits on, filled a column at a time: ``W[features]`` would take a copy of the columns and
-    scikit-learn another in C order (two WoE matrices of millions of rows at once)."""
-    out = np.empty((len(W), len(features)))
+def _design(binner: WoeBinner, frame: pd.DataFrame, features: list[str]) -> np.ndarray:
+    """The WoE of ``features`` as the C-ordered float array scikit-learn's
+    ``LogisticRegression`` fits on, filled a column at a time from the binning: the values of
+    those columns of ``binner.transform(frame)``, without every feature's WoE beside it nor
+    the copies ``W[features]`` and scikit-learn's C-order copy of it would make (WoE matrices
+    of millions of rows)."""
+    out = np.empty((len(frame), len(features)))
     for j, f in enumerate(features):
-        out[:, j] = W[f].to_numpy(dtype=float)
+        fb = binner.bins_[f]
+        out[:, j] = fb.transform(column_values(frame, fb, "Scorecard.fit"))
     return out
 
 
@@ -209,9 +212,11 @@ class Scorecard(ClassifierMixin, BaseEstimator):
             )
         report["coefficient"] = np.nan
         report["sign_ok"] = pd.NA
+        del W  # every feature's WoE: the regression needs the selected ones only
+        X = _design(self.binner_, frame, features)
         while True:
             lr = LogisticRegression(C=C, max_iter=2000)
-            lr.fit(_design(W, features), y_arr, sample_weight=w)
+            lr.fit(X, y_arr, sample_weight=w)
             coef = lr.coef_[0]
             wrong = [(float(iv[f]), f, c) for f, c in zip(features, coef) if c > 0]
             if not wrong or self.sign_check == "flag" or len(features) == 1:
@@ -223,6 +228,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
                 f"wrong sign: coefficient {c:+.3f} (more WoE = more risk); dropped as the "
                 "lowest-IV offender",
             ]
+            X = np.delete(X, features.index(weakest), axis=1)  # C-ordered, like _design's
             features.remove(weakest)
         for f, c in zip(features, coef):
             row = report.feature == f
