@@ -26,7 +26,7 @@ from riskresearch.binning import WoeBinner
 from riskresearch.development import coefficient_table
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.metrics import logit_standard_errors
-from riskresearch.scorecard import Scorecard, SegmentedScorecard, _design
+from riskresearch.scorecard import Scorecard, SegmentedScorecard
 from riskresearch.selection import FeatureSelector
 from tests.sklearn_xfail import expected_failed_checks
 
@@ -641,10 +641,11 @@ def test_coefficient_table_of_a_segmented_scorecard(segmented):
         assert (part.std_error > 0).all()
 
 
-def test_design_matrix_is_what_scikit_learn_fits_on_without_its_copies():
-    """The regression's design matrix, filled a column at a time in C order from the binning:
-    the values of those columns of the binner's transform, and the same coefficients, to the
-    bit, as scikit-learn fitted on the transform's frame (which it copies in C order)."""
+def test_woe_array_in_c_order_is_what_scikit_learn_fits_on_without_its_copies():
+    """The regression's design matrix (WoeBinner.woe_array, C order): the values of those
+    columns of the binner's transform, and the same coefficients, to the bit, as scikit-learn
+    fitted on the transform's frame (which it copies in C order); in F order it is the
+    layout the transform's frame holds."""
     rng = np.random.default_rng(5)
     X = pd.DataFrame(
         {
@@ -657,8 +658,9 @@ def test_design_matrix_is_what_scikit_learn_fits_on_without_its_copies():
     w = rng.choice([1.0, 2.0], 4000)
     binner = WoeBinner().fit(X, y)
     W = binner.transform(X)
-    design = _design(binner, X, ["d", "a", "e"])
+    design = binner.woe_array(X, ["d", "a", "e"], order="C")
     assert design.flags.c_contiguous and design.dtype == np.float64
+    assert binner.woe_array(X, ["d", "a", "e"]).flags.f_contiguous
     np.testing.assert_array_equal(design, W[["d", "a", "e"]].to_numpy())
     ours = LogisticRegression(C=0.5, max_iter=2000).fit(design, y, sample_weight=w)
     theirs = LogisticRegression(C=0.5, max_iter=2000).fit(W[["d", "a", "e"]], y, sample_weight=w)

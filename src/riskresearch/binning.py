@@ -583,18 +583,29 @@ class WoeBinner(TransformerMixin, BaseEstimator):
 
     def woe_frame(self, frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:
         """WoE of the given features only (their columns are validated, no others needed)."""
+        return pd.DataFrame(
+            self.woe_array(frame, features), index=frame.index, columns=list(features), copy=False
+        )
+
+    def woe_array(self, frame: pd.DataFrame, features: list[str], order: str = "F") -> np.ndarray:
+        """WoE of the given features as a ``(rows, features)`` float array, filled column by
+        column into one preallocated array (a dict of columns would be copied into a block
+        again: twice the WoE matrix at its peak).
+
+        ``order="F"`` keeps a column's values together, the layout of a DataFrame's block
+        (:meth:`woe_frame` wraps it without a copy); ``"C"`` a row's, the layout scikit-learn's
+        ``LogisticRegression`` fits on without a copy of its own.
+        """
         check_is_fitted(self, "bins_")
         check_columns(frame, features, "WoeBinner.transform")
-        # one preallocated block, filled column by column: a dict of columns would be
-        # copied into a block again by the DataFrame (twice the WoE matrix at its peak)
-        block = np.empty((len(features), len(frame)))
+        out = np.empty((len(frame), len(features)), order=order)
         for j, name in enumerate(features):
             fb = self.bins_[name]
             values = column_values(frame, fb, "WoeBinner.transform")
-            block[j] = fb.transform(values)
+            out[:, j] = fb.transform(values)
             if fb.dtype == CATEGORICAL:
                 _warn_unseen(fb, values)
-        return pd.DataFrame(block.T, index=frame.index, columns=list(features), copy=False)
+        return out
 
     def bin_indices(self, X) -> pd.DataFrame:
         """Bin index of every value (regular bins, then Special, then Missing; -1 = unseen)."""

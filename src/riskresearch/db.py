@@ -70,11 +70,11 @@ def connect(
     :data:`SPILL_DIR_ENV`'s folder. A read-only ``db`` is checked by :func:`warehouse_path`
     first.
     """
-    spill = None
+    name, spill = "memory_limit", None
     if memory_limit is None and os.environ.get(MEMORY_LIMIT_ENV):
-        memory_limit = check_memory_limit(os.environ[MEMORY_LIMIT_ENV], MEMORY_LIMIT_ENV)
+        name, memory_limit = MEMORY_LIMIT_ENV, os.environ[MEMORY_LIMIT_ENV]
         spill = os.environ.get(SPILL_DIR_ENV) or None
-    check_memory_limit(memory_limit)
+    check_memory_limit(memory_limit, name)
     if read_only:  # an existing warehouse: a folder or a file of another kind is one line
         db = warehouse_path(db, "connect")
     try:

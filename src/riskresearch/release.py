@@ -365,13 +365,12 @@ def build_release(
                         **hooks,
                     )
             except papermill.PapermillExecutionError as exc:
-                line = (exc.evalue or "").strip().splitlines()
-                detail = line[-1].rstrip(".") if line else ""
+                line = (exc.evalue or "").strip().splitlines() or [""]
+                oom = exc.ename == "OutOfMemoryException"  # DuckDB's: its first line says it
+                detail = line[0 if oom else -1].rstrip(".")
                 hint = ""
-                if exc.ename == "OutOfMemoryException":  # DuckDB's: its first line says it
-                    detail = line[0].rstrip(".") if line else ""
-                    if memory_limit is not None:
-                        hint = f" DuckDB needed more than --memory-limit {memory_limit}: raise it."
+                if oom and memory_limit is not None:
+                    hint = f" DuckDB needed more than --memory-limit {memory_limit}: raise it."
                 raise BuildError(
                     f"Notebook {name} failed in cell {exc.exec_count}: {exc.ename}: "
                     f"{detail}. Nothing was released.{hint}"

@@ -21,20 +21,7 @@ from riskresearch.binning import WoeBinner
 from riskresearch.errors import ConfigError, DataError
 from riskresearch.scoring import SCORECARD_FORMAT, SEGMENTED_FORMAT, Scorer, scaling
 from riskresearch.selection import FeatureSelector
-from riskresearch.woe import as_frame, binary_target, column_values, positive_index
-
-
-def _design(binner: WoeBinner, frame: pd.DataFrame, features: list[str]) -> np.ndarray:
-    """The WoE of ``features`` as the C-ordered float array scikit-learn's
-    ``LogisticRegression`` fits on, filled a column at a time from the binning: the values of
-    those columns of ``binner.transform(frame)``, without every feature's WoE beside it nor
-    the copies ``W[features]`` and scikit-learn's C-order copy of it would make (WoE matrices
-    of millions of rows)."""
-    out = np.empty((len(frame), len(features)))
-    for j, f in enumerate(features):
-        fb = binner.bins_[f]
-        out[:, j] = fb.transform(column_values(frame, fb, "Scorecard.fit"))
-    return out
+from riskresearch.woe import as_frame, binary_target, positive_index
 
 
 class Scorecard(ClassifierMixin, BaseEstimator):
@@ -212,8 +199,10 @@ class Scorecard(ClassifierMixin, BaseEstimator):
             )
         report["coefficient"] = np.nan
         report["sign_ok"] = pd.NA
-        del W  # every feature's WoE: the regression needs the selected ones only
-        X = _design(self.binner_, frame, features)
+        # every feature's WoE goes: the regression needs the selected ones, in the C order it
+        # fits on (W[features] would be copied, and that copy again by scikit-learn)
+        del W
+        X = self.binner_.woe_array(frame, features, order="C")
         while True:
             lr = LogisticRegression(C=C, max_iter=2000)
             lr.fit(X, y_arr, sample_weight=w)
@@ -228,7 +217,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
                 f"wrong sign: coefficient {c:+.3f} (more WoE = more risk); dropped as the "
                 "lowest-IV offender",
             ]
-            X = np.delete(X, features.index(weakest), axis=1)  # C-ordered, like _design's
+            X = np.delete(X, features.index(weakest), axis=1)  # still C-ordered
             features.remove(weakest)
         for f, c in zip(features, coef):
             row = report.feature == f
